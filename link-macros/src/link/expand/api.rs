@@ -1,0 +1,183 @@
+//! The typed API of a link: `Link`, its SQL, order-checked `create` / `dismiss`, and its
+//! registration.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::sql::{self, Dialect};
+use super::Context;
+
+pub fn expand(cx: &Context) -> TokenStream {
+    let Context { left, right, .. } = cx;
+    let link = cx.link;
+    let names = cx.names;
+    let table = &names.table;
+    let sqlite_sql = sql::create_table(Dialect::Sqlite, link, names);
+    let postgres_sql = sql::create_table(Dialect::Postgres, link, names);
+    let left_side = side(
+        &names.left.module,
+        &names.left.model,
+        left,
+        &names.left_column(),
+        &link.left,
+    );
+    let right_side = side(
+        &names.right.module,
+        &names.right.model,
+        right,
+        &names.right_column(),
+        &link.right,
+    );
+    let extra_columns = link.columns.iter().map(|column| {
+        let name = column.name.to_string();
+        let kind = column.kind.runtime_variant();
+        let nullable = column.nullable;
+        let sqlite = sql::column_definition(Dialect::Sqlite, column);
+        let postgres = sql::column_definition(Dialect::Postgres, column);
+        quote! {
+            ::link_runtime::ExtraColumn {
+                name: #name,
+                kind: ::link_runtime::ColumnKind::#kind,
+                nullable: #nullable,
+                sqlite_definition: #sqlite,
+                postgres_definition: #postgres,
+            }
+        }
+    });
+
+    let left_param = param(&names.left.model, "left");
+    let right_param = param(&names.right.model, "right");
+    let (left_model, right_model) = (&names.left.model, &names.right.model);
+    let link_doc = format!(
+        "The link from `{left_model}` to `{right_model}`, stored in `{table}`.\n\n\
+         Ids go in this order: the `{left_model}` id first."
+    );
+    let create_doc = format!(
+        "Links `{left_model}` to `{right_model}`. Creating a live pair again changes \
+         nothing; creating a dismissed pair revives it. Fails with \
+         `link_runtime::Error::Cardinality` if a record would get a second partner on a side \
+         that is not a list."
+    );
+    let dismiss_doc = format!(
+        "Dismisses the live link between `{left_model}` and `{right_model}` (a soft \
+         delete); returns whether there was one."
+    );
+
+    let (columns_type, create_with) = if link.columns.is_empty() {
+        (quote!(()), TokenStream::new())
+    } else {
+        let doc = format!(
+            "Links `{left_model}` to `{right_model}` with values for the extra columns; \
+             an existing pair takes the new values."
+        );
+        (
+            quote!(Columns),
+            quote! {
+                #[doc = #doc]
+                pub fn create_with<C: ::link_runtime::LinkConnection>(
+                    conn: &mut C,
+                    #left_param: ::link_runtime::Id<#left>,
+                    #right_param: ::link_runtime::Id<#right>,
+                    columns: Columns,
+                ) -> ::link_runtime::Result<()> {
+                    ::link_runtime::service::create_with::<Self, C>(conn, &#left_param, &#right_param, &columns)
+                }
+            },
+        )
+    };
+
+    quote! {
+        #[doc = #link_doc]
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::marker::Copy,
+            ::core::default::Default,
+            ::core::cmp::PartialEq,
+            ::core::cmp::Eq,
+            ::core::hash::Hash,
+        )]
+        pub struct Link;
+
+        impl Link {
+            /// The pivot table's name.
+            pub const TABLE: &'static str = #table;
+            /// The statements that create the pivot table and its indexes on SQLite.
+            pub const SQLITE_SQL: &'static str = #sqlite_sql;
+            /// The statements that create the pivot table and its indexes on PostgreSQL.
+            pub const POSTGRES_SQL: &'static str = #postgres_sql;
+
+            #[doc = #create_doc]
+            pub fn create<C: ::link_runtime::LinkConnection>(
+                conn: &mut C,
+                #left_param: ::link_runtime::Id<#left>,
+                #right_param: ::link_runtime::Id<#right>,
+            ) -> ::link_runtime::Result<()> {
+                ::link_runtime::service::create::<Self, C>(conn, &#left_param, &#right_param)
+            }
+
+            #create_with
+
+            #[doc = #dismiss_doc]
+            pub fn dismiss<C: ::link_runtime::LinkConnection>(
+                conn: &mut C,
+                #left_param: ::link_runtime::Id<#left>,
+                #right_param: ::link_runtime::Id<#right>,
+            ) -> ::link_runtime::Result<bool> {
+                ::link_runtime::service::dismiss::<Self, C>(conn, &#left_param, &#right_param)
+            }
+        }
+
+        impl ::link_runtime::LinkDefinition for Link {
+            type Left = #left;
+            type Right = #right;
+            type Columns = #columns_type;
+            const SCHEMA: &'static ::link_runtime::LinkSchema = &::link_runtime::LinkSchema {
+                table: #table,
+                left: #left_side,
+                right: #right_side,
+                columns: &[#(#extra_columns),*],
+                sqlite_sql: Link::SQLITE_SQL,
+                postgres_sql: Link::POSTGRES_SQL,
+            };
+        }
+
+        impl ::link_runtime::LinksTo<#right, Link> for #left {}
+
+        ::link_runtime::__private::inventory::submit! {
+            ::link_runtime::__private::Registration::new(
+                <Link as ::link_runtime::LinkDefinition>::SCHEMA
+            )
+        }
+    }
+}
+
+fn side(
+    module: &str,
+    model: &str,
+    path: &syn::Path,
+    column: &str,
+    options: &crate::link::model::Side,
+) -> TokenStream {
+    let is_list = options.is_list;
+    let delete_cascade = options.delete_cascade;
+    quote! {
+        ::link_runtime::Side {
+            module: #module,
+            model: #model,
+            table: <#path as ::link_runtime::Linkable>::TABLE,
+            primary_key: <#path as ::link_runtime::Linkable>::PRIMARY_KEY,
+            column: #column,
+            is_list: #is_list,
+            delete_cascade: #delete_cascade,
+        }
+    }
+}
+
+/// A parameter named after the model, unless that would clash with the other parameters.
+fn param(model: &str, fallback: &str) -> syn::Ident {
+    match model {
+        "conn" | "columns" => format_ident!("{}", fallback),
+        _ => format_ident!("{}", model),
+    }
+}

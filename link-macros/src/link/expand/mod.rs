@@ -1,0 +1,108 @@
+//! Code generation from a validated [`Link`]: the diesel schema (`schema.rs`), the SQL
+//! (`sql.rs`) and the typed API (`api.rs`).
+//!
+//! Everything goes into a hidden module re-exported with a glob. Its name is the message a
+//! user sees when a file declares two links: "the name `one_define_link_per_file` is
+//! defined multiple times".
+
+mod api;
+mod schema;
+mod sql;
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::model::{Link, ResolvedNames};
+
+/// The generated items of a resolved link.
+pub fn expand(link: &Link) -> TokenStream {
+    let names = link
+        .resolved
+        .as_ref()
+        .expect("expand runs on resolved links only");
+    let context = Context::new(link, names);
+    let schema = schema::expand(&context);
+    let api = api::expand(&context);
+    quote! {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        pub mod one_define_link_per_file {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #schema
+            #api
+        }
+
+        #[doc(inline)]
+        pub use self::one_define_link_per_file::*;
+    }
+}
+
+/// Compile-time checks that both sides are linkable, pointing at the side that is not.
+pub fn linkable_checks(link: &Link) -> TokenStream {
+    let checks = [&link.left.path, &link.right.path].map(|path| {
+        quote_spanned! {path.span()=>
+            let _ = is_linkable::<#path>;
+        }
+    });
+    quote! {
+        const _: () = {
+            fn is_linkable<T: ::link_runtime::Linkable>() {}
+            #(#checks)*
+        };
+    }
+}
+
+/// What the generators share.
+pub struct Context<'a> {
+    pub link: &'a Link,
+    pub names: &'a ResolvedNames,
+    /// The side paths as seen from inside the hidden module.
+    pub left: syn::Path,
+    pub right: syn::Path,
+    pub table: syn::Ident,
+    pub left_column: syn::Ident,
+    pub right_column: syn::Ident,
+}
+
+impl<'a> Context<'a> {
+    fn new(link: &'a Link, names: &'a ResolvedNames) -> Self {
+        // Names were validated as identifiers before they got here.
+        let ident = |name: &str| syn::Ident::new(name, proc_macro2::Span::call_site());
+        Context {
+            link,
+            names,
+            left: from_child_module(&link.left.path),
+            right: from_child_module(&link.right.path),
+            table: ident(&names.table),
+            left_column: ident(&names.left_column()),
+            right_column: ident(&names.right_column()),
+        }
+    }
+}
+
+/// Rewrites a path written in the link's module so that it resolves in the hidden child
+/// module: `self::x` becomes `super::x` and `super::x` becomes `super::super::x`. Other
+/// paths resolve through the child's `use super::*`.
+fn from_child_module(path: &syn::Path) -> syn::Path {
+    let mut path = path.clone();
+    if path.leading_colon.is_some() {
+        return path;
+    }
+    let first = path.segments.first().map(|s| s.ident.to_string());
+    match first.as_deref() {
+        Some("self") => {
+            let segment = path.segments.first_mut().expect("path has a first segment");
+            segment.ident = syn::Ident::new("super", segment.ident.span());
+        }
+        Some("super") => {
+            let span = path.segments[0].ident.span();
+            path.segments
+                .insert(0, syn::Ident::new("super", span).into());
+        }
+        _ => {}
+    }
+    path
+}

@@ -1,0 +1,160 @@
+//! The diesel side of a link: its `table!`, the row struct and the extra columns' struct.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Context;
+use crate::link::model::{Column, DefaultValue};
+
+pub fn expand(cx: &Context) -> TokenStream {
+    let table_macro = table_macro(cx);
+    let row = row(cx);
+    let columns = columns_struct(cx);
+    quote! {
+        #table_macro
+        #row
+        #columns
+    }
+}
+
+fn table_macro(cx: &Context) -> TokenStream {
+    let Context {
+        table,
+        left_column,
+        right_column,
+        ..
+    } = cx;
+    let doc = format!(
+        "The pivot table of the link from `{}` to `{}`.",
+        cx.names.left.model, cx.names.right.model
+    );
+    let extra = cx.link.columns.iter().map(|column| {
+        let name = &column.name;
+        let ty = column.kind.diesel_type();
+        if column.nullable {
+            quote!(#name -> Nullable<#ty>,)
+        } else {
+            quote!(#name -> #ty,)
+        }
+    });
+    quote! {
+        ::link_runtime::diesel::table! {
+            #[doc = #doc]
+            #table (#left_column, #right_column) {
+                id -> Text,
+                #left_column -> Text,
+                #right_column -> Text,
+                #(#extra)*
+                created_at -> Timestamp,
+                updated_at -> Timestamp,
+                deleted_at -> Nullable<Timestamp>,
+            }
+        }
+    }
+}
+
+fn row(cx: &Context) -> TokenStream {
+    let Context {
+        table,
+        left,
+        right,
+        left_column,
+        right_column,
+        ..
+    } = cx;
+    let extra = cx.link.columns.iter().map(|Column { name, ty, .. }| {
+        let doc = format!("The extra column `{name}`.");
+        quote! {
+            #[doc = #doc]
+            pub #name: #ty,
+        }
+    });
+    let doc = format!("A row of the pivot table `{}`.", cx.names.table);
+    let left_doc = format!("The `{}` side.", cx.names.left.model);
+    let right_doc = format!("The `{}` side.", cx.names.right.model);
+    quote! {
+        #[doc = #doc]
+        #[derive(
+            ::core::fmt::Debug,
+            ::core::clone::Clone,
+            ::core::cmp::PartialEq,
+            ::link_runtime::diesel::Queryable,
+            ::link_runtime::diesel::Selectable,
+        )]
+        #[diesel(table_name = #table)]
+        pub struct Row {
+            /// The link's own id: `link_` and a ULID.
+            pub id: ::std::string::String,
+            #[doc = #left_doc]
+            pub #left_column: ::link_runtime::Id<#left>,
+            #[doc = #right_doc]
+            pub #right_column: ::link_runtime::Id<#right>,
+            #(#extra)*
+            /// When the link was first created (UTC).
+            pub created_at: ::link_runtime::chrono::NaiveDateTime,
+            /// When the link was last revived or changed (UTC).
+            pub updated_at: ::link_runtime::chrono::NaiveDateTime,
+            /// When the link was dismissed or deleted (UTC), if it was.
+            pub deleted_at: ::core::option::Option<::link_runtime::chrono::NaiveDateTime>,
+        }
+    }
+}
+
+fn columns_struct(cx: &Context) -> TokenStream {
+    let columns = &cx.link.columns;
+    if columns.is_empty() {
+        return TokenStream::new();
+    }
+    let fields = columns.iter().map(|Column { name, ty, .. }| {
+        let doc = format!("The extra column `{name}`.");
+        quote! {
+            #[doc = #doc]
+            pub #name: #ty,
+        }
+    });
+    let defaults = columns.iter().map(|column| {
+        let name = &column.name;
+        let value = default_expr(column);
+        quote!(#name: #value,)
+    });
+    let names = columns.iter().map(|c| &c.name);
+    quote! {
+        /// The extra columns of the link, whose `Default` is the declared defaults.
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
+        pub struct Columns {
+            #(#fields)*
+        }
+
+        impl ::core::default::Default for Columns {
+            fn default() -> Self {
+                Columns { #(#defaults)* }
+            }
+        }
+
+        impl ::link_runtime::ExtraColumns for Columns {
+            fn values(&self) -> ::std::vec::Vec<::link_runtime::ColumnValue<'_>> {
+                ::std::vec![
+                    #(::link_runtime::ToColumnValue::to_column_value(&self.#names),)*
+                ]
+            }
+        }
+    }
+}
+
+/// The Rust expression of a column's default (a nullable column without one is `None`).
+fn default_expr(column: &Column) -> TokenStream {
+    let value = match &column.default {
+        None | Some(DefaultValue::Null) => return quote!(::core::option::Option::None),
+        Some(DefaultValue::Bool(b)) => quote!(#b),
+        Some(DefaultValue::Integer(n) | DefaultValue::Float(n)) => {
+            let literal: syn::Expr = syn::parse_str(n).expect("validated numeric literal parses");
+            quote!(#literal)
+        }
+        Some(DefaultValue::Text(text)) => quote!(::std::string::String::from(#text)),
+    };
+    if column.nullable {
+        quote!(::core::option::Option::Some(#value))
+    } else {
+        value
+    }
+}

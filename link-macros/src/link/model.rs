@@ -1,0 +1,176 @@
+//! The plain model of a link that validation produces and expansion consumes.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::parse::{Parse, ParseStream};
+
+/// A validated link. Names are known in the second stage only.
+pub struct Link {
+    pub left: Side,
+    pub right: Side,
+    pub columns: Vec<Column>,
+    pub resolved: Option<ResolvedNames>,
+}
+
+pub struct Side {
+    pub path: syn::Path,
+    pub is_list: bool,
+    pub delete_cascade: bool,
+}
+
+/// The names only the models' `#[linkable]` attributes know.
+pub struct ResolvedNames {
+    pub table: String,
+    pub left: Names,
+    pub right: Names,
+}
+
+impl ResolvedNames {
+    pub fn left_column(&self) -> String {
+        format!("{}_id", self.left.model)
+    }
+
+    pub fn right_column(&self) -> String {
+        format!("{}_id", self.right.model)
+    }
+}
+
+#[derive(Clone)]
+pub struct Names {
+    pub module: String,
+    pub model: String,
+}
+
+impl Names {
+    pub fn to_tokens(&self) -> TokenStream {
+        let (module, model) = (&self.module, &self.model);
+        quote!([module = #module, model = #model])
+    }
+}
+
+impl Parse for Names {
+    /// `module = "..", model = ".."`, as the derive's macro writes it.
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let field = |key: &str| -> syn::Result<String> {
+            let ident: syn::Ident = input.parse()?;
+            if ident != key {
+                return Err(syn::Error::new(ident.span(), format!("expected `{key}`")));
+            }
+            input.parse::<syn::Token![=]>()?;
+            let value: syn::LitStr = input.parse()?;
+            if input.peek(syn::Token![,]) {
+                input.parse::<syn::Token![,]>()?;
+            }
+            Ok(value.value())
+        };
+        let module = field("module")?;
+        let model = field("model")?;
+        Ok(Names { module, model })
+    }
+}
+
+/// An extra column of the pivot table.
+pub struct Column {
+    pub name: syn::Ident,
+    pub ty: syn::Type,
+    pub kind: ColumnKind,
+    pub nullable: bool,
+    pub default: Option<DefaultValue>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Bool,
+    SmallInt,
+    Integer,
+    BigInt,
+    Float,
+    Double,
+    Text,
+    Timestamp,
+}
+
+impl ColumnKind {
+    /// The Rust types a column can be declared with (the last path segment).
+    pub const SUPPORTED: &'static str =
+        "bool, i16, i32, i64, f32, f64, String, chrono::NaiveDateTime, or Option of one of them";
+
+    pub fn from_type_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "bool" => ColumnKind::Bool,
+            "i16" => ColumnKind::SmallInt,
+            "i32" => ColumnKind::Integer,
+            "i64" => ColumnKind::BigInt,
+            "f32" => ColumnKind::Float,
+            "f64" => ColumnKind::Double,
+            "String" => ColumnKind::Text,
+            "NaiveDateTime" => ColumnKind::Timestamp,
+            _ => return None,
+        })
+    }
+
+    /// The variant of `link_runtime::ColumnKind`.
+    pub fn runtime_variant(self) -> TokenStream {
+        match self {
+            ColumnKind::Bool => quote!(Bool),
+            ColumnKind::SmallInt => quote!(SmallInt),
+            ColumnKind::Integer => quote!(Integer),
+            ColumnKind::BigInt => quote!(BigInt),
+            ColumnKind::Float => quote!(Float),
+            ColumnKind::Double => quote!(Double),
+            ColumnKind::Text => quote!(Text),
+            ColumnKind::Timestamp => quote!(Timestamp),
+        }
+    }
+
+    /// The diesel SQL type, as written in `table!`.
+    pub fn diesel_type(self) -> TokenStream {
+        match self {
+            ColumnKind::Bool => quote!(Bool),
+            ColumnKind::SmallInt => quote!(SmallInt),
+            ColumnKind::Integer => quote!(Integer),
+            ColumnKind::BigInt => quote!(BigInt),
+            ColumnKind::Float => quote!(Float),
+            ColumnKind::Double => quote!(Double),
+            ColumnKind::Text => quote!(Text),
+            ColumnKind::Timestamp => quote!(Timestamp),
+        }
+    }
+
+    pub fn is_integer(self) -> bool {
+        matches!(
+            self,
+            ColumnKind::SmallInt | ColumnKind::Integer | ColumnKind::BigInt
+        )
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, ColumnKind::Float | ColumnKind::Double)
+    }
+
+    /// How a user would name the type in a message.
+    pub fn rust_name(self) -> &'static str {
+        match self {
+            ColumnKind::Bool => "bool",
+            ColumnKind::SmallInt => "i16",
+            ColumnKind::Integer => "i32",
+            ColumnKind::BigInt => "i64",
+            ColumnKind::Float => "f32",
+            ColumnKind::Double => "f64",
+            ColumnKind::Text => "String",
+            ColumnKind::Timestamp => "NaiveDateTime",
+        }
+    }
+}
+
+/// A column default, a literal checked against the column's type.
+pub enum DefaultValue {
+    /// `None`, for an `Option` column.
+    Null,
+    Bool(bool),
+    /// An integer, sign included, as written.
+    Integer(String),
+    /// A float, sign included, as written (an integer literal gets `.0`).
+    Float(String),
+    Text(String),
+}

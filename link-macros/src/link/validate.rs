@@ -1,0 +1,374 @@
+//! Checks a parsed `define_link!` and builds the plain model, collecting every error so
+//! that one compile shows them all.
+
+use darling::util::SpannedValue;
+use darling::FromMeta;
+use syn::spanned::Spanned;
+
+use super::model::{Column, ColumnKind, DefaultValue, Link, Names, ResolvedNames, Side};
+use super::parse::{ColumnInput, LinkInput, LinkOption, SideInput};
+use crate::names::{is_sql_identifier, MAX_IDENTIFIER_LEN};
+
+/// The options of a side: `Product(is_list, delete_cascade)`.
+#[derive(FromMeta, Default)]
+struct SideOptions {
+    /// A record of the other side may be linked to many records of this side.
+    #[darling(default)]
+    is_list: bool,
+    /// Deleting a record of the other side deletes its linked records of this side.
+    #[darling(default)]
+    delete_cascade: bool,
+}
+
+/// `database(table = "...")`.
+#[derive(FromMeta)]
+struct DatabaseOptions {
+    table: SpannedValue<String>,
+}
+
+/// The pivot's own columns, which extra columns may not reuse.
+const RESERVED_COLUMNS: [&str; 4] = ["id", "created_at", "updated_at", "deleted_at"];
+
+/// Names that diesel's `table!` gives a meaning of its own.
+const DIESEL_RESERVED: [&str; 3] = ["table", "star", "columns"];
+
+/// Validates `input`; with `names` (the second stage) also what depends on the models'
+/// names: the table name and the id columns.
+pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::Result<Link> {
+    let mut errors = darling::Error::accumulator();
+
+    let left = side(&mut errors, &input.left);
+    let right = side(&mut errors, &input.right);
+
+    let mut table: Option<SpannedValue<String>> = None;
+    let mut columns: Option<Vec<Column>> = None;
+    for option in &input.options {
+        match option {
+            LinkOption::Database { keyword, metas } => {
+                if table.is_some() {
+                    errors.push(duplicate_option(keyword));
+                    continue;
+                }
+                if let Some(options) = errors
+                    .handle(DatabaseOptions::from_list(metas).map_err(|e| e.with_span(keyword)))
+                {
+                    check_table_name(&mut errors, &options.table);
+                    table = Some(options.table);
+                }
+            }
+            LinkOption::Columns {
+                keyword,
+                columns: inputs,
+            } => {
+                if columns.is_some() {
+                    errors.push(duplicate_option(keyword));
+                    continue;
+                }
+                columns = Some(
+                    inputs
+                        .iter()
+                        .filter_map(|c| column(&mut errors, c))
+                        .collect(),
+                );
+            }
+            LinkOption::Unknown { keyword } => {
+                errors.push(
+                    darling::Error::unknown_field_with_alts(
+                        &keyword.to_string(),
+                        &["database", "columns"],
+                    )
+                    .with_span(keyword),
+                );
+            }
+        }
+    }
+    let columns = columns.unwrap_or_default();
+    check_duplicate_columns(&mut errors, &columns);
+
+    let resolved = names.map(|(left_names, right_names)| {
+        let resolved = ResolvedNames {
+            table: table.as_ref().map_or_else(
+                || {
+                    format!(
+                        "{}_{}_{}_{}",
+                        left_names.module, left_names.model, right_names.module, right_names.model
+                    )
+                },
+                |t| t.as_str().to_owned(),
+            ),
+            left: left_names.clone(),
+            right: right_names.clone(),
+        };
+        check_resolved(&mut errors, input, &resolved, &columns, table.is_some());
+        resolved
+    });
+
+    errors.finish_with(Link {
+        left,
+        right,
+        columns,
+        resolved,
+    })
+}
+
+fn side(errors: &mut darling::error::Accumulator, input: &SideInput) -> Side {
+    let options = errors
+        .handle(SideOptions::from_list(&input.options))
+        .unwrap_or_default();
+    Side {
+        path: input.path.clone(),
+        is_list: options.is_list,
+        delete_cascade: options.delete_cascade,
+    }
+}
+
+fn duplicate_option(keyword: &syn::Ident) -> darling::Error {
+    darling::Error::custom(format!("`{keyword}` is given twice")).with_span(keyword)
+}
+
+fn check_table_name(errors: &mut darling::error::Accumulator, table: &SpannedValue<String>) {
+    if !is_sql_identifier(table.as_str()) {
+        errors.push(
+            darling::Error::custom(format!(
+                "table name `{}` must be lower-case snake_case (letters, digits, `_`) \
+                 and not a Rust keyword",
+                table.as_str()
+            ))
+            .with_span(&table.span()),
+        );
+    } else if table.len() > MAX_IDENTIFIER_LEN {
+        errors.push(
+            darling::Error::custom(format!(
+                "table name `{}` is {} bytes; PostgreSQL keeps {MAX_IDENTIFIER_LEN}",
+                table.as_str(),
+                table.len()
+            ))
+            .with_span(&table.span()),
+        );
+    }
+}
+
+fn column(errors: &mut darling::error::Accumulator, input: &ColumnInput) -> Option<Column> {
+    let name = input.name.to_string();
+    if RESERVED_COLUMNS.contains(&name.as_str()) || DIESEL_RESERVED.contains(&name.as_str()) {
+        errors.push(
+            darling::Error::custom(format!(
+                "`{name}` is a column name the link table reserves; choose another"
+            ))
+            .with_span(&input.name),
+        );
+    } else if !is_sql_identifier(&name) || name.len() > MAX_IDENTIFIER_LEN {
+        errors.push(
+            darling::Error::custom(format!(
+                "column name `{name}` must be lower-case snake_case of at most \
+                 {MAX_IDENTIFIER_LEN} bytes"
+            ))
+            .with_span(&input.name),
+        );
+    }
+
+    let (kind, nullable) = match column_type(&input.ty) {
+        Some(found) => found,
+        None => {
+            errors.push(
+                darling::Error::custom(format!(
+                    "unsupported extra column type; supported: {}",
+                    ColumnKind::SUPPORTED
+                ))
+                .with_span(&input.ty),
+            );
+            return None;
+        }
+    };
+
+    let default = match &input.default {
+        Some(expr) => Some(errors.handle(default_value(expr, kind, nullable, &name))?),
+        None if nullable => None,
+        None => {
+            errors.push(
+                darling::Error::custom(format!(
+                    "column `{name}` cannot hold NULL, so it needs a default for the rows \
+                     that exist: `{name}: {ty} = ...`, or make it `Option<{ty}>`",
+                    ty = kind.rust_name()
+                ))
+                .with_span(&input.name),
+            );
+            return None;
+        }
+    };
+    if kind == ColumnKind::Timestamp && !matches!(default, None | Some(DefaultValue::Null)) {
+        errors.push(
+            darling::Error::custom("a timestamp column takes no default; make it `Option<..>`")
+                .with_span(&input.default),
+        );
+        return None;
+    }
+
+    Some(Column {
+        name: input.name.clone(),
+        ty: input.ty.clone(),
+        kind,
+        nullable,
+        default,
+    })
+}
+
+/// `bool` → (Bool, false); `Option<String>` → (Text, true).
+fn column_type(ty: &syn::Type) -> Option<(ColumnKind, bool)> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident == "Option" {
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        let [syn::GenericArgument::Type(inner)] = args.args.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        let (kind, nullable) = column_type(inner)?;
+        return (!nullable).then_some((kind, true));
+    }
+    if !last.arguments.is_empty() {
+        return None;
+    }
+    ColumnKind::from_type_name(&last.ident.to_string()).map(|kind| (kind, false))
+}
+
+fn default_value(
+    expr: &syn::Expr,
+    kind: ColumnKind,
+    nullable: bool,
+    name: &str,
+) -> darling::Result<DefaultValue> {
+    let mismatch = |found: &str| {
+        darling::Error::custom(format!(
+            "the default of `{name}` is {found}, but the column is `{ty}`",
+            ty = if nullable {
+                format!("Option<{}>", kind.rust_name())
+            } else {
+                kind.rust_name().to_owned()
+            }
+        ))
+        .with_span(expr)
+    };
+    match expr {
+        syn::Expr::Path(path) if path.path.is_ident("None") => {
+            if nullable {
+                Ok(DefaultValue::Null)
+            } else {
+                Err(mismatch("`None`"))
+            }
+        }
+        syn::Expr::Call(call)
+            if nullable
+                && call.args.len() == 1
+                && matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Some")) =>
+        {
+            default_value(&call.args[0], kind, false, name)
+        }
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr: inner,
+            ..
+        }) => match &**inner {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(int),
+                ..
+            }) if kind.is_integer() => {
+                Ok(DefaultValue::Integer(format!("-{}", int.base10_digits())))
+            }
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(int),
+                ..
+            }) if kind.is_float() => Ok(DefaultValue::Float(format!("-{}.0", int.base10_digits()))),
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Float(float),
+                ..
+            }) if kind.is_float() => Ok(DefaultValue::Float(format!("-{}", float.base10_digits()))),
+            _ => Err(mismatch("not a literal of that type")),
+        },
+        syn::Expr::Lit(syn::ExprLit { lit, .. }) => match (lit, kind) {
+            (syn::Lit::Bool(b), ColumnKind::Bool) => Ok(DefaultValue::Bool(b.value)),
+            (syn::Lit::Int(int), k) if k.is_integer() && int.suffix().is_empty() => {
+                Ok(DefaultValue::Integer(int.base10_digits().to_owned()))
+            }
+            (syn::Lit::Int(int), k) if k.is_float() && int.suffix().is_empty() => {
+                Ok(DefaultValue::Float(format!("{}.0", int.base10_digits())))
+            }
+            (syn::Lit::Float(float), k) if k.is_float() && float.suffix().is_empty() => {
+                Ok(DefaultValue::Float(float.base10_digits().to_owned()))
+            }
+            (syn::Lit::Str(text), ColumnKind::Text) => Ok(DefaultValue::Text(text.value())),
+            (syn::Lit::Bool(_), _) => Err(mismatch("a `bool`")),
+            (syn::Lit::Int(_), _) => Err(mismatch("an integer")),
+            (syn::Lit::Float(_), _) => Err(mismatch("a float")),
+            (syn::Lit::Str(_), _) => Err(mismatch("a string")),
+            _ => Err(mismatch("a literal of another type")),
+        },
+        _ => Err(darling::Error::custom(format!(
+            "the default of `{name}` must be a literal (`false`, `0`, `1.5`, `\"text\"`{none})",
+            none = if nullable { ", `None`" } else { "" }
+        ))
+        .with_span(expr)),
+    }
+}
+
+fn check_duplicate_columns(errors: &mut darling::error::Accumulator, columns: &[Column]) {
+    for (i, column) in columns.iter().enumerate() {
+        if columns[..i].iter().any(|c| c.name == column.name) {
+            errors.push(
+                darling::Error::custom(format!("column `{}` is declared twice", column.name))
+                    .with_span(&column.name),
+            );
+        }
+    }
+}
+
+/// What can only be checked once the models' names are known.
+fn check_resolved(
+    errors: &mut darling::error::Accumulator,
+    input: &LinkInput,
+    names: &ResolvedNames,
+    columns: &[Column],
+    table_given: bool,
+) {
+    if names.left.model == names.right.model {
+        errors.push(
+            darling::Error::custom(format!(
+                "both sides are the model `{}`: a link joins two different models",
+                names.left.model
+            ))
+            .with_span(&input.right.path),
+        );
+    }
+    if !table_given && names.table.len() > MAX_IDENTIFIER_LEN {
+        errors.push(
+            darling::Error::custom(format!(
+                "the link table's name `{}` is {} bytes, and PostgreSQL keeps \
+                 {MAX_IDENTIFIER_LEN}: name it with `database(table = \"...\")`",
+                names.table,
+                names.table.len()
+            ))
+            .with_span(
+                &input
+                    .left
+                    .path
+                    .span()
+                    .join(input.right.path.span())
+                    .unwrap_or_else(|| input.left.path.span()),
+            ),
+        );
+    }
+    for column in columns {
+        let name = column.name.to_string();
+        if name == names.left_column() || name == names.right_column() {
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{name}` is the column holding a side's ids; choose another name"
+                ))
+                .with_span(&column.name),
+            );
+        }
+    }
+}

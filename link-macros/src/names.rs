@@ -1,0 +1,62 @@
+//! Naming rules shared by the derive and the link macro.
+
+/// `ProductVariant` → `product_variant`.
+pub fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    let chars: Vec<char> = name.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_uppercase() {
+            let after_lower =
+                i > 0 && (chars[i - 1].is_lowercase() || chars[i - 1].is_ascii_digit());
+            let before_lower = i > 0 && chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if after_lower || (before_lower && chars[i - 1].is_uppercase()) {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// PostgreSQL truncates identifiers longer than this many bytes.
+pub const MAX_IDENTIFIER_LEN: usize = 63;
+
+/// A name that is safe to quote into SQL and to use as a Rust identifier: lower-case ASCII
+/// letters, digits and underscores, starting with a letter or underscore, and not a Rust
+/// keyword.
+pub fn is_sql_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    let starts_well = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_');
+    starts_well
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && syn::parse_str::<syn::Ident>(name).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snake_case_splits_words_and_acronyms() {
+        assert_eq!(snake_case("Product"), "product");
+        assert_eq!(snake_case("ProductVariant"), "product_variant");
+        assert_eq!(snake_case("HTTPRequest"), "http_request");
+        assert_eq!(snake_case("Product2Brand"), "product2_brand");
+    }
+
+    #[test]
+    fn sql_identifiers_are_lower_case_and_not_keywords() {
+        assert!(is_sql_identifier("product_brand"));
+        assert!(is_sql_identifier("_x1"));
+        assert!(!is_sql_identifier("Product"));
+        assert!(!is_sql_identifier("1abc"));
+        assert!(!is_sql_identifier("a-b"));
+        assert!(!is_sql_identifier("a\"b"));
+        assert!(!is_sql_identifier("type"));
+        assert!(!is_sql_identifier(""));
+    }
+}

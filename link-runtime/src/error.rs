@@ -1,0 +1,60 @@
+//! The errors of the link runtime.
+
+/// Everything that can go wrong in the link runtime.
+///
+/// ```
+/// use link_runtime::Error;
+///
+/// let error = Error::Cardinality {
+///     link: "product_product_brand_brand",
+///     model: "product",
+///     record: "prod_1".into(),
+///     partner_model: "brand",
+///     partner: "brand_1".into(),
+/// };
+/// assert_eq!(
+///     error.to_string(),
+///     "link `product_product_brand_brand` allows one brand per product, \
+///      and product `prod_1` is already linked to brand `brand_1`"
+/// );
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A link would give a record a second live partner on a side that is not a list.
+    /// Nothing was written.
+    #[error(
+        "link `{link}` allows one {partner_model} per {model}, \
+         and {model} `{record}` is already linked to {partner_model} `{partner}`"
+    )]
+    Cardinality {
+        /// The link's table.
+        link: &'static str,
+        /// The model of the record that would have two partners.
+        model: &'static str,
+        /// The record that would have two partners.
+        record: String,
+        /// The model on the other side.
+        partner_model: &'static str,
+        /// The record's current partner.
+        partner: String,
+    },
+
+    /// Two registered links use the same table.
+    #[error("links `{first}` and `{second}` both use the table `{table}`: name one with `database(table = \"...\")`")]
+    DuplicateTable {
+        /// The table both links use.
+        table: &'static str,
+        /// The first link, as `left -> right`.
+        first: String,
+        /// The second link, as `left -> right`.
+        second: String,
+    },
+
+    /// The database refused a statement.
+    #[error("database error: {0}")]
+    Database(#[from] diesel::result::Error),
+}
+
+/// The runtime's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,7 @@
+//! Four modules that know nothing about each other.
+
+pub mod brand;
+pub mod customer;
+pub mod product;
+pub mod tag;
+pub mod wishlist;
