@@ -48,19 +48,22 @@ pub trait LinkDefinition: Copy + Default + Send + Sync + 'static {
     const SCHEMA: &'static LinkSchema;
 }
 
-/// Marks that a link is defined from `Self` to `Right` (by the link `L`), which is what lets
+/// Marks that a link is defined from `Left` to `Self` (by the link `L`), which is what lets
 /// [`create`](crate::create) and [`dismiss`](crate::dismiss) find a link from two id types.
 ///
-/// `define_link!(Product, Brand)` implements `LinksTo<Brand, Link> for Product`, and nothing
-/// for `Brand` to `Product`: links are directional.
+/// `define_link!(Product, Brand)` implements `LinkedFrom<Product, Link> for Brand`, and
+/// nothing for `Product` from `Brand`: links are directional.
+///
+/// The trait is implemented on the *right* model so that the compiler knows both id types
+/// when it reports a missing link, and can name both.
 #[diagnostic::on_unimplemented(
-    message = "no link is defined from `{Self}` to `{Right}`",
-    label = "the ids are passed as (`Id<{Self}>`, `Id<{Right}>`)",
+    message = "no link is defined from `{Left}` to `{Self}`",
+    label = "the ids are passed as (`Id<{Left}>`, `Id<{Self}>`)",
     note = "links are directional: `define_link!(A, B)` defines a link from A to B, \
             and its ids are passed in that order, `Id<A>` first",
     note = "if the link is declared the other way round, swap the two ids"
 )]
-pub trait LinksTo<Right: Linkable, L>: Linkable {}
+pub trait LinkedFrom<Left: Linkable, L>: Linkable {}
 
 /// The pivot table of a link and the options it was declared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

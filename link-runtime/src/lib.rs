@@ -64,8 +64,8 @@ pub mod service;
 
 pub use backend::{Dialect, LinkConnection};
 pub use definition::{
-    ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, LinkDefinition, LinkSchema, LinksTo, Side,
-    ToColumnValue,
+    ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, LinkDefinition, LinkSchema, LinkedFrom,
+    Side, ToColumnValue,
 };
 pub use error::{Error, Result};
 pub use id::Id;
@@ -136,8 +136,8 @@ pub use diesel;
 pub fn create<C, A, B, L>(conn: &mut C, left: Id<A>, right: Id<B>) -> Result<()>
 where
     C: LinkConnection,
-    A: LinksTo<B, L>,
-    B: Linkable,
+    A: Linkable,
+    B: LinkedFrom<A, L>,
     L: LinkDefinition<Left = A, Right = B>,
 {
     service::create::<L, C>(conn, &left, &right)
@@ -162,8 +162,8 @@ where
 pub fn dismiss<C, A, B, L>(conn: &mut C, left: Id<A>, right: Id<B>) -> Result<bool>
 where
     C: LinkConnection,
-    A: LinksTo<B, L>,
-    B: Linkable,
+    A: Linkable,
+    B: LinkedFrom<A, L>,
     L: LinkDefinition<Left = A, Right = B>,
 {
     service::dismiss::<L, C>(conn, &left, &right)

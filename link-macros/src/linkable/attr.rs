@@ -56,7 +56,7 @@ impl LinkableModel {
                     .attrs
                     .iter()
                     .find(|a| a.path().is_ident("linkable"))
-                    .map(|a| a.span())
+                    .map(|a| a.meta.span())
                     .unwrap_or_else(|| attr.ident.span());
                 errors.push(
                     darling::Error::custom(

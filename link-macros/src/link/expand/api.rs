@@ -2,12 +2,13 @@
 //! registration.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 use super::sql::{self, Dialect};
 use super::Context;
 
 pub fn expand(cx: &Context) -> TokenStream {
+    let span = cx.span;
     let Context { left, right, .. } = cx;
     let link = cx.link;
     let names = cx.names;
@@ -34,7 +35,7 @@ pub fn expand(cx: &Context) -> TokenStream {
         let nullable = column.nullable;
         let sqlite = sql::column_definition(Dialect::Sqlite, column);
         let postgres = sql::column_definition(Dialect::Postgres, column);
-        quote! {
+        quote_spanned! {span=>
             ::link_runtime::ExtraColumn {
                 name: #name,
                 kind: ::link_runtime::ColumnKind::#kind,
@@ -64,15 +65,15 @@ pub fn expand(cx: &Context) -> TokenStream {
     );
 
     let (columns_type, create_with) = if link.columns.is_empty() {
-        (quote!(()), TokenStream::new())
+        (quote_spanned!(span=>()), TokenStream::new())
     } else {
         let doc = format!(
             "Links `{left_model}` to `{right_model}` with values for the extra columns; \
              an existing pair takes the new values."
         );
         (
-            quote!(Columns),
-            quote! {
+            quote_spanned!(span=>Columns),
+            quote_spanned! {span=>
                 #[doc = #doc]
                 pub fn create_with<C: ::link_runtime::LinkConnection>(
                     conn: &mut C,
@@ -86,7 +87,7 @@ pub fn expand(cx: &Context) -> TokenStream {
         )
     };
 
-    quote! {
+    quote_spanned! {span=>
         #[doc = #link_doc]
         #[derive(
             ::core::fmt::Debug,
@@ -142,7 +143,7 @@ pub fn expand(cx: &Context) -> TokenStream {
             };
         }
 
-        impl ::link_runtime::LinksTo<#right, Link> for #left {}
+        impl ::link_runtime::LinkedFrom<#left, Link> for #right {}
 
         ::link_runtime::__private::inventory::submit! {
             ::link_runtime::__private::Registration::new(

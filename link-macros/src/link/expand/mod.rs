@@ -9,7 +9,7 @@ mod api;
 mod schema;
 mod sql;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
@@ -24,7 +24,8 @@ pub fn expand(link: &Link) -> TokenStream {
     let context = Context::new(link, names);
     let schema = schema::expand(&context);
     let api = api::expand(&context);
-    quote! {
+    let span = context.span;
+    quote_spanned! {span=>
         #[doc(hidden)]
         #[allow(dead_code)]
         pub mod one_define_link_per_file {
@@ -63,6 +64,9 @@ pub struct Context<'a> {
     pub left: syn::Path,
     pub right: syn::Path,
     pub table: syn::Ident,
+    /// Where generated items point in messages: the link's first model, as the user wrote
+    /// it (with the hygiene of the macro's call site).
+    pub span: Span,
     pub left_column: syn::Ident,
     pub right_column: syn::Ident,
 }
@@ -70,8 +74,10 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     fn new(link: &'a Link, names: &'a ResolvedNames) -> Self {
         // Names were validated as identifiers before they got here.
-        let ident = |name: &str| syn::Ident::new(name, proc_macro2::Span::call_site());
+        let span = Span::call_site().located_at(link.left.path.span());
+        let ident = |name: &str| syn::Ident::new(name, span);
         Context {
+            span,
             link,
             names,
             left: from_child_module(&link.left.path),

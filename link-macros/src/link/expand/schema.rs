@@ -1,16 +1,17 @@
 //! The diesel side of a link: its `table!`, the row struct and the extra columns' struct.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use super::Context;
 use crate::link::model::{Column, DefaultValue};
 
 pub fn expand(cx: &Context) -> TokenStream {
+    let span = cx.span;
     let table_macro = table_macro(cx);
     let row = row(cx);
     let columns = columns_struct(cx);
-    quote! {
+    quote_spanned! {span=>
         #table_macro
         #row
         #columns
@@ -18,6 +19,7 @@ pub fn expand(cx: &Context) -> TokenStream {
 }
 
 fn table_macro(cx: &Context) -> TokenStream {
+    let span = cx.span;
     let Context {
         table,
         left_column,
@@ -32,12 +34,12 @@ fn table_macro(cx: &Context) -> TokenStream {
         let name = &column.name;
         let ty = column.kind.diesel_type();
         if column.nullable {
-            quote!(#name -> Nullable<#ty>,)
+            quote_spanned!(span=>#name -> Nullable<#ty>,)
         } else {
-            quote!(#name -> #ty,)
+            quote_spanned!(span=>#name -> #ty,)
         }
     });
-    quote! {
+    quote_spanned! {span=>
         ::link_runtime::diesel::table! {
             #[doc = #doc]
             #table (#left_column, #right_column) {
@@ -54,6 +56,7 @@ fn table_macro(cx: &Context) -> TokenStream {
 }
 
 fn row(cx: &Context) -> TokenStream {
+    let span = cx.span;
     let Context {
         table,
         left,
@@ -64,7 +67,7 @@ fn row(cx: &Context) -> TokenStream {
     } = cx;
     let extra = cx.link.columns.iter().map(|Column { name, ty, .. }| {
         let doc = format!("The extra column `{name}`.");
-        quote! {
+        quote_spanned! {span=>
             #[doc = #doc]
             pub #name: #ty,
         }
@@ -72,7 +75,7 @@ fn row(cx: &Context) -> TokenStream {
     let doc = format!("A row of the pivot table `{}`.", cx.names.table);
     let left_doc = format!("The `{}` side.", cx.names.left.model);
     let right_doc = format!("The `{}` side.", cx.names.right.model);
-    quote! {
+    quote_spanned! {span=>
         #[doc = #doc]
         #[derive(
             ::core::fmt::Debug,
@@ -101,13 +104,14 @@ fn row(cx: &Context) -> TokenStream {
 }
 
 fn columns_struct(cx: &Context) -> TokenStream {
+    let span = cx.span;
     let columns = &cx.link.columns;
     if columns.is_empty() {
         return TokenStream::new();
     }
     let fields = columns.iter().map(|Column { name, ty, .. }| {
         let doc = format!("The extra column `{name}`.");
-        quote! {
+        quote_spanned! {span=>
             #[doc = #doc]
             pub #name: #ty,
         }
@@ -115,10 +119,10 @@ fn columns_struct(cx: &Context) -> TokenStream {
     let defaults = columns.iter().map(|column| {
         let name = &column.name;
         let value = default_expr(column);
-        quote!(#name: #value,)
+        quote_spanned!(span=>#name: #value,)
     });
     let names = columns.iter().map(|c| &c.name);
-    quote! {
+    quote_spanned! {span=>
         /// The extra columns of the link, whose `Default` is the declared defaults.
         #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
         pub struct Columns {

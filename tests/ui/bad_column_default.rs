@@ -1,0 +1,21 @@
+use link_runtime::prelude::*;
+
+#[derive(Linkable)]
+#[linkable(module = "product")]
+pub struct Product {
+    pub id: String,
+}
+
+#[derive(Linkable)]
+#[linkable(module = "brand")]
+pub struct Brand {
+    pub id: String,
+}
+
+define_link! {
+    Product,
+    Brand,
+    columns { featured: bool = "yes", position: i32 = 1.5, note: Option<String> = 3 },
+}
+
+fn main() {}

@@ -1,0 +1,3 @@
+link_runtime::links!();
+
+fn main() {}

@@ -1,0 +1,21 @@
+use link_runtime::prelude::*;
+
+#[derive(Linkable)]
+#[linkable(module = "product")]
+pub struct Product {
+    pub id: String,
+}
+
+#[derive(Linkable)]
+#[linkable(module = "brand")]
+pub struct Brand {
+    pub id: String,
+}
+
+define_link! {
+    Product,
+    Brand,
+    columns { created_at: Option<i64>, product_id: Option<String> },
+}
+
+fn main() {}

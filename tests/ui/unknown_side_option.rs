@@ -1,0 +1,17 @@
+use link_runtime::prelude::*;
+
+#[derive(Linkable)]
+#[linkable(module = "product")]
+pub struct Product {
+    pub id: String,
+}
+
+#[derive(Linkable)]
+#[linkable(module = "brand")]
+pub struct Brand {
+    pub id: String,
+}
+
+define_link!(Product(is_lst), Brand(delete_cascade, cascade));
+
+fn main() {}

@@ -1,0 +1,21 @@
+use link_runtime::prelude::*;
+
+#[derive(Linkable)]
+#[linkable(module = "product")]
+pub struct Product {
+    pub id: String,
+}
+
+#[derive(Linkable)]
+#[linkable(module = "brand")]
+pub struct Brand {
+    pub id: String,
+}
+
+define_link! {
+    Product,
+    Brand,
+    columns { tags: Vec<String> = "none", maybe: Option<Option<i32>> },
+}
+
+fn main() {}
