@@ -1,1 +1,128 @@
+//! A crate outside the workspace uses link-runtime exactly as the README shows, and a link
+//! file added to its `src/links/` is picked up by the next `cargo build` with no other file
+//! touched.
+//!
+//! The crate is `tests/quickstart`, copied to a temporary folder with its path dependency
+//! made absolute, and built by a real `cargo` (into `target/outside-crate`, so that the
+//! dependencies are compiled once across runs).
 
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_owned()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let (source, target) = (entry.path(), to.join(entry.file_name()));
+        if entry.file_name() == "target" || entry.file_name() == "Cargo.lock" {
+            continue;
+        }
+        if source.is_dir() {
+            copy_dir(&source, &target);
+        } else {
+            fs::copy(&source, &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the quick start crate, removed when dropped.
+struct Crate {
+    dir: PathBuf,
+}
+
+impl Crate {
+    fn copy_quickstart() -> Self {
+        let workspace = workspace();
+        let dir = std::env::temp_dir().join(format!("link-quickstart-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        copy_dir(&workspace.join("tests/quickstart"), &dir);
+
+        let manifest = dir.join("Cargo.toml");
+        let runtime = workspace.join("link-runtime");
+        let text = fs::read_to_string(&manifest).unwrap().replace(
+            r#"path = "../../link-runtime""#,
+            &format!("path = {:?}", runtime.to_str().unwrap()),
+        );
+        assert!(text.contains(runtime.to_str().unwrap()), "path rewritten");
+        fs::write(&manifest, text).unwrap();
+        // The workspace's lock file pins the same versions, which are already downloaded.
+        fs::copy(workspace.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+        Crate { dir }
+    }
+
+    fn cargo(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO"))
+            .args(args)
+            .arg("--offline")
+            .current_dir(&self.dir)
+            .env("CARGO_TARGET_DIR", workspace().join("target/outside-crate"))
+            .env("CARGO_TERM_COLOR", "never")
+            // `cargo test` sets OUT_DIR for this crate, which has a build script.
+            .env_remove("OUT_DIR")
+            .output()
+            .expect("cargo runs")
+    }
+
+    fn run(&self) -> String {
+        let output = self.cargo(&["run", "--quiet"]);
+        assert!(
+            output.status.success(),
+            "quick start failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+}
+
+impl Drop for Crate {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[test]
+fn the_quick_start_builds_runs_and_picks_up_a_new_link_file() {
+    let quickstart = Crate::copy_quickstart();
+
+    let first = quickstart.run();
+    assert_eq!(
+        first,
+        "created link table product_product_brand_brand\n\
+         product prod_1 is linked to brand brand_1 (Acme)\n"
+    );
+
+    // A second link, in a new file; nothing else changes.
+    fs::write(
+        quickstart.dir.join("src/links/brand_product_featured.rs"),
+        "use crate::modules::{brand::Brand, product::Product};\n\
+         use link_runtime::prelude::*;\n\n\
+         define_link!(Brand, Product(is_list), database(table = \"brand_product_featured\"));\n",
+    )
+    .unwrap();
+    let second = quickstart.run();
+    assert_eq!(
+        second,
+        "created link table brand_product_featured\n\
+         created link table product_product_brand_brand\n\
+         product prod_1 is linked to brand brand_1 (Acme)\n"
+    );
+
+    // Without the build script cargo would not notice new files, and links!() says so.
+    fs::remove_file(quickstart.dir.join("build.rs")).unwrap();
+    let output = quickstart.cargo(&["build", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "builds without a build script");
+    assert!(
+        stderr.contains("`links!()` needs a build script")
+            && stderr.contains(r#"println!("cargo:rerun-if-changed=src/links");"#),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,4 @@
+use crate::modules::{brand::Brand, product::Product};
+use link_runtime::prelude::*;
+
+define_link!(Product, Brand);
