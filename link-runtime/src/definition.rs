@@ -32,10 +32,12 @@ use crate::linkable::Linkable;
 ///     link_runtime::define_link!(Product(is_list), Brand);
 /// }
 ///
+/// # fn main() {
 /// let schema = <product_brand::Link as LinkDefinition>::SCHEMA;
 /// assert_eq!(schema.table, "product_product_brand_brand");
 /// assert_eq!(schema.left.column, "product_id");
 /// assert!(schema.left.is_list);
+/// # }
 /// ```
 pub trait LinkDefinition: Copy + Default + Send + Sync + 'static {
     /// The first model of the declaration.

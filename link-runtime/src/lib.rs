@@ -25,13 +25,15 @@
 //!     link_runtime::define_link!(Product(is_list), Brand);
 //! }
 //!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mut conn = SqliteConnection::establish(":memory:")?;
 //! link_runtime::migrate(&mut conn)?;
 //! link_runtime::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?;
 //! link_runtime::create(&mut conn, Product::id("prod_2"), Brand::id("brand_1"))?;
 //! assert!(link_runtime::dismiss(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?);
 //! assert_eq!(product_brand::Link::TABLE, "product_product_brand_brand");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! The crate's parts, each in a file of its own:
@@ -73,7 +75,34 @@ pub use linkable::Linkable;
 pub use migrate::{migrate, MigrationReport};
 pub use registry::registered_links;
 
-/// Declares a link between two linkable models. See the crate's README for the options.
+/// Declares a link between two linkable models, in the module it is invoked in (one link
+/// per module: a file of `src/links/`).
+///
+/// ```text
+/// define_link!(Left[(options)], Right[(options)]
+///              [, database(table = "...")] [, columns { name: Type [= default], .. }])
+/// ```
+///
+/// Side options, as Medusa's:
+///
+/// - `is_list`: a record of the other side may link to many records of this side.
+///   `define_link!(Product(is_list), Brand)`: a brand has many products, a product one brand.
+///   Without `is_list` on a side, a record of the other side has at most one live partner,
+///   which the pivot's unique indexes enforce.
+/// - `delete_cascade`: deleting a record of the other side deletes its linked records of
+///   this side.
+///
+/// `database(table = "...")` names the pivot table (default
+/// `{left_module}_{left_model}_{right_module}_{right_model}`). `columns { .. }` adds typed
+/// extra columns: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`,
+/// `chrono::NaiveDateTime`, or `Option` of one of them; a column that cannot hold NULL needs
+/// a literal default.
+///
+/// The module gets `Link` (with `TABLE`, `SQLITE_SQL`, `POSTGRES_SQL`, `create`, `dismiss`
+/// and, with extra columns, `create_with`), a diesel `table!` named after the pivot table,
+/// `Row` (a pivot row) and, with extra columns, `Columns`. Both models must derive
+/// [`Linkable`](trait@Linkable) in the same crate, and the link must be declared at module
+/// level (not inside a function body).
 ///
 /// ```
 /// use link_runtime::prelude::*;
@@ -90,10 +119,12 @@ pub use registry::registered_links;
 ///     }
 /// }
 ///
+/// # fn main() {
 /// let columns = product_brand::Columns { featured: true, ..Default::default() };
 /// assert_eq!(columns.position, 0);
 /// assert_eq!(product_brand::Link::TABLE, "product_brand_featured");
 /// assert!(product_brand::Link::SQLITE_SQL.contains(r#""featured" BOOLEAN NOT NULL DEFAULT FALSE"#));
+/// # }
 /// ```
 pub use link_macros::define_link;
 
@@ -128,10 +159,12 @@ pub use diesel;
 /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
 /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
 /// # mod product_brand { use super::*; define_link!(Product, Brand); }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut conn = SqliteConnection::establish(":memory:")?;
 /// link_runtime::migrate(&mut conn)?;
 /// link_runtime::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok(())
+/// # }
 /// ```
 pub fn create<C, A, B, L>(conn: &mut C, left: Id<A>, right: Id<B>) -> Result<()>
 where
@@ -152,12 +185,14 @@ where
 /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
 /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
 /// # mod product_brand { use super::*; define_link!(Product, Brand); }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut conn = SqliteConnection::establish(":memory:")?;
 /// link_runtime::migrate(&mut conn)?;
 /// link_runtime::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?;
 /// assert!(link_runtime::dismiss(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?);
 /// assert!(!link_runtime::dismiss(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok(())
+/// # }
 /// ```
 pub fn dismiss<C, A, B, L>(conn: &mut C, left: Id<A>, right: Id<B>) -> Result<bool>
 where

@@ -26,13 +26,15 @@ pub struct MigrationReport {
 /// # mod product_brand { use super::*; define_link!(Product, Brand); }
 /// use diesel::{Connection, SqliteConnection};
 ///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut conn = SqliteConnection::establish(":memory:")?;
 /// let report = link_runtime::migrate(&mut conn)?;
 /// assert!(report.created.contains(&"product_product_brand_brand"));
 ///
 /// let again = link_runtime::migrate(&mut conn)?;
 /// assert!(again.created.is_empty());
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok(())
+/// # }
 /// ```
 pub fn migrate<C: LinkConnection>(conn: &mut C) -> Result<MigrationReport> {
     let mut report = MigrationReport::default();

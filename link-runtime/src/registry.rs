@@ -30,9 +30,11 @@ inventory::collect!(Registration);
 /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
 /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
 /// # mod product_brand { use super::*; define_link!(Product, Brand); }
+/// # fn main() -> Result<(), link_runtime::Error> {
 /// let tables: Vec<_> = link_runtime::registered_links()?.iter().map(|link| link.table).collect();
 /// assert!(tables.contains(&"product_product_brand_brand"));
-/// # Ok::<(), link_runtime::Error>(())
+/// # Ok(())
+/// # }
 /// ```
 pub fn registered_links() -> Result<Vec<&'static LinkSchema>> {
     let mut by_table: BTreeMap<&'static str, &'static LinkSchema> = BTreeMap::new();
