@@ -153,6 +153,11 @@ pub use diesel;
 /// product id first. The other order does not compile: there is no link from `Brand` to
 /// `Product`. With two links between the same models, use the link's own `Link::create`.
 ///
+/// # Errors
+///
+/// [`Error::Cardinality`] if a record would get a second live partner on a side that is not
+/// a list (nothing is written), and [`Error::Database`] if the database refuses the statement.
+///
 /// ```
 /// # use diesel::{Connection, SqliteConnection};
 /// # use link_runtime::prelude::*;
@@ -178,6 +183,10 @@ where
 
 /// Dismisses the link between `left` and `right` (a soft delete); returns whether a live
 /// link was dismissed. The ids go in declaration order, as for [`create`].
+///
+/// # Errors
+///
+/// [`Error::Database`] if the database refuses the statement.
 ///
 /// ```
 /// # use diesel::{Connection, SqliteConnection};

@@ -19,6 +19,12 @@ pub struct MigrationReport {
 ///
 /// Each table is created in its own transaction. Tables that exist are left as they are.
 ///
+/// # Errors
+///
+/// [`Error::DuplicateTable`](crate::Error::DuplicateTable) if two registered links claim one
+/// table (nothing is created), and [`Error::Database`](crate::Error::Database) if a statement
+/// fails; the tables created before it stay.
+///
 /// ```
 /// # use link_runtime::prelude::*;
 /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }

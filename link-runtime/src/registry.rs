@@ -23,7 +23,11 @@ inventory::collect!(Registration);
 /// The links compiled into this program, sorted by table name.
 ///
 /// Every `define_link!` registers its link; with `link_runtime::links!()` that is every file
-/// in the crate's `src/links/`. Fails if two links claim the same table.
+/// in the crate's `src/links/`.
+///
+/// # Errors
+///
+/// [`Error::DuplicateTable`] if two links claim the same table.
 ///
 /// ```
 /// # use link_runtime::prelude::*;

@@ -18,6 +18,12 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 
 /// Links `left` to `right` with `L`, the extra columns at their defaults.
+///
+/// # Errors
+///
+/// [`Error::Cardinality`](crate::Error::Cardinality) if a record would get a second live
+/// partner on a side that is not a list (nothing is written), and
+/// [`Error::Database`](crate::Error::Database) if the database refuses the statement.
 pub fn create<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<()>
 where
     L: LinkDefinition,
@@ -28,6 +34,12 @@ where
 
 /// Links `left` to `right` with `L` and the given extra column values. If the pair is
 /// already linked, its extra columns take the new values.
+///
+/// # Errors
+///
+/// [`Error::Cardinality`](crate::Error::Cardinality) if a record would get a second live
+/// partner on a side that is not a list (nothing is written), and
+/// [`Error::Database`](crate::Error::Database) if the database refuses the statement.
 pub fn create_with<L, C>(
     conn: &mut C,
     left: &Id<L::Left>,
@@ -48,6 +60,10 @@ where
 }
 
 /// Dismisses the live link between `left` and `right`; returns whether there was one.
+///
+/// # Errors
+///
+/// [`Error::Database`](crate::Error::Database) if the database refuses the statement.
 pub fn dismiss<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<bool>
 where
     L: LinkDefinition,
@@ -92,14 +108,11 @@ fn upsert<C: LinkConnection>(
         r#""deleted_at" = NULL"#.to_owned(),
         format!(r#""updated_at" = {}"#, dialect.now()),
     ];
-    let mut only_if_dismissed = true;
-    if let Some(values) = columns {
-        only_if_dismissed = false;
-        for (column, value) in schema.columns.iter().zip(values) {
-            names.push(column.name);
-            binds.push(value);
-            updates.push(format!(r#""{0}" = excluded."{0}""#, column.name));
-        }
+    let only_if_dismissed = columns.is_none();
+    for (column, value) in schema.columns.iter().zip(columns.into_iter().flatten()) {
+        names.push(column.name);
+        binds.push(value);
+        updates.push(format!(r#""{0}" = excluded."{0}""#, column.name));
     }
     let placeholders: Vec<String> = (1..=names.len()).map(|n| dialect.placeholder(n)).collect();
     let quoted: Vec<String> = names.iter().map(|name| format!(r#""{name}""#)).collect();
@@ -119,6 +132,9 @@ fn upsert<C: LinkConnection>(
         ));
     }
 
+    // A savepoint when the caller is inside a transaction: a refused insert then leaves the
+    // caller's transaction usable (PostgreSQL aborts a transaction on any error), and the
+    // partner lookup below can run.
     let outcome = conn.transaction(|conn| conn.execute_bound(&sql, &binds));
     match outcome {
         Ok(_) => Ok(()),

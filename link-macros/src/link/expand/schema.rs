@@ -72,6 +72,7 @@ fn row(cx: &Context) -> TokenStream {
             pub #name: #ty,
         }
     });
+    let eq = eq_derive(cx);
     let doc = format!("A row of the pivot table `{}`.", cx.names.table);
     let left_doc = format!("The `{}` side.", cx.names.left.model);
     let right_doc = format!("The `{}` side.", cx.names.right.model);
@@ -81,6 +82,7 @@ fn row(cx: &Context) -> TokenStream {
             ::core::fmt::Debug,
             ::core::clone::Clone,
             ::core::cmp::PartialEq,
+            #eq
             ::link_runtime::diesel::Queryable,
             ::link_runtime::diesel::Selectable,
         )]
@@ -122,9 +124,10 @@ fn columns_struct(cx: &Context) -> TokenStream {
         quote_spanned!(span=>#name: #value,)
     });
     let names = columns.iter().map(|c| &c.name);
+    let eq = eq_derive(cx);
     quote_spanned! {span=>
         /// The extra columns of the link, whose `Default` is the declared defaults.
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, #eq)]
         pub struct Columns {
             #(#fields)*
         }
@@ -142,6 +145,15 @@ fn columns_struct(cx: &Context) -> TokenStream {
                 ]
             }
         }
+    }
+}
+
+/// `Eq` for the row and column structs, unless a float column rules it out.
+fn eq_derive(cx: &Context) -> TokenStream {
+    if cx.link.columns.iter().any(|c| c.kind.is_float()) {
+        TokenStream::new()
+    } else {
+        quote_spanned!(cx.span=> ::core::cmp::Eq,)
     }
 }
 
