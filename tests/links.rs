@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use diesel::SqliteConnection;
-use link_runtime::{Error, LinkDefinition};
+use link_runtime::{Created, Error, LinkDefinition};
 use link_tests::links::{customer_wishlist, product_brand, product_tag};
 use link_tests::modules::{
     brand::Brand, customer::Customer, product::Product, tag::Tag, wishlist::Wishlist,
@@ -111,7 +111,8 @@ fn migrate_creates_missing_tables_once() {
 }
 
 fn pivot_rows(conn: &mut SqliteConnection) -> Vec<product_brand::Row> {
-    use product_brand::product_product_brand_brand::dsl::*;
+    // `pivot` names the generated table whatever the table's name.
+    use product_brand::pivot::dsl::*;
     product_product_brand_brand
         .order((product_id, brand_id))
         .select(product_brand::Row::as_select())
@@ -122,7 +123,10 @@ fn pivot_rows(conn: &mut SqliteConnection) -> Vec<product_brand::Row> {
 #[test]
 fn create_then_dismiss_round_trips() {
     let mut conn = database();
-    product_brand::Link::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+    let created =
+        product_brand::Link::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))
+            .unwrap();
+    assert_eq!(created, Created::Inserted);
 
     let rows = pivot_rows(&mut conn);
     assert_eq!(rows.len(), 1);
@@ -146,7 +150,10 @@ fn create_then_dismiss_round_trips() {
     );
 
     // Creating the dismissed pair again revives the same row.
-    product_brand::Link::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+    let revived =
+        product_brand::Link::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))
+            .unwrap();
+    assert_eq!(revived, Created::Revived);
     let rows = pivot_rows(&mut conn);
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].id, created.id);
@@ -166,10 +173,16 @@ fn the_generic_entry_points_find_the_link_from_the_id_types() {
 #[test]
 fn creating_a_live_pair_again_is_idempotent() {
     let mut conn = database();
-    for _ in 0..3 {
-        customer_wishlist::Link::create(&mut conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
-            .unwrap();
-    }
+    let outcomes: Vec<Created> = (0..3)
+        .map(|_| {
+            customer_wishlist::Link::create(&mut conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [Created::Inserted, Created::Unchanged, Created::Unchanged]
+    );
     use customer_wishlist::customer_customer_wishlist_wishlist::dsl::*;
     let count: i64 = customer_customer_wishlist_wishlist
         .count()
@@ -204,27 +217,29 @@ fn a_one_to_one_link_refuses_a_second_partner_on_either_side() {
             record,
             partner_model,
             partner,
+            refused,
         } => {
             assert_eq!(*link, "customer_customer_wishlist_wishlist");
             assert_eq!(*model, "customer");
             assert_eq!(record, "cus_1");
             assert_eq!(*partner_model, "wishlist");
             assert_eq!(partner, "wl_1");
+            assert_eq!(refused, "wl_2");
         }
         other => panic!("expected a cardinality error, got {other:?}"),
     }
     assert_eq!(
         error.to_string(),
         "link `customer_customer_wishlist_wishlist` allows one wishlist per customer, \
-         and customer `cus_1` is already linked to wishlist `wl_1`"
+         and customer `cus_1` is already linked to wishlist `wl_1` (refused: wishlist `wl_2`)"
     );
 
     let error =
         customer_wishlist::Link::create(&mut conn, Customer::id("cus_2"), Wishlist::id("wl_1"))
             .unwrap_err();
     assert!(
-        matches!(&error, Error::Cardinality { model: "wishlist", record, partner, .. }
-            if record == "wl_1" && partner == "cus_1"),
+        matches!(&error, Error::Cardinality { model: "wishlist", record, partner, refused, .. }
+            if record == "wl_1" && partner == "cus_1" && refused == "cus_2"),
         "{error:?}"
     );
 
@@ -314,7 +329,10 @@ fn extra_columns_take_defaults_or_given_values() {
         note: Some("launch".to_owned()),
         ..product_tag::Columns::default()
     };
-    product_tag::Link::create_with(&mut conn, Product::id("p1"), Tag::id("t2"), columns).unwrap();
+    let created =
+        product_tag::Link::create_with(&mut conn, Product::id("p1"), Tag::id("t2"), columns)
+            .unwrap();
+    assert_eq!(created, Created::Inserted);
 
     use product_tag::product_tags::dsl::*;
     let rows: Vec<product_tag::Row> = product_tags
@@ -351,7 +369,10 @@ fn extra_columns_take_defaults_or_given_values() {
         position: 7,
         ..product_tag::Columns::default()
     };
-    product_tag::Link::create_with(&mut conn, Product::id("p1"), Tag::id("t2"), columns).unwrap();
+    let updated =
+        product_tag::Link::create_with(&mut conn, Product::id("p1"), Tag::id("t2"), columns)
+            .unwrap();
+    assert_eq!(updated, Created::Updated);
     let row: product_tag::Row = product_tags
         .filter(tag_id.eq("t2"))
         .select(product_tag::Row::as_select())

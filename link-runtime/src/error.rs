@@ -11,11 +11,12 @@
 ///     record: "prod_1".into(),
 ///     partner_model: "brand",
 ///     partner: "brand_1".into(),
+///     refused: "brand_2".into(),
 /// };
 /// assert_eq!(
 ///     error.to_string(),
 ///     "link `product_product_brand_brand` allows one brand per product, \
-///      and product `prod_1` is already linked to brand `brand_1`"
+///      and product `prod_1` is already linked to brand `brand_1` (refused: brand `brand_2`)"
 /// );
 /// ```
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +25,8 @@ pub enum Error {
     /// A link would give a record a second live partner on a side that is not a list.
     /// Nothing was written.
     #[error(
-        "link `{link}` allows one {partner_model} per {model}, \
-         and {model} `{record}` is already linked to {partner_model} `{partner}`"
+        "link `{link}` allows one {partner_model} per {model}, and {model} `{record}` is \
+         already linked to {partner_model} `{partner}` (refused: {partner_model} `{refused}`)"
     )]
     Cardinality {
         /// The link's table.
@@ -38,6 +39,8 @@ pub enum Error {
         partner_model: &'static str,
         /// The record's current partner.
         partner: String,
+        /// The partner that was refused.
+        refused: String,
     },
 
     /// Two registered links use the same table.
@@ -52,7 +55,7 @@ pub enum Error {
     },
 
     /// The database refused a statement.
-    #[error("database error: {0}")]
+    #[error(transparent)]
     Database(#[from] diesel::result::Error),
 }
 

@@ -74,6 +74,7 @@ pub use id::Id;
 pub use linkable::Linkable;
 pub use migrate::{migrate, MigrationReport};
 pub use registry::registered_links;
+pub use service::Created;
 
 /// Declares a link between two linkable models, in the module it is invoked in (one link
 /// per module: a file of `src/links/`).
@@ -147,7 +148,8 @@ pub use link_macros::Linkable;
 pub use chrono;
 pub use diesel;
 
-/// Links `left` to `right` with the link defined from `A` to `B`, found from the id types.
+/// Links `left` to `right` with the link defined from `A` to `B`, found from the id types,
+/// and says whether the link was [inserted, revived or already there](Created).
 ///
 /// The ids go in the order the link was declared: for `define_link!(Product, Brand)` the
 /// product id first. The other order does not compile: there is no link from `Brand` to
@@ -164,14 +166,18 @@ pub use diesel;
 /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
 /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
 /// # mod product_brand { use super::*; define_link!(Product, Brand); }
+/// use link_runtime::Created;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut conn = SqliteConnection::establish(":memory:")?;
 /// link_runtime::migrate(&mut conn)?;
-/// link_runtime::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?;
+/// let created = link_runtime::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?;
+/// assert_eq!(created, Created::Inserted);
+/// let again = link_runtime::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?;
+/// assert_eq!(again, Created::Unchanged);
 /// # Ok(())
 /// # }
 /// ```
-pub fn create<C, A, B, L>(conn: &mut C, left: Id<A>, right: Id<B>) -> Result<()>
+pub fn create<C, A, B, L>(conn: &mut C, left: Id<A>, right: Id<B>) -> Result<Created>
 where
     C: LinkConnection,
     A: Linkable,

@@ -4,7 +4,7 @@
 //!
 //! - `create` is an upsert on the pair: creating a live pair again changes nothing, and
 //!   creating a dismissed pair revives its row (same `id` and `created_at`, `deleted_at`
-//!   cleared, `updated_at` bumped).
+//!   cleared, `updated_at` bumped). The [`Created`] it returns says which happened.
 //! - Cardinality is enforced by the database: without `is_list` on a side, a partial unique
 //!   index (over live rows) lets a record of the other side have one live partner only. A
 //!   violation writes nothing and is reported as [`Error::Cardinality`].
@@ -17,14 +17,29 @@ use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, S
 use crate::error::{Error, Result};
 use crate::id::Id;
 
+/// What [`create`] or [`create_with`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Created {
+    /// The pair had no row: a new one was inserted.
+    Inserted,
+    /// The pair had been dismissed: its row is live again, with its `id` and `created_at`.
+    Revived,
+    /// The pair was linked already: nothing changed (`create` only).
+    Unchanged,
+    /// The pair had a row, live or dismissed: it is live and holds the given extra column
+    /// values (`create_with` only).
+    Updated,
+}
+
 /// Links `left` to `right` with `L`, the extra columns at their defaults.
 ///
 /// # Errors
 ///
-/// [`Error::Cardinality`](crate::Error::Cardinality) if a record would get a second live
+/// [`Error::Cardinality`] if a record would get a second live
 /// partner on a side that is not a list (nothing is written), and
-/// [`Error::Database`](crate::Error::Database) if the database refuses the statement.
-pub fn create<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<()>
+/// [`Error::Database`] if the database refuses the statement.
+pub fn create<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<Created>
 where
     L: LinkDefinition,
     C: LinkConnection,
@@ -37,15 +52,15 @@ where
 ///
 /// # Errors
 ///
-/// [`Error::Cardinality`](crate::Error::Cardinality) if a record would get a second live
+/// [`Error::Cardinality`] if a record would get a second live
 /// partner on a side that is not a list (nothing is written), and
-/// [`Error::Database`](crate::Error::Database) if the database refuses the statement.
+/// [`Error::Database`] if the database refuses the statement.
 pub fn create_with<L, C>(
     conn: &mut C,
     left: &Id<L::Left>,
     right: &Id<L::Right>,
     columns: &L::Columns,
-) -> Result<()>
+) -> Result<Created>
 where
     L: LinkDefinition,
     C: LinkConnection,
@@ -63,7 +78,7 @@ where
 ///
 /// # Errors
 ///
-/// [`Error::Database`](crate::Error::Database) if the database refuses the statement.
+/// [`Error::Database`] if the database refuses the statement.
 pub fn dismiss<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<bool>
 where
     L: LinkDefinition,
@@ -93,7 +108,7 @@ fn upsert<C: LinkConnection>(
     left: &str,
     right: &str,
     columns: Option<Vec<ColumnValue<'_>>>,
-) -> Result<()> {
+) -> Result<Created> {
     let dialect = C::DIALECT;
     let id = new_link_id();
     let mut names = vec!["id", schema.left.column, schema.right.column];
@@ -131,13 +146,21 @@ fn upsert<C: LinkConnection>(
             schema.table
         ));
     }
+    // The row's id tells what happened: ours for a new row, the old one for an existing
+    // row, none when the `WHERE` above left a live row alone.
+    sql.push_str(r#" RETURNING "id" AS value"#);
 
     // A savepoint when the caller is inside a transaction: a refused insert then leaves the
     // caller's transaction usable (PostgreSQL aborts a transaction on any error), and the
     // partner lookup below can run.
-    let outcome = conn.transaction(|conn| conn.execute_bound(&sql, &binds));
+    let outcome = conn.transaction(|conn| conn.load_text(&sql, &binds));
     match outcome {
-        Ok(_) => Ok(()),
+        Ok(ids) => Ok(match ids.first() {
+            None => Created::Unchanged,
+            Some(returned) if *returned == id => Created::Inserted,
+            Some(_) if only_if_dismissed => Created::Revived,
+            Some(_) => Created::Updated,
+        }),
         Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
             Err(cardinality_error(conn, schema, left, right)?)
         }
@@ -162,12 +185,14 @@ fn cardinality_error<C: LinkConnection>(
             continue;
         }
         if let Some(partner) = live_partner(conn, schema, side, record, other)? {
+            let refused = if side == &schema.left { right } else { left };
             return Ok(Error::Cardinality {
                 link: schema.table,
                 model: side.model,
                 record: record.to_owned(),
                 partner_model: other.model,
                 partner,
+                refused: refused.to_owned(),
             });
         }
     }

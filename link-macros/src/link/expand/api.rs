@@ -55,7 +55,8 @@ pub fn expand(cx: &Context) -> TokenStream {
     );
     let create_doc = format!(
         "Links `{left_model}` to `{right_model}`. Creating a live pair again changes \
-         nothing; creating a dismissed pair revives it. Fails with \
+         nothing; creating a dismissed pair revives it; the result says which happened. \
+         Fails with \
          `link_runtime::Error::Cardinality` if a record would get a second partner on a side \
          that is not a list."
     );
@@ -80,7 +81,7 @@ pub fn expand(cx: &Context) -> TokenStream {
                     #left_param: ::link_runtime::Id<#left>,
                     #right_param: ::link_runtime::Id<#right>,
                     columns: Columns,
-                ) -> ::link_runtime::Result<()> {
+                ) -> ::link_runtime::Result<::link_runtime::Created> {
                     ::link_runtime::service::create_with::<Self, C>(conn, &#left_param, &#right_param, &columns)
                 }
             },
@@ -113,7 +114,7 @@ pub fn expand(cx: &Context) -> TokenStream {
                 conn: &mut C,
                 #left_param: ::link_runtime::Id<#left>,
                 #right_param: ::link_runtime::Id<#right>,
-            ) -> ::link_runtime::Result<()> {
+            ) -> ::link_runtime::Result<::link_runtime::Created> {
                 ::link_runtime::service::create::<Self, C>(conn, &#left_param, &#right_param)
             }
 

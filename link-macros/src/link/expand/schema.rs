@@ -30,6 +30,15 @@ fn table_macro(cx: &Context) -> TokenStream {
         "The pivot table of the link from `{}` to `{}`.",
         cx.names.left.model, cx.names.right.model
     );
+    // A name that does not depend on the table's: `pivot::table`, `pivot::dsl::*`.
+    let pivot_alias = if cx.names.table == "pivot" {
+        TokenStream::new()
+    } else {
+        quote_spanned! {span=>
+            #[doc(inline)]
+            pub use self::#table as pivot;
+        }
+    };
     let extra = cx.link.columns.iter().map(|column| {
         let name = &column.name;
         let ty = column.kind.diesel_type();
@@ -52,6 +61,7 @@ fn table_macro(cx: &Context) -> TokenStream {
                 deleted_at -> Nullable<Timestamp>,
             }
         }
+        #pivot_alias
     }
 }
 
