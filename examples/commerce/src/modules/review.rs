@@ -1,0 +1,91 @@
+//! The review module: ratings with a text, in its own table `review`.
+//!
+//! A review does not say what it reviews or who wrote it: links to products and customers
+//! say so, from outside the module.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use link_runtime::prelude::*;
+
+/// The module's own schema.
+pub mod schema {
+    diesel::table! {
+        /// The reviews.
+        review (id) {
+            /// The review's id, e.g. `rev_1`.
+            id -> Text,
+            /// The rating, from 1 to 5.
+            rating -> Integer,
+            /// The review's text.
+            body -> Text,
+        }
+    }
+}
+
+/// A review.
+#[derive(Debug, Clone, PartialEq, Eq, Linkable, Queryable, Selectable, Insertable)]
+#[linkable(module = "review")]
+#[diesel(table_name = schema::review, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Review {
+    /// Its id, e.g. `rev_1`.
+    pub id: String,
+    /// The rating, from 1 to 5.
+    pub rating: i32,
+    /// Its text.
+    pub body: String,
+}
+
+/// Creates the module's table unless the database has it.
+///
+/// # Errors
+///
+/// When SQLite refuses the statement.
+pub fn migrate(conn: &mut SqliteConnection) -> QueryResult<()> {
+    conn.batch_execute(
+        "CREATE TABLE IF NOT EXISTS review (
+            id TEXT PRIMARY KEY NOT NULL,
+            rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+            body TEXT NOT NULL
+        )",
+    )
+}
+
+/// Inserts `record` unless a review with its id exists; returns whether it was inserted.
+///
+/// # Errors
+///
+/// When SQLite refuses the statement, e.g. a rating outside 1 to 5.
+pub fn create(conn: &mut SqliteConnection, record: &Review) -> QueryResult<bool> {
+    // Only a duplicate id is ignored (`INSERT OR IGNORE` would also swallow a failed CHECK).
+    let inserted = diesel::insert_into(schema::review::table)
+        .values(record)
+        .on_conflict(schema::review::id)
+        .do_nothing()
+        .execute(conn)?;
+    Ok(inserted > 0)
+}
+
+/// The review with this id, if there is one.
+///
+/// # Errors
+///
+/// When SQLite refuses the query.
+pub fn get(conn: &mut SqliteConnection, id: &Id<Review>) -> QueryResult<Option<Review>> {
+    schema::review::table
+        .find(id.as_str())
+        .select(Review::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every review, ordered by id.
+///
+/// # Errors
+///
+/// When SQLite refuses the query.
+pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<Review>> {
+    schema::review::table
+        .order(schema::review::id)
+        .select(Review::as_select())
+        .load(conn)
+}

@@ -1,0 +1,150 @@
+//! The demo's records and links. Ids are fixed so that a second run finds what the first
+//! one wrote.
+
+use std::io::Write;
+
+use diesel::SqliteConnection;
+use link_runtime::Created;
+
+use crate::links::{product_brand, review_product};
+use crate::modules::brand::{self, Brand};
+use crate::modules::customer::{self, Customer};
+use crate::modules::product::{self, Product};
+use crate::modules::review::{self, Review};
+use crate::RunError;
+
+const BRANDS: [(&str, &str); 2] = [("brand_1", "Acme Outdoor"), ("brand_2", "Nordic Roast")];
+
+const PRODUCTS: [(&str, &str); 3] = [
+    ("prod_1", "Trail Runner"),
+    ("prod_2", "Rain Shell"),
+    ("prod_3", "Espresso Beans"),
+];
+
+const CUSTOMERS: [(&str, &str); 2] = [("cus_1", "ada@example.com"), ("cus_2", "grace@example.com")];
+
+const REVIEWS: [(&str, i32, &str); 3] = [
+    ("rev_1", 5, "Light, and it grips on wet rock."),
+    ("rev_2", 4, "Smooth, a little bitter."),
+    ("rev_3", 2, "Meant for the jacket, sorry."),
+];
+
+/// Which brand makes each product.
+const PRODUCT_BRANDS: [(&str, &str); 3] = [
+    ("prod_1", "brand_1"),
+    ("prod_2", "brand_1"),
+    ("prod_3", "brand_2"),
+];
+
+/// What each review is about; `rev_3` was posted on the wrong product.
+const REVIEW_PRODUCTS: [(&str, &str); 3] = [
+    ("rev_1", "prod_1"),
+    ("rev_2", "prod_3"),
+    ("rev_3", "prod_1"),
+];
+
+/// Who wrote each review.
+const REVIEW_CUSTOMERS: [(&str, &str); 3] =
+    [("rev_1", "cus_1"), ("rev_2", "cus_2"), ("rev_3", "cus_2")];
+
+/// Inserts the records that are missing, each through its own module; returns how many.
+pub(crate) fn insert_records(
+    conn: &mut SqliteConnection,
+    out: &mut impl Write,
+) -> Result<usize, RunError> {
+    let mut outcomes = Vec::new();
+    for (id, name) in BRANDS {
+        let record = Brand {
+            id: id.into(),
+            name: name.into(),
+        };
+        outcomes.push(brand::create(conn, &record)?);
+    }
+    for (id, title) in PRODUCTS {
+        let record = Product {
+            id: id.into(),
+            title: title.into(),
+        };
+        outcomes.push(product::create(conn, &record)?);
+    }
+    for (id, email) in CUSTOMERS {
+        let record = Customer {
+            id: id.into(),
+            email: email.into(),
+        };
+        outcomes.push(customer::create(conn, &record)?);
+    }
+    for (id, rating, body) in REVIEWS {
+        let record = Review {
+            id: id.into(),
+            rating,
+            body: body.into(),
+        };
+        outcomes.push(review::create(conn, &record)?);
+    }
+    let inserted = outcomes.iter().filter(|&&inserted| inserted).count();
+    writeln!(
+        out,
+        "records: {inserted} inserted, {} already there \
+         ({} brands, {} products, {} customers, {} reviews)",
+        outcomes.len() - inserted,
+        BRANDS.len(),
+        PRODUCTS.len(),
+        CUSTOMERS.len(),
+        REVIEWS.len(),
+    )?;
+    Ok(inserted)
+}
+
+/// Links the records. Creating a link that is live already changes nothing; creating one
+/// that was dismissed revives it.
+pub(crate) fn link_records(
+    conn: &mut SqliteConnection,
+    out: &mut impl Write,
+) -> Result<(), RunError> {
+    // Through each link's own `Link::create`: the ids go in the order of `define_link!`.
+    let outcomes = PRODUCT_BRANDS
+        .iter()
+        .map(|&(product, brand)| {
+            product_brand::Link::create(conn, Product::id(product), Brand::id(brand))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    report(out, "products to brands", &PRODUCT_BRANDS, &outcomes)?;
+
+    let outcomes = REVIEW_PRODUCTS
+        .iter()
+        .map(|&(review, product)| {
+            review_product::Link::create(conn, Review::id(review), Product::id(product))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    report(out, "reviews to products", &REVIEW_PRODUCTS, &outcomes)?;
+
+    // Through the generic entry point, which finds the link from the two id types.
+    let outcomes = REVIEW_CUSTOMERS
+        .iter()
+        .map(|&(review, customer)| {
+            link_runtime::create(conn, Review::id(review), Customer::id(customer))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    report(out, "reviews to customers", &REVIEW_CUSTOMERS, &outcomes)?;
+    Ok(())
+}
+
+/// `linked products to brands: prod_1 -> brand_1, .. (3 new, 0 revived, 0 already linked)`.
+fn report(
+    out: &mut impl Write,
+    what: &str,
+    pairs: &[(&str, &str)],
+    outcomes: &[Created],
+) -> std::io::Result<()> {
+    let count = |outcome: Created| outcomes.iter().filter(|&&o| o == outcome).count();
+    let pairs: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} -> {b}")).collect();
+    writeln!(
+        out,
+        "linked {what}: {} ({} new, {} revived, {} already linked)",
+        pairs.join(", "),
+        count(Created::Inserted),
+        count(Created::Revived),
+        count(Created::Unchanged),
+    )
+}
