@@ -109,22 +109,9 @@ impl ColumnKind {
         })
     }
 
-    /// The variant of `link_runtime::ColumnKind`.
-    pub fn runtime_variant(self) -> TokenStream {
-        match self {
-            ColumnKind::Bool => quote!(Bool),
-            ColumnKind::SmallInt => quote!(SmallInt),
-            ColumnKind::Integer => quote!(Integer),
-            ColumnKind::BigInt => quote!(BigInt),
-            ColumnKind::Float => quote!(Float),
-            ColumnKind::Double => quote!(Double),
-            ColumnKind::Text => quote!(Text),
-            ColumnKind::Timestamp => quote!(Timestamp),
-        }
-    }
-
-    /// The diesel SQL type, as written in `table!`.
-    pub fn diesel_type(self) -> TokenStream {
+    /// The kind's name, which is both the variant of `link_runtime::ColumnKind` and the
+    /// diesel SQL type written in `table!`: the runtime names its kinds after diesel's types.
+    pub fn type_name(self) -> TokenStream {
         match self {
             ColumnKind::Bool => quote!(Bool),
             ColumnKind::SmallInt => quote!(SmallInt),

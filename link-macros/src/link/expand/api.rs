@@ -31,7 +31,7 @@ pub fn expand(cx: &Context) -> TokenStream {
     );
     let extra_columns = link.columns.iter().map(|column| {
         let name = column.name.to_string();
-        let kind = column.kind.runtime_variant();
+        let kind = column.kind.type_name();
         let nullable = column.nullable;
         let sqlite = sql::column_definition(Dialect::Sqlite, column);
         let postgres = sql::column_definition(Dialect::Postgres, column);

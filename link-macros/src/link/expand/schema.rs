@@ -41,7 +41,7 @@ fn table_macro(cx: &Context) -> TokenStream {
     };
     let extra = cx.link.columns.iter().map(|column| {
         let name = &column.name;
-        let ty = column.kind.diesel_type();
+        let ty = column.kind.type_name();
         if column.nullable {
             quote_spanned!(span=>#name -> Nullable<#ty>,)
         } else {
