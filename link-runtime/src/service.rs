@@ -36,9 +36,8 @@ pub enum Created {
 ///
 /// # Errors
 ///
-/// [`Error::Cardinality`] if a record would get a second live
-/// partner on a side that is not a list (nothing is written), and
-/// [`Error::Database`] if the database refuses the statement.
+/// [`Error::Cardinality`] if a record would get a second live partner on a side that is not
+/// a list (nothing is written), and [`Error::Database`] if the database refuses the statement.
 pub fn create<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<Created>
 where
     L: LinkDefinition,
@@ -52,9 +51,8 @@ where
 ///
 /// # Errors
 ///
-/// [`Error::Cardinality`] if a record would get a second live
-/// partner on a side that is not a list (nothing is written), and
-/// [`Error::Database`] if the database refuses the statement.
+/// [`Error::Cardinality`] if a record would get a second live partner on a side that is not
+/// a list (nothing is written), and [`Error::Database`] if the database refuses the statement.
 pub fn create_with<L, C>(
     conn: &mut C,
     left: &Id<L::Left>,

@@ -1,7 +1,7 @@
 use link_runtime::prelude::*;
 
 #[derive(Linkable)]
-#[linkable(module = "Catalog", primary_key = "sku", modul = "x")]
+#[linkable(module = "catalog", modul = "x")]
 pub struct Product {
     pub id: String,
 }

@@ -3,7 +3,6 @@
 
 use darling::util::SpannedValue;
 use darling::FromMeta;
-use syn::spanned::Spanned;
 
 use super::model::{Column, ColumnKind, DefaultValue, Link, Names, ResolvedNames, Side};
 use super::parse::{ColumnInput, LinkInput, LinkOption, SideInput};
@@ -196,13 +195,6 @@ fn column(errors: &mut darling::error::Accumulator, input: &ColumnInput) -> Opti
             return None;
         }
     };
-    if kind == ColumnKind::Timestamp && !matches!(default, None | Some(DefaultValue::Null)) {
-        errors.push(
-            darling::Error::custom("a timestamp column takes no default; make it `Option<..>`")
-                .with_span(&input.default),
-        );
-        return None;
-    }
 
     Some(Column {
         name: input.name.clone(),
@@ -350,14 +342,7 @@ fn check_resolved(
                 names.table,
                 names.table.len()
             ))
-            .with_span(
-                &input
-                    .left
-                    .path
-                    .span()
-                    .join(input.right.path.span())
-                    .unwrap_or_else(|| input.left.path.span()),
-            ),
+            .with_span(&input.left.path),
         );
     }
     for column in columns {
