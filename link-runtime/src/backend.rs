@@ -27,6 +27,23 @@ impl Dialect {
         }
     }
 
+    /// The most parameters one statement may bind: SQLite's default limit (32,766 since
+    /// 3.32; the bundled SQLite is newer) and PostgreSQL's protocol limit (65,535).
+    pub(crate) fn max_binds(self) -> usize {
+        match self {
+            Dialect::Sqlite => 32_766,
+            Dialect::Postgres => 65_535,
+        }
+    }
+
+    /// `n` placeholders from the `first`th on, comma separated: `?, ?` or `$3, $4`.
+    pub(crate) fn placeholders(self, first: usize, n: usize) -> String {
+        (first..first + n)
+            .map(|i| self.placeholder(i))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The expression for the current time.
     pub(crate) fn now(self) -> &'static str {
         match self {
@@ -64,10 +81,52 @@ pub trait LinkConnection: diesel::Connection + sealed::Sealed {
     /// Runs a query whose first column, named `value`, is text; returns that column.
     #[doc(hidden)]
     fn load_text(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<Vec<String>>;
+
+    /// Runs a query and reads its rows by column name.
+    #[doc(hidden)]
+    fn load_rows<R: LoadRow>(
+        &mut self,
+        sql: &str,
+        binds: &[ColumnValue<'_>],
+    ) -> QueryResult<Vec<R>>;
 }
 
 mod sealed {
     pub trait Sealed {}
+}
+
+/// A row the runtime can read by column name on every enabled backend: what diesel's
+/// `QueryableByName` derive gives a struct of `Text`, integer and timestamp fields, such
+/// as a link's generated `Row`. Implemented automatically.
+#[doc(hidden)]
+pub trait LoadRow: 'static + on_sqlite::Row + on_postgres::Row {}
+
+impl<R: 'static + on_sqlite::Row + on_postgres::Row> LoadRow for R {}
+
+// One bound per backend, present only when its feature is: a supertrait is what lets the
+// per-backend impls below rely on it.
+mod on_sqlite {
+    #[cfg(feature = "sqlite")]
+    pub trait Row: diesel::QueryableByName<diesel::sqlite::Sqlite> {}
+    #[cfg(feature = "sqlite")]
+    impl<R: diesel::QueryableByName<diesel::sqlite::Sqlite>> Row for R {}
+
+    #[cfg(not(feature = "sqlite"))]
+    pub trait Row {}
+    #[cfg(not(feature = "sqlite"))]
+    impl<R> Row for R {}
+}
+
+mod on_postgres {
+    #[cfg(feature = "postgres")]
+    pub trait Row: diesel::QueryableByName<diesel::pg::Pg> {}
+    #[cfg(feature = "postgres")]
+    impl<R: diesel::QueryableByName<diesel::pg::Pg>> Row for R {}
+
+    #[cfg(not(feature = "postgres"))]
+    pub trait Row {}
+    #[cfg(not(feature = "postgres"))]
+    impl<R> Row for R {}
 }
 
 #[derive(QueryableByName)]
@@ -133,10 +192,18 @@ macro_rules! link_connection {
                 sql: &str,
                 binds: &[ColumnValue<'_>],
             ) -> QueryResult<Vec<String>> {
+                let rows: Vec<TextValue> = self.load_rows(sql, binds)?;
+                Ok(rows.into_iter().map(|row| row.value).collect())
+            }
+
+            fn load_rows<R: LoadRow>(
+                &mut self,
+                sql: &str,
+                binds: &[ColumnValue<'_>],
+            ) -> QueryResult<Vec<R>> {
                 let query: BoxedSqlQuery<'_, $backend, SqlQuery> =
                     diesel::sql_query(sql).into_boxed();
-                let rows: Vec<TextValue> = bind_values!(query, binds).load(self)?;
-                Ok(rows.into_iter().map(|row| row.value).collect())
+                bind_values!(query, binds).load(self)
             }
         }
     };

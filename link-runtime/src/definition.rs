@@ -46,6 +46,8 @@ pub trait LinkDefinition: Copy + Default + Send + Sync + 'static {
     type Right: Linkable;
     /// The extra columns' values: the generated `Columns` struct, or `()` without columns.
     type Columns: ExtraColumns;
+    /// A pivot row: the generated `Row` struct, read by [`list`](crate::service::list).
+    type Row: crate::backend::LoadRow;
     /// The pivot table and everything the runtime needs to know about the link.
     const SCHEMA: &'static LinkSchema;
 }
@@ -79,6 +81,9 @@ pub struct LinkSchema {
     pub right: Side,
     /// Extra columns declared with `columns { .. }`, in declaration order.
     pub columns: &'static [ExtraColumn],
+    /// The pivot's indexes: the unique `id`, and one per side over live rows (unique on a
+    /// side whose records may have one partner only).
+    pub indexes: &'static [Index],
     /// `CREATE TABLE` and `CREATE INDEX` statements for SQLite.
     pub sqlite_sql: &'static str,
     /// `CREATE TABLE` and `CREATE INDEX` statements for PostgreSQL.
@@ -98,6 +103,41 @@ impl LinkSchema {
     pub fn describe(&self) -> String {
         format!("{} -> {}", self.left.model, self.right.model)
     }
+
+    /// The columns every pivot table has, whatever its extra columns: `id`, both sides'
+    /// columns and the timestamps.
+    pub fn base_columns(&self) -> [&'static str; 6] {
+        [
+            "id",
+            self.left.column,
+            self.right.column,
+            "created_at",
+            "updated_at",
+            "deleted_at",
+        ]
+    }
+
+    /// The side whose model is `module`/`model`, and the other side; the left side first
+    /// when a model is linked to itself.
+    pub(crate) fn sides_of(&self, module: &str, model: &str) -> Vec<(&Side, &Side)> {
+        let mut sides = Vec::new();
+        if self.left.is(module, model) {
+            sides.push((&self.left, &self.right));
+        }
+        if self.right.is(module, model) {
+            sides.push((&self.right, &self.left));
+        }
+        sides
+    }
+}
+
+/// An index of a pivot table. Its statement is the same on SQLite and PostgreSQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Index {
+    /// The index's name: `{table}_{column}_live_unique` and the like.
+    pub name: &'static str,
+    /// The `CREATE INDEX IF NOT EXISTS` statement.
+    pub sql: &'static str,
 }
 
 /// One side of a link.
@@ -119,6 +159,13 @@ pub struct Side {
     /// `delete_cascade`: deleting a record of the other side deletes its linked records
     /// of this side.
     pub delete_cascade: bool,
+}
+
+impl Side {
+    /// Whether this side is the model `module`/`model`.
+    pub(crate) fn is(&self, module: &str, model: &str) -> bool {
+        self.module == module && self.model == model
+    }
 }
 
 /// An extra column of a pivot table, declared in `columns { .. }`.

@@ -54,6 +54,42 @@ pub enum Error {
         second: String,
     },
 
+    /// A `delete_cascade` reached a model whose module was not given to
+    /// [`delete`](crate::service::delete) or [`restore`](crate::service::restore).
+    /// Nothing was deleted or restored.
+    #[error(
+        "`delete_cascade` reaches {module}.{model}, but the modules given have no `SoftDelete` \
+         for it: add `.with::<{model}'s type>()` to `Modules`"
+    )]
+    NoSoftDelete {
+        /// The module of the model.
+        module: &'static str,
+        /// The model.
+        model: &'static str,
+    },
+
+    /// A module failed to soft-delete or restore its records for a cascade. Nothing was
+    /// deleted or restored.
+    #[error("module `{module}` could not {action} its `{model}` records")]
+    Module {
+        /// The module.
+        module: &'static str,
+        /// The model whose records were being changed.
+        model: &'static str,
+        /// `soft-delete` or `restore`.
+        action: &'static str,
+        /// The module's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// No registered link has this table.
+    #[error("no registered link uses the table `{table}`")]
+    UnknownLink {
+        /// The table that was asked for.
+        table: String,
+    },
+
     /// The database refused a statement.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),

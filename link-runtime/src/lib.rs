@@ -66,8 +66,8 @@ pub mod service;
 
 pub use backend::{Dialect, LinkConnection};
 pub use definition::{
-    ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, LinkDefinition, LinkSchema, LinkedFrom,
-    Side, ToColumnValue,
+    ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, Index, LinkDefinition, LinkSchema,
+    LinkedFrom, Side, ToColumnValue,
 };
 pub use error::{Error, Result};
 pub use id::Id;
@@ -75,6 +75,7 @@ pub use linkable::Linkable;
 pub use migrate::{migrate, MigrationReport};
 pub use registry::registered_links;
 pub use service::Created;
+pub use service::{delete, restore};
 
 /// Declares a link between two linkable models, in the module it is invoked in (one link
 /// per module: a file of `src/links/`).

@@ -1,21 +1,45 @@
-//! Creating and dismissing links.
+//! The link service: creating, dismissing, listing, deleting and restoring links.
 //!
 //! Semantics follow Medusa's link service, with the differences its measurements asked for:
 //!
-//! - `create` is an upsert on the pair: creating a live pair again changes nothing, and
-//!   creating a dismissed pair revives its row (same `id` and `created_at`, `deleted_at`
-//!   cleared, `updated_at` bumped). The [`Created`] it returns says which happened.
+//! - `create` is an upsert on the pair: creating a live pair again changes nothing (also on
+//!   a one-to-one link, where Medusa refuses it), and creating a dismissed pair revives its
+//!   row (same `id` and `created_at`, `deleted_at` cleared, `updated_at` bumped; Medusa
+//!   replaces the `id` and leaves `updated_at`). The [`Created`] it returns says which
+//!   happened.
 //! - Cardinality is enforced by the database: without `is_list` on a side, a partial unique
 //!   index (over live rows) lets a record of the other side have one live partner only. A
-//!   violation writes nothing and is reported as [`Error::Cardinality`].
-//! - `dismiss` is a soft delete: it sets `deleted_at` on the live row and touches no record.
+//!   violation writes nothing and is reported as [`Error::Cardinality`], naming the record
+//!   and its current partner. Medusa checks with a read before the write, which two
+//!   concurrent writers both pass.
+//! - Many pairs at once ([`create_many`], [`dismiss_many`]) run in one transaction: one
+//!   refused pair and nothing of the batch is written, as in Medusa.
+//! - `dismiss` is a soft delete: it sets `deleted_at` on the live row, leaves `created_at`
+//!   and `updated_at` as they were (as Medusa), and touches no record.
+//! - [`delete`] and [`restore`] act on all the links of some records, and follow
+//!   `delete_cascade` into the linked module; see [`delete`].
+//! - [`list`] hides dismissed and deleted rows unless [`ListFilter::with_deleted`] asks for
+//!   them.
+
+mod delete;
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Text;
+use diesel::QueryableByName;
 
 use crate::backend::{Dialect, LinkConnection};
 use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, Side};
 use crate::error::{Error, Result};
 use crate::id::Id;
+
+pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
+
+/// The most rows one generated statement carries, whatever the backend allows: longer
+/// statements cost more to build and parse than they save in round trips.
+const MAX_ROWS_PER_STATEMENT: usize = 2_000;
 
 /// What [`create`] or [`create_with`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,7 +67,8 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    upsert(conn, L::SCHEMA, left.as_str(), right.as_str(), None)
+    let pair = Pair::new(left.as_str(), right.as_str(), Vec::new());
+    first(upsert(conn, L::SCHEMA, vec![pair], false)?)
 }
 
 /// Links `left` to `right` with `L` and the given extra column values. If the pair is
@@ -51,8 +76,7 @@ where
 ///
 /// # Errors
 ///
-/// [`Error::Cardinality`] if a record would get a second live partner on a side that is not
-/// a list (nothing is written), and [`Error::Database`] if the database refuses the statement.
+/// As [`create`].
 pub fn create_with<L, C>(
     conn: &mut C,
     left: &Id<L::Left>,
@@ -63,13 +87,82 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    upsert(
-        conn,
-        L::SCHEMA,
-        left.as_str(),
-        right.as_str(),
-        Some(columns.values()),
-    )
+    let pair = Pair::new(left.as_str(), right.as_str(), columns.values());
+    first(upsert(conn, L::SCHEMA, vec![pair], true)?)
+}
+
+/// Links many pairs with `L`, the extra columns at their defaults, in one transaction.
+///
+/// Returns what happened to each pair, in the order given. A pair given twice is written
+/// once. If any pair is refused, nothing of the batch is written.
+///
+/// ```
+/// # use diesel::{Connection, SqliteConnection};
+/// # use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+/// # mod product_brand { use super::*; define_link!(Product(is_list), Brand); }
+/// use link_runtime::{Created, Error};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// link_runtime::migrate(&mut conn)?;
+///
+/// let pairs = [
+///     (Product::id("prod_1"), Brand::id("brand_1")),
+///     (Product::id("prod_2"), Brand::id("brand_1")),
+/// ];
+/// let created = product_brand::Link::create_many(&mut conn, &pairs)?;
+/// assert_eq!(created, [Created::Inserted, Created::Inserted]);
+///
+/// // A product has one brand: the second pair is refused, and so is the whole batch.
+/// let pairs = [
+///     (Product::id("prod_3"), Brand::id("brand_1")),
+///     (Product::id("prod_1"), Brand::id("brand_2")),
+/// ];
+/// let refused = product_brand::Link::create_many(&mut conn, &pairs);
+/// assert!(matches!(refused, Err(Error::Cardinality { .. })));
+/// assert_eq!(product_brand::Link::list(&mut conn, &Default::default())?.len(), 2);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// As [`create`].
+pub fn create_many<L, C>(
+    conn: &mut C,
+    pairs: &[(Id<L::Left>, Id<L::Right>)],
+) -> Result<Vec<Created>>
+where
+    L: LinkDefinition,
+    C: LinkConnection,
+{
+    let pairs = pairs
+        .iter()
+        .map(|(left, right)| Pair::new(left.as_str(), right.as_str(), Vec::new()))
+        .collect();
+    upsert(conn, L::SCHEMA, pairs, false)
+}
+
+/// Links many pairs with `L` and extra column values, in one transaction. A pair given
+/// twice is written once, with the values of its last occurrence.
+///
+/// # Errors
+///
+/// As [`create`].
+pub fn create_many_with<L, C>(
+    conn: &mut C,
+    rows: &[(Id<L::Left>, Id<L::Right>, L::Columns)],
+) -> Result<Vec<Created>>
+where
+    L: LinkDefinition,
+    C: LinkConnection,
+{
+    let pairs = rows
+        .iter()
+        .map(|(left, right, columns)| Pair::new(left.as_str(), right.as_str(), columns.values()))
+        .collect();
+    upsert(conn, L::SCHEMA, pairs, true)
 }
 
 /// Dismisses the live link between `left` and `right`; returns whether there was one.
@@ -82,142 +175,502 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    let schema = L::SCHEMA;
-    let dialect = C::DIALECT;
-    let sql = format!(
-        r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE "{left}" = {p1} AND "{right}" = {p2} AND "deleted_at" IS NULL"#,
-        table = schema.table,
-        now = dialect.now(),
-        left = schema.left.column,
-        right = schema.right.column,
-        p1 = dialect.placeholder(1),
-        p2 = dialect.placeholder(2),
-    );
-    let binds = [
-        ColumnValue::Text(left.as_str()),
-        ColumnValue::Text(right.as_str()),
-    ];
-    Ok(conn.execute_bound(&sql, &binds)? > 0)
+    Ok(dismiss_pairs(conn, L::SCHEMA, &[(left.as_str(), right.as_str())])? > 0)
 }
 
+/// Dismisses the live links of many pairs, in one transaction; returns how many were live.
+///
+/// # Errors
+///
+/// [`Error::Database`] if the database refuses a statement (nothing is dismissed).
+pub fn dismiss_many<L, C>(conn: &mut C, pairs: &[(Id<L::Left>, Id<L::Right>)]) -> Result<usize>
+where
+    L: LinkDefinition,
+    C: LinkConnection,
+{
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(left, right)| (left.as_str(), right.as_str()))
+        .collect();
+    dismiss_pairs(conn, L::SCHEMA, &pairs)
+}
+
+/// Which pivot rows [`list`] reads: by either side's ids, live ones only unless
+/// [`with_deleted`](Self::with_deleted).
+///
+/// A side without ids is not filtered; a side given an empty list matches nothing.
+///
+/// ```
+/// # use diesel::{Connection, SqliteConnection};
+/// # use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+/// # mod product_brand { use super::*; define_link!(Product(is_list), Brand); }
+/// use link_runtime::service::ListFilter;
+/// use product_brand::Link;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// link_runtime::migrate(&mut conn)?;
+/// Link::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1"))?;
+/// Link::create(&mut conn, Product::id("prod_2"), Brand::id("brand_1"))?;
+/// Link::dismiss(&mut conn, Product::id("prod_2"), Brand::id("brand_1"))?;
+///
+/// let live = Link::list(&mut conn, &ListFilter::new().right([Brand::id("brand_1")]))?;
+/// assert_eq!(live.len(), 1);
+/// assert_eq!(live[0].product_id, Product::id("prod_1"));
+///
+/// let all = Link::list(&mut conn, &ListFilter::new().with_deleted())?;
+/// assert_eq!(all.len(), 2);
+/// # Ok(())
+/// # }
+/// ```
+pub struct ListFilter<L: LinkDefinition> {
+    left: Option<Vec<Id<L::Left>>>,
+    right: Option<Vec<Id<L::Right>>>,
+    with_deleted: bool,
+    link: PhantomData<L>,
+}
+
+impl<L: LinkDefinition> ListFilter<L> {
+    /// Every live row.
+    pub fn new() -> Self {
+        ListFilter {
+            left: None,
+            right: None,
+            with_deleted: false,
+            link: PhantomData,
+        }
+    }
+
+    /// Only rows whose left record is one of `ids`.
+    #[must_use]
+    pub fn left(mut self, ids: impl IntoIterator<Item = Id<L::Left>>) -> Self {
+        self.left = Some(ids.into_iter().collect());
+        self
+    }
+
+    /// Only rows whose right record is one of `ids`.
+    #[must_use]
+    pub fn right(mut self, ids: impl IntoIterator<Item = Id<L::Right>>) -> Self {
+        self.right = Some(ids.into_iter().collect());
+        self
+    }
+
+    /// Dismissed and deleted rows too.
+    #[must_use]
+    pub fn with_deleted(mut self) -> Self {
+        self.with_deleted = true;
+        self
+    }
+}
+
+impl<L: LinkDefinition> Default for ListFilter<L> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<L: LinkDefinition> std::fmt::Debug for ListFilter<L> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListFilter")
+            .field("link", &L::SCHEMA.table)
+            .field("left", &self.left)
+            .field("right", &self.right)
+            .field("with_deleted", &self.with_deleted)
+            .finish()
+    }
+}
+
+/// The pivot rows of `L` that `filter` selects, extra columns typed (the generated `Row`).
+/// Long id lists are read in chunks; rows come in no particular order.
+///
+/// # Errors
+///
+/// [`Error::Database`] if the database refuses the query (for one, if the link's table has
+/// not been created).
+pub fn list<L, C>(conn: &mut C, filter: &ListFilter<L>) -> Result<Vec<L::Row>>
+where
+    L: LinkDefinition,
+    C: LinkConnection,
+{
+    let schema = L::SCHEMA;
+    let dialect = C::DIALECT;
+    let left: Option<Vec<&str>> = filter
+        .left
+        .as_ref()
+        .map(|ids| ids.iter().map(Id::as_str).collect());
+    let right: Option<Vec<&str>> = filter
+        .right
+        .as_ref()
+        .map(|ids| ids.iter().map(Id::as_str).collect());
+    // Half the parameters for each filtered side, so any pair of chunks fits.
+    let chunk = dialect.max_binds().min(2 * MAX_ROWS_PER_STATEMENT) / 2;
+    let chunks = |ids: &Option<Vec<&'_ str>>| -> Vec<Option<Vec<String>>> {
+        match ids {
+            None => vec![None],
+            Some(ids) => ids
+                .chunks(chunk)
+                .map(|c| Some(c.iter().map(|s| (*s).to_owned()).collect()))
+                .collect(),
+        }
+    };
+    let mut columns: Vec<&str> = schema.base_columns()[..3].to_vec();
+    columns.extend(schema.columns.iter().map(|c| c.name));
+    columns.extend(["created_at", "updated_at", "deleted_at"]);
+    let select = format!(
+        r#"SELECT {} FROM "{}" WHERE 1 = 1"#,
+        quoted(&columns),
+        schema.table
+    );
+
+    let mut rows = Vec::new();
+    for left_ids in chunks(&left) {
+        for right_ids in chunks(&right) {
+            let mut sql = select.clone();
+            let mut binds = Vec::new();
+            for (side, ids) in [(&schema.left, &left_ids), (&schema.right, &right_ids)] {
+                if let Some(ids) = ids {
+                    sql.push_str(&format!(
+                        r#" AND "{}" IN ({})"#,
+                        side.column,
+                        dialect.placeholders(binds.len() + 1, ids.len())
+                    ));
+                    binds.extend(ids.iter().map(|id| ColumnValue::Text(id)));
+                }
+            }
+            if !filter.with_deleted {
+                sql.push_str(r#" AND "deleted_at" IS NULL"#);
+            }
+            let empty = [&left_ids, &right_ids]
+                .into_iter()
+                .any(|ids| ids.as_ref().is_some_and(Vec::is_empty));
+            if !empty {
+                rows.extend(conn.load_rows::<L::Row>(&sql, &binds)?);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// One pair to write, with its extra column values (empty for a plain create).
+struct Pair<'a> {
+    left: &'a str,
+    right: &'a str,
+    values: Vec<ColumnValue<'a>>,
+}
+
+impl<'a> Pair<'a> {
+    fn new(left: &'a str, right: &'a str, values: Vec<ColumnValue<'a>>) -> Self {
+        Pair {
+            left,
+            right,
+            values,
+        }
+    }
+}
+
+/// A row of `RETURNING`: which pair, and the id its row has now.
+#[derive(QueryableByName)]
+struct Returned {
+    #[diesel(sql_type = Text)]
+    link_id: String,
+    #[diesel(sql_type = Text)]
+    left_id: String,
+    #[diesel(sql_type = Text)]
+    right_id: String,
+}
+
+fn first(created: Vec<Created>) -> Result<Created> {
+    Ok(created
+        .into_iter()
+        .next()
+        .expect("one pair in, one outcome out"))
+}
+
+/// Inserts or revives `pairs`, in one transaction, a few thousand rows per statement.
+///
+/// A plain create (`with_values` false) revives a dismissed row and leaves a live one
+/// alone; a create with values also writes them over a live row.
 fn upsert<C: LinkConnection>(
     conn: &mut C,
     schema: &'static LinkSchema,
-    left: &str,
-    right: &str,
-    columns: Option<Vec<ColumnValue<'_>>>,
-) -> Result<Created> {
+    pairs: Vec<Pair<'_>>,
+    with_values: bool,
+) -> Result<Vec<Created>> {
     let dialect = C::DIALECT;
-    let id = new_link_id();
+    // Each pair once, the last occurrence's values winning: PostgreSQL refuses a statement
+    // that would update one row twice.
+    let mut slot_of: HashMap<(&str, &str), usize> = HashMap::with_capacity(pairs.len());
+    let mut unique: Vec<Pair<'_>> = Vec::with_capacity(pairs.len());
+    let mut slots = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        match slot_of.get(&(pair.left, pair.right)) {
+            Some(&slot) => {
+                slots.push(slot);
+                unique[slot] = pair;
+            }
+            None => {
+                slot_of.insert((pair.left, pair.right), unique.len());
+                slots.push(unique.len());
+                unique.push(pair);
+            }
+        }
+    }
+    check_batch_cardinality(schema, &unique)?;
+
+    let ids: Vec<String> = unique.iter().map(|_| new_link_id()).collect();
     let mut names = vec!["id", schema.left.column, schema.right.column];
-    let mut binds = vec![
-        ColumnValue::Text(&id),
-        ColumnValue::Text(left),
-        ColumnValue::Text(right),
-    ];
-    // A plain create revives a dismissed row and leaves a live one alone; a create with
-    // values also writes them over a live row.
+    if with_values {
+        names.extend(schema.columns.iter().map(|c| c.name));
+    }
     let mut updates = vec![
         r#""deleted_at" = NULL"#.to_owned(),
         format!(r#""updated_at" = {}"#, dialect.now()),
     ];
-    let only_if_dismissed = columns.is_none();
-    for (column, value) in schema.columns.iter().zip(columns.into_iter().flatten()) {
-        names.push(column.name);
-        binds.push(value);
-        updates.push(format!(r#""{0}" = excluded."{0}""#, column.name));
+    if with_values {
+        updates.extend(
+            schema
+                .columns
+                .iter()
+                .map(|c| format!(r#""{0}" = excluded."{0}""#, c.name)),
+        );
     }
-    let placeholders: Vec<String> = (1..=names.len()).map(|n| dialect.placeholder(n)).collect();
-    let quoted: Vec<String> = names.iter().map(|name| format!(r#""{name}""#)).collect();
-    let mut sql = format!(
-        r#"INSERT INTO "{table}" ({names}) VALUES ({values}) ON CONFLICT ("{left}", "{right}") DO UPDATE SET {updates}"#,
-        table = schema.table,
-        names = quoted.join(", "),
-        values = placeholders.join(", "),
+    let mut conflict = format!(
+        r#" ON CONFLICT ("{left}", "{right}") DO UPDATE SET {updates}"#,
         left = schema.left.column,
         right = schema.right.column,
         updates = updates.join(", "),
     );
-    if only_if_dismissed {
-        sql.push_str(&format!(
+    if !with_values {
+        conflict.push_str(&format!(
             r#" WHERE "{}"."deleted_at" IS NOT NULL"#,
             schema.table
         ));
     }
     // The row's id tells what happened: ours for a new row, the old one for an existing
     // row, none when the `WHERE` above left a live row alone.
-    sql.push_str(r#" RETURNING "id" AS value"#);
+    conflict.push_str(&format!(
+        r#" RETURNING "id" AS link_id, "{}" AS left_id, "{}" AS right_id"#,
+        schema.left.column, schema.right.column
+    ));
 
-    // A savepoint when the caller is inside a transaction: a refused insert then leaves the
-    // caller's transaction usable (PostgreSQL aborts a transaction on any error), and the
-    // partner lookup below can run.
-    let outcome = conn.transaction(|conn| conn.load_text(&sql, &binds));
-    match outcome {
-        Ok(ids) => Ok(match ids.first() {
-            None => Created::Unchanged,
-            Some(returned) if *returned == id => Created::Inserted,
-            Some(_) if only_if_dismissed => Created::Revived,
-            Some(_) => Created::Updated,
-        }),
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            Err(cardinality_error(conn, schema, left, right)?)
+    let per_row = names.len();
+    let rows_per_statement = (dialect.max_binds() / per_row).min(MAX_ROWS_PER_STATEMENT);
+    let mut returned: HashMap<(String, String), String> = HashMap::with_capacity(unique.len());
+    // One transaction for the batch (a savepoint inside the caller's): a refused statement
+    // leaves the caller's transaction usable, and the partner lookup below can run.
+    let outcome = conn.transaction(|conn| {
+        for (chunk, chunk_ids) in unique
+            .chunks(rows_per_statement)
+            .zip(ids.chunks(rows_per_statement))
+        {
+            let mut binds = Vec::with_capacity(chunk.len() * per_row);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for (pair, id) in chunk.iter().zip(chunk_ids) {
+                tuples.push(format!(
+                    "({})",
+                    dialect.placeholders(binds.len() + 1, per_row)
+                ));
+                binds.push(ColumnValue::Text(id));
+                binds.push(ColumnValue::Text(pair.left));
+                binds.push(ColumnValue::Text(pair.right));
+                if with_values {
+                    binds.extend(pair.values.iter().cloned());
+                }
+            }
+            let sql = format!(
+                r#"INSERT INTO "{table}" ({names}) VALUES {tuples}{conflict}"#,
+                table = schema.table,
+                names = quoted(&names),
+                tuples = tuples.join(", "),
+            );
+            for row in conn.load_rows::<Returned>(&sql, &binds)? {
+                returned.insert((row.left_id, row.right_id), row.link_id);
+            }
         }
-        Err(error) => Err(error.into()),
+        Ok(())
+    });
+    match outcome {
+        Ok(()) => {}
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+            let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
+            return Err(cardinality_error(conn, schema, &pairs)?.unwrap_or_else(|| {
+                Error::Database(DieselError::DatabaseError(
+                    DatabaseErrorKind::UniqueViolation,
+                    info,
+                ))
+            }));
+        }
+        Err(error) => return Err(error.into()),
     }
+
+    let outcomes: Vec<Created> = unique
+        .iter()
+        .zip(&ids)
+        .map(
+            |(pair, id)| match returned.get(&(pair.left.to_owned(), pair.right.to_owned())) {
+                None => Created::Unchanged,
+                Some(returned) if returned == id => Created::Inserted,
+                Some(_) if with_values => Created::Updated,
+                Some(_) => Created::Revived,
+            },
+        )
+        .collect();
+    Ok(slots.into_iter().map(|slot| outcomes[slot]).collect())
 }
 
-/// Works out which side of the pair already has its one partner, for the error.
-fn cardinality_error<C: LinkConnection>(
-    conn: &mut C,
-    schema: &'static LinkSchema,
-    left: &str,
-    right: &str,
-) -> Result<Error> {
-    // Without `is_list` on the right side, a left record has one right partner at most.
-    let checks = [
-        (!schema.right.is_list, &schema.left, left, &schema.right),
-        (!schema.left.is_list, &schema.right, right, &schema.left),
-    ];
-    for (single, side, record, other) in checks {
+/// Refuses a batch that gives one record two partners on a side that is not a list, before
+/// anything is written.
+fn check_batch_cardinality(schema: &'static LinkSchema, pairs: &[Pair<'_>]) -> Result<()> {
+    for (single, side, other) in single_sides(schema) {
         if !single {
             continue;
         }
-        if let Some(partner) = live_partner(conn, schema, side, record, other)? {
-            let refused = if side == &schema.left { right } else { left };
-            return Ok(Error::Cardinality {
-                link: schema.table,
-                model: side.model,
-                record: record.to_owned(),
-                partner_model: other.model,
-                partner,
-                refused: refused.to_owned(),
-            });
+        let mut partner_of: HashMap<&str, &str> = HashMap::new();
+        for pair in pairs {
+            let (record, partner) = if side == &schema.left {
+                (pair.left, pair.right)
+            } else {
+                (pair.right, pair.left)
+            };
+            if let Some(first) = partner_of.insert(record, partner) {
+                if first != partner {
+                    return Err(Error::Cardinality {
+                        link: schema.table,
+                        model: side.model,
+                        record: record.to_owned(),
+                        partner_model: other.model,
+                        partner: first.to_owned(),
+                        refused: partner.to_owned(),
+                    });
+                }
+            }
         }
     }
-    // No live partner found: the unique index that fired was not a cardinality index.
-    Err(Error::Database(DieselError::DatabaseError(
-        DatabaseErrorKind::UniqueViolation,
-        Box::new(format!("unique violation on link table `{}`", schema.table)),
-    )))
+    Ok(())
 }
 
-fn live_partner<C: LinkConnection>(
+/// Each side with whether its records may have one partner only.
+fn single_sides(schema: &LinkSchema) -> [(bool, &Side, &Side); 2] {
+    // Without `is_list` on the right side, a left record has one right partner at most.
+    [
+        (!schema.right.is_list, &schema.left, &schema.right),
+        (!schema.left.is_list, &schema.right, &schema.left),
+    ]
+}
+
+/// After a unique violation: the pair of `pairs` that would give a record a second live
+/// partner, as an error; `None` if no pair would (another unique index fired).
+pub(crate) fn cardinality_error<C: LinkConnection>(
+    conn: &mut C,
+    schema: &'static LinkSchema,
+    pairs: &[(&str, &str)],
+) -> Result<Option<Error>> {
+    for (single, side, other) in single_sides(schema) {
+        if !single {
+            continue;
+        }
+        let on_left = side == &schema.left;
+        let records: Vec<&str> = pairs
+            .iter()
+            .map(|&(l, r)| if on_left { l } else { r })
+            .collect();
+        let partners = live_partners(conn, schema, side, other, &records)?;
+        for &(left, right) in pairs {
+            let (record, wanted) = if on_left {
+                (left, right)
+            } else {
+                (right, left)
+            };
+            if let Some(partner) = partners.get(record).filter(|p| p.as_str() != wanted) {
+                return Ok(Some(Error::Cardinality {
+                    link: schema.table,
+                    model: side.model,
+                    record: record.to_owned(),
+                    partner_model: other.model,
+                    partner: partner.clone(),
+                    refused: wanted.to_owned(),
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+#[derive(QueryableByName)]
+struct Partner {
+    #[diesel(sql_type = Text)]
+    record: String,
+    #[diesel(sql_type = Text)]
+    partner: String,
+}
+
+/// The live partner (on `other`) of each of `records` (on `side`) that has one.
+fn live_partners<C: LinkConnection>(
     conn: &mut C,
     schema: &LinkSchema,
     side: &Side,
-    record: &str,
     other: &Side,
-) -> Result<Option<String>> {
+    records: &[&str],
+) -> Result<HashMap<String, String>> {
     let dialect: Dialect = C::DIALECT;
-    let sql = format!(
-        r#"SELECT "{other}" AS value FROM "{table}" WHERE "{side}" = {p1} AND "deleted_at" IS NULL LIMIT 1"#,
-        other = other.column,
-        table = schema.table,
-        side = side.column,
-        p1 = dialect.placeholder(1),
-    );
-    let partners = conn.load_text(&sql, &[ColumnValue::Text(record)])?;
-    Ok(partners.into_iter().next())
+    let mut partners = HashMap::new();
+    for chunk in records.chunks(dialect.max_binds().min(MAX_ROWS_PER_STATEMENT)) {
+        let sql = format!(
+            r#"SELECT "{side}" AS record, "{other}" AS partner FROM "{table}" WHERE "{side}" IN ({list}) AND "deleted_at" IS NULL"#,
+            side = side.column,
+            other = other.column,
+            table = schema.table,
+            list = dialect.placeholders(1, chunk.len()),
+        );
+        let binds: Vec<ColumnValue<'_>> = chunk.iter().map(|id| ColumnValue::Text(id)).collect();
+        for row in conn.load_rows::<Partner>(&sql, &binds)? {
+            partners.insert(row.record, row.partner);
+        }
+    }
+    Ok(partners)
+}
+
+/// Sets `deleted_at` on the live rows of `pairs`, in one transaction.
+fn dismiss_pairs<C: LinkConnection>(
+    conn: &mut C,
+    schema: &LinkSchema,
+    pairs: &[(&str, &str)],
+) -> Result<usize> {
+    let dialect = C::DIALECT;
+    let per_statement = (dialect.max_binds() / 2).min(MAX_ROWS_PER_STATEMENT);
+    let dismissed = conn.transaction(|conn| {
+        let mut dismissed = 0;
+        for chunk in pairs.chunks(per_statement) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", dialect.placeholders(2 * i + 1, 2)))
+                .collect();
+            let sql = format!(
+                r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE "deleted_at" IS NULL AND ("{left}", "{right}") IN (VALUES {tuples})"#,
+                table = schema.table,
+                now = dialect.now(),
+                left = schema.left.column,
+                right = schema.right.column,
+                tuples = tuples.join(", "),
+            );
+            let binds: Vec<ColumnValue<'_>> = chunk
+                .iter()
+                .flat_map(|&(l, r)| [ColumnValue::Text(l), ColumnValue::Text(r)])
+                .collect();
+            dismissed += conn.execute_bound(&sql, &binds)?;
+        }
+        diesel::QueryResult::Ok(dismissed)
+    })?;
+    Ok(dismissed)
+}
+
+/// `"a", "b", "c"`.
+pub(crate) fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| format!(r#""{name}""#))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A new pivot row id: `link_` and a ULID, as Medusa's.

@@ -1,7 +1,8 @@
-//! Four modules that know nothing about each other.
+//! Modules that know nothing about each other.
 
 pub mod brand;
 pub mod customer;
 pub mod product;
+pub mod supplier;
 pub mod tag;
 pub mod wishlist;

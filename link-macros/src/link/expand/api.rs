@@ -46,6 +46,11 @@ pub fn expand(cx: &Context) -> TokenStream {
         }
     });
 
+    let indexes = sql::indexes(link, names).into_iter().map(|index| {
+        let (name, sql) = (index.name, index.sql);
+        quote_spanned!(span=>::link_runtime::Index { name: #name, sql: #sql })
+    });
+
     let left_param = param(&names.left.model, "left");
     let right_param = param(&names.right.model, "right");
     let (left_model, right_model) = (&names.left.model, &names.right.model);
@@ -72,6 +77,11 @@ pub fn expand(cx: &Context) -> TokenStream {
             "Links `{left_model}` to `{right_model}` with values for the extra columns; \
              an existing pair takes the new values."
         );
+        let many_doc = format!(
+            "Links many `{left_model}`/`{right_model}` pairs with values for the extra \
+             columns, in one transaction: all or nothing. Returns what happened to each \
+             pair, in order."
+        );
         (
             quote_spanned!(span=>Columns),
             quote_spanned! {span=>
@@ -84,9 +94,29 @@ pub fn expand(cx: &Context) -> TokenStream {
                 ) -> ::link_runtime::Result<::link_runtime::Created> {
                     ::link_runtime::service::create_with::<Self, C>(conn, &#left_param, &#right_param, &columns)
                 }
+
+                #[doc = #many_doc]
+                pub fn create_many_with<C: ::link_runtime::LinkConnection>(
+                    conn: &mut C,
+                    rows: &[(::link_runtime::Id<#left>, ::link_runtime::Id<#right>, Columns)],
+                ) -> ::link_runtime::Result<::std::vec::Vec<::link_runtime::Created>> {
+                    ::link_runtime::service::create_many_with::<Self, C>(conn, rows)
+                }
             },
         )
     };
+    let create_many_doc = format!(
+        "Links many `{left_model}`/`{right_model}` pairs in one transaction: all or nothing. \
+         Returns what happened to each pair, in order."
+    );
+    let dismiss_many_doc = format!(
+        "Dismisses the live links of many `{left_model}`/`{right_model}` pairs in one \
+         statement per chunk; returns how many were live."
+    );
+    let list_doc = format!(
+        "The pivot rows of this link, filtered by `{left_model}` and `{right_model}` ids; \
+         dismissed and deleted rows only when the filter asks for them."
+    );
 
     quote_spanned! {span=>
         #[doc = #link_doc]
@@ -118,7 +148,31 @@ pub fn expand(cx: &Context) -> TokenStream {
                 ::link_runtime::service::create::<Self, C>(conn, &#left_param, &#right_param)
             }
 
+            #[doc = #create_many_doc]
+            pub fn create_many<C: ::link_runtime::LinkConnection>(
+                conn: &mut C,
+                pairs: &[(::link_runtime::Id<#left>, ::link_runtime::Id<#right>)],
+            ) -> ::link_runtime::Result<::std::vec::Vec<::link_runtime::Created>> {
+                ::link_runtime::service::create_many::<Self, C>(conn, pairs)
+            }
+
             #create_with
+
+            #[doc = #dismiss_many_doc]
+            pub fn dismiss_many<C: ::link_runtime::LinkConnection>(
+                conn: &mut C,
+                pairs: &[(::link_runtime::Id<#left>, ::link_runtime::Id<#right>)],
+            ) -> ::link_runtime::Result<usize> {
+                ::link_runtime::service::dismiss_many::<Self, C>(conn, pairs)
+            }
+
+            #[doc = #list_doc]
+            pub fn list<C: ::link_runtime::LinkConnection>(
+                conn: &mut C,
+                filter: &::link_runtime::service::ListFilter<Self>,
+            ) -> ::link_runtime::Result<::std::vec::Vec<Row>> {
+                ::link_runtime::service::list::<Self, C>(conn, filter)
+            }
 
             #[doc = #dismiss_doc]
             pub fn dismiss<C: ::link_runtime::LinkConnection>(
@@ -134,11 +188,13 @@ pub fn expand(cx: &Context) -> TokenStream {
             type Left = #left;
             type Right = #right;
             type Columns = #columns_type;
+            type Row = Row;
             const SCHEMA: &'static ::link_runtime::LinkSchema = &::link_runtime::LinkSchema {
                 table: #table,
                 left: #left_side,
                 right: #right_side,
                 columns: &[#(#extra_columns),*],
+                indexes: &[#(#indexes),*],
                 sqlite_sql: Link::SQLITE_SQL,
                 postgres_sql: Link::POSTGRES_SQL,
             };

@@ -95,6 +95,7 @@ fn row(cx: &Context) -> TokenStream {
             #eq
             ::link_runtime::diesel::Queryable,
             ::link_runtime::diesel::Selectable,
+            ::link_runtime::diesel::QueryableByName,
         )]
         #[diesel(table_name = #table)]
         pub struct Row {

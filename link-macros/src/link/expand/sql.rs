@@ -64,10 +64,6 @@ pub fn column_definition(dialect: Dialect, column: &Column) -> String {
 }
 
 /// The `CREATE TABLE` and `CREATE INDEX` statements of a link.
-///
-/// Cardinality lives in the indexes: without `is_list` on the right side, a left record has
-/// at most one live right partner, so the left column's index over live rows is unique (and
-/// the other way round).
 pub fn create_table(dialect: Dialect, link: &Link, names: &ResolvedNames) -> String {
     let table = &names.table;
     let left = names.left_column();
@@ -94,26 +90,46 @@ pub fn create_table(dialect: Dialect, link: &Link, names: &ResolvedNames) -> Str
         "CREATE TABLE IF NOT EXISTS \"{table}\" (\n    {}\n);\n",
         columns.join(",\n    ")
     );
-    writeln!(
-        sql,
-        r#"CREATE UNIQUE INDEX IF NOT EXISTS "{}" ON "{table}" ("id");"#,
-        index_name(table, "id_unique")
-    )
-    .expect("writing to a String");
+    for index in indexes(link, names) {
+        writeln!(sql, "{}", index.sql).expect("writing to a String");
+    }
+    sql
+}
+
+/// An index of a pivot table; its statement is the same on both backends.
+pub struct Index {
+    pub name: String,
+    pub sql: String,
+}
+
+/// The indexes of a link's pivot table: its `id`, and each side's column over live rows.
+///
+/// Cardinality lives in the indexes: without `is_list` on the right side, a left record has
+/// at most one live right partner, so the left column's index over live rows is unique (and
+/// the other way round).
+pub fn indexes(link: &Link, names: &ResolvedNames) -> Vec<Index> {
+    let table = &names.table;
+    let id_name = index_name(table, "id_unique");
+    let mut indexes = vec![Index {
+        sql: format!(r#"CREATE UNIQUE INDEX IF NOT EXISTS "{id_name}" ON "{table}" ("id");"#),
+        name: id_name,
+    }];
+    let (left, right) = (names.left_column(), names.right_column());
     for (column, single) in [(&left, !link.right.is_list), (&right, !link.left.is_list)] {
         let (unique, suffix) = if single {
             ("UNIQUE ", "live_unique")
         } else {
             ("", "live_index")
         };
-        writeln!(
-            sql,
-            r#"CREATE {unique}INDEX IF NOT EXISTS "{}" ON "{table}" ("{column}") WHERE "deleted_at" IS NULL;"#,
-            index_name(table, &format!("{column}_{suffix}"))
-        )
-        .expect("writing to a String");
+        let name = index_name(table, &format!("{column}_{suffix}"));
+        indexes.push(Index {
+            sql: format!(
+                r#"CREATE {unique}INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}") WHERE "deleted_at" IS NULL;"#
+            ),
+            name,
+        });
     }
-    sql
+    indexes
 }
 
 /// `{table}_{suffix}`, shortened with a hash when PostgreSQL would truncate it.
