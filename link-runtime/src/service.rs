@@ -41,6 +41,19 @@ pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDe
 /// statements cost more to build and parse than they save in round trips.
 const MAX_ROWS_PER_STATEMENT: usize = 2_000;
 
+/// A pair of ids of the link `L`, the left one first.
+pub type Pair<L> = (
+    Id<<L as LinkDefinition>::Left>,
+    Id<<L as LinkDefinition>::Right>,
+);
+
+/// A pair of ids of the link `L` with values for its extra columns.
+pub type PairWith<L> = (
+    Id<<L as LinkDefinition>::Left>,
+    Id<<L as LinkDefinition>::Right>,
+    <L as LinkDefinition>::Columns,
+);
+
 /// What [`create`] or [`create_with`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -67,7 +80,7 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    let pair = Pair::new(left.as_str(), right.as_str(), Vec::new());
+    let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
     first(upsert(conn, L::SCHEMA, vec![pair], false)?)
 }
 
@@ -87,7 +100,7 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    let pair = Pair::new(left.as_str(), right.as_str(), columns.values());
+    let pair = Write::new(left.as_str(), right.as_str(), columns.values());
     first(upsert(conn, L::SCHEMA, vec![pair], true)?)
 }
 
@@ -129,17 +142,14 @@ where
 /// # Errors
 ///
 /// As [`create`].
-pub fn create_many<L, C>(
-    conn: &mut C,
-    pairs: &[(Id<L::Left>, Id<L::Right>)],
-) -> Result<Vec<Created>>
+pub fn create_many<L, C>(conn: &mut C, pairs: &[Pair<L>]) -> Result<Vec<Created>>
 where
     L: LinkDefinition,
     C: LinkConnection,
 {
     let pairs = pairs
         .iter()
-        .map(|(left, right)| Pair::new(left.as_str(), right.as_str(), Vec::new()))
+        .map(|(left, right)| Write::new(left.as_str(), right.as_str(), Vec::new()))
         .collect();
     upsert(conn, L::SCHEMA, pairs, false)
 }
@@ -150,17 +160,14 @@ where
 /// # Errors
 ///
 /// As [`create`].
-pub fn create_many_with<L, C>(
-    conn: &mut C,
-    rows: &[(Id<L::Left>, Id<L::Right>, L::Columns)],
-) -> Result<Vec<Created>>
+pub fn create_many_with<L, C>(conn: &mut C, rows: &[PairWith<L>]) -> Result<Vec<Created>>
 where
     L: LinkDefinition,
     C: LinkConnection,
 {
     let pairs = rows
         .iter()
-        .map(|(left, right, columns)| Pair::new(left.as_str(), right.as_str(), columns.values()))
+        .map(|(left, right, columns)| Write::new(left.as_str(), right.as_str(), columns.values()))
         .collect();
     upsert(conn, L::SCHEMA, pairs, true)
 }
@@ -183,7 +190,7 @@ where
 /// # Errors
 ///
 /// [`Error::Database`] if the database refuses a statement (nothing is dismissed).
-pub fn dismiss_many<L, C>(conn: &mut C, pairs: &[(Id<L::Left>, Id<L::Right>)]) -> Result<usize>
+pub fn dismiss_many<L, C>(conn: &mut C, pairs: &[Pair<L>]) -> Result<usize>
 where
     L: LinkDefinition,
     C: LinkConnection,
@@ -353,15 +360,15 @@ where
 }
 
 /// One pair to write, with its extra column values (empty for a plain create).
-struct Pair<'a> {
+struct Write<'a> {
     left: &'a str,
     right: &'a str,
     values: Vec<ColumnValue<'a>>,
 }
 
-impl<'a> Pair<'a> {
+impl<'a> Write<'a> {
     fn new(left: &'a str, right: &'a str, values: Vec<ColumnValue<'a>>) -> Self {
-        Pair {
+        Write {
             left,
             right,
             values,
@@ -394,14 +401,14 @@ fn first(created: Vec<Created>) -> Result<Created> {
 fn upsert<C: LinkConnection>(
     conn: &mut C,
     schema: &'static LinkSchema,
-    pairs: Vec<Pair<'_>>,
+    pairs: Vec<Write<'_>>,
     with_values: bool,
 ) -> Result<Vec<Created>> {
     let dialect = C::DIALECT;
     // Each pair once, the last occurrence's values winning: PostgreSQL refuses a statement
     // that would update one row twice.
     let mut slot_of: HashMap<(&str, &str), usize> = HashMap::with_capacity(pairs.len());
-    let mut unique: Vec<Pair<'_>> = Vec::with_capacity(pairs.len());
+    let mut unique: Vec<Write<'_>> = Vec::with_capacity(pairs.len());
     let mut slots = Vec::with_capacity(pairs.len());
     for pair in pairs {
         match slot_of.get(&(pair.left, pair.right)) {
@@ -521,7 +528,7 @@ fn upsert<C: LinkConnection>(
 
 /// Refuses a batch that gives one record two partners on a side that is not a list, before
 /// anything is written.
-fn check_batch_cardinality(schema: &'static LinkSchema, pairs: &[Pair<'_>]) -> Result<()> {
+fn check_batch_cardinality(schema: &'static LinkSchema, pairs: &[Write<'_>]) -> Result<()> {
     for (single, side, other) in single_sides(schema) {
         if !single {
             continue;
