@@ -81,7 +81,7 @@ where
     C: LinkConnection,
 {
     let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
-    first(upsert(conn, L::SCHEMA, vec![pair], false)?)
+    Ok(first(upsert(conn, L::SCHEMA, vec![pair], false)?))
 }
 
 /// Links `left` to `right` with `L` and the given extra column values. If the pair is
@@ -101,7 +101,7 @@ where
     C: LinkConnection,
 {
     let pair = Write::new(left.as_str(), right.as_str(), columns.values());
-    first(upsert(conn, L::SCHEMA, vec![pair], true)?)
+    Ok(first(upsert(conn, L::SCHEMA, vec![pair], true)?))
 }
 
 /// Links many pairs with `L`, the extra columns at their defaults, in one transaction.
@@ -312,15 +312,13 @@ where
         .map(|ids| ids.iter().map(Id::as_str).collect());
     // Half the parameters for each filtered side, so any pair of chunks fits.
     let chunk = dialect.max_binds().min(2 * MAX_ROWS_PER_STATEMENT) / 2;
-    let chunks = |ids: &Option<Vec<&'_ str>>| -> Vec<Option<Vec<String>>> {
+    fn chunks<'a, 'b>(ids: &'a Option<Vec<&'b str>>, chunk: usize) -> Vec<Option<&'a [&'b str]>> {
         match ids {
             None => vec![None],
-            Some(ids) => ids
-                .chunks(chunk)
-                .map(|c| Some(c.iter().map(|s| (*s).to_owned()).collect()))
-                .collect(),
+            // An empty list matches nothing: no chunk, no statement.
+            Some(ids) => ids.chunks(chunk).map(Some).collect(),
         }
-    };
+    }
     let mut columns: Vec<&str> = schema.base_columns()[..3].to_vec();
     columns.extend(schema.columns.iter().map(|c| c.name));
     columns.extend(["created_at", "updated_at", "deleted_at"]);
@@ -331,29 +329,25 @@ where
     );
 
     let mut rows = Vec::new();
-    for left_ids in chunks(&left) {
-        for right_ids in chunks(&right) {
+    let right_chunks = chunks(&right, chunk);
+    for left_ids in chunks(&left, chunk) {
+        for &right_ids in &right_chunks {
             let mut sql = select.clone();
             let mut binds = Vec::new();
-            for (side, ids) in [(&schema.left, &left_ids), (&schema.right, &right_ids)] {
+            for (side, ids) in [(&schema.left, left_ids), (&schema.right, right_ids)] {
                 if let Some(ids) = ids {
                     sql.push_str(&format!(
                         r#" AND "{}" IN ({})"#,
                         side.column,
                         dialect.placeholders(binds.len() + 1, ids.len())
                     ));
-                    binds.extend(ids.iter().map(|id| ColumnValue::Text(id)));
+                    binds.extend(ids.iter().copied().map(ColumnValue::Text));
                 }
             }
             if !filter.with_deleted {
                 sql.push_str(r#" AND "deleted_at" IS NULL"#);
             }
-            let empty = [&left_ids, &right_ids]
-                .into_iter()
-                .any(|ids| ids.as_ref().is_some_and(Vec::is_empty));
-            if !empty {
-                rows.extend(conn.load_rows::<L::Row>(&sql, &binds)?);
-            }
+            rows.extend(conn.load_rows::<L::Row>(&sql, &binds)?);
         }
     }
     Ok(rows)
@@ -387,11 +381,16 @@ struct Returned {
     right_id: String,
 }
 
-fn first(created: Vec<Created>) -> Result<Created> {
-    Ok(created
+fn first(created: Vec<Created>) -> Created {
+    created
         .into_iter()
         .next()
-        .expect("one pair in, one outcome out"))
+        .expect("one pair in, one outcome out")
+}
+
+/// How many ids one `IN (...)` list binds: the backend's limit, capped.
+pub(crate) fn ids_per_statement(dialect: Dialect) -> usize {
+    dialect.max_binds().min(MAX_ROWS_PER_STATEMENT)
 }
 
 /// Inserts or revives `pairs`, in one transaction, a few thousand rows per statement.
@@ -463,7 +462,8 @@ fn upsert<C: LinkConnection>(
 
     let per_row = names.len();
     let rows_per_statement = (dialect.max_binds() / per_row).min(MAX_ROWS_PER_STATEMENT);
-    let mut returned: HashMap<(String, String), String> = HashMap::with_capacity(unique.len());
+    // The id each pair's row has after the write, by slot; `None` when it was left alone.
+    let mut returned: Vec<Option<String>> = vec![None; unique.len()];
     // One transaction for the batch (a savepoint inside the caller's): a refused statement
     // leaves the caller's transaction usable, and the partner lookup below can run.
     let outcome = conn.transaction(|conn| {
@@ -492,7 +492,9 @@ fn upsert<C: LinkConnection>(
                 tuples = tuples.join(", "),
             );
             for row in conn.load_rows::<Returned>(&sql, &binds)? {
-                returned.insert((row.left_id, row.right_id), row.link_id);
+                if let Some(&slot) = slot_of.get(&(row.left_id.as_str(), row.right_id.as_str())) {
+                    returned[slot] = Some(row.link_id);
+                }
             }
         }
         Ok(())
@@ -511,17 +513,15 @@ fn upsert<C: LinkConnection>(
         Err(error) => return Err(error.into()),
     }
 
-    let outcomes: Vec<Created> = unique
+    let outcomes: Vec<Created> = returned
         .iter()
         .zip(&ids)
-        .map(
-            |(pair, id)| match returned.get(&(pair.left.to_owned(), pair.right.to_owned())) {
-                None => Created::Unchanged,
-                Some(returned) if returned == id => Created::Inserted,
-                Some(_) if with_values => Created::Updated,
-                Some(_) => Created::Revived,
-            },
-        )
+        .map(|(returned, id)| match returned {
+            None => Created::Unchanged,
+            Some(returned) if returned == id => Created::Inserted,
+            Some(_) if with_values => Created::Updated,
+            Some(_) => Created::Revived,
+        })
         .collect();
     Ok(slots.into_iter().map(|slot| outcomes[slot]).collect())
 }
@@ -529,17 +529,11 @@ fn upsert<C: LinkConnection>(
 /// Refuses a batch that gives one record two partners on a side that is not a list, before
 /// anything is written.
 fn check_batch_cardinality(schema: &'static LinkSchema, pairs: &[Write<'_>]) -> Result<()> {
-    for (single, side, other) in single_sides(schema) {
-        if !single {
-            continue;
-        }
+    for single in single_sides(schema) {
+        let (side, other) = (single.side, single.other);
         let mut partner_of: HashMap<&str, &str> = HashMap::new();
         for pair in pairs {
-            let (record, partner) = if side == &schema.left {
-                (pair.left, pair.right)
-            } else {
-                (pair.right, pair.left)
-            };
+            let (record, partner) = single.split(pair.left, pair.right);
             if let Some(first) = partner_of.insert(record, partner) {
                 if first != partner {
                     return Err(Error::Cardinality {
@@ -557,13 +551,38 @@ fn check_batch_cardinality(schema: &'static LinkSchema, pairs: &[Write<'_>]) -> 
     Ok(())
 }
 
-/// Each side with whether its records may have one partner only.
-fn single_sides(schema: &LinkSchema) -> [(bool, &Side, &Side); 2] {
+/// A side whose records may have one live partner only, and the side of that partner.
+struct SingleSide<'a> {
+    on_left: bool,
+    side: &'a Side,
+    other: &'a Side,
+}
+
+impl SingleSide<'_> {
+    /// A `(left, right)` pair as (this side's record, its partner).
+    fn split<'p>(&self, left: &'p str, right: &'p str) -> (&'p str, &'p str) {
+        if self.on_left {
+            (left, right)
+        } else {
+            (right, left)
+        }
+    }
+}
+
+/// The sides of `schema` whose records may have one live partner only.
+fn single_sides(schema: &LinkSchema) -> impl Iterator<Item = SingleSide<'_>> {
     // Without `is_list` on the right side, a left record has one right partner at most.
     [
-        (!schema.right.is_list, &schema.left, &schema.right),
-        (!schema.left.is_list, &schema.right, &schema.left),
+        (!schema.right.is_list, true, &schema.left, &schema.right),
+        (!schema.left.is_list, false, &schema.right, &schema.left),
     ]
+    .into_iter()
+    .filter(|&(single, ..)| single)
+    .map(|(_, on_left, side, other)| SingleSide {
+        on_left,
+        side,
+        other,
+    })
 }
 
 /// After a unique violation: the pair of `pairs` that would give a record a second live
@@ -573,22 +592,12 @@ pub(crate) fn cardinality_error<C: LinkConnection>(
     schema: &'static LinkSchema,
     pairs: &[(&str, &str)],
 ) -> Result<Option<Error>> {
-    for (single, side, other) in single_sides(schema) {
-        if !single {
-            continue;
-        }
-        let on_left = side == &schema.left;
-        let records: Vec<&str> = pairs
-            .iter()
-            .map(|&(l, r)| if on_left { l } else { r })
-            .collect();
+    for single in single_sides(schema) {
+        let (side, other) = (single.side, single.other);
+        let records: Vec<&str> = pairs.iter().map(|&(l, r)| single.split(l, r).0).collect();
         let partners = live_partners(conn, schema, side, other, &records)?;
         for &(left, right) in pairs {
-            let (record, wanted) = if on_left {
-                (left, right)
-            } else {
-                (right, left)
-            };
+            let (record, wanted) = single.split(left, right);
             if let Some(partner) = partners.get(record).filter(|p| p.as_str() != wanted) {
                 return Ok(Some(Error::Cardinality {
                     link: schema.table,
@@ -622,7 +631,7 @@ fn live_partners<C: LinkConnection>(
 ) -> Result<HashMap<String, String>> {
     let dialect: Dialect = C::DIALECT;
     let mut partners = HashMap::new();
-    for chunk in records.chunks(dialect.max_binds().min(MAX_ROWS_PER_STATEMENT)) {
+    for chunk in records.chunks(ids_per_statement(dialect)) {
         let sql = format!(
             r#"SELECT "{side}" AS record, "{other}" AS partner FROM "{table}" WHERE "{side}" IN ({list}) AND "deleted_at" IS NULL"#,
             side = side.column,

@@ -7,7 +7,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 use diesel::QueryableByName;
 
-use super::{cardinality_error, MAX_ROWS_PER_STATEMENT};
+use super::{cardinality_error, ids_per_statement};
 use crate::backend::LinkConnection;
 use crate::definition::{ColumnValue, LinkSchema, Side};
 use crate::error::{Error, Result};
@@ -257,7 +257,7 @@ fn delete_links<C: LinkConnection>(
         for &schema in links {
             for (side, other) in schema.sides_of(record.module, record.model) {
                 let mut partners = BTreeSet::new();
-                for chunk in ids.chunks(dialect.max_binds().min(MAX_ROWS_PER_STATEMENT)) {
+                for chunk in ids.chunks(ids_per_statement(dialect)) {
                     let sql = format!(
                         r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE "{side}" IN ({list}) AND "deleted_at" IS NULL RETURNING "id" AS link_id, "{other}" AS partner"#,
                         table = schema.table,
@@ -359,7 +359,7 @@ pub fn restore<C: LinkConnection>(
     let outcome = conn.transaction(|conn| {
         let mut restored = 0;
         for &(schema, ids) in &schemas {
-            for chunk in ids.chunks(dialect.max_binds().min(MAX_ROWS_PER_STATEMENT)) {
+            for chunk in ids.chunks(ids_per_statement(dialect)) {
                 let sql = format!(
                     r#"UPDATE "{table}" SET "deleted_at" = NULL, "updated_at" = {now} WHERE "id" IN ({list}) AND "deleted_at" IS NOT NULL"#,
                     table = schema.table,
@@ -431,7 +431,7 @@ fn rows_of<C: LinkConnection>(
 ) -> Result<Vec<PairRow>> {
     let dialect = C::DIALECT;
     let mut rows = Vec::new();
-    for chunk in ids.chunks(dialect.max_binds().min(MAX_ROWS_PER_STATEMENT)) {
+    for chunk in ids.chunks(ids_per_statement(dialect)) {
         let sql = format!(
             r#"SELECT "{left}" AS left_id, "{right}" AS right_id FROM "{table}" WHERE "id" IN ({list})"#,
             left = schema.left.column,
