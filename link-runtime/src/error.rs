@@ -90,6 +90,40 @@ pub enum Error {
         table: String,
     },
 
+    /// A sync action failed; it was rolled back, and the actions before it stay applied.
+    #[error("link sync could not {action}")]
+    Sync {
+        /// The action, in words.
+        action: String,
+        /// The database's error.
+        #[source]
+        source: diesel::result::Error,
+    },
+
+    /// A [`Plan`](crate::migrate::Plan) was applied through a connection of another backend
+    /// than the one it was planned on. Nothing was applied.
+    #[error("this plan was made for {planned:?} and cannot be applied to {connection:?}")]
+    WrongDialect {
+        /// The backend the plan was made on.
+        planned: crate::Dialect,
+        /// The backend of the connection given to `apply`.
+        connection: crate::Dialect,
+    },
+
+    /// A migration file or folder could not be written.
+    #[error("cannot write `{}`", path.display())]
+    Export {
+        /// The file or folder.
+        path: std::path::PathBuf,
+        /// The file system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The output of a command could not be written.
+    #[error("cannot write the output")]
+    Output(#[source] std::io::Error),
+
     /// The database refused a statement.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),

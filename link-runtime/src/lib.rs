@@ -46,7 +46,9 @@
 //! - [`create`], [`dismiss`], the `Link` methods and [`service`] (`service.rs`): writing
 //!   links one pair or many at once, and listing them; [`delete`] and [`restore`]
 //!   (`service/delete.rs`): all the links of some records, following `delete_cascade`.
-//! - [`migrate`] (`migrate.rs`): creating the pivot tables.
+//! - [`migrate()`] and the [`migrate`](mod@migrate) module (`migrate/`): a reviewable plan of what the
+//!   database lacks or has extra, applied safely or exported as diesel migrations;
+//!   `cli` (`cli.rs`, feature `cli`): the same as a command to embed in a binary.
 //! - [`LinkConnection`], [`Dialect`] (`backend.rs`): SQLite and PostgreSQL.
 //! - [`Error`] (`error.rs`).
 //!
@@ -57,11 +59,13 @@
 #![warn(missing_docs)]
 
 mod backend;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod definition;
 mod error;
 mod id;
 mod linkable;
-mod migrate;
+pub mod migrate;
 pub mod prelude;
 mod registry;
 pub mod service;
@@ -74,7 +78,7 @@ pub use definition::{
 pub use error::{Error, Result};
 pub use id::Id;
 pub use linkable::Linkable;
-pub use migrate::{migrate, MigrationReport};
+pub use migrate::{migrate, Applied};
 pub use registry::registered_links;
 pub use service::Created;
 pub use service::{delete, restore};

@@ -51,7 +51,7 @@ use modules::{brand, brand::Brand, customer, product, product::Product, review, 
 #[non_exhaustive]
 pub struct Summary {
     /// The link tables this run created: all of them on a new database, none on a re-run.
-    pub link_tables_created: Vec<&'static str>,
+    pub link_tables_created: Vec<String>,
     /// The module records this run inserted: none on a re-run, which finds them.
     pub records_inserted: usize,
     /// Why the runtime refused to give a product a second brand: a
@@ -98,29 +98,31 @@ pub fn run(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<Summary,
     })
 }
 
-/// Each module creates its own table; then the runtime creates every link table missing.
-fn migrate(
-    conn: &mut SqliteConnection,
-    out: &mut impl Write,
-) -> Result<Vec<&'static str>, RunError> {
+/// Each module creates its own table; then the runtime syncs the link tables (safe actions
+/// only: an unsafe one, such as dropping the table of a removed link, is reported).
+fn migrate(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<Vec<String>, RunError> {
     product::migrate(conn)?;
     brand::migrate(conn)?;
     customer::migrate(conn)?;
     review::migrate(conn)?;
     writeln!(out, "migrated modules: product, brand, customer, review")?;
 
-    let report = link_runtime::migrate(conn)?;
-    for table in &report.created {
+    let synced = link_runtime::migrate(conn)?;
+    let created: Vec<String> = synced.tables_created().map(str::to_owned).collect();
+    for table in &created {
         writeln!(out, "created link table {table}")?;
     }
-    if !report.existing.is_empty() {
+    for skipped in &synced.skipped {
         writeln!(
             out,
-            "link tables already there: {}",
-            report.existing.join(", ")
+            "link sync skipped: {} ({})",
+            skipped.action, skipped.reason
         )?;
     }
-    Ok(report.created)
+    if synced.applied.is_empty() {
+        writeln!(out, "link tables in sync: nothing to migrate")?;
+    }
+    Ok(created)
 }
 
 /// Tries to give `prod_1`, which has a brand, a second one: without `is_list` on the brand

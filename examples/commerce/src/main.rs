@@ -1,63 +1,72 @@
-//! `commerce [--database PATH]`: runs the commerce demo and prints what it does.
+//! `commerce [--database PATH] [links <COMMAND>]`: runs the commerce demo, or syncs its link
+//! tables.
 //!
-//! Without `--database` the demo runs on an in-memory SQLite database; with it, on the
-//! file at `PATH` (created if missing), which the demo can run on again and again.
+//! Without `--database` it runs on an in-memory SQLite database; with it, on the file at
+//! `PATH` (created if missing), which the demo can run on again and again. `links` is the
+//! runtime's embeddable command (`link_runtime::cli::LinksCommand`): `links plan`,
+//! `links migrate [--allow-unsafe]`, `links sql` and `links export-migrations DIR`.
 
 #![deny(warnings)]
 #![forbid(unsafe_code)]
 
+use std::error::Error;
+use std::io::Write;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
 use diesel::{Connection, SqliteConnection};
+use link_runtime::cli::LinksCommand;
 
-const USAGE: &str = "usage: commerce [--database PATH]    (default: an in-memory database)";
+/// The commerce demo: product, brand, customer and review modules, joined by links.
+#[derive(Parser)]
+#[command(name = "commerce")]
+struct Cli {
+    /// The SQLite database file, created if missing.
+    #[arg(long, default_value = ":memory:")]
+    database: String,
+
+    /// Without a command, the demo runs.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sync the link tables with the files of src/links.
+    #[command(subcommand)]
+    Links(LinksCommand),
+}
 
 fn main() -> ExitCode {
-    let database = match database(std::env::args().skip(1)) {
-        Ok(Some(database)) => database,
-        Ok(None) => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        Err(message) => {
-            eprintln!("commerce: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut conn = match SqliteConnection::establish(&database) {
+    let cli = Cli::parse();
+    let mut conn = match SqliteConnection::establish(&cli.database) {
         Ok(conn) => conn,
         Err(error) => {
-            eprintln!("commerce: cannot open the database `{database}`: {error}");
+            eprintln!(
+                "commerce: cannot open the database `{}`: {error}",
+                cli.database
+            );
             return ExitCode::FAILURE;
         }
     };
-    match commerce::run(&mut conn, &mut std::io::stdout()) {
-        Ok(_) => ExitCode::SUCCESS,
+    let mut out = std::io::stdout().lock();
+    let result: Result<(), Box<dyn Error>> = match &cli.command {
+        None => commerce::run(&mut conn, &mut out)
+            .map(drop)
+            .map_err(Into::into),
+        Some(Command::Links(links)) => links.run(&mut conn, &mut out).map_err(Into::into),
+    };
+    let _ = out.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("commerce: {error}");
+            let mut source = error.source();
+            while let Some(cause) = source {
+                eprintln!("  caused by: {cause}");
+                source = cause.source();
+            }
             ExitCode::FAILURE
         }
     }
-}
-
-/// The database to open: `--database PATH` (or `--database=PATH`), `:memory:` without it,
-/// and `None` when help was asked for.
-fn database(mut args: impl Iterator<Item = String>) -> Result<Option<String>, String> {
-    let mut database = None;
-    while let Some(arg) = args.next() {
-        let path = match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--database" => args
-                .next()
-                .ok_or_else(|| "`--database` needs a path".to_owned())?,
-            _ => match arg.strip_prefix("--database=") {
-                Some(path) => path.to_owned(),
-                None => return Err(format!("unexpected argument `{arg}`")),
-            },
-        };
-        if database.replace(path).is_some() {
-            return Err("`--database` is given twice".to_owned());
-        }
-    }
-    Ok(Some(database.unwrap_or_else(|| ":memory:".to_owned())))
 }

@@ -12,8 +12,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut conn = SqliteConnection::establish(&path)?; // diesel's own connection
     modules::migrate(&mut conn)?; // each module creates its own tables
 
-    let report = link_runtime::migrate(&mut conn)?; // creates every link table that is missing
-    for table in &report.created {
+    let synced = link_runtime::migrate(&mut conn)?; // creates every link table that is missing
+    for table in synced.tables_created() {
         println!("created link table {table}");
     }
 

@@ -1,0 +1,146 @@
+//! The `links` command, for a binary to embed with clap (feature `cli`).
+//!
+//! [`LinksCommand`] is a clap subcommand; a binary nests it under a name of its choosing
+//! and runs it on its own connection:
+//!
+//! ```
+//! # use link_runtime::prelude::*;
+//! # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+//! # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+//! # mod product_brand { use super::*; define_link!(Product, Brand); }
+//! use clap::{Parser, Subcommand};
+//! use diesel::{Connection, SqliteConnection};
+//! use link_runtime::cli::LinksCommand;
+//!
+//! #[derive(Parser)]
+//! struct Cli {
+//!     #[arg(long, default_value = "app.db")]
+//!     database: String,
+//!     #[command(subcommand)]
+//!     command: Command,
+//! }
+//!
+//! #[derive(Subcommand)]
+//! enum Command {
+//!     /// Sync the link tables: plan, migrate, sql, export-migrations.
+//!     #[command(subcommand)]
+//!     Links(LinksCommand),
+//!     Serve,
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // `app --database :memory: links plan`
+//! let cli = Cli::parse_from(["app", "--database", ":memory:", "links", "plan"]);
+//! let mut conn = SqliteConnection::establish(&cli.database)?;
+//! let mut out = Vec::new();
+//! if let Command::Links(links) = &cli.command {
+//!     links.run(&mut conn, &mut out)?;
+//! }
+//! let out = String::from_utf8(out)?;
+//! assert!(out.contains("[safe] create table `product_product_brand_brand` (product -> brand)"));
+//! # Ok(())
+//! # }
+//! ```
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::backend::LinkConnection;
+use crate::error::{Error, Result};
+use crate::migrate::{self, Plan, SkipReason, Skipped};
+
+/// `links <command>`: sync a database's link tables with the links the program defines.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
+#[non_exhaustive]
+pub enum LinksCommand {
+    /// List what a sync would do, each action marked safe or unsafe. Changes nothing.
+    Plan,
+    /// Run the plan: its safe actions, and the unsafe ones with `--allow-unsafe`.
+    Migrate {
+        /// Also run actions that lose data, such as dropping a link table that holds rows.
+        #[arg(long)]
+        allow_unsafe: bool,
+    },
+    /// Print the plan as the SQL it runs, to review. Changes nothing.
+    Sql,
+    /// Write the plan as a diesel migration folder (up.sql, down.sql) in DIR.
+    ExportMigrations {
+        /// The migrations folder, e.g. `migrations`.
+        dir: PathBuf,
+        /// Also export actions that lose data.
+        #[arg(long)]
+        allow_unsafe: bool,
+    },
+}
+
+impl LinksCommand {
+    /// Runs the command on `conn`, writing what it does to `out`.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`migrate::plan`], [`migrate::apply`] and
+    /// [`migrate::export_migrations`], and [`Error::Output`] if `out` cannot be written.
+    pub fn run<C: LinkConnection>(&self, conn: &mut C, out: &mut dyn Write) -> Result<()> {
+        let plan = migrate::plan(conn)?;
+        match self {
+            LinksCommand::Plan => write_plan(&plan, out),
+            LinksCommand::Sql => write!(out, "{plan}"),
+            LinksCommand::Migrate { allow_unsafe } => {
+                let applied = migrate::apply(conn, &plan, *allow_unsafe)?;
+                for action in &applied.applied {
+                    writeln!(out, "applied: {action}").map_err(Error::Output)?;
+                }
+                write_skipped(&applied.skipped, out)?;
+                writeln!(
+                    out,
+                    "{} action(s) applied, {} skipped",
+                    applied.applied.len(),
+                    applied.skipped.len()
+                )
+            }
+            LinksCommand::ExportMigrations { dir, allow_unsafe } => {
+                let skipped = plan.skipped(*allow_unsafe);
+                match migrate::export_migrations(&plan, dir, *allow_unsafe)? {
+                    Some(folder) => {
+                        writeln!(out, "wrote {}", folder.join("{up.sql,down.sql}").display())
+                    }
+                    None => writeln!(out, "nothing to export"),
+                }
+                .map_err(Error::Output)?;
+                write_skipped(&skipped, out)?;
+                Ok(())
+            }
+        }
+        .map_err(Error::Output)
+    }
+}
+
+fn write_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
+    if plan.is_empty() {
+        return writeln!(out, "the database is in sync with the links: nothing to do");
+    }
+    writeln!(out, "link sync plan ({:?}):", plan.dialect())?;
+    for action in plan.actions() {
+        writeln!(out, "  [{}] {action}", action.safety())?;
+    }
+    if plan.actions().iter().any(|action| !action.is_safe()) {
+        writeln!(
+            out,
+            "`links migrate` runs the safe actions only; `links migrate --allow-unsafe` runs all"
+        )?;
+    }
+    Ok(())
+}
+
+fn write_skipped(skipped: &[Skipped], out: &mut dyn Write) -> Result<()> {
+    for skip in skipped {
+        writeln!(out, "skipped: {} ({})", skip.action, skip.reason).map_err(Error::Output)?;
+    }
+    if skipped
+        .iter()
+        .any(|skip| matches!(skip.reason, SkipReason::Unsafe { .. }))
+    {
+        writeln!(out, "unsafe actions run with `--allow-unsafe`").map_err(Error::Output)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! What the database has: tables, their columns and indexes, and whether they hold rows.
+//!
+//! Table names travel as bound parameters to the catalog queries; only [`row_count`] writes
+//! a name into SQL, quoted by [`ident`].
+
+use diesel::sql_types::{BigInt, Text};
+use diesel::QueryableByName;
+
+use crate::backend::{Dialect, LinkConnection};
+use crate::definition::ColumnValue;
+use crate::error::Result;
+use crate::migrate::sql::ident;
+
+/// A table as the database describes it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TableShape {
+    /// `(name, type)` of each column, in table order.
+    pub columns: Vec<(String, String)>,
+    /// The names of the table's indexes.
+    pub indexes: Vec<String>,
+}
+
+impl TableShape {
+    pub fn has_column(&self, name: &str) -> bool {
+        self.columns.iter().any(|(column, _)| column == name)
+    }
+
+    pub fn has_index(&self, name: &str) -> bool {
+        self.indexes.iter().any(|index| index == name)
+    }
+}
+
+#[derive(QueryableByName)]
+struct Column {
+    #[diesel(sql_type = Text)]
+    value: String,
+    #[diesel(sql_type = Text)]
+    kind: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
+/// Whether `table` exists.
+pub(crate) fn table_exists<C: LinkConnection>(conn: &mut C, table: &str) -> Result<bool> {
+    let sql = match C::DIALECT {
+        Dialect::Sqlite => {
+            "SELECT name AS value FROM sqlite_master WHERE type = 'table' AND name = ?"
+        }
+        Dialect::Postgres => {
+            "SELECT table_name::text AS value FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_name = $1"
+        }
+    };
+    Ok(!conn.load_text(sql, &[ColumnValue::Text(table)])?.is_empty())
+}
+
+/// The columns and indexes of `table`, or `None` if it does not exist.
+pub(crate) fn table<C: LinkConnection>(conn: &mut C, table: &str) -> Result<Option<TableShape>> {
+    if !table_exists(conn, table)? {
+        return Ok(None);
+    }
+    let (columns, indexes) = match C::DIALECT {
+        Dialect::Sqlite => (
+            "SELECT name AS value, type AS kind FROM pragma_table_info(?) ORDER BY cid",
+            "SELECT name AS value FROM sqlite_master WHERE type = 'index' AND tbl_name = ? \
+             ORDER BY name",
+        ),
+        Dialect::Postgres => (
+            "SELECT column_name::text AS value, data_type::text AS kind \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 \
+             ORDER BY ordinal_position",
+            "SELECT indexname::text AS value FROM pg_indexes \
+             WHERE schemaname = current_schema() AND tablename = $1 ORDER BY indexname",
+        ),
+    };
+    let binds = [ColumnValue::Text(table)];
+    let columns: Vec<Column> = conn.load_rows(columns, &binds)?;
+    Ok(Some(TableShape {
+        columns: columns
+            .into_iter()
+            .map(|column| (column.value, column.kind))
+            .collect(),
+        indexes: conn.load_text(indexes, &binds)?,
+    }))
+}
+
+/// How many rows `table` holds, soft-deleted ones included.
+pub(crate) fn row_count<C: LinkConnection>(conn: &mut C, table: &str) -> Result<i64> {
+    let sql = format!("SELECT COUNT(*) AS value FROM {}", ident(table));
+    let counts: Vec<Count> = conn.load_rows(&sql, &[])?;
+    Ok(counts.first().map_or(0, |count| count.value))
+}

@@ -1,0 +1,66 @@
+//! Migration sync: bringing a database's link tables in line with the links a program
+//! defines.
+//!
+//! - [`plan`] compares the registered links with the database and with what the last sync
+//!   recorded in the `link_metadata` table, and returns typed [`Action`]s: create the
+//!   metadata table, create a link table, add, change or drop an extra column, create or
+//!   drop an index, record a link, drop the table of a link that is gone, forget a link
+//!   whose table is gone. Each action is [`Safety::Safe`] or [`Safety::Unsafe`]: dropping
+//!   a table or a column that holds rows, or converting a column's values, is unsafe.
+//! - A [`Plan`] prints as the SQL it runs, each action headed by a comment that says what
+//!   it does and whether it is safe.
+//! - [`apply`] runs the safe actions, and the unsafe ones only when allowed, each in its own
+//!   transaction; a second run plans nothing. It never prompts and never drops data by
+//!   default: what it skipped, and why, is in its result.
+//! - [`export_migrations`] writes the same actions as a diesel migration folder.
+//! - [`migrate`] is [`plan`] + [`apply`] of the safe part.
+//!
+//! The embeddable command (`links plan`, `links migrate`, ...) is `link_runtime::cli`, behind
+//! the `cli` feature.
+
+mod apply;
+mod export;
+mod introspect;
+mod metadata;
+mod plan;
+mod sql;
+
+pub use apply::{apply, Applied};
+pub use export::export_migrations;
+pub use plan::{plan, plan_for, Action, ActionKind, Plan, Safety, SkipReason, Skipped};
+
+use crate::backend::LinkConnection;
+use crate::error::Result;
+
+/// Syncs the link tables with the registered links, running only safe actions: creates
+/// the tables and indexes that are missing, adds extra columns, and records every link in
+/// `link_metadata`. Unsafe actions (dropping a table that holds rows, ...) are returned as
+/// skipped; run them with [`apply`] and `allow_unsafe`.
+///
+/// # Errors
+///
+/// As [`plan`] and [`apply`]: [`Error::DuplicateTable`](crate::Error::DuplicateTable) if two
+/// registered links claim one table (nothing is changed), [`Error::Sync`](crate::Error::Sync)
+/// if an action fails (the ones before it stay applied).
+///
+/// ```
+/// # use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+/// # mod product_brand { use super::*; define_link!(Product, Brand); }
+/// use diesel::{Connection, SqliteConnection};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// let applied = link_runtime::migrate(&mut conn)?;
+/// assert!(applied.tables_created().any(|table| table == "product_product_brand_brand"));
+///
+/// let again = link_runtime::migrate(&mut conn)?;
+/// assert!(again.applied.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+pub fn migrate<C: LinkConnection>(conn: &mut C) -> Result<Applied> {
+    let plan = plan(conn)?;
+    apply(conn, &plan, false)
+}

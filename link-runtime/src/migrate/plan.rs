@@ -1,0 +1,605 @@
+//! Comparing the links a program defines with what a database has and what the last sync
+//! recorded, as a list of typed, reviewable actions.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::backend::{Dialect, LinkConnection};
+use crate::definition::LinkSchema;
+use crate::error::Result;
+use crate::migrate::introspect::{self, TableShape};
+use crate::migrate::metadata::{self, LinkRecord};
+use crate::migrate::sql::{column_type, ident, without_name};
+use crate::registry::registered_links;
+
+/// What a sync would change, in the order it would change it.
+///
+/// Made by [`plan`] (or [`plan_for`]), run by [`apply`](crate::migrate::apply), written out by
+/// [`export_migrations`](crate::migrate::export_migrations). It prints as the SQL it runs,
+/// each action headed by a comment that says what it does and whether it is safe:
+///
+/// ```
+/// # use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+/// # mod product_brand { use super::*; define_link!(Product, Brand); }
+/// use diesel::{Connection, SqliteConnection};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// let plan = link_runtime::migrate::plan(&mut conn)?;
+/// let sql = plan.to_string();
+/// assert!(sql.contains("-- [safe] create table `product_product_brand_brand` (product -> brand)"));
+/// assert!(sql.contains(r#"CREATE TABLE IF NOT EXISTS "product_product_brand_brand""#));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    dialect: Dialect,
+    actions: Vec<Action>,
+}
+
+impl Plan {
+    /// The actions, in the order [`apply`](crate::migrate::apply) runs them.
+    pub fn actions(&self) -> &[Action] {
+        &self.actions
+    }
+
+    /// Whether the database is in sync: nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    /// The backend the plan was made on; its SQL is written for it.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The actions that running with `allow_unsafe` would skip, and why.
+    ///
+    /// Without `allow_unsafe` every unsafe action is skipped, and so is recording a link
+    /// whose other actions were not all run: the next plan then finds them again.
+    pub fn skipped(&self, allow_unsafe: bool) -> Vec<Skipped> {
+        self.select(allow_unsafe).1
+    }
+
+    /// The actions to run with `allow_unsafe`, and the skipped ones.
+    pub(crate) fn select(&self, allow_unsafe: bool) -> (Vec<&Action>, Vec<Skipped>) {
+        let mut run = Vec::new();
+        let mut skipped: Vec<Skipped> = Vec::new();
+        for action in &self.actions {
+            let reason = match &action.safety {
+                Safety::Unsafe { reason } if !allow_unsafe => Some(SkipReason::Unsafe {
+                    reason: reason.clone(),
+                }),
+                _ if action.kind == ActionKind::RecordLink
+                    && skipped.iter().any(|s| s.action.table == action.table) =>
+                {
+                    Some(SkipReason::LinkIncomplete)
+                }
+                _ => None,
+            };
+            match reason {
+                Some(reason) => skipped.push(Skipped {
+                    action: action.clone(),
+                    reason,
+                }),
+                None => run.push(action),
+            }
+        }
+        (run, skipped)
+    }
+}
+
+impl fmt::Display for Plan {
+    /// The plan as SQL: one comment line per action, then its statements.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.actions.is_empty() {
+            return writeln!(
+                f,
+                "-- the database is in sync with the links: nothing to do"
+            );
+        }
+        let unsafe_count = self.actions.iter().filter(|a| !a.is_safe()).count();
+        writeln!(
+            f,
+            "-- link sync plan: {} action(s), {} unsafe",
+            self.actions.len(),
+            unsafe_count
+        )?;
+        for action in &self.actions {
+            writeln!(f, "\n-- [{}] {}", action.safety, action)?;
+            for statement in &action.up {
+                writeln!(f, "{statement}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One step of a [`Plan`]: what it does, whether it is safe, and its SQL both ways.
+///
+/// Prints as a sentence: ``add column `note` to `product_product_brand_brand` ``.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    table: String,
+    link: String,
+    kind: ActionKind,
+    safety: Safety,
+    up: Vec<String>,
+    down: Vec<String>,
+}
+
+impl Action {
+    /// The link table the action is about (`link_metadata` for the metadata table itself).
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// What the action does.
+    pub fn kind(&self) -> &ActionKind {
+        &self.kind
+    }
+
+    /// Whether the action may lose data.
+    pub fn safety(&self) -> &Safety {
+        &self.safety
+    }
+
+    /// Whether the action is [`Safety::Safe`].
+    pub fn is_safe(&self) -> bool {
+        self.safety == Safety::Safe
+    }
+
+    /// The statements that carry the action out, run in one transaction.
+    pub fn up(&self) -> &[String] {
+        &self.up
+    }
+
+    /// The statements that undo it, as far as SQL can (a dropped table comes back empty).
+    pub fn down(&self) -> &[String] {
+        &self.down
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (table, link) = (&self.table, &self.link);
+        match &self.kind {
+            ActionKind::CreateMetadataTable => {
+                write!(f, "create the link metadata table `{table}`")
+            }
+            ActionKind::CreateTable => write!(f, "create table `{table}` ({link})"),
+            ActionKind::AddColumn { column } => write!(f, "add column `{column}` to `{table}`"),
+            ActionKind::AlterColumn { column, from, to } => {
+                write!(
+                    f,
+                    "change column `{column}` of `{table}` from `{from}` to `{to}`"
+                )
+            }
+            ActionKind::DropColumn { column } => write!(
+                f,
+                "drop column `{column}` of `{table}`: the link ({link}) does not declare it"
+            ),
+            ActionKind::CreateIndex { index } => write!(f, "create index `{index}` on `{table}`"),
+            ActionKind::DropIndex { index } => write!(
+                f,
+                "drop index `{index}` of `{table}`: the link ({link}) no longer declares it"
+            ),
+            ActionKind::RecordLink => write!(f, "record link `{table}` ({link}) as synced"),
+            ActionKind::DropTable { .. } => write!(
+                f,
+                "drop table `{table}`: its link ({link}) is no longer defined"
+            ),
+            ActionKind::ForgetLink => write!(
+                f,
+                "forget link `{table}` ({link}): it is no longer defined and its table is gone"
+            ),
+        }
+    }
+}
+
+/// What an [`Action`] does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ActionKind {
+    /// Create `link_metadata`, where syncs record the links they synced.
+    CreateMetadataTable,
+    /// Create a link's pivot table and indexes, and record the link.
+    CreateTable,
+    /// Add an extra column the link declares and the table lacks.
+    AddColumn {
+        /// The column.
+        column: String,
+    },
+    /// Change an extra column whose declaration changed since the last sync: a new column
+    /// is filled from the old one with `CAST`, then takes its place.
+    AlterColumn {
+        /// The column.
+        column: String,
+        /// Its definition at the last sync.
+        from: String,
+        /// Its definition now.
+        to: String,
+    },
+    /// Drop a column of a link table that the link does not declare.
+    DropColumn {
+        /// The column.
+        column: String,
+    },
+    /// Create an index the link declares and the table lacks.
+    CreateIndex {
+        /// The index.
+        index: String,
+    },
+    /// Drop an index an earlier sync created and the link no longer declares (its side
+    /// became a list, or stopped being one).
+    DropIndex {
+        /// The index.
+        index: String,
+    },
+    /// Write the link's row of `link_metadata`; last of the link's actions.
+    RecordLink,
+    /// Drop the table of a link that is no longer defined, and forget the link.
+    DropTable {
+        /// The rows the table holds, soft-deleted ones included.
+        rows: i64,
+    },
+    /// Forget a link that is no longer defined and whose table is already gone.
+    ForgetLink,
+}
+
+/// Whether an [`Action`] can lose data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Safety {
+    /// Loses nothing: run by default.
+    Safe,
+    /// May lose data: run only when allowed.
+    Unsafe {
+        /// What would be lost.
+        reason: String,
+    },
+}
+
+impl fmt::Display for Safety {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Safety::Safe => f.write_str("safe"),
+            Safety::Unsafe { reason } => write!(f, "UNSAFE: {reason}"),
+        }
+    }
+}
+
+/// An action that was not run, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The action.
+    pub action: Action,
+    /// Why it was skipped.
+    pub reason: SkipReason,
+}
+
+/// Why an action was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The action is unsafe and unsafe actions were not allowed.
+    Unsafe {
+        /// What it would lose.
+        reason: String,
+    },
+    /// Recording the link waits until all of its other actions have run.
+    LinkIncomplete,
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Unsafe { reason } => {
+                write!(f, "unsafe ({reason}); allow unsafe actions to run it")
+            }
+            SkipReason::LinkIncomplete => {
+                f.write_str("the link has skipped actions, so it stays unrecorded")
+            }
+        }
+    }
+}
+
+/// Plans the sync of every registered link (see [`registered_links`]) with the database.
+///
+/// Reads the database and changes nothing.
+///
+/// # Errors
+///
+/// [`Error::DuplicateTable`](crate::Error::DuplicateTable) if two links claim one table, and
+/// [`Error::Database`](crate::Error::Database) if the database cannot be read.
+///
+/// ```
+/// # use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+/// # mod product_brand { use super::*; define_link!(Product, Brand); }
+/// use diesel::{Connection, SqliteConnection};
+/// use link_runtime::migrate::{apply, plan, ActionKind};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// let first = plan(&mut conn)?;
+/// let kinds: Vec<_> = first.actions().iter().map(|action| action.kind().clone()).collect();
+/// assert_eq!(kinds, [ActionKind::CreateMetadataTable, ActionKind::CreateTable]);
+///
+/// apply(&mut conn, &first, false)?;
+/// assert!(plan(&mut conn)?.is_empty());
+/// # Ok(())
+/// # }
+/// ```
+pub fn plan<C: LinkConnection>(conn: &mut C) -> Result<Plan> {
+    plan_for(conn, &registered_links()?)
+}
+
+/// Plans the sync of the given links, as if they were all the links there are.
+///
+/// [`plan`] passes the registered links. This form lets a tool or a test plan for another
+/// set: one without a link whose file was removed, or with a link as it will be declared.
+/// A link table recorded by an earlier sync whose link is not given is planned for a drop.
+///
+/// # Errors
+///
+/// As [`plan`].
+pub fn plan_for<C: LinkConnection>(conn: &mut C, links: &[&LinkSchema]) -> Result<Plan> {
+    let dialect = C::DIALECT;
+    let mut actions = Vec::new();
+
+    let records = if introspect::table_exists(conn, metadata::TABLE)? {
+        metadata::load(conn)?
+    } else {
+        actions.push(Action {
+            table: metadata::TABLE.to_owned(),
+            link: String::new(),
+            kind: ActionKind::CreateMetadataTable,
+            safety: Safety::Safe,
+            up: vec![metadata::create_table_sql(dialect)],
+            down: vec![format!("DROP TABLE {};", ident(metadata::TABLE))],
+        });
+        Vec::new()
+    };
+    let recorded = |table: &str| records.iter().find(|record| record.table == table);
+
+    let mut defined = BTreeSet::new();
+    for schema in links {
+        defined.insert(schema.table);
+        let previous = recorded(schema.table);
+        match introspect::table(conn, schema.table)? {
+            None => actions.push(create_table(schema, dialect, previous)),
+            Some(shape) => {
+                let rows = introspect::row_count(conn, schema.table)?;
+                plan_existing(&mut actions, schema, dialect, previous, &shape, rows);
+            }
+        }
+    }
+
+    for record in records
+        .iter()
+        .filter(|r| !defined.contains(r.table.as_str()))
+    {
+        actions.push(if introspect::table_exists(conn, &record.table)? {
+            let rows = introspect::row_count(conn, &record.table)?;
+            drop_table(record, dialect, rows)
+        } else {
+            Action {
+                table: record.table.clone(),
+                link: record.describe(),
+                kind: ActionKind::ForgetLink,
+                safety: Safety::Safe,
+                up: vec![metadata::delete_sql(&record.table)],
+                down: vec![record.upsert_sql(dialect)],
+            }
+        });
+    }
+    Ok(Plan { dialect, actions })
+}
+
+fn create_table(schema: &LinkSchema, dialect: Dialect, previous: Option<&LinkRecord>) -> Action {
+    let record = LinkRecord::of(schema, dialect);
+    Action {
+        table: schema.table.to_owned(),
+        link: schema.describe(),
+        kind: ActionKind::CreateTable,
+        safety: Safety::Safe,
+        up: vec![
+            schema.create_sql(dialect).trim_end().to_owned(),
+            record.upsert_sql(dialect),
+        ],
+        down: vec![
+            format!("DROP TABLE {};", ident(schema.table)),
+            restore_record(schema.table, previous, dialect),
+        ],
+    }
+}
+
+/// The statement that puts the metadata of `table` back as it was before a sync.
+fn restore_record(table: &str, previous: Option<&LinkRecord>, dialect: Dialect) -> String {
+    previous.map_or_else(
+        || metadata::delete_sql(table),
+        |record| record.upsert_sql(dialect),
+    )
+}
+
+/// The actions that bring an existing link table in line with its link.
+fn plan_existing(
+    actions: &mut Vec<Action>,
+    schema: &LinkSchema,
+    dialect: Dialect,
+    previous: Option<&LinkRecord>,
+    shape: &TableShape,
+    rows: i64,
+) {
+    let table = ident(schema.table);
+    let start = actions.len();
+    let action = |kind, safety, up: Vec<String>, down: Vec<String>| Action {
+        table: schema.table.to_owned(),
+        link: schema.describe(),
+        kind,
+        safety,
+        up,
+        down,
+    };
+    let holds_rows = |what: &str| {
+        if rows == 0 {
+            Safety::Safe
+        } else {
+            Safety::Unsafe {
+                reason: format!("`{}` holds {rows} row(s); {what}", schema.table),
+            }
+        }
+    };
+
+    // Columns the link does not declare (any more): dropped before anything is added.
+    let base = schema.base_columns();
+    for (column, kind) in &shape.columns {
+        let declared = schema.columns.iter().any(|c| c.name == column);
+        if declared || base.contains(&column.as_str()) {
+            continue;
+        }
+        let definition = previous
+            .and_then(|record| record.column(column))
+            .map_or_else(|| format!("{} {kind}", ident(column)), str::to_owned);
+        actions.push(action(
+            ActionKind::DropColumn {
+                column: column.clone(),
+            },
+            holds_rows("their values in this column would be lost"),
+            vec![format!(
+                "ALTER TABLE {table} DROP COLUMN {};",
+                ident(column)
+            )],
+            vec![format!("ALTER TABLE {table} ADD COLUMN {definition};")],
+        ));
+    }
+
+    for column in schema.columns {
+        let definition = column.definition(dialect);
+        if !shape.has_column(column.name) {
+            actions.push(action(
+                ActionKind::AddColumn {
+                    column: column.name.to_owned(),
+                },
+                Safety::Safe,
+                vec![format!("ALTER TABLE {table} ADD COLUMN {definition};")],
+                vec![format!(
+                    "ALTER TABLE {table} DROP COLUMN {};",
+                    ident(column.name)
+                )],
+            ));
+            continue;
+        }
+        let Some(recorded) = previous.and_then(|record| record.column(column.name)) else {
+            continue;
+        };
+        if recorded == definition {
+            continue;
+        }
+        let converts = column_type(recorded) != column_type(definition)
+            || recorded.contains("NOT NULL") != definition.contains("NOT NULL");
+        let safety = if converts {
+            holds_rows("converting their values may fail or change them")
+        } else {
+            // Only the default changed: the copy keeps every value as it is.
+            Safety::Safe
+        };
+        actions.push(action(
+            ActionKind::AlterColumn {
+                column: column.name.to_owned(),
+                from: recorded.to_owned(),
+                to: definition.to_owned(),
+            },
+            safety,
+            replace_column(&table, column.name, definition),
+            replace_column(&table, column.name, recorded),
+        ));
+    }
+
+    let expected: BTreeSet<&str> = schema.indexes.iter().map(|index| index.name).collect();
+    for (index, sql) in previous.map_or(&[][..], |record| &record.indexes) {
+        if !expected.contains(index.as_str()) && shape.has_index(index) {
+            actions.push(action(
+                ActionKind::DropIndex {
+                    index: index.clone(),
+                },
+                Safety::Safe,
+                vec![format!("DROP INDEX {};", ident(index))],
+                vec![sql.clone()],
+            ));
+        }
+    }
+    for index in schema.indexes {
+        if !shape.has_index(index.name) {
+            actions.push(action(
+                ActionKind::CreateIndex {
+                    index: index.name.to_owned(),
+                },
+                Safety::Safe,
+                vec![index.sql.to_owned()],
+                vec![format!("DROP INDEX IF EXISTS {};", ident(index.name))],
+            ));
+        }
+    }
+
+    let record = LinkRecord::of(schema, dialect);
+    let changed = actions.len() > start;
+    if changed || previous.is_none_or(|previous| previous.fingerprint != record.fingerprint) {
+        actions.push(action(
+            ActionKind::RecordLink,
+            Safety::Safe,
+            vec![record.upsert_sql(dialect)],
+            vec![restore_record(schema.table, previous, dialect)],
+        ));
+    }
+}
+
+/// Replaces `column` of `table` (quoted) by one defined as `definition`, values cast.
+fn replace_column(table: &str, column: &str, definition: &str) -> Vec<String> {
+    let new = format!("{column}__new");
+    let (old_name, new_name) = (ident(column), ident(&new));
+    vec![
+        format!(
+            "ALTER TABLE {table} ADD COLUMN {new_name} {};",
+            without_name(definition, column)
+        ),
+        format!(
+            "UPDATE {table} SET {new_name} = CAST({old_name} AS {});",
+            column_type(definition)
+        ),
+        format!("ALTER TABLE {table} DROP COLUMN {old_name};"),
+        format!("ALTER TABLE {table} RENAME COLUMN {new_name} TO {old_name};"),
+    ]
+}
+
+fn drop_table(record: &LinkRecord, dialect: Dialect, rows: i64) -> Action {
+    let safety = if rows == 0 {
+        Safety::Safe
+    } else {
+        Safety::Unsafe {
+            reason: format!(
+                "`{}` holds {rows} row(s), which would be lost",
+                record.table
+            ),
+        }
+    };
+    Action {
+        table: record.table.clone(),
+        link: record.describe(),
+        kind: ActionKind::DropTable { rows },
+        safety,
+        up: vec![
+            format!("DROP TABLE {};", ident(&record.table)),
+            metadata::delete_sql(&record.table),
+        ],
+        down: vec![
+            record.create_sql.trim_end().to_owned(),
+            record.upsert_sql(dialect),
+        ],
+    }
+}
