@@ -15,7 +15,9 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::SqliteConnection;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use link_runtime::cli::LinksCommand;
-use link_runtime::migrate::{apply, export_migrations, plan, plan_for, ActionKind, Plan};
+use link_runtime::migrate::{
+    apply, export_migrations, plan, plan_for, ActionKind, Plan, SkipReason,
+};
 use link_runtime::prelude::*;
 use link_runtime::{Index, LinkDefinition, LinkSchema};
 
@@ -331,6 +333,8 @@ fn unsafe_column_changes_wait_for_permission_and_indexes_follow_is_list() {
     let applied = apply(&mut conn, &plan, false).unwrap();
     assert_eq!(applied.applied.len(), 2);
     assert_eq!(applied.skipped.len(), 4);
+    assert_eq!(applied.skipped[3].action.kind(), &ActionKind::RecordLink);
+    assert_eq!(applied.skipped[3].reason, SkipReason::LinkIncomplete);
     assert!(columns_of(&mut conn, PROBE).contains(&"note".to_owned()));
     assert_eq!(
         indexes_of(&mut conn, PROBE),
@@ -411,7 +415,7 @@ fn a_removed_link_is_an_unsafe_drop_that_keeps_its_rows_until_allowed() {
         assert_eq!(applied.skipped.len(), 1);
         assert_eq!(
             applied.skipped[0].reason.to_string(),
-            "unsafe (`sync_probe` holds 3 row(s), which would be lost); allow unsafe actions to run it"
+            "unsafe: `sync_probe` holds 3 row(s), which would be lost"
         );
         assert_eq!(probe_rows(&mut conn), before, "no row is lost");
         assert_eq!(recorded_links(&mut conn), [PROBE]);

@@ -134,7 +134,7 @@ fn write_plan(plan: &Plan, out: &mut dyn Write) -> std::io::Result<()> {
 
 fn write_skipped(skipped: &[Skipped], out: &mut dyn Write) -> Result<()> {
     for skip in skipped {
-        writeln!(out, "skipped: {} ({})", skip.action, skip.reason).map_err(Error::Output)?;
+        writeln!(out, "skipped: {} [{}]", skip.action, skip.reason).map_err(Error::Output)?;
     }
     if skipped
         .iter()

@@ -115,7 +115,7 @@ fn migrate(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<Vec<Stri
     for skipped in &synced.skipped {
         writeln!(
             out,
-            "link sync skipped: {} ({})",
+            "link sync skipped: {} [{}]",
             skipped.action, skipped.reason
         )?;
     }

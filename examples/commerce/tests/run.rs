@@ -285,3 +285,49 @@ fn the_binary_runs_twice_on_a_database_file() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unexpected argument '--databse'"));
 }
+
+#[test]
+fn the_binary_embeds_the_links_command() {
+    let path = std::env::temp_dir().join(format!("commerce-links-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let binary = env!("CARGO_BIN_EXE_commerce");
+    let links = |args: &[&str]| {
+        let output = Command::new(binary)
+            .arg("--database")
+            .arg(&path)
+            .arg("links")
+            .args(args)
+            .output()
+            .expect("the binary starts");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).expect("the output is UTF-8")
+    };
+
+    let planned = links(&["plan"]);
+    assert!(
+        planned
+            .contains("  [safe] create table `product_product_brand_brand` (product -> brand)\n"),
+        "{planned}"
+    );
+    let sql = links(&["sql"]);
+    assert!(
+        sql.starts_with("-- link sync plan: 4 action(s), 0 unsafe\n"),
+        "{sql}"
+    );
+    assert!(sql.contains("CREATE TABLE IF NOT EXISTS \"review_review_product_product\""));
+
+    let migrated = links(&["migrate"]);
+    assert!(
+        migrated.ends_with("4 action(s) applied, 0 skipped\n"),
+        "{migrated}"
+    );
+    assert_eq!(
+        links(&["plan"]),
+        "the database is in sync with the links: nothing to do\n"
+    );
+    std::fs::remove_file(&path).expect("the database file was created");
+}

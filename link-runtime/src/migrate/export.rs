@@ -57,7 +57,7 @@ pub fn export_migrations(
 
     let mut up = header.clone();
     for skip in &skipped {
-        writeln!(up, "-- skipped: {} ({})", skip.action, skip.reason).expect("String");
+        writeln!(up, "-- skipped: {} [{}]", skip.action, skip.reason).expect("String");
     }
     let mut down = header;
     for action in &run {

@@ -297,11 +297,9 @@ pub enum SkipReason {
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SkipReason::Unsafe { reason } => {
-                write!(f, "unsafe ({reason}); allow unsafe actions to run it")
-            }
+            SkipReason::Unsafe { reason } => write!(f, "unsafe: {reason}"),
             SkipReason::LinkIncomplete => {
-                f.write_str("the link has skipped actions, so it stays unrecorded")
+                f.write_str("waits until the link's skipped actions have run")
             }
         }
     }
