@@ -68,6 +68,20 @@ mod three {
     }
 }
 
+/// A badge of the probe module.
+#[derive(Linkable)]
+#[linkable(module = "probe")]
+pub struct Badge {
+    /// Its id.
+    pub id: String,
+}
+
+/// Another link on the same table name: items and badges, not items and labels.
+mod four {
+    use super::{Badge, Item};
+    link_runtime::define_link!(Item, Badge, database(table = "sync_probe_four"));
+}
+
 const PROBE: &str = "sync_probe";
 
 /// `L`'s schema, moved onto the table `sync_probe`.
@@ -559,4 +573,90 @@ fn the_links_command_plans_prints_migrates_and_exports() {
         run(&mut conn, LinksCommand::Plan),
         "the database is in sync with the links: nothing to do\n"
     );
+}
+
+#[test]
+fn a_table_made_for_other_models_is_replaced_only_when_allowed() {
+    let mut conn = database();
+    sync(&mut conn, probe::<one::Link>());
+    insert_probe_rows(&mut conn, 2);
+
+    // `sync_probe` now names a link between items and badges.
+    let badges = probe::<four::Link>();
+    let plan = plan_for(&mut conn, &[badges]).unwrap();
+    assert_eq!(
+        kinds(&plan),
+        [ActionKind::DropTable { rows: 2 }, ActionKind::CreateTable]
+    );
+    assert!(plan.to_string().contains(
+        "-- [UNSAFE: `sync_probe` holds 2 row(s), which would be lost] drop table `sync_probe`: \
+         its link (item -> label) is no longer defined"
+    ));
+
+    // Creating the new table waits for the drop: nothing is recorded over the old table.
+    let applied = apply(&mut conn, &plan, false).unwrap();
+    assert!(applied.applied.is_empty());
+    let reasons: Vec<_> = applied.skipped.iter().map(|s| s.reason.clone()).collect();
+    assert!(matches!(reasons[0], SkipReason::Unsafe { .. }));
+    assert_eq!(reasons[1], SkipReason::LinkIncomplete);
+    assert_eq!(probe_rows(&mut conn).len(), 2);
+
+    apply(&mut conn, &plan, true).unwrap();
+    assert!(columns_of(&mut conn, PROBE).contains(&"badge_id".to_owned()));
+    assert!(plan_for(&mut conn, &[badges]).unwrap().is_empty());
+}
+
+#[test]
+fn a_hostile_column_name_stays_inside_its_quotes_and_its_comment() {
+    let mut conn = database();
+    let schema = probe::<one::Link>();
+    sync(&mut conn, schema);
+    insert_probe_rows(&mut conn, 1);
+    let hostile = "x\"; DROP TABLE link_metadata; --\nDROP TABLE link_metadata; --";
+    diesel::sql_query(format!(
+        "ALTER TABLE sync_probe ADD COLUMN \"{}\" TEXT",
+        hostile.replace('"', "\"\"")
+    ))
+    .execute(&mut conn)
+    .unwrap();
+
+    let plan = plan_for(&mut conn, &[schema]).unwrap();
+    assert_eq!(
+        kinds(&plan),
+        [
+            ActionKind::DropColumn {
+                column: hostile.to_owned()
+            },
+            ActionKind::RecordLink
+        ]
+    );
+    // The name's line break is escaped in the comment line, and kept (quoted) in the
+    // statement, which is what the database is given.
+    let sql = plan.to_string();
+    let heading = sql.lines().nth(2).unwrap();
+    assert!(
+        heading.starts_with("-- [UNSAFE") && heading.ends_with("does not declare it"),
+        "{sql}"
+    );
+
+    apply(&mut conn, &plan, true).unwrap();
+    assert_eq!(
+        recorded_links(&mut conn),
+        [PROBE],
+        "the metadata is still there"
+    );
+    assert!(!columns_of(&mut conn, PROBE).iter().any(|c| c == hostile));
+    assert_eq!(probe_rows(&mut conn).len(), 1);
+    assert!(plan_for(&mut conn, &[schema]).unwrap().is_empty());
+}
+
+#[test]
+fn two_links_on_one_table_are_refused_before_anything_is_planned() {
+    let mut conn = database();
+    let error = plan_for(&mut conn, &[probe::<one::Link>(), probe::<two::Link>()]).unwrap_err();
+    assert!(matches!(
+        error,
+        link_runtime::Error::DuplicateTable { table: PROBE, .. }
+    ));
+    assert!(plan(&mut conn).unwrap().actions()[0].kind() == &ActionKind::CreateMetadataTable);
 }

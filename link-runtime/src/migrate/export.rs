@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::migrate::plan::Plan;
+use crate::migrate::sql::comment;
 
 /// Writes the actions [`apply`](super::apply) would run (with the same `allow_unsafe`) as a
 /// diesel migration: a folder `DIR/{YYYY-MM-DD-HHMMSS}_link_sync` holding `up.sql` and
@@ -57,17 +58,18 @@ pub fn export_migrations(
 
     let mut up = header.clone();
     for skip in &skipped {
-        writeln!(up, "-- skipped: {} [{}]", skip.action, skip.reason).expect("String");
+        let line = comment(format_args!("skipped: {} [{}]", skip.action, skip.reason));
+        writeln!(up, "{line}").expect("String");
     }
     let mut down = header;
     for action in &run {
-        write!(up, "\n-- [{}] {}\n", action.safety(), action).expect("String");
+        write!(up, "\n{}\n", action.heading()).expect("String");
         for statement in action.up() {
             writeln!(up, "{statement}").expect("String");
         }
     }
     for action in run.iter().rev() {
-        write!(down, "\n-- undo: {action}\n").expect("String");
+        write!(down, "\n{}\n", comment(format_args!("undo: {action}"))).expect("String");
         for statement in action.down() {
             writeln!(down, "{statement}").expect("String");
         }

@@ -1,15 +1,15 @@
 //! Comparing the links a program defines with what a database has and what the last sync
 //! recorded, as a list of typed, reviewable actions.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::backend::{Dialect, LinkConnection};
 use crate::definition::LinkSchema;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::migrate::introspect::{self, TableShape};
 use crate::migrate::metadata::{self, LinkRecord};
-use crate::migrate::sql::{column_type, ident, without_name};
+use crate::migrate::sql::{column_type, comment, ident, without_name};
 use crate::registry::registered_links;
 
 /// What a sync would change, in the order it would change it.
@@ -73,8 +73,10 @@ impl Plan {
                 Safety::Unsafe { reason } if !allow_unsafe => Some(SkipReason::Unsafe {
                     reason: reason.clone(),
                 }),
-                _ if action.kind == ActionKind::RecordLink
-                    && skipped.iter().any(|s| s.action.table == action.table) =>
+                _ if matches!(
+                    action.kind,
+                    ActionKind::CreateTable | ActionKind::RecordLink
+                ) && skipped.iter().any(|s| s.action.table == action.table) =>
                 {
                     Some(SkipReason::LinkIncomplete)
                 }
@@ -109,7 +111,7 @@ impl fmt::Display for Plan {
             unsafe_count
         )?;
         for action in &self.actions {
-            writeln!(f, "\n-- [{}] {}", action.safety, action)?;
+            writeln!(f, "\n{}", action.heading())?;
             for statement in &action.up {
                 writeln!(f, "{statement}")?;
             }
@@ -145,6 +147,11 @@ impl Action {
     /// Whether the action may lose data.
     pub fn safety(&self) -> &Safety {
         &self.safety
+    }
+
+    /// The comment line that heads the action's statements: `-- [safe] add column ...`.
+    pub(crate) fn heading(&self) -> String {
+        comment(format_args!("[{}] {self}", self.safety))
     }
 
     /// Whether the action is [`Safety::Safe`].
@@ -345,7 +352,7 @@ pub fn plan<C: LinkConnection>(conn: &mut C) -> Result<Plan> {
 ///
 /// # Errors
 ///
-/// As [`plan`].
+/// As [`plan`]: [`Error::DuplicateTable`] if two of `links` claim one table.
 pub fn plan_for<C: LinkConnection>(conn: &mut C, links: &[&LinkSchema]) -> Result<Plan> {
     let dialect = C::DIALECT;
     let mut actions = Vec::new();
@@ -365,26 +372,49 @@ pub fn plan_for<C: LinkConnection>(conn: &mut C, links: &[&LinkSchema]) -> Resul
     };
     let recorded = |table: &str| records.iter().find(|record| record.table == table);
 
-    let mut defined = BTreeSet::new();
+    let mut defined = BTreeMap::new();
     for schema in links {
-        defined.insert(schema.table);
+        if let Some(first) = defined.insert(schema.table, *schema) {
+            return Err(Error::DuplicateTable {
+                table: schema.table,
+                first: first.describe(),
+                second: schema.describe(),
+            });
+        }
         let previous = recorded(schema.table);
         match introspect::table(conn, schema.table)? {
             None => actions.push(create_table(schema, dialect, previous)),
             Some(shape) => {
                 let rows = introspect::row_count(conn, schema.table)?;
-                plan_existing(&mut actions, schema, dialect, previous, &shape, rows);
+                let base = schema.base_columns();
+                if base.iter().all(|column| shape.has_column(column)) {
+                    plan_existing(&mut actions, schema, dialect, previous, &shape, rows);
+                } else {
+                    // The table was made for a link between other models (a link moved
+                    // onto a table name another one had): it cannot be altered into this
+                    // one's, so it is dropped, and the new one created once it is.
+                    let old =
+                        previous.map_or_else(|| "not recorded".to_owned(), LinkRecord::describe);
+                    actions.push(drop_table(schema.table, old, previous, dialect, rows));
+                    actions.push(create_table(schema, dialect, previous));
+                }
             }
         }
     }
 
     for record in records
         .iter()
-        .filter(|r| !defined.contains(r.table.as_str()))
+        .filter(|r| !defined.contains_key(r.table.as_str()))
     {
         actions.push(if introspect::table_exists(conn, &record.table)? {
             let rows = introspect::row_count(conn, &record.table)?;
-            drop_table(record, dialect, rows)
+            drop_table(
+                &record.table,
+                record.describe(),
+                Some(record),
+                dialect,
+                rows,
+            )
         } else {
             Action {
                 table: record.table.clone(),
@@ -575,29 +605,40 @@ fn replace_column(table: &str, column: &str, definition: &str) -> Vec<String> {
     ]
 }
 
-fn drop_table(record: &LinkRecord, dialect: Dialect, rows: i64) -> Action {
+/// Drops `table`, whose link (`link`, in words) is no longer defined. Its down statements
+/// re-create it (empty) from `record`, when a sync recorded it.
+fn drop_table(
+    table: &str,
+    link: String,
+    record: Option<&LinkRecord>,
+    dialect: Dialect,
+    rows: i64,
+) -> Action {
     let safety = if rows == 0 {
         Safety::Safe
     } else {
         Safety::Unsafe {
-            reason: format!(
-                "`{}` holds {rows} row(s), which would be lost",
-                record.table
-            ),
+            reason: format!("`{table}` holds {rows} row(s), which would be lost"),
         }
     };
-    Action {
-        table: record.table.clone(),
-        link: record.describe(),
-        kind: ActionKind::DropTable { rows },
-        safety,
-        up: vec![
-            format!("DROP TABLE {};", ident(&record.table)),
-            metadata::delete_sql(&record.table),
-        ],
-        down: vec![
+    let down = match record {
+        Some(record) => vec![
             record.create_sql.trim_end().to_owned(),
             record.upsert_sql(dialect),
         ],
+        None => vec![comment(format_args!(
+            "`{table}` cannot be re-created: no sync recorded how it was made"
+        ))],
+    };
+    Action {
+        table: table.to_owned(),
+        link,
+        kind: ActionKind::DropTable { rows },
+        safety,
+        up: vec![
+            format!("DROP TABLE {};", ident(table)),
+            metadata::delete_sql(table),
+        ],
+        down,
     }
 }

@@ -16,6 +16,21 @@ pub(crate) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// A one-line SQL comment: `-- text`, with any line break or other control character in
+/// `text` (a name read back from the database may hold one) escaped, so that nothing after
+/// it can become a statement.
+pub(crate) fn comment(text: impl std::fmt::Display) -> String {
+    let mut line = String::from("-- ");
+    for c in text.to_string().chars() {
+        if c.is_control() {
+            line.extend(c.escape_default());
+        } else {
+            line.push(c);
+        }
+    }
+    line
+}
+
 /// 64-bit FNV-1a: a hash that is the same on every build and platform, unlike std's.
 pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
@@ -72,6 +87,7 @@ mod tests {
             r#""a""; DROP TABLE x; --""#
         );
         assert_eq!(literal("it's"), "'it''s'");
+        assert_eq!(comment("a\nDROP TABLE x;"), "-- a\\nDROP TABLE x;");
     }
 
     #[test]
