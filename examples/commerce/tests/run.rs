@@ -248,26 +248,27 @@ fn a_second_run_on_the_same_database_ends_in_the_same_state() {
     );
 }
 
+/// Runs the commerce binary on the database file `path` with `args`; returns its output.
+fn commerce(path: &std::path::Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_commerce"))
+        .arg("--database")
+        .arg(path)
+        .args(args)
+        .output()
+        .expect("the binary starts");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("the output is UTF-8")
+}
+
 #[test]
 fn the_binary_runs_twice_on_a_database_file() {
     let path = std::env::temp_dir().join(format!("commerce-test-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    let binary = env!("CARGO_BIN_EXE_commerce");
-
-    let mut outputs = Vec::new();
-    for _ in 0..2 {
-        let output = Command::new(binary)
-            .arg("--database")
-            .arg(&path)
-            .output()
-            .expect("the binary starts");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        outputs.push(String::from_utf8(output.stdout).expect("the output is UTF-8"));
-    }
+    let outputs = [commerce(&path, &[]), commerce(&path, &[])];
     std::fs::remove_file(&path).expect("the database file was created");
     assert!(
         outputs[0].contains("records: 10 inserted"),
@@ -278,7 +279,7 @@ fn the_binary_runs_twice_on_a_database_file() {
     let listing = |out: &str| out[out.find("\nproducts:\n").expect("a listing")..].to_owned();
     assert_eq!(listing(&outputs[0]), listing(&outputs[1]));
 
-    let output = Command::new(binary)
+    let output = Command::new(env!("CARGO_BIN_EXE_commerce"))
         .arg("--databse")
         .output()
         .expect("the binary starts");
@@ -290,22 +291,7 @@ fn the_binary_runs_twice_on_a_database_file() {
 fn the_binary_embeds_the_links_command() {
     let path = std::env::temp_dir().join(format!("commerce-links-{}.db", std::process::id()));
     let _ = std::fs::remove_file(&path);
-    let binary = env!("CARGO_BIN_EXE_commerce");
-    let links = |args: &[&str]| {
-        let output = Command::new(binary)
-            .arg("--database")
-            .arg(&path)
-            .arg("links")
-            .args(args)
-            .output()
-            .expect("the binary starts");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("the output is UTF-8")
-    };
+    let links = |args: &[&str]| commerce(&path, &[&["links"], args].concat());
 
     let planned = links(&["plan"]);
     assert!(

@@ -17,30 +17,22 @@ use crate::migrate::sql::{fnv1a, ident, literal};
 /// The metadata table's name.
 pub(crate) const TABLE: &str = "link_metadata";
 
-/// The statement that creates the metadata table.
+/// The statement that creates the metadata table: the `table_name` key, text columns, and
+/// the time of the sync.
 pub(crate) fn create_table_sql(dialect: Dialect) -> String {
     let timestamp = match dialect {
         Dialect::Sqlite => "TIMESTAMP",
         Dialect::Postgres => "TIMESTAMPTZ",
     };
+    let (key, rest) = COLUMNS.split_first().expect("columns");
+    let (synced_at, text) = rest.split_last().expect("columns");
+    let mut columns = vec![format!("{key} TEXT PRIMARY KEY")];
+    columns.extend(text.iter().map(|column| format!("{column} TEXT NOT NULL")));
+    columns.push(format!("{synced_at} {timestamp} NOT NULL"));
     format!(
-        "CREATE TABLE IF NOT EXISTS {table} (\n    \
-             \"table_name\" TEXT PRIMARY KEY,\n    \
-             \"left_module\" TEXT NOT NULL,\n    \
-             \"left_model\" TEXT NOT NULL,\n    \
-             \"left_column\" TEXT NOT NULL,\n    \
-             \"left_options\" TEXT NOT NULL,\n    \
-             \"right_module\" TEXT NOT NULL,\n    \
-             \"right_model\" TEXT NOT NULL,\n    \
-             \"right_column\" TEXT NOT NULL,\n    \
-             \"right_options\" TEXT NOT NULL,\n    \
-             \"columns\" TEXT NOT NULL,\n    \
-             \"indexes\" TEXT NOT NULL,\n    \
-             \"create_sql\" TEXT NOT NULL,\n    \
-             \"fingerprint\" TEXT NOT NULL,\n    \
-             \"synced_at\" {timestamp} NOT NULL\n\
-         );",
-        table = ident(TABLE),
+        "CREATE TABLE IF NOT EXISTS {} (\n    {}\n);",
+        ident(TABLE),
+        columns.join(",\n    ")
     )
 }
 
