@@ -58,11 +58,9 @@ pub(crate) fn table_exists<C: LinkConnection>(conn: &mut C, table: &str) -> Resu
     Ok(!conn.load_text(sql, &[ColumnValue::Text(table)])?.is_empty())
 }
 
-/// The columns and indexes of `table`, or `None` if it does not exist.
+/// The columns and indexes of `table`, or `None` if it does not exist (a table has at
+/// least one column, so no columns means no table).
 pub(crate) fn table<C: LinkConnection>(conn: &mut C, table: &str) -> Result<Option<TableShape>> {
-    if !table_exists(conn, table)? {
-        return Ok(None);
-    }
     let (columns, indexes) = match C::DIALECT {
         Dialect::Sqlite => (
             "SELECT name AS value, type AS kind FROM pragma_table_info(?) ORDER BY cid",
@@ -80,6 +78,9 @@ pub(crate) fn table<C: LinkConnection>(conn: &mut C, table: &str) -> Result<Opti
     };
     let binds = [ColumnValue::Text(table)];
     let columns: Vec<Column> = conn.load_rows(columns, &binds)?;
+    if columns.is_empty() {
+        return Ok(None);
+    }
     Ok(Some(TableShape {
         columns: columns
             .into_iter()

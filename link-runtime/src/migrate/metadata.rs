@@ -37,16 +37,12 @@ pub(crate) fn create_table_sql(dialect: Dialect) -> String {
 }
 
 /// One side of a recorded link.
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SideRecord {
-    #[diesel(sql_type = Text)]
     pub module: String,
-    #[diesel(sql_type = Text)]
     pub model: String,
-    #[diesel(sql_type = Text)]
     pub column: String,
     /// `is_list` and `delete_cascade`, comma separated, in that order.
-    #[diesel(sql_type = Text)]
     pub options: String,
 }
 

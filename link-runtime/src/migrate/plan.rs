@@ -385,16 +385,17 @@ pub fn plan_for<C: LinkConnection>(conn: &mut C, links: &[&LinkSchema]) -> Resul
         match introspect::table(conn, schema.table)? {
             None => actions.push(create_table(schema, dialect, previous)),
             Some(shape) => {
-                let rows = introspect::row_count(conn, schema.table)?;
                 let base = schema.base_columns();
                 if base.iter().all(|column| shape.has_column(column)) {
-                    plan_existing(&mut actions, schema, dialect, previous, &shape, rows);
+                    let rows = Rows::new(conn, schema.table);
+                    plan_existing(&mut actions, schema, dialect, previous, &shape, rows)?;
                 } else {
                     // The table was made for a link between other models (a link moved
                     // onto a table name another one had): it cannot be altered into this
                     // one's, so it is dropped, and the new one created once it is.
                     let old =
                         previous.map_or_else(|| "not recorded".to_owned(), LinkRecord::describe);
+                    let rows = introspect::row_count(conn, schema.table)?;
                     actions.push(drop_table(schema.table, old, previous, dialect, rows));
                     actions.push(create_table(schema, dialect, previous));
                 }
@@ -455,15 +456,50 @@ fn restore_record(table: &str, previous: Option<&LinkRecord>, dialect: Dialect) 
     )
 }
 
+/// The rows of a link table, counted only if an action's safety depends on them: a sync
+/// that changes nothing does not scan its tables.
+struct Rows<'a, C> {
+    conn: &'a mut C,
+    table: &'static str,
+    count: Option<i64>,
+}
+
+impl<'a, C: LinkConnection> Rows<'a, C> {
+    fn new(conn: &'a mut C, table: &'static str) -> Self {
+        Rows {
+            conn,
+            table,
+            count: None,
+        }
+    }
+
+    /// Safe on an empty table; otherwise unsafe, because of `what`.
+    fn safety(&mut self, what: &str) -> Result<Safety> {
+        let rows = match self.count {
+            Some(rows) => rows,
+            None => *self
+                .count
+                .insert(introspect::row_count(self.conn, self.table)?),
+        };
+        Ok(if rows == 0 {
+            Safety::Safe
+        } else {
+            Safety::Unsafe {
+                reason: format!("`{}` holds {rows} row(s); {what}", self.table),
+            }
+        })
+    }
+}
+
 /// The actions that bring an existing link table in line with its link.
-fn plan_existing(
+fn plan_existing<C: LinkConnection>(
     actions: &mut Vec<Action>,
     schema: &LinkSchema,
     dialect: Dialect,
     previous: Option<&LinkRecord>,
     shape: &TableShape,
-    rows: i64,
-) {
+    mut rows: Rows<'_, C>,
+) -> Result<()> {
     let table = ident(schema.table);
     let start = actions.len();
     let action = |kind, safety, up: Vec<String>, down: Vec<String>| Action {
@@ -474,16 +510,6 @@ fn plan_existing(
         up,
         down,
     };
-    let holds_rows = |what: &str| {
-        if rows == 0 {
-            Safety::Safe
-        } else {
-            Safety::Unsafe {
-                reason: format!("`{}` holds {rows} row(s); {what}", schema.table),
-            }
-        }
-    };
-
     // Columns the link does not declare (any more): dropped before anything is added.
     let base = schema.base_columns();
     for (column, kind) in &shape.columns {
@@ -498,7 +524,7 @@ fn plan_existing(
             ActionKind::DropColumn {
                 column: column.clone(),
             },
-            holds_rows("their values in this column would be lost"),
+            rows.safety("their values in this column would be lost")?,
             vec![format!(
                 "ALTER TABLE {table} DROP COLUMN {};",
                 ident(column)
@@ -532,7 +558,7 @@ fn plan_existing(
         let converts = column_type(recorded) != column_type(definition)
             || recorded.contains("NOT NULL") != definition.contains("NOT NULL");
         let safety = if converts {
-            holds_rows("converting their values may fail or change them")
+            rows.safety("converting their values may fail or change them")?
         } else {
             // Only the default changed: the copy keeps every value as it is.
             Safety::Safe
@@ -585,6 +611,7 @@ fn plan_existing(
             vec![restore_record(schema.table, previous, dialect)],
         ));
     }
+    Ok(())
 }
 
 /// Replaces `column` of `table` (quoted) by one defined as `definition`, values cast.
