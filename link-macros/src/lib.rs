@@ -6,6 +6,7 @@
 //!   API).
 //! - `links!()` (`links_dir.rs`): every file of `src/links/` as a module.
 
+mod graph_select;
 mod link;
 mod linkable;
 mod links_dir;
@@ -18,6 +19,13 @@ use proc_macro::TokenStream;
 pub fn derive_linkable(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     linkable::derive(&input).into()
+}
+
+/// Derives `link_runtime::graph::GraphSelect`. Documented on the re-export.
+#[proc_macro_derive(GraphSelect, attributes(graph))]
+pub fn derive_graph_select(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    graph_select::derive(&input).into()
 }
 
 /// Declares a link. Documented on the re-export in `link_runtime`.

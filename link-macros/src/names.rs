@@ -20,6 +20,26 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
+/// The English plural of a snake_case model name, as Medusa names the list side of a link
+/// in graph queries: `product` → `products`, `box` → `boxes`, `category` → `categories`.
+pub fn plural(name: &str) -> String {
+    let sibilant = ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|ending| name.ends_with(ending));
+    let mut chars = name.chars().rev();
+    let consonant_y = chars.next() == Some('y')
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() && !"aeiou".contains(c));
+    if sibilant {
+        format!("{name}es")
+    } else if consonant_y {
+        format!("{}ies", &name[..name.len() - 1])
+    } else {
+        format!("{name}s")
+    }
+}
+
 /// PostgreSQL truncates identifiers longer than this many bytes.
 pub const MAX_IDENTIFIER_LEN: usize = 63;
 
@@ -46,6 +66,23 @@ mod tests {
         assert_eq!(snake_case("ProductVariant"), "product_variant");
         assert_eq!(snake_case("HTTPRequest"), "http_request");
         assert_eq!(snake_case("Product2Brand"), "product2_brand");
+    }
+
+    #[test]
+    fn plural_follows_english_endings() {
+        assert_eq!(plural("product"), "products");
+        assert_eq!(plural("brand"), "brands");
+        assert_eq!(plural("address"), "addresses");
+        assert_eq!(plural("box"), "boxes");
+        assert_eq!(plural("buzz"), "buzzes");
+        assert_eq!(plural("batch"), "batches");
+        assert_eq!(plural("wish"), "wishes");
+        assert_eq!(plural("category"), "categories");
+        assert_eq!(plural("product_category"), "product_categories");
+        assert_eq!(plural("day"), "days");
+        assert_eq!(plural("key"), "keys");
+        assert_eq!(plural("y"), "ys");
+        assert_eq!(plural("stock_item"), "stock_items");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use diesel::sql_types::{
 use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::definition::{ColumnKind, ColumnValue};
+use crate::graph::JsonRow;
 
 /// The SQL dialect of a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +43,17 @@ impl Dialect {
             .map(|i| self.placeholder(i))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// A subquery of the text values of the JSON array bound at `placeholder`, for
+    /// `column IN (..)` with any number of values in one bound parameter.
+    pub(crate) fn json_values(self, placeholder: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("(SELECT value FROM json_each({placeholder}))"),
+            Dialect::Postgres => {
+                format!("(SELECT jsonb_array_elements_text(CAST({placeholder} AS JSONB)))")
+            }
+        }
     }
 
     /// The expression for the current time.
@@ -81,6 +93,14 @@ pub trait LinkConnection: diesel::Connection + sealed::Sealed {
     /// Runs a query whose first column, named `value`, is text; returns that column.
     #[doc(hidden)]
     fn load_text(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<Vec<String>>;
+
+    /// Runs a query and reads every column of its rows as JSON, whatever its type.
+    #[doc(hidden)]
+    fn load_json(
+        &mut self,
+        sql: &str,
+        binds: &[ColumnValue<'_>],
+    ) -> QueryResult<Vec<Vec<serde_json::Value>>>;
 
     /// Runs a query and reads its rows by column name.
     #[doc(hidden)]
@@ -194,6 +214,17 @@ macro_rules! link_connection {
             ) -> QueryResult<Vec<String>> {
                 let rows: Vec<TextValue> = self.load_rows(sql, binds)?;
                 Ok(rows.into_iter().map(|row| row.value).collect())
+            }
+
+            fn load_json(
+                &mut self,
+                sql: &str,
+                binds: &[ColumnValue<'_>],
+            ) -> QueryResult<Vec<Vec<serde_json::Value>>> {
+                let query: BoxedSqlQuery<'_, $backend, SqlQuery> =
+                    diesel::sql_query(sql).into_boxed();
+                let rows: Vec<JsonRow> = bind_values!(query, binds).load(self)?;
+                Ok(rows.into_iter().map(|row| row.0).collect())
             }
 
             fn load_rows<R: LoadRow>(

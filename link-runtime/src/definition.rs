@@ -153,6 +153,9 @@ pub struct Side {
     pub primary_key: &'static str,
     /// The pivot column holding this side's ids: `{model}_id`.
     pub column: &'static str,
+    /// The field under which graph queries from the other side find this side's records:
+    /// the model's name, in the plural when the side is a list (`brand`, `products`).
+    pub graph_field: &'static str,
     /// `is_list`: a record of the *other* side may be linked to many records of this side.
     /// Without it, a record of the other side has at most one live partner here.
     pub is_list: bool,

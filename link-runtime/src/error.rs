@@ -124,6 +124,89 @@ pub enum Error {
     #[error("cannot write the output")]
     Output(#[source] std::io::Error),
 
+    /// A graph query names an entity that is neither a registered linkable model nor a
+    /// registered link's table.
+    #[error("no entity `{entity}` is registered (known: {})", known.join(", "))]
+    UnknownEntity {
+        /// The name asked for.
+        entity: String,
+        /// The entities the registry knows.
+        known: Vec<String>,
+    },
+
+    /// A graph query names an entity that several modules define.
+    #[error("the entity `{entity}` is ambiguous: it is a model of the modules {}", modules.join(", "))]
+    AmbiguousEntity {
+        /// The name asked for.
+        entity: String,
+        /// The modules that define it.
+        modules: Vec<&'static str>,
+    },
+
+    /// A graph query asks for a field, or follows a link, that the entity does not have.
+    #[error("`{entity}` has no field `{field}` (known: {})", known.join(", "))]
+    UnknownField {
+        /// The entity.
+        entity: String,
+        /// The field asked for.
+        field: String,
+        /// The entity's fields and link fields.
+        known: Vec<String>,
+    },
+
+    /// A link field of a graph query is reached by several links.
+    #[error(
+        "`{entity}.{field}` is ambiguous: the links {} all reach it; query one of them as an entity",
+        links.join(", ")
+    )]
+    AmbiguousField {
+        /// The entity.
+        entity: String,
+        /// The field asked for.
+        field: String,
+        /// The links' tables.
+        links: Vec<&'static str>,
+    },
+
+    /// A filter of a graph query cannot apply to its field.
+    #[error("filter on `{entity}.{field}`: {reason}")]
+    InvalidFilter {
+        /// The entity.
+        entity: String,
+        /// The field filtered on.
+        field: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A graph query orders by something that has no single value per row.
+    #[error("cannot order `{entity}` by `{path}`: {reason}")]
+    InvalidOrder {
+        /// The entity.
+        entity: String,
+        /// The path ordered by.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A graph query is not well formed (a JSON query of the wrong shape, an empty path).
+    #[error("malformed graph query: {reason}")]
+    MalformedQuery {
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A row of a typed graph query does not fit the struct that selected it.
+    #[error("a `{entity}` row does not fit its `GraphSelect` struct")]
+    Deserialize {
+        /// The entity queried.
+        entity: &'static str,
+        /// serde's error.
+        #[source]
+        source: serde_json::Error,
+    },
+
     /// The database refused a statement.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),

@@ -49,6 +49,8 @@
 //! - [`migrate()`] and the [`migrate`](mod@migrate) module (`migrate/`): a reviewable plan of what the
 //!   database lacks or has extra, applied safely or exported as diesel migrations;
 //!   `cli` (`cli.rs`, feature `cli`): the same as a command to embed in a binary.
+//! - [`graph`] (`graph/`): graph queries across links, both directions, nested and
+//!   batched, dynamic ([`graph::Graph`], also from JSON) or typed ([`graph::GraphSelect`]).
 //! - [`LinkConnection`], [`Dialect`] (`backend.rs`): SQLite and PostgreSQL.
 //! - [`Error`] (`error.rs`).
 //!
@@ -63,6 +65,7 @@ mod backend;
 pub mod cli;
 mod definition;
 mod error;
+pub mod graph;
 mod id;
 mod linkable;
 pub mod migrate;
@@ -229,6 +232,8 @@ where
 /// Items generated code refers to. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::graph::checks;
+    pub use crate::graph::EntityRegistration;
     pub use crate::registry::Registration;
     pub use inventory;
     pub use link_macros::__define_link_resolved as define_link_resolved;

@@ -1,5 +1,7 @@
 //! The trait of a data model that links can point at.
 
+use crate::graph::EntitySchema;
+
 /// A data model of a module that links can associate with models of other modules
 /// (Medusa's `.linkable`).
 ///
@@ -52,4 +54,13 @@ pub trait Linkable: 'static {
     const PRIMARY_KEY: &'static str;
     /// The model's fields, in declaration order.
     const FIELDS: &'static [&'static str];
+    /// The model as graph queries see it: its table and typed columns.
+    const ENTITY: &'static EntitySchema;
+
+    /// Typed paths to the model's fields for [typed graph queries](crate::graph::GraphSelect):
+    /// the generated struct `{Model}Fields`, with one [`Field`](crate::graph::Field) per field.
+    type Fields;
+
+    /// The model's typed field paths.
+    fn fields() -> Self::Fields;
 }

@@ -3,6 +3,7 @@
 //! The prelude holds the derive, the macros and the id type. It deliberately holds no item
 //! named `Link`, `Row` or `Columns`, which `define_link!` generates in the link's module.
 
+pub use crate::graph::GraphSelect;
 pub use crate::id::Id;
 pub use crate::linkable::Linkable;
 pub use link_macros::{define_link, Linkable};

@@ -11,7 +11,7 @@
 //!    from the plain model (`model.rs`) in `expand/`.
 
 mod expand;
-mod model;
+pub(crate) mod model;
 mod parse;
 mod validate;
 

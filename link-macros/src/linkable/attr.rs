@@ -2,14 +2,17 @@
 
 use darling::util::SpannedValue;
 use darling::{FromDeriveInput, FromField};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
+use crate::link::model::ColumnKind;
 use crate::names::{is_sql_identifier, snake_case};
 
 #[derive(FromDeriveInput)]
 #[darling(attributes(linkable), forward_attrs(diesel), supports(struct_named))]
 struct LinkableAttr {
     ident: syn::Ident,
+    vis: syn::Visibility,
     generics: syn::Generics,
     data: darling::ast::Data<(), LinkableField>,
     attrs: Vec<syn::Attribute>,
@@ -20,18 +23,59 @@ struct LinkableAttr {
 }
 
 #[derive(FromField)]
+#[darling(forward_attrs(diesel))]
 struct LinkableField {
     ident: Option<syn::Ident>,
+    vis: syn::Visibility,
+    ty: syn::Type,
+    attrs: Vec<syn::Attribute>,
 }
 
 /// What the derive knows about a model, checked.
 pub struct LinkableModel {
     pub ident: syn::Ident,
+    pub vis: syn::Visibility,
     pub module: String,
     pub model: String,
     pub table: String,
+    /// The primary key's column.
     pub primary_key: String,
-    pub fields: Vec<String>,
+    pub fields: Vec<ModelField>,
+}
+
+/// A field of the model and the column it is stored in.
+pub struct ModelField {
+    pub ident: syn::Ident,
+    pub vis: syn::Visibility,
+    pub ty: syn::Type,
+    /// The name in graph queries: the field's name, without `r#`.
+    pub name: String,
+    /// The field's name unless `#[diesel(column_name = ...)]` renames it.
+    pub column: String,
+    /// The variant of `link_runtime::ColumnKind` the Rust type maps to, if any.
+    pub kind: Option<ColumnKind>,
+    pub nullable: bool,
+}
+
+impl ModelField {
+    fn new(field: LinkableField) -> Option<Self> {
+        let ident = field.ident?;
+        let name = ident.unraw().to_string();
+        let column = diesel_column_name(&field.attrs).unwrap_or_else(|| name.clone());
+        let (kind, nullable) = match option_inner(&field.ty) {
+            Some(inner) => (column_kind(inner), true),
+            None => (column_kind(&field.ty), false),
+        };
+        Some(ModelField {
+            ident,
+            vis: field.vis,
+            ty: field.ty,
+            name,
+            column,
+            kind,
+            nullable,
+        })
+    }
 }
 
 impl LinkableModel {
@@ -77,20 +121,16 @@ impl LinkableModel {
             None => snake_case(&attr.ident.to_string()),
         };
 
-        let fields: Vec<String> = attr
+        let fields: Vec<ModelField> = attr
             .data
             .take_struct()
-            .map(|fields| {
-                fields
-                    .into_iter()
-                    .filter_map(|f| f.ident.map(|i| i.to_string()))
-                    .collect()
-            })
+            .map(|fields| fields.into_iter().filter_map(ModelField::new).collect())
             .unwrap_or_default();
+        let field = |name: &str| fields.iter().find(|f| f.name == name);
 
         let primary_key = match &attr.primary_key {
             Some(key) => {
-                if !fields.iter().any(|f| f == key.as_str()) {
+                if field(key.as_str()).is_none() {
                     errors.push(
                         darling::Error::custom(format!(
                             "`{}` is not a field of `{}`",
@@ -103,7 +143,7 @@ impl LinkableModel {
                 key.as_str().to_owned()
             }
             None => {
-                if !fields.iter().any(|f| f == "id") {
+                if field("id").is_none() {
                     errors.push(
                         darling::Error::custom(
                             "a linkable model needs an `id` field, or \
@@ -115,6 +155,8 @@ impl LinkableModel {
                 "id".to_owned()
             }
         };
+        // The key names a field; the runtime wants its column.
+        let primary_key = field(&primary_key).map_or(primary_key, |f| f.column.clone());
 
         let table = match &attr.table {
             Some(table) => {
@@ -127,6 +169,7 @@ impl LinkableModel {
 
         errors.finish_with(LinkableModel {
             ident: attr.ident,
+            vis: attr.vis,
             module,
             model,
             table,
@@ -151,20 +194,77 @@ fn check_name(errors: &mut darling::error::Accumulator, value: &SpannedValue<Str
 
 /// The last segment of `#[diesel(table_name = path::to::table)]`, when the model has one.
 fn diesel_table_name(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut table = None;
+    match diesel_value(attrs, "table_name")? {
+        syn::Expr::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The column of `#[diesel(column_name = column)]` (or `= "column"`), when the field has one.
+fn diesel_column_name(attrs: &[syn::Attribute]) -> Option<String> {
+    match diesel_value(attrs, "column_name")? {
+        syn::Expr::Path(path) => path.path.get_ident().map(|i| i.unraw().to_string()),
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(name),
+            ..
+        }) => Some(name.value()),
+        _ => None,
+    }
+}
+
+/// The value of `key = value` in `#[diesel(...)]` attributes. Other diesel keys are
+/// diesel's business: they are skipped whatever their shape, and diesel reports their
+/// mistakes.
+fn diesel_value(attrs: &[syn::Attribute], key: &str) -> Option<syn::Expr> {
+    let mut value = None;
     for attr in attrs.iter().filter(|a| a.path().is_ident("diesel")) {
-        // Other diesel keys are diesel's business: skip them whatever their shape.
         let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("table_name") {
-                let path: syn::Path = meta.value()?.parse()?;
-                table = path.segments.last().map(|s| s.ident.to_string());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
+            if meta.input.peek(syn::Token![=]) {
+                let expr: syn::Expr = meta.value()?.parse()?;
+                if meta.path.is_ident(key) {
+                    value = Some(expr);
+                }
             } else if meta.input.peek(syn::token::Paren) {
                 let _ = meta.parse_nested_meta(|_| Ok(()));
             }
             Ok(())
         });
     }
-    table
+    value
+}
+
+/// `T` of `Option<T>`.
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let segment = last_segment(ty)?;
+    if segment.ident != "Option" {
+        return None;
+    }
+    match &segment.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
+            match args.args.first()? {
+                syn::GenericArgument::Type(inner) => Some(inner),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
+    match ty {
+        syn::Type::Path(path) if path.qself.is_none() => path.path.segments.last(),
+        syn::Type::Group(group) => last_segment(&group.elem),
+        syn::Type::Paren(paren) => last_segment(&paren.elem),
+        _ => None,
+    }
+}
+
+/// The variant of `link_runtime::ColumnKind` that a field's Rust type maps to, by the last
+/// segment of its path: the types of link extra columns (`link::model::ColumnKind`), and
+/// `Id<T>`, which is text.
+fn column_kind(ty: &syn::Type) -> Option<ColumnKind> {
+    match last_segment(ty)?.ident.to_string().as_str() {
+        "Id" => Some(ColumnKind::Text),
+        name => ColumnKind::from_type_name(name),
+    }
 }

@@ -23,7 +23,7 @@ mod export;
 mod introspect;
 mod metadata;
 mod plan;
-mod sql;
+pub(crate) mod sql;
 
 pub use apply::{apply, Applied};
 pub use export::export_migrations;

@@ -6,6 +6,8 @@ use quote::{format_ident, quote, quote_spanned};
 
 use super::sql::{self, Dialect};
 use super::Context;
+use crate::link::model::{Names, Side};
+use crate::names::plural;
 
 pub fn expand(cx: &Context) -> TokenStream {
     let span = cx.span;
@@ -50,6 +52,8 @@ pub fn expand(cx: &Context) -> TokenStream {
         let (name, sql) = (index.name, index.sql);
         quote_spanned!(span=>::link_runtime::Index { name: #name, sql: #sql })
     });
+
+    let graph_links = graph_links(cx);
 
     let left_param = param(&names.left.model, "left");
     let right_param = param(&names.right.model, "right");
@@ -202,6 +206,8 @@ pub fn expand(cx: &Context) -> TokenStream {
 
         impl ::link_runtime::LinkedFrom<#left, Link> for #right {}
 
+        #graph_links
+
         ::link_runtime::__private::inventory::submit! {
             ::link_runtime::__private::Registration::new(
                 <Link as ::link_runtime::LinkDefinition>::SCHEMA
@@ -210,13 +216,8 @@ pub fn expand(cx: &Context) -> TokenStream {
     }
 }
 
-fn side(
-    module: &str,
-    model: &str,
-    path: &syn::Path,
-    column: &str,
-    options: &crate::link::model::Side,
-) -> TokenStream {
+fn side(module: &str, model: &str, path: &syn::Path, column: &str, options: &Side) -> TokenStream {
+    let graph_field = graph_field(model, options);
     let is_list = options.is_list;
     let delete_cascade = options.delete_cascade;
     quote! {
@@ -226,9 +227,47 @@ fn side(
             table: <#path as ::link_runtime::Linkable>::TABLE,
             primary_key: <#path as ::link_runtime::Linkable>::PRIMARY_KEY,
             column: #column,
+            graph_field: #graph_field,
             is_list: #is_list,
             delete_cascade: #delete_cascade,
         }
+    }
+}
+
+/// The name under which graph queries from the other side find this side's records: the
+/// model's name, in the plural when the side is a list (`brand`, `products`).
+fn graph_field(model: &str, options: &Side) -> String {
+    if options.is_list {
+        plural(model)
+    } else {
+        model.to_owned()
+    }
+}
+
+/// `GraphLink` in both directions, for typed graph queries: from each side, the other
+/// side's field name and cardinality.
+fn graph_links(cx: &Context) -> TokenStream {
+    let span = cx.span;
+    let (link, names) = (cx.link, cx.names);
+    let direction = |from: &syn::Path, to: &syn::Path, to_names: &Names, to_side: &Side| {
+        let field = graph_field(&to_names.model, to_side);
+        let cardinality = if to_side.is_list {
+            quote_spanned!(span=>::link_runtime::graph::Many)
+        } else {
+            quote_spanned!(span=>::link_runtime::graph::One)
+        };
+        quote_spanned! {span=>
+            impl ::link_runtime::graph::GraphLink<#to, Link> for #from {
+                const FIELD: &'static str = #field;
+                type Cardinality = #cardinality;
+            }
+        }
+    };
+    let forward = direction(&cx.left, &cx.right, &names.right, &link.right);
+    let backward = direction(&cx.right, &cx.left, &names.left, &link.left);
+    quote! {
+        #forward
+        #backward
     }
 }
 

@@ -1,0 +1,521 @@
+//! Graph queries on the commerce modules, on real SQLite databases: both directions, nesting,
+//! filters through links, pagination, deleted links, the link as an entity, bad input, and
+//! the number of statements a query costs as the data grows.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::prelude::*;
+use diesel::SqliteConnection;
+use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Order, Query};
+use link_runtime::Error;
+use serde_json::{json, Value};
+
+/// The demo's database: brands, products, customers and reviews, linked, with `rev_3`'s
+/// link to `prod_1` dismissed.
+fn demo() -> SqliteConnection {
+    let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
+    commerce::run(&mut conn, &mut std::io::sink()).expect("the demo runs");
+    conn
+}
+
+fn graph(conn: &mut SqliteConnection, graph: Graph) -> GraphResult<Value> {
+    Query::new(conn).graph(graph).expect("the query runs")
+}
+
+fn error(conn: &mut SqliteConnection, graph: Graph) -> Error {
+    Query::new(conn)
+        .graph(graph)
+        .expect_err("the query is refused")
+}
+
+#[test]
+fn a_product_has_one_brand_and_a_brand_a_list_of_products() {
+    let mut conn = demo();
+    let products = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id", "title", "brand.*"])
+            .order("id", Order::Asc),
+    );
+    assert_eq!(
+        products.data,
+        [
+            json!({ "id": "prod_1", "title": "Trail Runner",
+                    "brand": { "id": "brand_1", "name": "Acme Outdoor" } }),
+            json!({ "id": "prod_2", "title": "Rain Shell",
+                    "brand": { "id": "brand_1", "name": "Acme Outdoor" } }),
+            json!({ "id": "prod_3", "title": "Espresso Beans",
+                    "brand": { "id": "brand_2", "name": "Nordic Roast" } }),
+        ]
+    );
+    assert_eq!(products.metadata.count, 3);
+
+    let brands = graph(
+        &mut conn,
+        Graph::entity("brand")
+            .fields(["name", "products.id"])
+            .order("name", Order::Asc),
+    );
+    assert_eq!(
+        brands.data,
+        [
+            json!({ "name": "Acme Outdoor", "products": [{ "id": "prod_1" }, { "id": "prod_2" }] }),
+            json!({ "name": "Nordic Roast", "products": [{ "id": "prod_3" }] }),
+        ]
+    );
+}
+
+#[test]
+fn three_levels_review_to_product_to_brand() {
+    let mut conn = demo();
+    let reviews = graph(
+        &mut conn,
+        Graph::entity("review")
+            .fields([
+                "id",
+                "product.title",
+                "product.brand.name",
+                "customer.email",
+            ])
+            .order("id", Order::Asc),
+    );
+    assert_eq!(
+        reviews.data,
+        [
+            json!({ "id": "rev_1", "customer": { "email": "ada@example.com" },
+                    "product": { "title": "Trail Runner", "brand": { "name": "Acme Outdoor" } } }),
+            json!({ "id": "rev_2", "customer": { "email": "grace@example.com" },
+                    "product": { "title": "Espresso Beans", "brand": { "name": "Nordic Roast" } } }),
+            // rev_3's link to its product was dismissed: a one side with no live link is null.
+            json!({ "id": "rev_3", "customer": { "email": "grace@example.com" }, "product": null }),
+        ]
+    );
+
+    // The other way round, two levels down a list.
+    let products = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id", "reviews.rating", "reviews.customer.email"])
+            .filter("id", "prod_1"),
+    );
+    assert_eq!(
+        products.data,
+        [json!({ "id": "prod_1",
+                 "reviews": [{ "rating": 5, "customer": { "email": "ada@example.com" } }] })]
+    );
+}
+
+#[test]
+fn dismissed_links_are_hidden_unless_asked_for() {
+    let mut conn = demo();
+    let query = || {
+        Graph::entity("product")
+            .fields(["reviews.id"])
+            .filter("id", "prod_1")
+    };
+    let live = graph(&mut conn, query());
+    assert_eq!(live.data, [json!({ "reviews": [{ "id": "rev_1" }] })]);
+    let all = graph(&mut conn, query().with_deleted());
+    assert_eq!(
+        all.data,
+        [json!({ "reviews": [{ "id": "rev_1" }, { "id": "rev_3" }] })]
+    );
+}
+
+#[test]
+fn pages_and_orders_including_by_a_linked_field() {
+    let mut conn = demo();
+    let page = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["title"])
+            .order("title", Order::Desc)
+            .skip(1)
+            .take(1),
+    );
+    assert_eq!(page.data, [json!({ "title": "Rain Shell" })]);
+    assert_eq!(
+        (page.metadata.count, page.metadata.skip, page.metadata.take),
+        (3, 1, Some(1))
+    );
+
+    // By the brand's name (one brand per product, so one value per row), then the title.
+    let by_brand = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id"])
+            .order("brand.name", Order::Desc)
+            .order("title", Order::Asc),
+    );
+    let ids: Vec<&str> = by_brand
+        .data
+        .iter()
+        .map(|row| row["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["prod_3", "prod_2", "prod_1"]);
+
+    // A list side has many values per row: refused, not silently one of them.
+    let refused = error(
+        &mut conn,
+        Graph::entity("brand").order("products.title", Order::Asc),
+    );
+    assert!(matches!(refused, Error::InvalidOrder { .. }), "{refused}");
+}
+
+#[test]
+fn filters_by_value_list_comparison_pattern_and_linked_field() {
+    let mut conn = demo();
+    let ids = |result: GraphResult<Value>| -> Vec<String> {
+        result
+            .data
+            .iter()
+            .map(|row| row["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let by_brand = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id"])
+            .filter("brand.name", "Acme Outdoor")
+            .order("id", Order::Asc),
+    );
+    assert_eq!(ids(by_brand), ["prod_1", "prod_2"]);
+
+    let listed = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id"])
+            .filter("id", ["prod_3", "prod_1", "prod_9"])
+            .order("id", Order::Asc),
+    );
+    assert_eq!(ids(listed), ["prod_1", "prod_3"]);
+
+    let good = graph(
+        &mut conn,
+        Graph::entity("review")
+            .fields(["id"])
+            .filter("rating", Condition::gte(4))
+            .order("id", Order::Asc),
+    );
+    assert_eq!(ids(good), ["rev_1", "rev_2"]);
+
+    let either = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id"])
+            .filter_by(Filter::or([
+                Filter::field("title", Condition::like("%Shell")),
+                Filter::field("brand.name", "Nordic Roast"),
+            ]))
+            .order("id", Order::Asc),
+    );
+    assert_eq!(ids(either), ["prod_2", "prod_3"]);
+
+    // Two links deep: products with a review by ada.
+    let reviewed_by_ada = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id"])
+            .filter("reviews.customer.email", "ada@example.com"),
+    );
+    assert_eq!(ids(reviewed_by_ada), ["prod_1"]);
+
+    // A dismissed link does not count, unless deleted links are asked for.
+    let by_grace = || {
+        Graph::entity("product")
+            .fields(["id"])
+            .filter("reviews.customer.email", "grace@example.com")
+            .order("id", Order::Asc)
+    };
+    assert_eq!(ids(graph(&mut conn, by_grace())), ["prod_3"]);
+    assert_eq!(
+        ids(graph(&mut conn, by_grace().with_deleted())),
+        ["prod_1", "prod_3"]
+    );
+}
+
+#[test]
+fn a_json_query_runs_as_the_built_one() {
+    let mut conn = demo();
+    let json_query = json!({
+        "entity": "product",
+        "fields": ["id", "brand.name"],
+        "filters": { "brand": { "name": "Acme Outdoor" }, "id": { "$ne": "prod_1" } },
+        "pagination": { "skip": 0, "take": 10, "order": { "id": "DESC" } },
+    });
+    let from_json = graph(&mut conn, Graph::from_json(json_query).unwrap());
+    assert_eq!(
+        from_json.data,
+        [json!({ "id": "prod_2", "brand": { "name": "Acme Outdoor" } })]
+    );
+    assert_eq!(from_json.metadata.count, 1);
+    let serialized = serde_json::to_value(&from_json).unwrap();
+    assert_eq!(
+        serialized["metadata"],
+        json!({ "count": 1, "skip": 0, "take": 10 })
+    );
+
+    for (bad, says) in [
+        (json!(["product"]), "a graph query is a JSON object"),
+        (json!({ "fields": ["id"] }), "`entity` is missing"),
+        (
+            json!({ "entity": "product", "fields": "id" }),
+            "`fields` is an array",
+        ),
+        (
+            json!({ "entity": "product", "filters": { "id": { "$regex": "x" } } }),
+            "unknown operator `$regex`",
+        ),
+        (
+            json!({ "entity": "product", "pagination": { "take": -1 } }),
+            "`take` is a non-negative integer",
+        ),
+        (
+            json!({ "entity": "product", "limit": 3 }),
+            "unknown key `limit`",
+        ),
+    ] {
+        let error = Graph::from_json(bad).unwrap_err();
+        assert!(
+            matches!(error, Error::MalformedQuery { .. }) && error.to_string().contains(says),
+            "{error} should say {says}"
+        );
+    }
+}
+
+#[test]
+fn the_link_is_an_entity_with_both_sides() {
+    let mut conn = demo();
+    let links = graph(
+        &mut conn,
+        Graph::entity("review_review_product_product")
+            .fields(["review_id", "product_id", "review.rating", "product.title"])
+            .filter("deleted_at", Condition::IsNotNull)
+            .with_deleted(),
+    );
+    assert_eq!(
+        links.data,
+        [json!({ "review_id": "rev_3", "product_id": "prod_1",
+                 "review": { "rating": 2 }, "product": { "title": "Trail Runner" } })]
+    );
+
+    // Pivot rows filtered by a side's field; timestamps come back in ISO 8601.
+    let acme = graph(
+        &mut conn,
+        Graph::entity("product_product_brand_brand")
+            .fields(["*"])
+            .filter("brand.name", "Acme Outdoor"),
+    );
+    assert_eq!(acme.metadata.count, 2);
+    let created = acme.data[0]["created_at"].as_str().unwrap();
+    assert!(
+        created.len() >= 19 && created.as_bytes()[10] == b'T',
+        "{created}"
+    );
+    assert!(acme.data[0]["deleted_at"].is_null());
+}
+
+#[test]
+fn bad_names_are_typed_errors_and_never_reach_the_sql() {
+    let mut conn = demo();
+
+    match error(&mut conn, Graph::entity("products")) {
+        Error::UnknownEntity { entity, known } => {
+            assert_eq!(entity, "products");
+            for name in [
+                "brand",
+                "customer",
+                "product",
+                "review",
+                "product_product_brand_brand",
+            ] {
+                assert!(known.iter().any(|k| k == name), "{name} in {known:?}");
+            }
+        }
+        other => panic!("expected an unknown entity, got {other:?}"),
+    }
+
+    // Medusa ignores a link field that is not there; here it names the known ones.
+    match error(
+        &mut conn,
+        Graph::entity("product").fields(["id", "brands.*"]),
+    ) {
+        Error::UnknownField {
+            entity,
+            field,
+            known,
+        } => {
+            assert_eq!((entity.as_str(), field.as_str()), ("product", "brands"));
+            assert_eq!(known, ["id", "title", "brand", "reviews"]);
+        }
+        other => panic!("expected an unknown field, got {other:?}"),
+    }
+
+    let unknown_filter = error(&mut conn, Graph::entity("product").filter("price", 3));
+    assert!(
+        matches!(&unknown_filter, Error::UnknownField { field, .. } if field == "price"),
+        "{unknown_filter}"
+    );
+    let wrong_type = error(&mut conn, Graph::entity("review").filter("rating", "five"));
+    assert!(
+        matches!(&wrong_type, Error::InvalidFilter { field, .. } if field == "rating"),
+        "{wrong_type}"
+    );
+    let not_a_link = error(&mut conn, Graph::entity("product").fields(["title.length"]));
+    assert!(
+        matches!(not_a_link, Error::MalformedQuery { .. }),
+        "{not_a_link}"
+    );
+
+    // Attempts to inject SQL through names are unknown names.
+    for entity in [
+        "product; DROP TABLE product",
+        "product\" --",
+        "sqlite_master",
+    ] {
+        let refused = error(&mut conn, Graph::entity(entity));
+        assert!(matches!(refused, Error::UnknownEntity { .. }), "{refused}");
+    }
+    for field in [
+        "id\" FROM product; DROP TABLE product; --",
+        "*, sqlite_version()",
+    ] {
+        let refused = error(&mut conn, Graph::entity("product").fields([field]));
+        assert!(matches!(refused, Error::UnknownField { .. }), "{refused}");
+    }
+    let refused = error(
+        &mut conn,
+        Graph::entity("product").order("title DESC; DROP TABLE product", Order::Asc),
+    );
+    assert!(matches!(refused, Error::UnknownField { .. }), "{refused}");
+
+    // A value is bound, whatever it holds.
+    let none = graph(
+        &mut conn,
+        Graph::entity("product").filter("title", "x' OR '1'='1"),
+    );
+    assert!(none.data.is_empty());
+    let still_there = graph(&mut conn, Graph::entity("product"));
+    assert_eq!(still_there.metadata.count, 3);
+}
+
+/// Records every statement the connection runs.
+fn record_statements(conn: &mut SqliteConnection) -> Arc<Mutex<Vec<String>>> {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&log);
+    conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { query, .. } = event {
+            sink.lock().unwrap().push(query.to_string());
+        }
+    });
+    log
+}
+
+fn stop_recording(conn: &mut SqliteConnection) {
+    conn.set_instrumentation(Option::<Box<dyn Instrumentation>>::None);
+}
+
+/// A commerce database with `products` products, one brand per ten products, a review per
+/// product by one of ten customers, all linked.
+fn catalog(products: usize) -> SqliteConnection {
+    let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
+    commerce::modules::product::migrate(&mut conn).unwrap();
+    commerce::modules::brand::migrate(&mut conn).unwrap();
+    commerce::modules::customer::migrate(&mut conn).unwrap();
+    commerce::modules::review::migrate(&mut conn).unwrap();
+    link_runtime::migrate(&mut conn).unwrap();
+    let brands = products.div_ceil(10);
+    conn.batch_execute(&format!(
+        "BEGIN;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {products})
+         INSERT INTO product (id, title) SELECT printf('prod_%06d', i), 'Product ' || i FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {brands})
+         INSERT INTO brand (id, name) SELECT printf('brand_%05d', i), 'Brand ' || i FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
+         INSERT INTO customer (id, email) SELECT 'cus_' || i, 'c' || i || '@example.com' FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {products})
+         INSERT INTO review (id, rating, body) SELECT printf('rev_%06d', i), 1 + i % 5, 'ok' FROM n;
+         INSERT INTO product_product_brand_brand (id, product_id, brand_id)
+             SELECT 'link_b' || rowid, id, printf('brand_%05d', 1 + (rowid - 1) / 10) FROM product;
+         INSERT INTO review_review_product_product (id, review_id, product_id)
+             SELECT 'link_p' || rowid, id, printf('prod_%06d', rowid) FROM review;
+         INSERT INTO review_review_customer_customer (id, review_id, customer_id)
+             SELECT 'link_c' || rowid, id, 'cus_' || (1 + rowid % 10) FROM review;
+         COMMIT;"
+    ))
+    .expect("the catalog is generated");
+    conn
+}
+
+#[test]
+fn statements_depend_on_the_query_not_on_the_rows() {
+    let query = || {
+        Graph::entity("product").fields([
+            "id",
+            "title",
+            "brand.name",
+            "reviews.rating",
+            "reviews.customer.email",
+        ])
+    };
+    let mut counts = Vec::new();
+    for products in [10, 1_000, 10_000] {
+        let mut conn = catalog(products);
+        let log = record_statements(&mut conn);
+        let started = Instant::now();
+        let result = graph(&mut conn, query());
+        let elapsed = started.elapsed();
+        stop_recording(&mut conn);
+
+        assert_eq!(result.data.len(), products);
+        let last = &result.data[products - 1];
+        assert_eq!(last["brand"]["name"], format!("Brand {}", products / 10));
+        assert_eq!(last["reviews"].as_array().unwrap().len(), 1);
+        assert!(last["reviews"][0]["customer"]["email"].is_string());
+
+        let statements = log.lock().unwrap().len();
+        eprintln!("{products} products: {statements} statements in {elapsed:?}");
+        counts.push(statements);
+    }
+    // The root, then a pivot and a table per link: brand, reviews, reviews' customers.
+    assert_eq!(counts, [7, 7, 7]);
+}
+
+#[test]
+fn a_page_filtered_by_brand_over_a_hundred_thousand_products_is_a_fixed_cost() {
+    let mut conn = catalog(100_000);
+    let log = record_statements(&mut conn);
+    let started = Instant::now();
+    let page = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id", "title", "brand.name"])
+            .filter("brand.name", "Brand 4242")
+            .order("title", Order::Asc)
+            .take(12),
+    );
+    let elapsed = started.elapsed();
+    stop_recording(&mut conn);
+
+    assert_eq!(page.metadata.count, 10, "ten products per brand");
+    assert_eq!(page.data.len(), 10);
+    assert!(page
+        .data
+        .iter()
+        .all(|row| row["brand"]["name"] == "Brand 4242"));
+
+    let statements = log.lock().unwrap().clone();
+    eprintln!(
+        "page of 12 filtered by brand name over 100,000 products: {} statements in {elapsed:?}",
+        statements.len()
+    );
+    // The page, its count, the brand pivot and the brands.
+    assert_eq!(statements.len(), 4, "{statements:#?}");
+    // No statement carries a list that grows with the table: the filter is a semi-join,
+    // and the hops bind the page's ids only.
+    for statement in &statements {
+        assert!(statement.len() < 1_500, "{statement}");
+    }
+}

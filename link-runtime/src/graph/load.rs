@@ -1,0 +1,441 @@
+//! Running a [`Plan`]: the root statement (and its `COUNT`), then per link two statements,
+//! one on the pivot and one on the linked table, each taking the ids of the level above as
+//! one bound JSON array; then the rows are stitched in memory.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use crate::backend::{Dialect, LinkConnection};
+use crate::definition::ColumnValue;
+use crate::error::Result;
+use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Plan, Source};
+use crate::graph::request::Order;
+use crate::graph::value::{key, shape};
+use crate::graph::{GraphResult, Metadata};
+use crate::migrate::sql::ident;
+
+/// A statement being written: its text, its binds, and the table aliases used so far.
+struct Sql {
+    dialect: Dialect,
+    text: String,
+    binds: Vec<Bind>,
+    aliases: usize,
+}
+
+impl Sql {
+    fn new(dialect: Dialect) -> Self {
+        Sql {
+            dialect,
+            text: String::new(),
+            binds: Vec::new(),
+            aliases: 0,
+        }
+    }
+
+    /// Binds a value; returns its placeholder.
+    fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        self.dialect.placeholder(self.binds.len())
+    }
+
+    /// A fresh table alias.
+    fn alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("t{}", self.aliases)
+    }
+
+    fn run<C: LinkConnection>(&self, conn: &mut C) -> Result<Vec<Vec<Value>>> {
+        let binds: Vec<ColumnValue<'_>> = self
+            .binds
+            .iter()
+            .map(|bind| match bind {
+                Bind::Bool(value) => ColumnValue::Bool(*value),
+                Bind::Int(value) => ColumnValue::BigInt(*value),
+                Bind::Float(value) => ColumnValue::Double(*value),
+                Bind::Text(value) => ColumnValue::Text(value),
+                Bind::Timestamp(value) => ColumnValue::Timestamp(*value),
+            })
+            .collect();
+        Ok(conn.load_json(&self.text, &binds)?)
+    }
+}
+
+/// `"alias"."column"`
+fn col(alias: &str, column: &str) -> String {
+    format!("{}.{}", ident(alias), ident(column))
+}
+
+fn select_list(alias: &str, columns: &[Column]) -> String {
+    columns
+        .iter()
+        .map(|c| col(alias, c.column))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A page bound: `u64` as SQL's signed integer.
+fn count_bind(value: u64) -> Bind {
+    Bind::Int(i64::try_from(value).unwrap_or(i64::MAX))
+}
+
+pub(crate) fn run<C: LinkConnection>(conn: &mut C, plan: &Plan) -> Result<GraphResult<Value>> {
+    let root = &plan.root;
+    let mut sql = Sql::new(C::DIALECT);
+    let alias = "t0";
+    let filter = cond(
+        &mut sql,
+        alias,
+        root.source,
+        &plan.filter,
+        plan.with_deleted,
+    );
+    let mut order: Vec<String> = plan
+        .order
+        .iter()
+        .map(|key| order_expr(&mut sql, alias, root.source, key, plan.with_deleted))
+        .collect();
+    order.push(format!("{} ASC", col(alias, root.source.primary_key())));
+    sql.text = format!(
+        "SELECT {} FROM {} AS {} WHERE {filter} ORDER BY {}",
+        select_list(alias, &root.select),
+        ident(root.source.table()),
+        ident(alias),
+        order.join(", ")
+    );
+    match (C::DIALECT, plan.take) {
+        (_, None) if plan.skip == 0 => {}
+        (Dialect::Sqlite, take) => {
+            let limit = take.map_or(Bind::Int(-1), count_bind);
+            let limit = sql.bind(limit);
+            let offset = sql.bind(count_bind(plan.skip));
+            sql.text += &format!(" LIMIT {limit} OFFSET {offset}");
+        }
+        (Dialect::Postgres, take) => {
+            if let Some(take) = take {
+                let limit = sql.bind(count_bind(take));
+                sql.text += &format!(" LIMIT {limit}");
+            }
+            let offset = sql.bind(count_bind(plan.skip));
+            sql.text += &format!(" OFFSET {offset}");
+        }
+    }
+    let rows = sql.run(conn)?;
+
+    // Without a page, the rows are the count; with one, the database counts.
+    let count = if plan.take.is_none() && plan.skip == 0 {
+        rows.len() as u64
+    } else {
+        let mut sql = Sql::new(C::DIALECT);
+        let filter = cond(
+            &mut sql,
+            alias,
+            root.source,
+            &plan.filter,
+            plan.with_deleted,
+        );
+        sql.text = format!(
+            "SELECT COUNT(*) FROM {} AS {} WHERE {filter}",
+            ident(root.source.table()),
+            ident(alias)
+        );
+        let counted = sql.run(conn)?;
+        counted
+            .first()
+            .and_then(|row| row.first())
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+
+    let data = stitch(conn, root, rows, plan.with_deleted)?;
+    Ok(GraphResult {
+        data,
+        metadata: Metadata {
+            count,
+            skip: plan.skip,
+            take: plan.take,
+        },
+    })
+}
+
+/// The output objects of `rows` of `node`, with their link fields loaded.
+fn stitch<C: LinkConnection>(
+    conn: &mut C,
+    node: &Node,
+    rows: Vec<Vec<Value>>,
+    with_deleted: bool,
+) -> Result<Vec<Value>> {
+    let mut objects: Vec<Map<String, Value>> = rows
+        .iter()
+        .map(|row| {
+            node.select[..node.output]
+                .iter()
+                .zip(row)
+                .map(|(column, value)| (column.name.to_owned(), shape(column.kind, value.clone())))
+                .collect()
+        })
+        .collect();
+
+    for hop in &node.hops {
+        let mut seen = HashSet::new();
+        let keys: Vec<String> = rows
+            .iter()
+            .filter_map(|row| key(&row[hop.from]))
+            .filter(|k| seen.insert(k.clone()))
+            .collect();
+        let pairs: Vec<(String, String)> = match hop.edge {
+            Edge::Pivot { link, from, to } if !keys.is_empty() => {
+                let mut sql = Sql::new(C::DIALECT);
+                let ids = sql.bind(Bind::Text(json_array(&keys)));
+                let live = if with_deleted {
+                    String::new()
+                } else {
+                    format!(" AND {} IS NULL", ident("deleted_at"))
+                };
+                sql.text = format!(
+                    "SELECT {}, {} FROM {} WHERE {} IN {}{live} ORDER BY {} IS NOT NULL, {}, {}",
+                    ident(from),
+                    ident(to.column),
+                    ident(link.table),
+                    ident(from),
+                    C::DIALECT.json_values(&ids),
+                    ident("deleted_at"),
+                    ident("created_at"),
+                    ident(to.column),
+                );
+                sql.run(conn)?
+                    .iter()
+                    .filter_map(|row| Some((key(&row[0])?, key(&row[1])?)))
+                    .collect()
+            }
+            Edge::Pivot { .. } => Vec::new(),
+            Edge::Direct { .. } => keys.iter().map(|k| (k.clone(), k.clone())).collect(),
+        };
+
+        let mut seen = HashSet::new();
+        let targets: Vec<String> = pairs
+            .iter()
+            .map(|(_, to)| to.clone())
+            .filter(|to| seen.insert(to.clone()))
+            .collect();
+        let target_rows = if targets.is_empty() {
+            Vec::new()
+        } else {
+            let target = &hop.node;
+            let mut sql = Sql::new(C::DIALECT);
+            let ids = sql.bind(Bind::Text(json_array(&targets)));
+            let live = match target.source.deleted_at() {
+                Some(deleted_at) if !with_deleted => {
+                    format!(" AND {} IS NULL", col("t0", deleted_at))
+                }
+                _ => String::new(),
+            };
+            sql.text = format!(
+                "SELECT {} FROM {} AS {} WHERE {} IN {}{live}",
+                select_list("t0", &target.select),
+                ident(target.source.table()),
+                ident("t0"),
+                col("t0", target.source.primary_key()),
+                C::DIALECT.json_values(&ids),
+            );
+            sql.run(conn)?
+        };
+        let primary_key = hop
+            .node
+            .select
+            .iter()
+            .position(|c| c.column == hop.node.source.primary_key())
+            .expect("the plan selects every hop's primary key");
+        let target_keys: Vec<Option<String>> = target_rows
+            .iter()
+            .map(|row| key(&row[primary_key]))
+            .collect();
+        let target_objects = stitch(conn, &hop.node, target_rows, with_deleted)?;
+        let by_key: HashMap<String, Value> = target_keys
+            .into_iter()
+            .zip(target_objects)
+            .filter_map(|(k, object)| Some((k?, object)))
+            .collect();
+
+        let mut partners: HashMap<&str, Vec<&Value>> = HashMap::new();
+        for (from, to) in &pairs {
+            if let Some(object) = by_key.get(to) {
+                partners.entry(from.as_str()).or_default().push(object);
+            }
+        }
+        for (object, row) in objects.iter_mut().zip(&rows) {
+            let found = key(&row[hop.from]).and_then(|k| partners.get(k.as_str()));
+            let value = match (hop.many, found) {
+                (true, Some(found)) => Value::Array(found.iter().map(|v| (*v).clone()).collect()),
+                (true, None) => Value::Array(Vec::new()),
+                (false, Some(found)) => found.first().map_or(Value::Null, |v| (*v).clone()),
+                (false, None) => Value::Null,
+            };
+            object.insert(hop.name.to_owned(), value);
+        }
+    }
+    Ok(objects.into_iter().map(Value::Object).collect())
+}
+
+fn json_array(keys: &[String]) -> String {
+    serde_json::to_string(keys).expect("strings serialize")
+}
+
+/// `cond` on the rows of `source` aliased `alias`, as SQL.
+fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: bool) -> String {
+    match cond_ {
+        Cond::True => "1 = 1".to_owned(),
+        Cond::Column { column, op } => {
+            let column = col(alias, column);
+            match op {
+                Op::Compare(operator, value) => {
+                    let p = sql.bind(value.clone());
+                    format!("{column} {operator} {p}")
+                }
+                Op::In(values) if values.is_empty() => "1 = 0".to_owned(),
+                Op::NotIn(values) if values.is_empty() => "1 = 1".to_owned(),
+                Op::In(values) | Op::NotIn(values) => {
+                    let list: Vec<String> = values.iter().map(|v| sql.bind(v.clone())).collect();
+                    let not = if matches!(op, Op::NotIn(_)) {
+                        "NOT "
+                    } else {
+                        ""
+                    };
+                    format!("{column} {not}IN ({})", list.join(", "))
+                }
+                Op::Like(pattern) => {
+                    let p = sql.bind(pattern.clone());
+                    format!("{column} LIKE {p}")
+                }
+                Op::ILike(pattern) => {
+                    let p = sql.bind(pattern.clone());
+                    match sql.dialect {
+                        // SQLite's LIKE ignores ASCII case already.
+                        Dialect::Sqlite => format!("{column} LIKE {p}"),
+                        Dialect::Postgres => format!("{column} ILIKE {p}"),
+                    }
+                }
+                Op::IsNull => format!("{column} IS NULL"),
+                Op::IsNotNull => format!("{column} IS NOT NULL"),
+            }
+        }
+        Cond::Linked {
+            edge,
+            target,
+            inner,
+        } => {
+            let t = sql.alias();
+            match *edge {
+                // Nested semi-joins rather than a join: the database finds the matching
+                // targets first, then their pivot rows by the side's index, instead of
+                // looking up the target of every pivot row.
+                Edge::Pivot { link, from, to } => {
+                    let p = sql.alias();
+                    let inner = cond(sql, &t, *target, inner, with_deleted);
+                    let live = if with_deleted {
+                        String::new()
+                    } else {
+                        format!("{} IS NULL AND ", col(&p, "deleted_at"))
+                    };
+                    format!(
+                        "{} IN (SELECT {} FROM {} AS {} WHERE {live}{} IN \
+                         (SELECT {} FROM {} AS {} WHERE {inner}))",
+                        col(alias, source.primary_key()),
+                        col(&p, from),
+                        ident(link.table),
+                        ident(&p),
+                        col(&p, to.column),
+                        col(&t, target.primary_key()),
+                        ident(target.table()),
+                        ident(&t),
+                    )
+                }
+                Edge::Direct { to } => {
+                    let inner = cond(sql, &t, *target, inner, with_deleted);
+                    format!(
+                        "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
+                        col(alias, to.column),
+                        col(&t, target.primary_key()),
+                        ident(target.table()),
+                        ident(&t),
+                    )
+                }
+            }
+        }
+        Cond::And(conds) | Cond::Or(conds) => {
+            let (joiner, empty) = match cond_ {
+                Cond::And(_) => (" AND ", "1 = 1"),
+                _ => (" OR ", "1 = 0"),
+            };
+            if conds.is_empty() {
+                return empty.to_owned();
+            }
+            let parts: Vec<String> = conds
+                .iter()
+                .map(|c| cond(sql, alias, source, c, with_deleted))
+                .collect();
+            format!("({})", parts.join(joiner))
+        }
+    }
+}
+
+/// An `ORDER BY` term. A linked field is read by a subquery that yields the live partner's
+/// value (a side ordered by has at most one live partner), so the order is well defined.
+/// NULLs sort as PostgreSQL sorts them by default, on both backends.
+fn order_expr(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    key: &OrderKey,
+    with_deleted: bool,
+) -> String {
+    let expr = match key.via {
+        None => col(alias, key.column),
+        Some((edge, target)) => {
+            let t = sql.alias();
+            let target_live = match target.deleted_at() {
+                Some(deleted_at) if !with_deleted => {
+                    format!(" AND {} IS NULL", col(&t, deleted_at))
+                }
+                _ => String::new(),
+            };
+            match edge {
+                Edge::Pivot { link, from, to } => {
+                    let p = sql.alias();
+                    let live = if with_deleted {
+                        String::new()
+                    } else {
+                        format!(" AND {} IS NULL", col(&p, "deleted_at"))
+                    };
+                    format!(
+                        "(SELECT {} FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {} = {}{live}{target_live} \
+                         ORDER BY {} IS NOT NULL, {} LIMIT 1)",
+                        col(&t, key.column),
+                        ident(link.table),
+                        ident(&p),
+                        ident(target.table()),
+                        ident(&t),
+                        col(&t, target.primary_key()),
+                        col(&p, to.column),
+                        col(&p, from),
+                        col(alias, source.primary_key()),
+                        col(&p, "deleted_at"),
+                        col(&p, "id"),
+                    )
+                }
+                Edge::Direct { to } => format!(
+                    "(SELECT {} FROM {} AS {} WHERE {} = {}{target_live})",
+                    col(&t, key.column),
+                    ident(target.table()),
+                    ident(&t),
+                    col(&t, target.primary_key()),
+                    col(alias, to.column),
+                ),
+            }
+        }
+    };
+    match key.order {
+        Order::Asc => format!("{expr} ASC NULLS LAST"),
+        Order::Desc => format!("{expr} DESC NULLS FIRST"),
+    }
+}

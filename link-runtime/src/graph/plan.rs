@@ -1,0 +1,662 @@
+//! A [`Graph`] resolved against the registry: every name looked up, every filter value
+//! checked against its column's type. What comes out holds only `&'static` names from
+//! the registry, so nothing a query says can reach the SQL except as a bound value.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDateTime};
+use serde_json::Value;
+
+use crate::definition::{ColumnKind, LinkSchema, Side};
+use crate::error::{Error, Result};
+use crate::graph::entity::{registered_entities, EntitySchema};
+use crate::graph::request::{Condition, EntityName, Filter, Graph, Order};
+use crate::registry::registered_links;
+
+/// A resolved query.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub root: Node,
+    pub filter: Cond,
+    pub order: Vec<OrderKey>,
+    pub skip: u64,
+    pub take: Option<u64>,
+    pub with_deleted: bool,
+}
+
+/// A table to read and what to read from it.
+#[derive(Debug)]
+pub(crate) struct Node {
+    pub source: Source,
+    /// The columns to select: the requested ones, then any the node needs to stitch.
+    pub select: Vec<Column>,
+    /// How many of `select` are output fields; the rest are read for stitching only.
+    pub output: usize,
+    pub hops: Vec<Hop>,
+}
+
+/// What a node reads: a model's table, or a link's pivot table.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source {
+    Entity(&'static EntitySchema),
+    Link(&'static LinkSchema),
+}
+
+impl Source {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Source::Entity(entity) => entity.model,
+            Source::Link(link) => link.table,
+        }
+    }
+
+    pub fn table(&self) -> &'static str {
+        match self {
+            Source::Entity(entity) => entity.table,
+            Source::Link(link) => link.table,
+        }
+    }
+
+    pub fn primary_key(&self) -> &'static str {
+        match self {
+            Source::Entity(entity) => entity.primary_key,
+            Source::Link(_) => "id",
+        }
+    }
+
+    /// The column that marks a soft-deleted row, if the table has one.
+    pub fn deleted_at(&self) -> Option<&'static str> {
+        match self {
+            Source::Entity(entity) => entity.field("deleted_at").map(|field| field.column),
+            Source::Link(_) => Some("deleted_at"),
+        }
+    }
+
+    /// Every field: `(name, column, kind)`.
+    fn fields(&self) -> Vec<Column> {
+        match self {
+            Source::Entity(entity) => entity
+                .fields
+                .iter()
+                .map(|field| Column {
+                    name: field.name,
+                    column: field.column,
+                    kind: field.kind,
+                })
+                .collect(),
+            Source::Link(link) => {
+                let text = Some(ColumnKind::Text);
+                let time = Some(ColumnKind::Timestamp);
+                let mut fields = vec![
+                    Column::new("id", text),
+                    Column::new(link.left.column, text),
+                    Column::new(link.right.column, text),
+                ];
+                fields.extend(
+                    link.columns
+                        .iter()
+                        .map(|column| Column::new(column.name, Some(column.kind))),
+                );
+                fields.extend(
+                    ["created_at", "updated_at", "deleted_at"].map(|c| Column::new(c, time)),
+                );
+                fields
+            }
+        }
+    }
+
+    /// Every link field: its name and where it leads.
+    fn links(&self) -> Result<Vec<(&'static str, Edge)>> {
+        Ok(match self {
+            Source::Entity(entity) => {
+                let mut edges = Vec::new();
+                for link in registered_links()? {
+                    for (own, other) in link.sides_of(entity.module, entity.model) {
+                        edges.push((
+                            other.graph_field,
+                            Edge::Pivot {
+                                link,
+                                from: own.column,
+                                to: *other,
+                            },
+                        ));
+                    }
+                }
+                edges
+            }
+            Source::Link(link) => [link.left, link.right]
+                .into_iter()
+                .map(|side| (side.model, Edge::Direct { to: side }))
+                .collect(),
+        })
+    }
+}
+
+/// A column of a node's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Column {
+    /// The field's name in the output.
+    pub name: &'static str,
+    pub column: &'static str,
+    pub kind: Option<ColumnKind>,
+}
+
+impl Column {
+    fn new(column: &'static str, kind: Option<ColumnKind>) -> Self {
+        Column {
+            name: column,
+            column,
+            kind,
+        }
+    }
+}
+
+/// A link followed from a node.
+#[derive(Debug)]
+pub(crate) struct Hop {
+    /// The field that holds the linked records.
+    pub name: &'static str,
+    pub edge: Edge,
+    /// An array of records (a list side) rather than one record or null.
+    pub many: bool,
+    /// Index in the parent's `select` of the column whose values the hop starts from.
+    pub from: usize,
+    pub node: Node,
+}
+
+/// How a link field reaches its records.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Edge {
+    /// From a model, through a pivot table: the pivot's `from` column holds the model's
+    /// ids, the `to` side's column the linked ids.
+    Pivot {
+        link: &'static LinkSchema,
+        from: &'static str,
+        to: Side,
+    },
+    /// From a pivot row to one of its sides, by the side's column.
+    Direct { to: Side },
+}
+
+impl Edge {
+    fn target(&self) -> Side {
+        match *self {
+            Edge::Pivot { to, .. } | Edge::Direct { to } => to,
+        }
+    }
+}
+
+/// A resolved filter.
+#[derive(Debug)]
+pub(crate) enum Cond {
+    True,
+    Column {
+        column: &'static str,
+        op: Op,
+    },
+    /// Some linked record of the node meets `inner`.
+    Linked {
+        edge: Edge,
+        target: Source,
+        inner: Box<Cond>,
+    },
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+}
+
+/// A comparison, its values already converted to the column's type.
+#[derive(Debug)]
+pub(crate) enum Op {
+    Compare(&'static str, Bind),
+    In(Vec<Bind>),
+    NotIn(Vec<Bind>),
+    Like(Bind),
+    ILike(Bind),
+    IsNull,
+    IsNotNull,
+}
+
+/// A value to bind, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Bind {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+    Timestamp(NaiveDateTime),
+}
+
+/// One key of the order: a column of the root, or of a record linked at most once.
+#[derive(Debug)]
+pub(crate) struct OrderKey {
+    pub via: Option<(Edge, Source)>,
+    pub column: &'static str,
+    pub order: Order,
+}
+
+pub(crate) fn plan(graph: &Graph) -> Result<Plan> {
+    let source = match &graph.entity {
+        EntityName::Schema(entity) => Source::Entity(entity),
+        EntityName::Name(name) => find_source(name)?,
+    };
+    let fields = if graph.fields.is_empty() {
+        vec!["*".to_owned()]
+    } else {
+        graph.fields.clone()
+    };
+    let root = node(source, &fields)?;
+    let filter = filters(source, &graph.filters, graph.with_deleted)?;
+    let order = graph
+        .order
+        .iter()
+        .map(|(path, order)| order_key(source, path, *order))
+        .collect::<Result<_>>()?;
+    Ok(Plan {
+        root,
+        filter,
+        order,
+        skip: graph.skip,
+        take: graph.take,
+        with_deleted: graph.with_deleted,
+    })
+}
+
+/// The entity named `name`: a model, or a link's table.
+fn find_source(name: &str) -> Result<Source> {
+    let models: Vec<_> = registered_entities().filter(|e| e.model == name).collect();
+    match models.as_slice() {
+        [entity] => return Ok(Source::Entity(entity)),
+        [] => {}
+        _ => {
+            let mut modules: Vec<_> = models.iter().map(|e| e.module).collect();
+            modules.sort_unstable();
+            return Err(Error::AmbiguousEntity {
+                entity: name.to_owned(),
+                modules,
+            });
+        }
+    }
+    let links = registered_links()?;
+    if let Some(link) = links.iter().find(|link| link.table == name) {
+        return Ok(Source::Link(link));
+    }
+    let mut known: Vec<String> = registered_entities().map(|e| e.model.to_owned()).collect();
+    known.sort_unstable();
+    known.dedup();
+    known.extend(links.iter().map(|link| link.table.to_owned()));
+    Err(Error::UnknownEntity {
+        entity: name.to_owned(),
+        known,
+    })
+}
+
+/// The entity of a link's side.
+fn side_source(side: &Side) -> Result<Source> {
+    registered_entities()
+        .find(|e| e.module == side.module && e.model == side.model)
+        .map(Source::Entity)
+        .ok_or_else(|| Error::UnknownEntity {
+            entity: format!("{}.{}", side.module, side.model),
+            known: registered_entities()
+                .map(|e| format!("{}.{}", e.module, e.model))
+                .collect(),
+        })
+}
+
+fn unknown_field(source: Source, field: &str) -> Error {
+    let mut known: Vec<String> = source.fields().iter().map(|c| c.name.to_owned()).collect();
+    if let Ok(links) = source.links() {
+        known.extend(links.iter().map(|(name, _)| (*name).to_owned()));
+    }
+    known.dedup();
+    Error::UnknownField {
+        entity: source.name().to_owned(),
+        field: field.to_owned(),
+        known,
+    }
+}
+
+/// The link field `name` of `source`, if it has one.
+fn link_field(source: Source, name: &str) -> Result<Option<Edge>> {
+    let edges: Vec<Edge> = source
+        .links()?
+        .into_iter()
+        .filter(|(field, _)| *field == name)
+        .map(|(_, edge)| edge)
+        .collect();
+    match edges.as_slice() {
+        [] => Ok(None),
+        [edge] => Ok(Some(*edge)),
+        _ => Err(Error::AmbiguousField {
+            entity: source.name().to_owned(),
+            field: name.to_owned(),
+            links: edges
+                .iter()
+                .filter_map(|edge| match edge {
+                    Edge::Pivot { link, .. } => Some(link.table),
+                    Edge::Direct { .. } => None,
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// The node reading `paths` (relative to `source`).
+fn node(source: Source, paths: &[String]) -> Result<Node> {
+    let fields = source.fields();
+    let mut select: Vec<Column> = Vec::new();
+    // Link field → the paths below it, in the order first asked.
+    let mut below: Vec<(&'static str, Edge, Vec<String>)> = Vec::new();
+    for path in paths {
+        let (head, rest) = match path.split_once('.') {
+            Some((head, rest)) => (head, Some(rest)),
+            None => (path.as_str(), None),
+        };
+        if head.is_empty() || rest == Some("") {
+            return Err(Error::MalformedQuery {
+                reason: format!("`{path}` has an empty segment"),
+            });
+        }
+        if head == "*" {
+            if rest.is_some() {
+                return Err(Error::MalformedQuery {
+                    reason: format!("`{path}`: `*` ends a path"),
+                });
+            }
+            for field in &fields {
+                if !select.contains(field) {
+                    select.push(*field);
+                }
+            }
+        } else if let Some(field) = fields.iter().find(|f| f.name == head) {
+            if rest.is_some() {
+                return Err(Error::MalformedQuery {
+                    reason: format!(
+                        "`{path}`: `{head}` is a field of `{}`, not a link",
+                        source.name()
+                    ),
+                });
+            }
+            if !select.contains(field) {
+                select.push(*field);
+            }
+        } else if let Some(edge) = link_field(source, head)? {
+            let name = edge_name(source, head)?;
+            let rest = rest.unwrap_or("*").to_owned();
+            match below.iter_mut().find(|(n, ..)| *n == name) {
+                Some((.., paths)) => paths.push(rest),
+                None => below.push((name, edge, vec![rest])),
+            }
+        } else {
+            return Err(unknown_field(source, head));
+        }
+    }
+    let output = select.len();
+    let mut hops = Vec::with_capacity(below.len());
+    for (name, edge, paths) in below {
+        let from_column = match edge {
+            Edge::Pivot { .. } => source.primary_key(),
+            Edge::Direct { to } => to.column,
+        };
+        let from = index_of(&mut select, from_column, &fields);
+        let target = edge.target();
+        let many = matches!(edge, Edge::Pivot { to, .. } if to.is_list);
+        let mut node = node(side_source(&target)?, &paths)?;
+        // The hop's records are keyed by their primary key.
+        let primary_key = node.source.primary_key();
+        let target_fields = node.source.fields();
+        index_of(&mut node.select, primary_key, &target_fields);
+        hops.push(Hop {
+            name,
+            edge,
+            many,
+            from,
+            node,
+        });
+    }
+    Ok(Node {
+        source,
+        select,
+        output,
+        hops,
+    })
+}
+
+/// The `'static` name of a link field.
+fn edge_name(source: Source, name: &str) -> Result<&'static str> {
+    source
+        .links()?
+        .into_iter()
+        .map(|(field, _)| field)
+        .find(|field| *field == name)
+        .ok_or_else(|| unknown_field(source, name))
+}
+
+/// The index of `column` in `select`, added (as a hidden column) if it is not there yet.
+fn index_of(select: &mut Vec<Column>, column: &'static str, fields: &[Column]) -> usize {
+    if let Some(i) = select.iter().position(|c| c.column == column) {
+        return i;
+    }
+    let field = fields
+        .iter()
+        .find(|f| f.column == column)
+        .copied()
+        .unwrap_or(Column::new(column, Some(ColumnKind::Text)));
+    select.push(field);
+    select.len() - 1
+}
+
+/// The filters of a node, all of which must hold, with the soft-delete filter unless
+/// deleted rows are asked for.
+fn filters(source: Source, filters: &[Filter], with_deleted: bool) -> Result<Cond> {
+    let mut conds = Vec::new();
+    if !with_deleted {
+        if let Some(column) = source.deleted_at() {
+            conds.push(Cond::Column {
+                column,
+                op: Op::IsNull,
+            });
+        }
+    }
+    conds.push(all(source, flatten(filters), with_deleted)?);
+    Ok(Cond::And(conds))
+}
+
+fn flatten(filters: &[Filter]) -> Vec<Filter> {
+    let mut flat = Vec::new();
+    for filter in filters {
+        match filter {
+            Filter::And(inner) => flat.extend(flatten(inner)),
+            other => flat.push(other.clone()),
+        }
+    }
+    flat
+}
+
+/// Filters that must all hold. Conditions on one link field are grouped, so that
+/// `{ brand: { name: "A", country: "B" } }` asks for one brand that meets both.
+fn all(source: Source, list: Vec<Filter>, with_deleted: bool) -> Result<Cond> {
+    let mut conds = Vec::new();
+    let mut linked: BTreeMap<String, Vec<Filter>> = BTreeMap::new();
+    for filter in list {
+        match filter {
+            Filter::And(inner) => conds.push(all(source, inner, with_deleted)?),
+            Filter::Or(inner) => {
+                let alternatives = inner
+                    .into_iter()
+                    .map(|f| all(source, flatten(&[f]), with_deleted))
+                    .collect::<Result<_>>()?;
+                conds.push(Cond::Or(alternatives));
+            }
+            Filter::Field { path, condition } => match path.split_once('.') {
+                Some((head, rest)) => {
+                    linked
+                        .entry(head.to_owned())
+                        .or_default()
+                        .push(Filter::Field {
+                            path: rest.to_owned(),
+                            condition,
+                        })
+                }
+                None => conds.push(column_filter(source, &path, condition)?),
+            },
+        }
+    }
+    for (head, inner) in linked {
+        let Some(edge) = link_field(source, &head)? else {
+            if source.fields().iter().any(|c| c.name == head) {
+                return Err(Error::InvalidFilter {
+                    entity: source.name().to_owned(),
+                    field: head,
+                    reason: "it is a field, not a link: nothing can follow it in a path".into(),
+                });
+            }
+            return Err(unknown_field(source, &head));
+        };
+        let target = side_source(&edge.target())?;
+        conds.push(Cond::Linked {
+            edge,
+            target,
+            inner: Box::new(filters(target, &inner, with_deleted)?),
+        });
+    }
+    Ok(match conds.len() {
+        0 => Cond::True,
+        1 => conds.pop().expect("one condition"),
+        _ => Cond::And(conds),
+    })
+}
+
+fn column_filter(source: Source, name: &str, condition: Condition) -> Result<Cond> {
+    let Some(column) = source.fields().into_iter().find(|c| c.name == name) else {
+        if link_field(source, name)?.is_some() {
+            return Err(Error::InvalidFilter {
+                entity: source.name().to_owned(),
+                field: name.to_owned(),
+                reason: "it is a link: filter on one of its fields, such as `{name}.id`"
+                    .replace("{name}", name),
+            });
+        }
+        return Err(unknown_field(source, name));
+    };
+    let invalid = |reason: String| Error::InvalidFilter {
+        entity: source.name().to_owned(),
+        field: name.to_owned(),
+        reason,
+    };
+    let bind = |value: Value| to_bind(column.kind, value).map_err(&invalid);
+    let text = |pattern: String| match column.kind {
+        None | Some(ColumnKind::Text) => Ok(Bind::Text(pattern)),
+        Some(kind) => Err(invalid(format!(
+            "a pattern applies to text, and the field is {kind:?}"
+        ))),
+    };
+    let op = match condition {
+        Condition::Eq(Value::Null) => Op::IsNull,
+        Condition::Ne(Value::Null) => Op::IsNotNull,
+        Condition::Eq(value) => Op::Compare("=", bind(value)?),
+        Condition::Ne(value) => Op::Compare("<>", bind(value)?),
+        Condition::Gt(value) => Op::Compare(">", bind(value)?),
+        Condition::Gte(value) => Op::Compare(">=", bind(value)?),
+        Condition::Lt(value) => Op::Compare("<", bind(value)?),
+        Condition::Lte(value) => Op::Compare("<=", bind(value)?),
+        Condition::In(values) => Op::In(values.into_iter().map(bind).collect::<Result<_>>()?),
+        Condition::NotIn(values) => Op::NotIn(values.into_iter().map(bind).collect::<Result<_>>()?),
+        Condition::Like(pattern) => Op::Like(text(pattern)?),
+        Condition::ILike(pattern) => Op::ILike(text(pattern)?),
+        Condition::IsNull => Op::IsNull,
+        Condition::IsNotNull => Op::IsNotNull,
+    };
+    Ok(Cond::Column {
+        column: column.column,
+        op,
+    })
+}
+
+/// A JSON value as a value of a column of `kind`.
+fn to_bind(kind: Option<ColumnKind>, value: Value) -> std::result::Result<Bind, String> {
+    let mismatch = |what: &str| format!("expects {what}, got `{value}`");
+    match (kind, &value) {
+        (_, Value::Null) => {
+            Err("null compares with nothing: use IS NULL (`null` or `$eq: null`)".into())
+        }
+        (_, Value::Array(_) | Value::Object(_)) => Err(mismatch("a single value")),
+        (Some(ColumnKind::Bool), Value::Bool(b)) => Ok(Bind::Bool(*b)),
+        (Some(ColumnKind::Bool), _) => Err(mismatch("a boolean")),
+        (
+            Some(ColumnKind::SmallInt | ColumnKind::Integer | ColumnKind::BigInt),
+            Value::Number(n),
+        ) if n.is_i64() => Ok(Bind::Int(n.as_i64().expect("checked"))),
+        (Some(ColumnKind::SmallInt | ColumnKind::Integer | ColumnKind::BigInt), _) => {
+            Err(mismatch("an integer"))
+        }
+        (Some(ColumnKind::Float | ColumnKind::Double), Value::Number(n)) => {
+            Ok(Bind::Float(n.as_f64().expect("finite JSON number")))
+        }
+        (Some(ColumnKind::Float | ColumnKind::Double), _) => Err(mismatch("a number")),
+        (Some(ColumnKind::Text), Value::String(s)) => Ok(Bind::Text(s.clone())),
+        (Some(ColumnKind::Text), _) => Err(mismatch("text")),
+        (Some(ColumnKind::Timestamp), Value::String(s)) => parse_timestamp(s)
+            .map(Bind::Timestamp)
+            .ok_or_else(|| mismatch("a timestamp such as \"2024-05-01T12:00:00\"")),
+        (Some(ColumnKind::Timestamp), _) => Err(mismatch("a timestamp")),
+        (None, Value::Bool(b)) => Ok(Bind::Bool(*b)),
+        (None, Value::Number(n)) => Ok(n.as_i64().map_or_else(
+            || Bind::Float(n.as_f64().expect("finite JSON number")),
+            Bind::Int,
+        )),
+        (None, Value::String(s)) => Ok(Bind::Text(s.clone())),
+    }
+}
+
+/// `2024-05-01T12:00:00`, with a space for the `T`, fractions of a second, or an offset
+/// (converted to UTC).
+fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.naive_utc())
+        .ok()
+        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok())
+        .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok())
+}
+
+fn order_key(source: Source, path: &str, order: Order) -> Result<OrderKey> {
+    let invalid = |reason: &str| Error::InvalidOrder {
+        entity: source.name().to_owned(),
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let field_of = |source: Source, name: &str| {
+        source
+            .fields()
+            .into_iter()
+            .find(|c| c.name == name)
+            .map(|c| c.column)
+            .ok_or_else(|| unknown_field(source, name))
+    };
+    match path.split_once('.') {
+        None => Ok(OrderKey {
+            via: None,
+            column: field_of(source, path)?,
+            order,
+        }),
+        Some((head, rest)) => {
+            let Some(edge) = link_field(source, head)? else {
+                return Err(unknown_field(source, head));
+            };
+            if rest.contains('.') {
+                return Err(invalid("an order follows one link at most"));
+            }
+            if matches!(edge, Edge::Pivot { to, .. } if to.is_list) {
+                return Err(invalid(
+                    "the link is a list, so a row has many values to order by",
+                ));
+            }
+            let target = side_source(&edge.target())?;
+            Ok(OrderKey {
+                via: Some((edge, target)),
+                column: field_of(target, rest)?,
+                order,
+            })
+        }
+    }
+}

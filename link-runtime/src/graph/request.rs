@@ -1,0 +1,564 @@
+//! What a graph query asks for: [`Graph`], built in Rust or read from JSON.
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::graph::entity::EntitySchema;
+
+/// A graph query: an entity, the fields to read (across links, in both directions), filters
+/// on the entity, pagination and ordering. Run it with [`Query::graph`](crate::graph::Query::graph).
+///
+/// Fields are paths: `"title"` is a field of the entity, `"*"` all of them, `"brand.*"` every
+/// field of the linked brand, `"brand.name"` one of them, and `"reviews.customer.*"` goes two
+/// links deep. A linked field is named after the linked model (`brand`), in the plural when
+/// the link's side is a list (`products`). A link field holds an object (or `null`) when the
+/// entity has at most one partner, and an array when it may have many, in the order the
+/// links were made (then by id). Dismissed links and soft-deleted records (a model with a
+/// `deleted_at` field) are left out unless [`with_deleted`](Graph::with_deleted) asks.
+///
+/// ```
+/// use link_runtime::graph::{Condition, Graph, Order};
+///
+/// let graph = Graph::entity("product")
+///     .fields(["id", "title", "brand.*"])
+///     .filter("brand.name", "Acme")
+///     .filter("price", Condition::gte(10))
+///     .order("title", Order::Asc)
+///     .skip(0)
+///     .take(12);
+/// assert_eq!(graph.fields_requested(), ["id", "title", "brand.*"]);
+///
+/// // The same query as JSON, as an HTTP API would pass it through.
+/// let json = serde_json::json!({
+///     "entity": "product",
+///     "fields": ["id", "title", "brand.*"],
+///     "filters": { "brand": { "name": "Acme" }, "price": { "$gte": 10 } },
+///     "pagination": { "skip": 0, "take": 12, "order": { "title": "ASC" } },
+/// });
+/// assert_eq!(Graph::from_json(json)?, graph);
+/// # Ok::<(), link_runtime::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Graph {
+    pub(crate) entity: EntityName,
+    pub(crate) fields: Vec<String>,
+    pub(crate) filters: Vec<Filter>,
+    pub(crate) order: Vec<(String, Order)>,
+    pub(crate) skip: u64,
+    pub(crate) take: Option<u64>,
+    pub(crate) with_deleted: bool,
+}
+
+/// How a graph query names its entity.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum EntityName {
+    /// A model's name or a link's table, looked up in the registry.
+    Name(String),
+    /// A model known at compile time (typed queries).
+    Schema(&'static EntitySchema),
+}
+
+impl Graph {
+    /// A query of the entity named `entity`: a linkable model's name (`"product"`), or a
+    /// link's table (`"product_product_brand_brand"`) to read pivot rows with their extra
+    /// columns and both sides (`"product.*"`, `"brand.*"`).
+    pub fn entity(entity: impl Into<String>) -> Self {
+        Graph::new(EntityName::Name(entity.into()))
+    }
+
+    pub(crate) fn of(entity: &'static EntitySchema) -> Self {
+        Graph::new(EntityName::Schema(entity))
+    }
+
+    fn new(entity: EntityName) -> Self {
+        Graph {
+            entity,
+            fields: Vec::new(),
+            filters: Vec::new(),
+            order: Vec::new(),
+            skip: 0,
+            take: None,
+            with_deleted: false,
+        }
+    }
+
+    /// Adds fields to read; see [`Graph`] for their paths. Without any, the query reads
+    /// every field of the entity (`"*"`).
+    pub fn fields<I, S>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.fields.extend(fields.into_iter().map(Into::into));
+        self
+    }
+
+    /// Keeps the rows whose field at `path` meets `condition`. A value is an equality, an
+    /// array is an `IN` list, `null` is `IS NULL`; [`Condition`] has the others. A path
+    /// through a link (`"brand.name"`) keeps the rows with a live linked record that meets
+    /// it. Filters add up (all must hold).
+    pub fn filter(mut self, path: impl Into<String>, condition: impl Into<Condition>) -> Self {
+        self.filters.push(Filter::field(path, condition));
+        self
+    }
+
+    /// Adds a filter built with [`Filter`]'s combinators.
+    pub fn filter_by(mut self, filter: Filter) -> Self {
+        self.filters.push(filter);
+        self
+    }
+
+    /// Orders the rows by a field, or by a field of a linked record on a side that holds at
+    /// most one partner (`"brand.name"`). Later calls break ties of earlier ones; the
+    /// primary key breaks the last ties, so pages never overlap.
+    pub fn order(mut self, path: impl Into<String>, order: Order) -> Self {
+        self.order.push((path.into(), order));
+        self
+    }
+
+    /// Skips the first `skip` rows.
+    pub fn skip(mut self, skip: u64) -> Self {
+        self.skip = skip;
+        self
+    }
+
+    /// Reads at most `take` rows; the result's `count` is then counted by the database.
+    pub fn take(mut self, take: u64) -> Self {
+        self.take = Some(take);
+        self
+    }
+
+    /// Includes soft-deleted records and dismissed or deleted links.
+    pub fn with_deleted(mut self) -> Self {
+        self.with_deleted = true;
+        self
+    }
+
+    /// The field paths asked for so far.
+    pub fn fields_requested(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// Reads a query from JSON, in the shape of Medusa's `query.graph` argument:
+    ///
+    /// ```json
+    /// {
+    ///   "entity": "product",
+    ///   "fields": ["id", "title", "brand.*"],
+    ///   "filters": { "id": ["prod_1", "prod_2"], "brand": { "name": "Acme" },
+    ///                "price": { "$gte": 10, "$lt": 100 }, "$or": [{ "title": "A" }, { "title": "B" }] },
+    ///   "pagination": { "skip": 0, "take": 12, "order": { "title": "DESC" } },
+    ///   "with_deleted": false
+    /// }
+    /// ```
+    ///
+    /// Operators: `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`, `$like`,
+    /// `$ilike`; combinators `$and` and `$or`. `withDeleted` is accepted for `with_deleted`.
+    /// Several order keys keep their order when written as an array of one-key objects
+    /// (`[{ "title": "ASC" }, { "id": "DESC" }]`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MalformedQuery`] naming what is wrong. Names are checked against the
+    /// registry when the query runs.
+    pub fn from_json(json: Value) -> Result<Self> {
+        let Value::Object(mut object) = json else {
+            return Err(malformed("a graph query is a JSON object"));
+        };
+        let entity = match object.remove("entity") {
+            Some(Value::String(entity)) => entity,
+            Some(_) => return Err(malformed("`entity` is a string")),
+            None => return Err(malformed("`entity` is missing")),
+        };
+        let mut graph = Graph::entity(entity);
+        if let Some(fields) = object.remove("fields") {
+            let Value::Array(fields) = fields else {
+                return Err(malformed("`fields` is an array of strings"));
+            };
+            for field in fields {
+                let Value::String(field) = field else {
+                    return Err(malformed("`fields` is an array of strings"));
+                };
+                graph.fields.push(field);
+            }
+        }
+        if let Some(filters) = object.remove("filters") {
+            let Value::Object(filters) = filters else {
+                return Err(malformed("`filters` is an object"));
+            };
+            graph.filters = parse_filters(filters, "")?;
+        }
+        if let Some(pagination) = object.remove("pagination") {
+            let Value::Object(mut pagination) = pagination else {
+                return Err(malformed("`pagination` is an object"));
+            };
+            if let Some(skip) = pagination.remove("skip") {
+                graph.skip = count(&skip, "skip")?;
+            }
+            if let Some(take) = pagination.remove("take") {
+                graph.take = Some(count(&take, "take")?);
+            }
+            if let Some(order) = pagination.remove("order") {
+                graph.order = parse_order(order)?;
+            }
+            if let Some(key) = pagination.keys().next() {
+                return Err(malformed(format!(
+                    "unknown pagination key `{key}` (known: skip, take, order)"
+                )));
+            }
+        }
+        for key in ["with_deleted", "withDeleted"] {
+            match object.remove(key) {
+                Some(Value::Bool(with_deleted)) => graph.with_deleted = with_deleted,
+                Some(_) => return Err(malformed(format!("`{key}` is a boolean"))),
+                None => {}
+            }
+        }
+        if let Some(key) = object.keys().next() {
+            return Err(malformed(format!(
+                "unknown key `{key}` (known: entity, fields, filters, pagination, with_deleted)"
+            )));
+        }
+        Ok(graph)
+    }
+}
+
+/// The direction of an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// Smallest first.
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+/// A filter of a graph query: a condition on a field path, or several combined.
+///
+/// ```
+/// use link_runtime::graph::{Condition, Filter, Graph};
+///
+/// let cheap_or_acme = Filter::or([
+///     Filter::field("price", Condition::lt(10)),
+///     Filter::field("brand.name", "Acme"),
+/// ]);
+/// let graph = Graph::entity("product").filter_by(cheap_or_acme);
+/// # let _ = graph;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// The field at `path` meets `condition`.
+    Field {
+        /// A field, or a linked record's field (`brand.name`).
+        path: String,
+        /// What its value must be.
+        condition: Condition,
+    },
+    /// Every filter holds.
+    And(Vec<Filter>),
+    /// At least one filter holds.
+    Or(Vec<Filter>),
+}
+
+impl Filter {
+    /// The field at `path` meets `condition`.
+    pub fn field(path: impl Into<String>, condition: impl Into<Condition>) -> Self {
+        Filter::Field {
+            path: path.into(),
+            condition: condition.into(),
+        }
+    }
+
+    /// Every filter holds.
+    pub fn and(filters: impl IntoIterator<Item = Filter>) -> Self {
+        Filter::And(filters.into_iter().collect())
+    }
+
+    /// At least one filter holds.
+    pub fn or(filters: impl IntoIterator<Item = Filter>) -> Self {
+        Filter::Or(filters.into_iter().collect())
+    }
+
+    /// This filter with `prefix.` before every path.
+    pub(crate) fn prefixed(self, prefix: &str) -> Self {
+        match self {
+            Filter::Field { path, condition } => Filter::Field {
+                path: format!("{prefix}.{path}"),
+                condition,
+            },
+            Filter::And(filters) => {
+                Filter::And(filters.into_iter().map(|f| f.prefixed(prefix)).collect())
+            }
+            Filter::Or(filters) => {
+                Filter::Or(filters.into_iter().map(|f| f.prefixed(prefix)).collect())
+            }
+        }
+    }
+}
+
+/// What a field's value must be. Values are JSON values, checked against the field's type
+/// when the query runs and always bound as parameters.
+///
+/// A plain value converts into [`Condition::Eq`], an array or a `Vec` into
+/// [`Condition::In`], and `serde_json::Value::Null` into [`Condition::IsNull`].
+///
+/// ```
+/// use link_runtime::graph::Condition;
+///
+/// assert_eq!(Condition::from("Acme"), Condition::Eq("Acme".into()));
+/// assert_eq!(Condition::from(["a", "b"]), Condition::In(vec!["a".into(), "b".into()]));
+/// assert_eq!(Condition::gt(3), Condition::Gt(3.into()));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Condition {
+    /// `= value`
+    Eq(Value),
+    /// `<> value` (or `IS NOT NULL` for `null`)
+    Ne(Value),
+    /// `> value`
+    Gt(Value),
+    /// `>= value`
+    Gte(Value),
+    /// `< value`
+    Lt(Value),
+    /// `<= value`
+    Lte(Value),
+    /// `IN (values)`; an empty list matches nothing.
+    In(Vec<Value>),
+    /// `NOT IN (values)`; an empty list matches everything.
+    NotIn(Vec<Value>),
+    /// `LIKE pattern` (`%` and `_` wildcards).
+    Like(String),
+    /// `LIKE pattern`, ignoring case (`ILIKE` on PostgreSQL; SQLite's `LIKE` ignores ASCII case).
+    ILike(String),
+    /// `IS NULL`
+    IsNull,
+    /// `IS NOT NULL`
+    IsNotNull,
+}
+
+impl Condition {
+    /// `> value`
+    pub fn gt(value: impl Into<Value>) -> Self {
+        Condition::Gt(value.into())
+    }
+    /// `>= value`
+    pub fn gte(value: impl Into<Value>) -> Self {
+        Condition::Gte(value.into())
+    }
+    /// `< value`
+    pub fn lt(value: impl Into<Value>) -> Self {
+        Condition::Lt(value.into())
+    }
+    /// `<= value`
+    pub fn lte(value: impl Into<Value>) -> Self {
+        Condition::Lte(value.into())
+    }
+    /// `<> value`
+    pub fn ne(value: impl Into<Value>) -> Self {
+        Condition::Ne(value.into())
+    }
+    /// `IN (values)`
+    pub fn any_of<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Self {
+        Condition::In(values.into_iter().map(Into::into).collect())
+    }
+    /// `NOT IN (values)`
+    pub fn none_of<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Self {
+        Condition::NotIn(values.into_iter().map(Into::into).collect())
+    }
+    /// `LIKE pattern`
+    pub fn like(pattern: impl Into<String>) -> Self {
+        Condition::Like(pattern.into())
+    }
+    /// `LIKE pattern`, ignoring case.
+    pub fn ilike(pattern: impl Into<String>) -> Self {
+        Condition::ILike(pattern.into())
+    }
+
+    /// A JSON value as a condition: a value is an equality, an array an `IN` list, `null`
+    /// `IS NULL`, and an object of operators (`{"$gte": 1, "$lt": 9}`) their conjunction.
+    fn from_json(path: &str, value: Value) -> Result<Vec<Condition>> {
+        Ok(match value {
+            Value::Object(operators) => {
+                let mut conditions = Vec::with_capacity(operators.len());
+                for (operator, value) in operators {
+                    conditions.push(Condition::operator(path, &operator, value)?);
+                }
+                conditions
+            }
+            value => vec![Condition::from(value)],
+        })
+    }
+
+    fn operator(path: &str, operator: &str, value: Value) -> Result<Condition> {
+        let list = |value: Value| match value {
+            Value::Array(values) => Ok(values),
+            _ => Err(malformed(format!("`{path}`: `{operator}` takes an array"))),
+        };
+        let text = |value: Value| match value {
+            Value::String(text) => Ok(text),
+            _ => Err(malformed(format!("`{path}`: `{operator}` takes a string"))),
+        };
+        Ok(match operator {
+            "$eq" => Condition::from(value),
+            "$ne" if value.is_null() => Condition::IsNotNull,
+            "$ne" => Condition::Ne(value),
+            "$gt" => Condition::Gt(value),
+            "$gte" => Condition::Gte(value),
+            "$lt" => Condition::Lt(value),
+            "$lte" => Condition::Lte(value),
+            "$in" => Condition::In(list(value)?),
+            "$nin" => Condition::NotIn(list(value)?),
+            "$like" => Condition::Like(text(value)?),
+            "$ilike" => Condition::ILike(text(value)?),
+            _ => {
+                return Err(malformed(format!(
+                    "`{path}`: unknown operator `{operator}` (known: {})",
+                    OPERATORS.join(", ")
+                )))
+            }
+        })
+    }
+}
+
+const OPERATORS: [&str; 10] = [
+    "$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$like", "$ilike",
+];
+
+impl From<Value> for Condition {
+    fn from(value: Value) -> Self {
+        match value {
+            Value::Null => Condition::IsNull,
+            Value::Array(values) => Condition::In(values),
+            value => Condition::Eq(value),
+        }
+    }
+}
+
+macro_rules! condition_from {
+    ($($ty:ty),*) => {$(
+        impl From<$ty> for Condition {
+            fn from(value: $ty) -> Self {
+                Condition::Eq(value.into())
+            }
+        }
+    )*};
+}
+
+condition_from!(&str, String, bool, i16, i32, i64, u16, u32, u64, f32, f64);
+
+impl<T: Into<Value>> From<Vec<T>> for Condition {
+    fn from(values: Vec<T>) -> Self {
+        Condition::any_of(values)
+    }
+}
+
+impl<T: Into<Value>, const N: usize> From<[T; N]> for Condition {
+    fn from(values: [T; N]) -> Self {
+        Condition::any_of(values)
+    }
+}
+
+/// `{ "field": condition, "link": { .. }, "$or": [..], "$and": [..] }` under `prefix`.
+fn parse_filters(filters: Map<String, Value>, prefix: &str) -> Result<Vec<Filter>> {
+    let mut parsed = Vec::with_capacity(filters.len());
+    for (key, value) in filters {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match key.as_str() {
+            "$and" | "$or" => {
+                let Value::Array(items) = value else {
+                    return Err(malformed(format!(
+                        "`{key}` takes an array of filter objects"
+                    )));
+                };
+                let mut group = Vec::with_capacity(items.len());
+                for item in items {
+                    let Value::Object(item) = item else {
+                        return Err(malformed(format!(
+                            "`{key}` takes an array of filter objects"
+                        )));
+                    };
+                    group.push(Filter::And(parse_filters(item, prefix)?));
+                }
+                parsed.push(if key == "$and" {
+                    Filter::And(group)
+                } else {
+                    Filter::Or(group)
+                });
+            }
+            _ if key.starts_with('$') => {
+                return Err(malformed(format!(
+                    "unknown combinator `{key}` (known: $and, $or)"
+                )))
+            }
+            _ => match value {
+                // An object of operators is a condition on a field; any other object is a
+                // filter on a linked record.
+                Value::Object(object)
+                    if !object.is_empty() && !object.keys().all(|k| k.starts_with('$')) =>
+                {
+                    if object.keys().any(|k| OPERATORS.contains(&k.as_str())) {
+                        return Err(malformed(format!(
+                            "`{path}` mixes operators with field names"
+                        )));
+                    }
+                    parsed.extend(parse_filters(object, &path)?);
+                }
+                value => {
+                    for condition in Condition::from_json(&path, value)? {
+                        parsed.push(Filter::Field {
+                            path: path.clone(),
+                            condition,
+                        });
+                    }
+                }
+            },
+        }
+    }
+    Ok(parsed)
+}
+
+fn parse_order(order: Value) -> Result<Vec<(String, Order)>> {
+    let direction = |field: &str, value: &Value| match value.as_str() {
+        Some(d) if d.eq_ignore_ascii_case("asc") => Ok(Order::Asc),
+        Some(d) if d.eq_ignore_ascii_case("desc") => Ok(Order::Desc),
+        _ => Err(malformed(format!(
+            "order of `{field}` is \"ASC\" or \"DESC\""
+        ))),
+    };
+    let mut parsed = Vec::new();
+    let objects = match order {
+        Value::Object(object) => vec![object],
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(object) => Ok(object),
+                _ => Err(malformed("`order` is an object or an array of objects")),
+            })
+            .collect::<Result<_>>()?,
+        _ => return Err(malformed("`order` is an object or an array of objects")),
+    };
+    for object in objects {
+        for (field, value) in object {
+            let order = direction(&field, &value)?;
+            parsed.push((field, order));
+        }
+    }
+    Ok(parsed)
+}
+
+fn count(value: &Value, key: &str) -> Result<u64> {
+    value
+        .as_u64()
+        .ok_or_else(|| malformed(format!("`{key}` is a non-negative integer")))
+}
+
+fn malformed(reason: impl Into<String>) -> Error {
+    Error::MalformedQuery {
+        reason: reason.into(),
+    }
+}
