@@ -35,6 +35,11 @@ use crate::graph::EntitySchema;
 /// | `table` | the model's table | the diesel `table_name`, else the snake_case name plus `s` (diesel's default) |
 /// | `primary_key` | the id field | `id` |
 ///
+/// The derive also registers the model as an entity of [graph queries](crate::graph), and
+/// generates `{Model}Fields` (`ProductFields` above): one typed
+/// [`Field`](crate::graph::Field) per field, for the filters of typed graph queries. A
+/// field's column is its name, unless `#[diesel(column_name = ...)]` renames it.
+///
 /// `define_link!` reads the module and model names through a hidden macro that the derive
 /// puts next to the struct, so a link must be defined in the crate that derives both of its
 /// models.

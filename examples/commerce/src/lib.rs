@@ -5,8 +5,8 @@
 //!   table, and none names another.
 //! - [`links`]: one file per link in `src/links/`, picked up by `link_runtime::links!()`: a
 //!   product's brand, a review's product and a review's author.
-//! - [`listing`]: products with their brand and review count, read from the modules' tables
-//!   and the links' pivot tables and joined in Rust, never in SQL.
+//! - [`listing`]: products with their brand and review count, read by a typed graph query
+//!   from the modules' tables and the links' pivot tables, and joined in Rust, never in SQL.
 //! - [`run`]: the whole demo, which `cargo run -p commerce` prints.
 //!
 //! ```

@@ -1,18 +1,19 @@
 //! The storefront's view of the catalog: each product with its brand and review count.
 //!
-//! Each module answers for its own table and each link for its pivot table; the join is
-//! done here, in Rust, as it must be when modules live in databases of their own.
+//! Each module answers for its own table and each link for its pivot table; a typed graph
+//! query reads them and joins them in Rust, never in SQL, as it must when modules live in
+//! databases of their own.
 
-use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
-use diesel::prelude::*;
-use link_runtime::Id;
+use diesel::SqliteConnection;
+use link_runtime::graph::Query;
+use link_runtime::prelude::*;
+use serde::Deserialize;
 
-use crate::links::{product_brand, review_product};
-use crate::modules::brand::{self, Brand};
-use crate::modules::product::{self, Product};
-use crate::modules::review::{self, Review};
+use crate::modules::brand::Brand;
+use crate::modules::product::Product;
+use crate::modules::review::Review;
 
 /// A product with its brand and its number of reviews.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,63 +26,61 @@ pub struct ProductListing {
     pub reviews: usize,
 }
 
+/// What the listing reads of a product: the compiler checks each field against `Product`,
+/// and each link field against the links defined in `src/links/`.
+#[derive(Deserialize, GraphSelect)]
+#[graph(entity = Product)]
+struct ListedProduct {
+    id: String,
+    title: String,
+    #[graph(link)]
+    brand: Option<ListedBrand>,
+    #[graph(link)]
+    reviews: Vec<ListedReview>,
+}
+
+#[derive(Deserialize, GraphSelect)]
+#[graph(entity = Brand)]
+struct ListedBrand {
+    id: String,
+    name: String,
+}
+
+#[derive(Deserialize, GraphSelect)]
+#[graph(entity = Review)]
+struct ListedReview {
+    #[allow(
+        dead_code,
+        reason = "the listing counts reviews; one field is the least to read"
+    )]
+    id: String,
+}
+
 /// Every product, ordered by id, with its brand and review count.
 ///
-/// Five queries, whatever the number of products: three modules' tables and two pivot
-/// tables, the pivots read through the diesel tables `define_link!` generated. Dismissed
-/// links (`deleted_at` set) are left out, and so are links to records that do not exist.
+/// Five statements, whatever the number of products: the products, then for each of the
+/// two links its pivot table and the linked module's table. Dismissed links (`deleted_at`
+/// set) are left out, and so are links to records that do not exist.
 ///
 /// # Errors
 ///
 /// When SQLite refuses a query.
-pub fn products(conn: &mut SqliteConnection) -> QueryResult<Vec<ProductListing>> {
-    let products = product::list(conn)?;
-    let brands: HashMap<String, Brand> = brand::list(conn)?
+pub fn products(conn: &mut SqliteConnection) -> link_runtime::Result<Vec<ProductListing>> {
+    let listed =
+        Query::new(conn).graph(ListedProduct::graph().order(|product| product.id.asc()))?;
+    Ok(listed
+        .data
         .into_iter()
-        .map(|brand| (brand.id.clone(), brand))
-        .collect();
-    let reviews: HashSet<String> = review::list(conn)?
-        .into_iter()
-        .map(|review| review.id)
-        .collect();
-
-    let brand_of: HashMap<Id<Product>, Id<Brand>> = {
-        use product_brand::product_product_brand_brand::dsl::*;
-        product_product_brand_brand
-            .filter(deleted_at.is_null())
-            .select(product_brand::Row::as_select())
-            .load(conn)?
-            .into_iter()
-            .map(|row| (row.product_id, row.brand_id))
-            .collect()
-    };
-    let review_links: Vec<(Id<Review>, Id<Product>)> = {
-        use review_product::review_review_product_product::dsl::*;
-        review_review_product_product
-            .filter(deleted_at.is_null())
-            .select((review_id, product_id))
-            .load(conn)?
-    };
-    let mut review_counts: HashMap<Id<Product>, usize> = HashMap::new();
-    for (review, product) in review_links {
-        if reviews.contains(review.as_str()) {
-            *review_counts.entry(product).or_default() += 1;
-        }
-    }
-
-    Ok(products
-        .into_iter()
-        .map(|product| {
-            let brand = brand_of
-                .get(product.id.as_str())
-                .and_then(|brand| brands.get(brand.as_str()))
-                .cloned();
-            let reviews = review_counts.get(product.id.as_str()).copied().unwrap_or(0);
-            ProductListing {
-                product,
-                brand,
-                reviews,
-            }
+        .map(|listed| ProductListing {
+            product: Product {
+                id: listed.id,
+                title: listed.title,
+            },
+            brand: listed.brand.map(|brand| Brand {
+                id: brand.id,
+                name: brand.name,
+            }),
+            reviews: listed.reviews.len(),
         })
         .collect())
 }

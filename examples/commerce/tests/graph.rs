@@ -519,3 +519,133 @@ fn a_page_filtered_by_brand_over_a_hundred_thousand_products_is_a_fixed_cost() {
         assert!(statement.len() < 1_500, "{statement}");
     }
 }
+
+mod typed {
+    use commerce::modules::{brand::Brand, customer::Customer, product::Product, review::Review};
+    use diesel::SqliteConnection;
+    use link_runtime::graph::{GraphSelect, Query};
+    use link_runtime::Error;
+    use serde::Deserialize;
+
+    #[derive(Debug, PartialEq, Deserialize, GraphSelect)]
+    #[graph(entity = Product)]
+    struct ProductCard {
+        id: String,
+        title: String,
+        #[graph(link)]
+        brand: Option<BrandName>,
+        #[graph(link)]
+        reviews: Vec<ReviewLine>,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize, GraphSelect)]
+    #[graph(entity = Brand)]
+    struct BrandName {
+        name: String,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize, GraphSelect)]
+    #[graph(entity = Review)]
+    struct ReviewLine {
+        rating: i32,
+        #[graph(link)]
+        customer: Option<Author>,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize, GraphSelect)]
+    #[graph(entity = Customer)]
+    struct Author {
+        email: String,
+    }
+
+    fn demo() -> SqliteConnection {
+        super::demo()
+    }
+
+    #[test]
+    fn a_typed_query_reads_into_the_structs_that_select_it() {
+        let mut conn = demo();
+        assert_eq!(
+            ProductCard::field_paths(),
+            [
+                "id",
+                "title",
+                "brand.name",
+                "reviews.rating",
+                "reviews.customer.email"
+            ]
+        );
+        let cards = Query::new(&mut conn)
+            .graph(
+                ProductCard::graph()
+                    .filter_linked::<Brand, _>(|brand| brand.name.eq("Acme Outdoor"))
+                    .order(|product| product.title.desc()),
+            )
+            .unwrap();
+        assert_eq!(cards.metadata.count, 2);
+        assert_eq!(
+            cards.data,
+            [
+                ProductCard {
+                    id: "prod_1".into(),
+                    title: "Trail Runner".into(),
+                    brand: Some(BrandName {
+                        name: "Acme Outdoor".into()
+                    }),
+                    reviews: vec![ReviewLine {
+                        rating: 5,
+                        customer: Some(Author {
+                            email: "ada@example.com".into()
+                        }),
+                    }],
+                },
+                ProductCard {
+                    id: "prod_2".into(),
+                    title: "Rain Shell".into(),
+                    brand: Some(BrandName {
+                        name: "Acme Outdoor".into()
+                    }),
+                    reviews: vec![],
+                },
+            ]
+        );
+
+        let picked = Query::new(&mut conn)
+            .graph(
+                ProductCard::graph()
+                    .filter(|product| {
+                        product
+                            .id
+                            .eq_any(["prod_1", "prod_3"])
+                            .and(product.title.like("%Beans"))
+                    })
+                    .take(5),
+            )
+            .unwrap();
+        let ids: Vec<&str> = picked.data.iter().map(|card| card.id.as_str()).collect();
+        assert_eq!(ids, ["prod_3"]);
+    }
+
+    #[test]
+    fn a_row_that_does_not_fit_its_struct_is_a_typed_error() {
+        #[derive(Debug, Deserialize, GraphSelect)]
+        #[graph(entity = Review)]
+        struct Misread {
+            // The column is an integer.
+            #[allow(dead_code, reason = "never read: deserializing fails")]
+            rating: String,
+        }
+        let mut conn = demo();
+        let error = Query::new(&mut conn).graph(Misread::graph()).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::Deserialize {
+                    entity: "review",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+}
