@@ -165,58 +165,47 @@ fn stitch<C: LinkConnection>(
     rows: Vec<Vec<Value>>,
     with_deleted: bool,
 ) -> Result<Vec<Value>> {
-    let mut objects: Vec<Map<String, Value>> = rows
+    // Each hop's key per row, read before the rows are taken apart.
+    let hop_keys: Vec<Vec<Option<String>>> = node
+        .hops
         .iter()
+        .map(|hop| rows.iter().map(|row| key(&row[hop.from])).collect())
+        .collect();
+    let mut objects: Vec<Map<String, Value>> = rows
+        .into_iter()
         .map(|row| {
             node.select[..node.output]
                 .iter()
                 .zip(row)
-                .map(|(column, value)| (column.name.to_owned(), shape(column.kind, value.clone())))
+                .map(|(column, value)| (column.name.to_owned(), shape(column.kind, value)))
                 .collect()
         })
         .collect();
 
-    for hop in &node.hops {
+    for (hop, row_keys) in node.hops.iter().zip(&hop_keys) {
         let mut seen = HashSet::new();
-        let keys: Vec<String> = rows
+        let keys: Vec<&str> = row_keys
             .iter()
-            .filter_map(|row| key(&row[hop.from]))
-            .filter(|k| seen.insert(k.clone()))
+            .flatten()
+            .map(String::as_str)
+            .filter(|k| seen.insert(*k))
             .collect();
-        let pairs: Vec<(String, String)> = match hop.edge {
+        let links = match hop.edge {
             Edge::Pivot { link, from, to } if !keys.is_empty() => {
-                let mut sql = Sql::new(C::DIALECT);
-                let ids = sql.bind(Bind::Text(json_array(&keys)));
-                let live = if with_deleted {
-                    String::new()
-                } else {
-                    format!(" AND {} IS NULL", ident("deleted_at"))
-                };
-                sql.text = format!(
-                    "SELECT {}, {} FROM {} WHERE {} IN {}{live} ORDER BY {} IS NOT NULL, {}, {}",
-                    ident(from),
-                    ident(to.column),
-                    ident(link.table),
-                    ident(from),
-                    C::DIALECT.json_values(&ids),
-                    ident("deleted_at"),
-                    ident("created_at"),
-                    ident(to.column),
-                );
-                sql.run(conn)?
-                    .iter()
-                    .filter_map(|row| Some((key(&row[0])?, key(&row[1])?)))
-                    .collect()
+                pivot_rows(conn, link.table, from, to.column, &keys, with_deleted)?
             }
             Edge::Pivot { .. } => Vec::new(),
-            Edge::Direct { .. } => keys.iter().map(|k| (k.clone(), k.clone())).collect(),
+            Edge::Direct { .. } => keys
+                .iter()
+                .map(|k| PivotRow::direct((*k).to_owned()))
+                .collect(),
         };
 
         let mut seen = HashSet::new();
-        let targets: Vec<String> = pairs
+        let targets: Vec<&str> = links
             .iter()
-            .map(|(_, to)| to.clone())
-            .filter(|to| seen.insert(to.clone()))
+            .map(|link| link.to.as_str())
+            .filter(|to| seen.insert(*to))
             .collect();
         let target_rows = if targets.is_empty() {
             Vec::new()
@@ -257,18 +246,28 @@ fn stitch<C: LinkConnection>(
             .filter_map(|(k, object)| Some((k?, object)))
             .collect();
 
-        let mut partners: HashMap<&str, Vec<&Value>> = HashMap::new();
-        for (from, to) in &pairs {
-            if let Some(object) = by_key.get(to) {
-                partners.entry(from.as_str()).or_default().push(object);
+        // Each record's links to records that exist, live ones first, then in the order
+        // they were made, then by the linked id.
+        let mut partners: HashMap<&str, Vec<&PivotRow>> = HashMap::new();
+        for link in &links {
+            if by_key.contains_key(&link.to) {
+                partners.entry(link.from.as_str()).or_default().push(link);
             }
         }
-        for (object, row) in objects.iter_mut().zip(&rows) {
-            let found = key(&row[hop.from]).and_then(|k| partners.get(k.as_str()));
+        for group in partners.values_mut() {
+            if group.len() > 1 {
+                group.sort_by(|a, b| {
+                    (a.deleted, &a.created_at, &a.to).cmp(&(b.deleted, &b.created_at, &b.to))
+                });
+            }
+        }
+        for (object, row_key) in objects.iter_mut().zip(row_keys) {
+            let found = row_key.as_deref().and_then(|k| partners.get(k));
+            let record = |link: &&PivotRow| by_key[&link.to].clone();
             let value = match (hop.many, found) {
-                (true, Some(found)) => Value::Array(found.iter().map(|v| (*v).clone()).collect()),
+                (true, Some(found)) => Value::Array(found.iter().map(record).collect()),
                 (true, None) => Value::Array(Vec::new()),
-                (false, Some(found)) => found.first().map_or(Value::Null, |v| (*v).clone()),
+                (false, Some(found)) => found.first().map_or(Value::Null, record),
                 (false, None) => Value::Null,
             };
             object.insert(hop.name.to_owned(), value);
@@ -277,7 +276,73 @@ fn stitch<C: LinkConnection>(
     Ok(objects.into_iter().map(Value::Object).collect())
 }
 
-fn json_array(keys: &[String]) -> String {
+/// A link from a record to a linked record, as a hop reads it.
+struct PivotRow {
+    from: String,
+    to: String,
+    deleted: bool,
+    created_at: String,
+}
+
+impl PivotRow {
+    /// A pivot row's own side: the record is its own link.
+    fn direct(id: String) -> Self {
+        PivotRow {
+            from: id.clone(),
+            to: id,
+            deleted: false,
+            created_at: String::new(),
+        }
+    }
+}
+
+/// The pivot rows whose `from` column holds one of `keys`; sorted later, in memory, and
+/// only where a record has several.
+fn pivot_rows<C: LinkConnection>(
+    conn: &mut C,
+    table: &str,
+    from: &str,
+    to: &str,
+    keys: &[&str],
+    with_deleted: bool,
+) -> Result<Vec<PivotRow>> {
+    let mut sql = Sql::new(C::DIALECT);
+    let ids = sql.bind(Bind::Text(json_array(keys)));
+    let live = if with_deleted {
+        String::new()
+    } else {
+        format!(" AND {} IS NULL", ident("deleted_at"))
+    };
+    sql.text = format!(
+        "SELECT {}, {}, {}, {} FROM {} WHERE {} IN {}{live}",
+        ident(from),
+        ident(to),
+        ident("deleted_at"),
+        ident("created_at"),
+        ident(table),
+        ident(from),
+        C::DIALECT.json_values(&ids),
+    );
+    Ok(sql
+        .run(conn)?
+        .into_iter()
+        .filter_map(|row| {
+            let mut row = row.into_iter();
+            let from = key(&row.next()?)?;
+            let to = key(&row.next()?)?;
+            let deleted = !row.next()?.is_null();
+            let created_at = key(&row.next()?).unwrap_or_default();
+            Some(PivotRow {
+                from,
+                to,
+                deleted,
+                created_at,
+            })
+        })
+        .collect())
+}
+
+fn json_array(keys: &[&str]) -> String {
     serde_json::to_string(keys).expect("strings serialize")
 }
 

@@ -223,6 +223,24 @@ impl Graph {
     }
 }
 
+/// A graph query reads from JSON as [`Graph::from_json`] reads it, so that a web framework's
+/// JSON extractor can hand one over whole.
+///
+/// ```
+/// use link_runtime::graph::Graph;
+///
+/// let graph: Graph = serde_json::from_str(r#"{ "entity": "brand", "fields": ["name"] }"#)?;
+/// assert_eq!(graph, Graph::entity("brand").fields(["name"]));
+/// assert!(serde_json::from_str::<Graph>(r#"{ "entity": "brand", "limit": 1 }"#).is_err());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+impl<'de> serde::Deserialize<'de> for Graph {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = Value::deserialize(deserializer)?;
+        Graph::from_json(json).map_err(serde::de::Error::custom)
+    }
+}
+
 /// The direction of an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Order {
