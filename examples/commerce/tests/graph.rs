@@ -450,6 +450,17 @@ fn catalog(products: usize) -> SqliteConnection {
 }
 
 #[test]
+fn the_storefront_listing_is_five_statements() {
+    let mut conn = demo();
+    let log = record_statements(&mut conn);
+    let listed = commerce::listing::products(&mut conn).expect("the listing reads");
+    stop_recording(&mut conn);
+    assert_eq!(listed.len(), 3);
+    // The products, then a pivot and a table for each of the brand and review links.
+    assert_eq!(log.lock().unwrap().len(), 5);
+}
+
+#[test]
 fn statements_depend_on_the_query_not_on_the_rows() {
     let query = || {
         Graph::entity("product").fields([

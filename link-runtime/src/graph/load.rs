@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::{Map, Value};
 
 use crate::backend::{Dialect, LinkConnection};
-use crate::definition::ColumnValue;
+use crate::definition::{ColumnValue, LinkSchema};
 use crate::error::Result;
 use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Plan, Source};
 use crate::graph::request::Order;
@@ -72,6 +72,15 @@ fn select_list(alias: &str, columns: &[Column]) -> String {
         .map(|c| col(alias, c.column))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// ` AND "alias"."deleted_at" IS NULL`: the live rows of `source`, aliased `alias`, unless
+/// deleted rows are asked for or the table has no soft-delete column.
+fn live(source: Source, alias: &str, with_deleted: bool) -> String {
+    match source.deleted_at() {
+        Some(deleted_at) if !with_deleted => format!(" AND {} IS NULL", col(alias, deleted_at)),
+        _ => String::new(),
+    }
 }
 
 /// A page bound: `u64` as SQL's signed integer.
@@ -192,7 +201,7 @@ fn stitch<C: LinkConnection>(
             .collect();
         let links = match hop.edge {
             Edge::Pivot { link, from, to } if !keys.is_empty() => {
-                pivot_rows(conn, link.table, from, to.column, &keys, with_deleted)?
+                pivot_rows(conn, link, from, to.column, &keys, with_deleted)?
             }
             Edge::Pivot { .. } => Vec::new(),
             Edge::Direct { .. } => keys
@@ -213,12 +222,7 @@ fn stitch<C: LinkConnection>(
             let target = &hop.node;
             let mut sql = Sql::new(C::DIALECT);
             let ids = sql.bind(Bind::Text(json_array(&targets)));
-            let live = match target.source.deleted_at() {
-                Some(deleted_at) if !with_deleted => {
-                    format!(" AND {} IS NULL", col("t0", deleted_at))
-                }
-                _ => String::new(),
-            };
+            let live = live(target.source, "t0", with_deleted);
             sql.text = format!(
                 "SELECT {} FROM {} AS {} WHERE {} IN {}{live}",
                 select_list("t0", &target.select),
@@ -300,7 +304,7 @@ impl PivotRow {
 /// only where a record has several.
 fn pivot_rows<C: LinkConnection>(
     conn: &mut C,
-    table: &str,
+    link: &'static LinkSchema,
     from: &str,
     to: &str,
     keys: &[&str],
@@ -308,19 +312,16 @@ fn pivot_rows<C: LinkConnection>(
 ) -> Result<Vec<PivotRow>> {
     let mut sql = Sql::new(C::DIALECT);
     let ids = sql.bind(Bind::Text(json_array(keys)));
-    let live = if with_deleted {
-        String::new()
-    } else {
-        format!(" AND {} IS NULL", ident("deleted_at"))
-    };
+    let live = live(Source::Link(link), "t0", with_deleted);
     sql.text = format!(
-        "SELECT {}, {}, {}, {} FROM {} WHERE {} IN {}{live}",
-        ident(from),
-        ident(to),
-        ident("deleted_at"),
-        ident("created_at"),
-        ident(table),
-        ident(from),
+        "SELECT {}, {}, {}, {} FROM {} AS {} WHERE {} IN {}{live}",
+        col("t0", from),
+        col("t0", to),
+        col("t0", "deleted_at"),
+        col("t0", "created_at"),
+        ident(link.table),
+        ident("t0"),
+        col("t0", from),
         C::DIALECT.json_values(&ids),
     );
     Ok(sql
@@ -397,14 +398,10 @@ fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: 
                 Edge::Pivot { link, from, to } => {
                     let p = sql.alias();
                     let inner = cond(sql, &t, *target, inner, with_deleted);
-                    let live = if with_deleted {
-                        String::new()
-                    } else {
-                        format!("{} IS NULL AND ", col(&p, "deleted_at"))
-                    };
+                    let live = live(Source::Link(link), &p, with_deleted);
                     format!(
-                        "{} IN (SELECT {} FROM {} AS {} WHERE {live}{} IN \
-                         (SELECT {} FROM {} AS {} WHERE {inner}))",
+                        "{} IN (SELECT {} FROM {} AS {} WHERE {} IN \
+                         (SELECT {} FROM {} AS {} WHERE {inner}){live})",
                         col(alias, source.primary_key()),
                         col(&p, from),
                         ident(link.table),
@@ -458,20 +455,11 @@ fn order_expr(
         None => col(alias, key.column),
         Some((edge, target)) => {
             let t = sql.alias();
-            let target_live = match target.deleted_at() {
-                Some(deleted_at) if !with_deleted => {
-                    format!(" AND {} IS NULL", col(&t, deleted_at))
-                }
-                _ => String::new(),
-            };
+            let target_live = live(target, &t, with_deleted);
             match edge {
                 Edge::Pivot { link, from, to } => {
                     let p = sql.alias();
-                    let live = if with_deleted {
-                        String::new()
-                    } else {
-                        format!(" AND {} IS NULL", col(&p, "deleted_at"))
-                    };
+                    let live = live(Source::Link(link), &p, with_deleted);
                     format!(
                         "(SELECT {} FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {} = {}{live}{target_live} \
                          ORDER BY {} IS NOT NULL, {} LIMIT 1)",

@@ -316,13 +316,12 @@ fn unknown_field(source: Source, field: &str) -> Error {
     }
 }
 
-/// The link field `name` of `source`, if it has one.
-fn link_field(source: Source, name: &str) -> Result<Option<Edge>> {
-    let edges: Vec<Edge> = source
+/// The link field `name` of `source`, if it has one, with its `'static` name.
+fn link_field(source: Source, name: &str) -> Result<Option<(&'static str, Edge)>> {
+    let edges: Vec<(&'static str, Edge)> = source
         .links()?
         .into_iter()
         .filter(|(field, _)| *field == name)
-        .map(|(_, edge)| edge)
         .collect();
     match edges.as_slice() {
         [] => Ok(None),
@@ -332,7 +331,7 @@ fn link_field(source: Source, name: &str) -> Result<Option<Edge>> {
             field: name.to_owned(),
             links: edges
                 .iter()
-                .filter_map(|edge| match edge {
+                .filter_map(|(_, edge)| match edge {
                     Edge::Pivot { link, .. } => Some(link.table),
                     Edge::Direct { .. } => None,
                 })
@@ -380,8 +379,7 @@ fn node(source: Source, paths: &[String]) -> Result<Node> {
             if !select.contains(field) {
                 select.push(*field);
             }
-        } else if let Some(edge) = link_field(source, head)? {
-            let name = edge_name(source, head)?;
+        } else if let Some((name, edge)) = link_field(source, head)? {
             let rest = rest.unwrap_or("*").to_owned();
             match below.iter_mut().find(|(n, ..)| *n == name) {
                 Some((.., paths)) => paths.push(rest),
@@ -420,16 +418,6 @@ fn node(source: Source, paths: &[String]) -> Result<Node> {
         output,
         hops,
     })
-}
-
-/// The `'static` name of a link field.
-fn edge_name(source: Source, name: &str) -> Result<&'static str> {
-    source
-        .links()?
-        .into_iter()
-        .map(|(field, _)| field)
-        .find(|field| *field == name)
-        .ok_or_else(|| unknown_field(source, name))
 }
 
 /// The index of `column` in `select`, added (as a hidden column) if it is not there yet.
@@ -503,7 +491,7 @@ fn all(source: Source, list: Vec<Filter>, with_deleted: bool) -> Result<Cond> {
         }
     }
     for (head, inner) in linked {
-        let Some(edge) = link_field(source, &head)? else {
+        let Some((_, edge)) = link_field(source, &head)? else {
             if source.fields().iter().any(|c| c.name == head) {
                 return Err(Error::InvalidFilter {
                     entity: source.name().to_owned(),
@@ -640,7 +628,7 @@ fn order_key(source: Source, path: &str, order: Order) -> Result<OrderKey> {
             order,
         }),
         Some((head, rest)) => {
-            let Some(edge) = link_field(source, head)? else {
+            let Some((_, edge)) = link_field(source, head)? else {
                 return Err(unknown_field(source, head));
             };
             if rest.contains('.') {
