@@ -1,22 +1,19 @@
-//! The link service on a real SQLite database: batches, list, delete with cascade, restore.
+//! The link service on real databases (SQLite, and PostgreSQL when configured): batches, list, delete with cascade, restore.
 
-use diesel::prelude::*;
-use diesel::SqliteConnection;
-use link_runtime::service::{ListFilter, Modules};
-use link_runtime::{Created, Error, Id};
+use link_runtime::service::{ListFilter, Modules, SoftDelete};
+use link_runtime::{Created, Error, Id, LinkConnection};
 use link_tests::links::{
     customer_wishlist, product_brand, product_supplier, product_tag, supplier_brand,
 };
-use link_tests::modules::supplier::{self, Supplier};
+use link_tests::modules::supplier::{Store, Supplier};
 use link_tests::modules::{
     brand::Brand, customer::Customer, product::Product, tag::Tag, wishlist::Wishlist,
 };
 
-fn database() -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
-    link_runtime::migrate(&mut conn).expect("link tables are created");
-    supplier::migrate(&mut conn).expect("the supplier table is created");
-    conn
+fn setup(conn: &mut impl Store) {
+    link_runtime::migrate(conn).expect("link tables are created");
+    conn.migrate_suppliers()
+        .expect("the supplier table is created");
 }
 
 fn products(n: usize) -> Vec<Id<Product>> {
@@ -25,7 +22,7 @@ fn products(n: usize) -> Vec<Id<Product>> {
         .collect()
 }
 
-fn live_brand_rows(conn: &mut SqliteConnection) -> Vec<(String, String)> {
+fn live_brand_rows(conn: &mut impl LinkConnection) -> Vec<(String, String)> {
     let mut rows: Vec<(String, String)> = product_brand::Link::list(conn, &ListFilter::new())
         .expect("rows list")
         .into_iter()
@@ -35,368 +32,363 @@ fn live_brand_rows(conn: &mut SqliteConnection) -> Vec<(String, String)> {
     rows
 }
 
-#[test]
-fn a_batch_of_a_hundred_with_one_bad_pair_writes_nothing() {
-    let mut conn = database();
-    product_brand::Link::create(&mut conn, Product::id("prod_050"), Brand::id("brand_x")).unwrap();
-    let before = live_brand_rows(&mut conn);
+fn modules<C: LinkConnection>() -> Modules<C>
+where
+    Supplier: SoftDelete<C>,
+{
+    Modules::new().with::<Supplier>()
+}
 
-    // prod_050 has brand_x already: its pair in the batch is the one bad pair.
-    let pairs: Vec<_> = products(100)
-        .into_iter()
-        .map(|product| (product, Brand::id("brand_1")))
-        .collect();
-    let error = product_brand::Link::create_many(&mut conn, &pairs).unwrap_err();
-    match error {
-        Error::Cardinality {
-            record,
-            partner,
-            refused,
-            ..
-        } => {
-            assert_eq!(
-                (record.as_str(), partner.as_str(), refused.as_str()),
-                ("prod_050", "brand_x", "brand_1")
-            );
+fn live_suppliers(conn: &mut impl Store) -> Vec<String> {
+    conn.live_suppliers().unwrap()
+}
+
+link_test_support::backend_tests! {
+    fn a_batch_of_a_hundred_with_one_bad_pair_writes_nothing(conn) {
+        setup(conn);
+        product_brand::Link::create(conn, Product::id("prod_050"), Brand::id("brand_x")).unwrap();
+        let before = live_brand_rows(conn);
+
+        // prod_050 has brand_x already: its pair in the batch is the one bad pair.
+        let pairs: Vec<_> = products(100)
+            .into_iter()
+            .map(|product| (product, Brand::id("brand_1")))
+            .collect();
+        let error = product_brand::Link::create_many(conn, &pairs).unwrap_err();
+        match error {
+            Error::Cardinality {
+                record,
+                partner,
+                refused,
+                ..
+            } => {
+                assert_eq!(
+                    (record.as_str(), partner.as_str(), refused.as_str()),
+                    ("prod_050", "brand_x", "brand_1")
+                );
+            }
+            other => panic!("expected a cardinality error, got {other:?}"),
         }
-        other => panic!("expected a cardinality error, got {other:?}"),
+        assert_eq!(live_brand_rows(conn), before);
+        let all = product_brand::Link::list(conn, &ListFilter::new().with_deleted()).unwrap();
+        assert_eq!(all.len(), 1, "not even a dismissed row was left behind");
+
+        // Without the bad pair the same batch goes in whole.
+        let good: Vec<_> = pairs
+            .into_iter()
+            .filter(|(p, _)| p.as_str() != "prod_050")
+            .collect();
+        let created = product_brand::Link::create_many(conn, &good).unwrap();
+        assert_eq!(created.len(), 99);
+        assert!(created.iter().all(|c| *c == Created::Inserted));
+        assert_eq!(live_brand_rows(conn).len(), 100);
     }
-    assert_eq!(live_brand_rows(&mut conn), before);
-    let all = product_brand::Link::list(&mut conn, &ListFilter::new().with_deleted()).unwrap();
-    assert_eq!(all.len(), 1, "not even a dismissed row was left behind");
 
-    // Without the bad pair the same batch goes in whole.
-    let good: Vec<_> = pairs
-        .into_iter()
-        .filter(|(p, _)| p.as_str() != "prod_050")
-        .collect();
-    let created = product_brand::Link::create_many(&mut conn, &good).unwrap();
-    assert_eq!(created.len(), 99);
-    assert!(created.iter().all(|c| *c == Created::Inserted));
-    assert_eq!(live_brand_rows(&mut conn).len(), 100);
-}
+    fn a_batch_that_gives_one_record_two_partners_is_refused_before_writing(conn) {
+        setup(conn);
+        let pairs = [
+            (Product::id("prod_1"), Brand::id("brand_1")),
+            (Product::id("prod_2"), Brand::id("brand_1")),
+            (Product::id("prod_1"), Brand::id("brand_2")),
+        ];
+        let error = product_brand::Link::create_many(conn, &pairs).unwrap_err();
+        assert!(
+            matches!(&error, Error::Cardinality { model: "product", record, partner, refused, .. }
+                if record == "prod_1" && partner == "brand_1" && refused == "brand_2"),
+            "{error:?}"
+        );
+        assert!(live_brand_rows(conn).is_empty());
+    }
 
-#[test]
-fn a_batch_that_gives_one_record_two_partners_is_refused_before_writing() {
-    let mut conn = database();
-    let pairs = [
-        (Product::id("prod_1"), Brand::id("brand_1")),
-        (Product::id("prod_2"), Brand::id("brand_1")),
-        (Product::id("prod_1"), Brand::id("brand_2")),
-    ];
-    let error = product_brand::Link::create_many(&mut conn, &pairs).unwrap_err();
-    assert!(
-        matches!(&error, Error::Cardinality { model: "product", record, partner, refused, .. }
-            if record == "prod_1" && partner == "brand_1" && refused == "brand_2"),
-        "{error:?}"
-    );
-    assert!(live_brand_rows(&mut conn).is_empty());
-}
-
-#[test]
-fn batches_are_idempotent_and_revive_dismissed_pairs() {
-    let mut conn = database();
-    let pairs: Vec<_> = products(3)
-        .into_iter()
-        .map(|product| (product, Brand::id("brand_1")))
-        .collect();
-    product_brand::Link::create_many(&mut conn, &pairs).unwrap();
-    let ids_before: Vec<String> = product_brand::Link::list(&mut conn, &ListFilter::new())
-        .unwrap()
-        .into_iter()
-        .map(|row| row.id)
-        .collect();
-
-    assert_eq!(
-        product_brand::Link::dismiss_many(&mut conn, &pairs[..2]).unwrap(),
-        2
-    );
-    assert_eq!(
-        product_brand::Link::dismiss_many(&mut conn, &pairs[..2]).unwrap(),
-        0
-    );
-
-    // A pair given twice is written once; every occurrence reports its outcome.
-    let mut again = pairs.clone();
-    again.push(pairs[0].clone());
-    let created = product_brand::Link::create_many(&mut conn, &again).unwrap();
-    assert_eq!(
-        created,
-        [
-            Created::Revived,
-            Created::Revived,
-            Created::Unchanged,
-            Created::Revived
-        ]
-    );
-    let mut ids_after: Vec<String> =
-        product_brand::Link::list(&mut conn, &ListFilter::new().with_deleted())
+    fn batches_are_idempotent_and_revive_dismissed_pairs(conn) {
+        setup(conn);
+        let pairs: Vec<_> = products(3)
+            .into_iter()
+            .map(|product| (product, Brand::id("brand_1")))
+            .collect();
+        product_brand::Link::create_many(conn, &pairs).unwrap();
+        let ids_before: Vec<String> = product_brand::Link::list(conn, &ListFilter::new())
             .unwrap()
             .into_iter()
             .map(|row| row.id)
             .collect();
-    let mut ids_before = ids_before;
-    ids_before.sort();
-    ids_after.sort();
-    assert_eq!(
-        ids_after, ids_before,
-        "revived rows keep their ids; no second row"
-    );
-}
 
-#[test]
-fn batches_with_extra_columns_write_the_values() {
-    let mut conn = database();
-    let rows = vec![
-        (
+        assert_eq!(
+            product_brand::Link::dismiss_many(conn, &pairs[..2]).unwrap(),
+            2
+        );
+        assert_eq!(
+            product_brand::Link::dismiss_many(conn, &pairs[..2]).unwrap(),
+            0
+        );
+
+        // A pair given twice is written once; every occurrence reports its outcome.
+        let mut again = pairs.clone();
+        again.push(pairs[0].clone());
+        let created = product_brand::Link::create_many(conn, &again).unwrap();
+        assert_eq!(
+            created,
+            [
+                Created::Revived,
+                Created::Revived,
+                Created::Unchanged,
+                Created::Revived
+            ]
+        );
+        let mut ids_after: Vec<String> =
+            product_brand::Link::list(conn, &ListFilter::new().with_deleted())
+                .unwrap()
+                .into_iter()
+                .map(|row| row.id)
+                .collect();
+        let mut ids_before = ids_before;
+        ids_before.sort();
+        ids_after.sort();
+        assert_eq!(
+            ids_after, ids_before,
+            "revived rows keep their ids; no second row"
+        );
+    }
+
+    fn batches_with_extra_columns_write_the_values(conn) {
+        setup(conn);
+        let rows = vec![
+            (
+                Product::id("prod_1"),
+                Tag::id("tag_1"),
+                product_tag::Columns {
+                    featured: true,
+                    position: 1,
+                    ..Default::default()
+                },
+            ),
+            (
+                Product::id("prod_1"),
+                Tag::id("tag_2"),
+                product_tag::Columns {
+                    note: Some("it's on sale".into()),
+                    ..Default::default()
+                },
+            ),
+        ];
+        let created = product_tag::Link::create_many_with(conn, &rows).unwrap();
+        assert_eq!(created, [Created::Inserted, Created::Inserted]);
+
+        let mut listed =
+            product_tag::Link::list(conn, &ListFilter::new().left([Product::id("prod_1")]))
+                .unwrap();
+        listed.sort_by(|a, b| a.tag_id.cmp(&b.tag_id));
+        assert_eq!(listed.len(), 2);
+        assert!(listed[0].featured);
+        assert_eq!(listed[0].position, 1);
+        assert_eq!(listed[1].note.as_deref(), Some("it's on sale"));
+        assert_eq!(listed[1].label, "new");
+
+        // Writing again with other values updates the live rows.
+        let rows = vec![(
             Product::id("prod_1"),
             Tag::id("tag_1"),
             product_tag::Columns {
-                featured: true,
-                position: 1,
+                position: 7,
                 ..Default::default()
             },
-        ),
-        (
-            Product::id("prod_1"),
-            Tag::id("tag_2"),
-            product_tag::Columns {
-                note: Some("it's on sale".into()),
-                ..Default::default()
-            },
-        ),
-    ];
-    let created = product_tag::Link::create_many_with(&mut conn, &rows).unwrap();
-    assert_eq!(created, [Created::Inserted, Created::Inserted]);
-
-    let mut listed =
-        product_tag::Link::list(&mut conn, &ListFilter::new().left([Product::id("prod_1")]))
-            .unwrap();
-    listed.sort_by(|a, b| a.tag_id.cmp(&b.tag_id));
-    assert_eq!(listed.len(), 2);
-    assert!(listed[0].featured);
-    assert_eq!(listed[0].position, 1);
-    assert_eq!(listed[1].note.as_deref(), Some("it's on sale"));
-    assert_eq!(listed[1].label, "new");
-
-    // Writing again with other values updates the live rows.
-    let rows = vec![(
-        Product::id("prod_1"),
-        Tag::id("tag_1"),
-        product_tag::Columns {
-            position: 7,
-            ..Default::default()
-        },
-    )];
-    assert_eq!(
-        product_tag::Link::create_many_with(&mut conn, &rows).unwrap(),
-        [Created::Updated]
-    );
-    let listed =
-        product_tag::Link::list(&mut conn, &ListFilter::new().right([Tag::id("tag_1")])).unwrap();
-    assert_eq!((listed[0].position, listed[0].featured), (7, false));
-}
-
-#[test]
-fn list_filters_by_either_side_and_hides_dismissed_rows() {
-    let mut conn = database();
-    let pairs: Vec<_> = products(6)
-        .into_iter()
-        .enumerate()
-        .map(|(i, product)| (product, Brand::id(format!("brand_{}", i % 2))))
-        .collect();
-    product_brand::Link::create_many(&mut conn, &pairs).unwrap();
-    product_brand::Link::dismiss(&mut conn, Product::id("prod_000"), Brand::id("brand_0")).unwrap();
-
-    let by_brand =
-        product_brand::Link::list(&mut conn, &ListFilter::new().right([Brand::id("brand_0")]))
-            .unwrap();
-    let mut ids: Vec<&str> = by_brand.iter().map(|row| row.product_id.as_str()).collect();
-    ids.sort_unstable();
-    assert_eq!(ids, ["prod_002", "prod_004"]);
-    assert!(by_brand.iter().all(|row| row.deleted_at.is_none()));
-
-    let with_deleted = product_brand::Link::list(
-        &mut conn,
-        &ListFilter::new()
-            .right([Brand::id("brand_0")])
-            .with_deleted(),
-    )
-    .unwrap();
-    assert_eq!(with_deleted.len(), 3);
-
-    let both = product_brand::Link::list(
-        &mut conn,
-        &ListFilter::new()
-            .left([Product::id("prod_001"), Product::id("prod_002")])
-            .right([Brand::id("brand_1")]),
-    )
-    .unwrap();
-    assert_eq!(both.len(), 1);
-    assert_eq!(both[0].product_id.as_str(), "prod_001");
-
-    let none = product_brand::Link::list(&mut conn, &ListFilter::new().left([])).unwrap();
-    assert!(none.is_empty(), "an empty id list matches nothing");
-}
-
-#[test]
-fn list_reads_id_lists_longer_than_one_statement_holds() {
-    let mut conn = database();
-    let ids = products(5_000);
-    let pairs: Vec<_> = ids
-        .iter()
-        .map(|p| (p.clone(), Brand::id("brand_1")))
-        .collect();
-    product_brand::Link::create_many(&mut conn, &pairs).unwrap();
-    let rows = product_brand::Link::list(&mut conn, &ListFilter::new().left(ids)).unwrap();
-    assert_eq!(rows.len(), 5_000);
-}
-
-fn modules() -> Modules<SqliteConnection> {
-    Modules::new().with::<Supplier>()
-}
-
-fn live_suppliers(conn: &mut SqliteConnection) -> Vec<String> {
-    supplier::live(conn).unwrap()
-}
-
-#[test]
-fn delete_cascades_into_records_no_other_link_holds_and_restore_undoes_it() {
-    let mut conn = database();
-    for (id, name) in [("sup_a", "Acme"), ("sup_b", "Bolt")] {
-        supplier::add(&mut conn, id, name).unwrap();
+        )];
+        assert_eq!(
+            product_tag::Link::create_many_with(conn, &rows).unwrap(),
+            [Created::Updated]
+        );
+        let listed =
+            product_tag::Link::list(conn, &ListFilter::new().right([Tag::id("tag_1")])).unwrap();
+        assert_eq!((listed[0].position, listed[0].featured), (7, false));
     }
-    // prod_1 and prod_2 share sup_a; prod_3 alone has sup_b; sup_b carries brand_1.
-    product_supplier::Link::create_many(
-        &mut conn,
-        &[
-            (Product::id("prod_1"), Supplier::id("sup_a")),
-            (Product::id("prod_2"), Supplier::id("sup_a")),
-            (Product::id("prod_3"), Supplier::id("sup_b")),
-        ],
-    )
-    .unwrap();
-    supplier_brand::Link::create(&mut conn, Supplier::id("sup_b"), Brand::id("brand_1")).unwrap();
-    product_brand::Link::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
-    product_brand::Link::create(&mut conn, Product::id("prod_3"), Brand::id("brand_1")).unwrap();
 
-    let deletion = link_runtime::delete(
-        &mut conn,
-        &modules(),
-        &[Product::id("prod_1"), Product::id("prod_3")],
-    )
-    .unwrap();
+    fn list_filters_by_either_side_and_hides_dismissed_rows(conn) {
+        setup(conn);
+        let pairs: Vec<_> = products(6)
+            .into_iter()
+            .enumerate()
+            .map(|(i, product)| (product, Brand::id(format!("brand_{}", i % 2))))
+            .collect();
+        product_brand::Link::create_many(conn, &pairs).unwrap();
+        product_brand::Link::dismiss(conn, Product::id("prod_000"), Brand::id("brand_0")).unwrap();
 
-    // Both products' links are gone, in both links they are in.
-    let live = product_supplier::Link::list(&mut conn, &ListFilter::new()).unwrap();
-    let live: Vec<_> = live
-        .iter()
-        .map(|r| (r.product_id.as_str(), r.supplier_id.as_str()))
-        .collect();
-    assert_eq!(live, [("prod_2", "sup_a")]);
-    assert!(live_brand_rows(&mut conn).is_empty());
+        let by_brand =
+            product_brand::Link::list(conn, &ListFilter::new().right([Brand::id("brand_0")]))
+                .unwrap();
+        let mut ids: Vec<&str> = by_brand.iter().map(|row| row.product_id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["prod_002", "prod_004"]);
+        assert!(by_brand.iter().all(|row| row.deleted_at.is_none()));
 
-    // sup_b went with prod_3, and its own link to brand_1 went with it; sup_a is still
-    // prod_2's supplier, so it was kept, and no live link points at a deleted supplier.
-    assert_eq!(live_suppliers(&mut conn), ["sup_a"]);
-    let supplier_record = link_runtime::service::Record {
-        module: "supplier",
-        model: "supplier",
-    };
-    assert_eq!(deletion.cascaded[&supplier_record], ["sup_b"]);
-    assert_eq!(deletion.kept[&supplier_record], ["sup_a"]);
-    assert!(supplier_brand::Link::list(&mut conn, &ListFilter::new())
-        .unwrap()
-        .is_empty());
-    assert_eq!(deletion.link_count(), 5);
-
-    // A link dismissed before the delete is not brought back by the restore.
-    product_brand::Link::create(&mut conn, Product::id("prod_9"), Brand::id("brand_9")).unwrap();
-    product_brand::Link::dismiss(&mut conn, Product::id("prod_9"), Brand::id("brand_9")).unwrap();
-
-    let restored = link_runtime::restore(&mut conn, &modules(), &deletion).unwrap();
-    assert_eq!(restored, 5);
-    assert_eq!(live_suppliers(&mut conn), ["sup_a", "sup_b"]);
-    assert_eq!(
-        live_brand_rows(&mut conn),
-        [
-            ("prod_1".to_owned(), "brand_1".to_owned()),
-            ("prod_3".to_owned(), "brand_1".to_owned())
-        ]
-    );
-    assert_eq!(
-        product_supplier::Link::list(&mut conn, &ListFilter::new())
-            .unwrap()
-            .len(),
-        3
-    );
-    assert_eq!(
-        supplier_brand::Link::list(&mut conn, &ListFilter::new())
-            .unwrap()
-            .len(),
-        1
-    );
-}
-
-#[test]
-fn a_cascade_into_a_module_that_was_not_given_deletes_nothing() {
-    let mut conn = database();
-    customer_wishlist::Link::create(&mut conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+        let with_deleted = product_brand::Link::list(
+            conn,
+            &ListFilter::new()
+                .right([Brand::id("brand_0")])
+                .with_deleted(),
+        )
         .unwrap();
-    let error = link_runtime::delete(&mut conn, &modules(), &[Customer::id("cus_1")]).unwrap_err();
-    assert!(
-        matches!(
-            error,
-            Error::NoSoftDelete {
-                module: "wishlist",
-                model: "wishlist"
-            }
-        ),
-        "{error:?}"
-    );
-    assert_eq!(
-        customer_wishlist::Link::list(&mut conn, &ListFilter::new())
-            .unwrap()
-            .len(),
-        1
-    );
-}
+        assert_eq!(with_deleted.len(), 3);
 
-#[test]
-fn deleting_the_cascading_side_leaves_the_other_records_alone() {
-    let mut conn = database();
-    supplier::add(&mut conn, "sup_a", "Acme").unwrap();
-    product_supplier::Link::create(&mut conn, Product::id("prod_1"), Supplier::id("sup_a"))
+        let both = product_brand::Link::list(
+            conn,
+            &ListFilter::new()
+                .left([Product::id("prod_001"), Product::id("prod_002")])
+                .right([Brand::id("brand_1")]),
+        )
         .unwrap();
-    // `delete_cascade` is on the supplier side: deleting a supplier's links does not reach
-    // products, so no product module is needed.
-    let deletion =
-        link_runtime::delete(&mut conn, &Modules::new(), &[Supplier::id("sup_a")]).unwrap();
-    assert_eq!(deletion.link_count(), 1);
-    assert!(deletion.cascaded.is_empty());
-    assert_eq!(
-        live_suppliers(&mut conn),
-        ["sup_a"],
-        "delete never removes the record itself"
-    );
-}
+        assert_eq!(both.len(), 1);
+        assert_eq!(both[0].product_id.as_str(), "prod_001");
 
-#[test]
-fn restore_refuses_a_pair_whose_record_found_another_partner() {
-    let mut conn = database();
-    product_brand::Link::create(&mut conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
-    let deletion =
-        link_runtime::delete(&mut conn, &Modules::new(), &[Brand::id("brand_1")]).unwrap();
-    product_brand::Link::create(&mut conn, Product::id("prod_1"), Brand::id("brand_2")).unwrap();
+        let none = product_brand::Link::list(conn, &ListFilter::new().left([])).unwrap();
+        assert!(none.is_empty(), "an empty id list matches nothing");
+    }
 
-    let error = link_runtime::restore(&mut conn, &Modules::new(), &deletion).unwrap_err();
-    assert!(
-        matches!(&error, Error::Cardinality { record, partner, refused, .. }
-            if record == "prod_1" && partner == "brand_2" && refused == "brand_1"),
-        "{error:?}"
-    );
-    assert_eq!(
-        live_brand_rows(&mut conn),
-        [("prod_1".to_owned(), "brand_2".to_owned())]
-    );
+    fn list_reads_id_lists_longer_than_one_statement_holds(conn) {
+        setup(conn);
+        let ids = products(5_000);
+        let pairs: Vec<_> = ids
+            .iter()
+            .map(|p| (p.clone(), Brand::id("brand_1")))
+            .collect();
+        product_brand::Link::create_many(conn, &pairs).unwrap();
+        let rows = product_brand::Link::list(conn, &ListFilter::new().left(ids)).unwrap();
+        assert_eq!(rows.len(), 5_000);
+    }
+
+    fn delete_cascades_into_records_no_other_link_holds_and_restore_undoes_it(conn) {
+        setup(conn);
+        for (id, name) in [("sup_a", "Acme"), ("sup_b", "Bolt")] {
+            conn.add_supplier(id, name).unwrap();
+        }
+        // prod_1 and prod_2 share sup_a; prod_3 alone has sup_b; sup_b carries brand_1.
+        product_supplier::Link::create_many(
+            conn,
+            &[
+                (Product::id("prod_1"), Supplier::id("sup_a")),
+                (Product::id("prod_2"), Supplier::id("sup_a")),
+                (Product::id("prod_3"), Supplier::id("sup_b")),
+            ],
+        )
+        .unwrap();
+        supplier_brand::Link::create(conn, Supplier::id("sup_b"), Brand::id("brand_1")).unwrap();
+        product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+        product_brand::Link::create(conn, Product::id("prod_3"), Brand::id("brand_1")).unwrap();
+
+        let deletion = link_runtime::delete(
+            conn,
+            &modules(),
+            &[Product::id("prod_1"), Product::id("prod_3")],
+        )
+        .unwrap();
+
+        // Both products' links are gone, in both links they are in.
+        let live = product_supplier::Link::list(conn, &ListFilter::new()).unwrap();
+        let live: Vec<_> = live
+            .iter()
+            .map(|r| (r.product_id.as_str(), r.supplier_id.as_str()))
+            .collect();
+        assert_eq!(live, [("prod_2", "sup_a")]);
+        assert!(live_brand_rows(conn).is_empty());
+
+        // sup_b went with prod_3, and its own link to brand_1 went with it; sup_a is still
+        // prod_2's supplier, so it was kept, and no live link points at a deleted supplier.
+        assert_eq!(live_suppliers(conn), ["sup_a"]);
+        let supplier_record = link_runtime::service::Record {
+            module: "supplier",
+            model: "supplier",
+        };
+        assert_eq!(deletion.cascaded[&supplier_record], ["sup_b"]);
+        assert_eq!(deletion.kept[&supplier_record], ["sup_a"]);
+        assert!(supplier_brand::Link::list(conn, &ListFilter::new())
+            .unwrap()
+            .is_empty());
+        assert_eq!(deletion.link_count(), 5);
+
+        // A link dismissed before the delete is not brought back by the restore.
+        product_brand::Link::create(conn, Product::id("prod_9"), Brand::id("brand_9")).unwrap();
+        product_brand::Link::dismiss(conn, Product::id("prod_9"), Brand::id("brand_9")).unwrap();
+
+        let restored = link_runtime::restore(conn, &modules(), &deletion).unwrap();
+        assert_eq!(restored, 5);
+        assert_eq!(live_suppliers(conn), ["sup_a", "sup_b"]);
+        assert_eq!(
+            live_brand_rows(conn),
+            [
+                ("prod_1".to_owned(), "brand_1".to_owned()),
+                ("prod_3".to_owned(), "brand_1".to_owned())
+            ]
+        );
+        assert_eq!(
+            product_supplier::Link::list(conn, &ListFilter::new())
+                .unwrap()
+                .len(),
+            3
+        );
+        assert_eq!(
+            supplier_brand::Link::list(conn, &ListFilter::new())
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    fn a_cascade_into_a_module_that_was_not_given_deletes_nothing(conn) {
+        setup(conn);
+        customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+            .unwrap();
+        let error = link_runtime::delete(conn, &modules(), &[Customer::id("cus_1")]).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::NoSoftDelete {
+                    module: "wishlist",
+                    model: "wishlist"
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            customer_wishlist::Link::list(conn, &ListFilter::new())
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    fn deleting_the_cascading_side_leaves_the_other_records_alone(conn) {
+        setup(conn);
+        conn.add_supplier("sup_a", "Acme").unwrap();
+        product_supplier::Link::create(conn, Product::id("prod_1"), Supplier::id("sup_a"))
+            .unwrap();
+        // `delete_cascade` is on the supplier side: deleting a supplier's links does not reach
+        // products, so no product module is needed.
+        let deletion =
+            link_runtime::delete(conn, &Modules::new(), &[Supplier::id("sup_a")]).unwrap();
+        assert_eq!(deletion.link_count(), 1);
+        assert!(deletion.cascaded.is_empty());
+        assert_eq!(
+            live_suppliers(conn),
+            ["sup_a"],
+            "delete never removes the record itself"
+        );
+    }
+
+    fn restore_refuses_a_pair_whose_record_found_another_partner(conn) {
+        setup(conn);
+        product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+        let deletion =
+            link_runtime::delete(conn, &Modules::new(), &[Brand::id("brand_1")]).unwrap();
+        product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_2")).unwrap();
+
+        let error = link_runtime::restore(conn, &Modules::new(), &deletion).unwrap_err();
+        assert!(
+            matches!(&error, Error::Cardinality { record, partner, refused, .. }
+                if record == "prod_1" && partner == "brand_2" && refused == "brand_1"),
+            "{error:?}"
+        );
+        assert_eq!(
+            live_brand_rows(conn),
+            [("prod_1".to_owned(), "brand_2".to_owned())]
+        );
+    }
 }
