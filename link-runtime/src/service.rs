@@ -11,7 +11,9 @@
 //!   index (over live rows) lets a record of the other side have one live partner only. A
 //!   violation writes nothing and is reported as [`Error::Cardinality`], naming the record
 //!   and its current partner. Medusa checks with a read before the write, which two
-//!   concurrent writers both pass.
+//!   concurrent writers both pass. Here, of clients racing to link the same pair one
+//!   inserts it and the others get [`Created::Unchanged`]; of clients racing to give a
+//!   record different partners one wins and the others get [`Error::Cardinality`].
 //! - Many pairs at once ([`create_many`], [`dismiss_many`]) run in one transaction: one
 //!   refused pair and nothing of the batch is written, as in Medusa.
 //! - `dismiss` is a soft delete: it sets `deleted_at` on the live row, leaves `created_at`
@@ -40,6 +42,10 @@ pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDe
 /// The most rows one generated statement carries, whatever the backend allows: longer
 /// statements cost more to build and parse than they save in round trips.
 const MAX_ROWS_PER_STATEMENT: usize = 2_000;
+
+/// How many times a batch is written when concurrent writers of the same pairs make it
+/// fail: the second attempt sees their rows, so more than three means something else.
+const MAX_ATTEMPTS: usize = 3;
 
 /// A pair of ids of the link `L`, the left one first.
 pub type Pair<L> = (
@@ -462,56 +468,71 @@ fn upsert<C: LinkConnection>(
 
     let per_row = names.len();
     let rows_per_statement = (dialect.max_binds() / per_row).min(MAX_ROWS_PER_STATEMENT);
-    // The id each pair's row has after the write, by slot; `None` when it was left alone.
-    let mut returned: Vec<Option<String>> = vec![None; unique.len()];
-    // One transaction for the batch (a savepoint inside the caller's): a refused statement
-    // leaves the caller's transaction usable, and the partner lookup below can run.
-    let outcome = conn.transaction(|conn| {
-        for (chunk, chunk_ids) in unique
-            .chunks(rows_per_statement)
-            .zip(ids.chunks(rows_per_statement))
-        {
-            let mut binds = Vec::with_capacity(chunk.len() * per_row);
-            let mut tuples = Vec::with_capacity(chunk.len());
-            for (pair, id) in chunk.iter().zip(chunk_ids) {
-                tuples.push(format!(
-                    "({})",
-                    dialect.placeholders(binds.len() + 1, per_row)
-                ));
-                binds.push(ColumnValue::Text(id));
-                binds.push(ColumnValue::Text(pair.left));
-                binds.push(ColumnValue::Text(pair.right));
-                if with_values {
-                    binds.extend(pair.values.iter().cloned());
+    // The batch's statements, in one transaction (a savepoint inside the caller's): a
+    // refused statement leaves the caller's transaction usable, and the partner lookup
+    // below can run. Returns the id each pair's row has after the write, by slot; `None`
+    // when it was left alone.
+    let write = |conn: &mut C| {
+        conn.transaction(|conn| {
+            let mut returned: Vec<Option<String>> = vec![None; unique.len()];
+            for (chunk, chunk_ids) in unique
+                .chunks(rows_per_statement)
+                .zip(ids.chunks(rows_per_statement))
+            {
+                let mut binds = Vec::with_capacity(chunk.len() * per_row);
+                let mut tuples = Vec::with_capacity(chunk.len());
+                for (pair, id) in chunk.iter().zip(chunk_ids) {
+                    tuples.push(format!(
+                        "({})",
+                        dialect.placeholders(binds.len() + 1, per_row)
+                    ));
+                    binds.push(ColumnValue::Text(id));
+                    binds.push(ColumnValue::Text(pair.left));
+                    binds.push(ColumnValue::Text(pair.right));
+                    if with_values {
+                        binds.extend(pair.values.iter().cloned());
+                    }
+                }
+                let sql = format!(
+                    r#"INSERT INTO "{table}" ({names}) VALUES {tuples}{conflict}"#,
+                    table = schema.table,
+                    names = quoted(&names),
+                    tuples = tuples.join(", "),
+                );
+                for row in conn.load_rows::<Returned>(&sql, &binds)? {
+                    let pair = (row.left_id.as_str(), row.right_id.as_str());
+                    if let Some(&slot) = slot_of.get(&pair) {
+                        returned[slot] = Some(row.link_id);
+                    }
                 }
             }
-            let sql = format!(
-                r#"INSERT INTO "{table}" ({names}) VALUES {tuples}{conflict}"#,
-                table = schema.table,
-                names = quoted(&names),
-                tuples = tuples.join(", "),
-            );
-            for row in conn.load_rows::<Returned>(&sql, &binds)? {
-                if let Some(&slot) = slot_of.get(&(row.left_id.as_str(), row.right_id.as_str())) {
-                    returned[slot] = Some(row.link_id);
+            diesel::QueryResult::Ok(returned)
+        })
+    };
+    let mut attempt = 1;
+    let returned = loop {
+        match write(conn) {
+            Ok(returned) => break returned,
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
+                if let Some(error) = cardinality_error(conn, schema, &pairs)? {
+                    return Err(error);
                 }
+                // No record has another partner: a concurrent writer created one of these
+                // very pairs between the conflict check and the insert, and the violation
+                // came from a side's index rather than the pair's. Its row is committed
+                // now, so the next attempt finds it as a conflict on the pair.
+                if attempt == MAX_ATTEMPTS {
+                    return Err(Error::Database(DieselError::DatabaseError(
+                        DatabaseErrorKind::UniqueViolation,
+                        info,
+                    )));
+                }
+                attempt += 1;
             }
+            Err(error) => return Err(error.into()),
         }
-        Ok(())
-    });
-    match outcome {
-        Ok(()) => {}
-        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-            let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
-            return Err(cardinality_error(conn, schema, &pairs)?.unwrap_or_else(|| {
-                Error::Database(DieselError::DatabaseError(
-                    DatabaseErrorKind::UniqueViolation,
-                    info,
-                ))
-            }));
-        }
-        Err(error) => return Err(error.into()),
-    }
+    };
 
     let outcomes: Vec<Created> = returned
         .iter()

@@ -131,6 +131,16 @@ impl PgSchema {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Another connection to the same schema, as a second client of the database would
+    /// have.
+    pub fn connect_again(&self) -> PgConnection {
+        let url = std::env::var(POSTGRES_URL).expect("the URL this schema was made with");
+        let mut conn = connect(&url);
+        conn.batch_execute(&format!("SET search_path TO {}", self.name))
+            .expect("the search path is set");
+        conn
+    }
 }
 
 impl Deref for PgSchema {

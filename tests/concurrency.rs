@@ -1,0 +1,113 @@
+//! Cardinality under concurrent writers, on PostgreSQL: clients racing to create links
+//! leave the database consistent, and every loser gets a typed outcome.
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+
+use link_runtime::service::ListFilter;
+use link_runtime::{Created, Error};
+use link_tests::links::customer_wishlist;
+use link_tests::modules::{customer::Customer, wishlist::Wishlist};
+
+const CLIENTS: usize = 8;
+
+/// Runs `write` on `CLIENTS` connections to the test's schema at once; returns each
+/// client's outcome.
+fn race<T: Send + 'static>(
+    db: &link_test_support::PgSchema,
+    write: impl Fn(usize, &mut diesel::PgConnection) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let write = Arc::new(write);
+    let start = Arc::new(Barrier::new(CLIENTS));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|client| {
+            let mut conn = db.connect_again();
+            let (write, start) = (Arc::clone(&write), Arc::clone(&start));
+            thread::spawn(move || {
+                start.wait();
+                write(client, &mut conn)
+            })
+        })
+        .collect();
+    clients
+        .into_iter()
+        .map(|client| client.join().expect("a client does not panic"))
+        .collect()
+}
+
+fn live_pairs(conn: &mut diesel::PgConnection) -> Vec<(String, String)> {
+    customer_wishlist::Link::list(conn, &ListFilter::new())
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.customer_id.into_inner(), row.wishlist_id.into_inner()))
+        .collect()
+}
+
+#[test]
+fn eight_clients_creating_the_same_one_to_one_pair_leave_one_live_row() {
+    let Some(mut db) = link_test_support::postgres("same_pair") else {
+        return;
+    };
+    link_runtime::migrate(&mut *db).unwrap();
+
+    for round in 0..5 {
+        let customer = format!("cus_{round}");
+        let wishlist = format!("wl_{round}");
+        let outcomes = {
+            let (customer, wishlist) = (customer.clone(), wishlist.clone());
+            race(&db, move |_, conn| {
+                customer_wishlist::Link::create(
+                    conn,
+                    Customer::id(customer.as_str()),
+                    Wishlist::id(wishlist.as_str()),
+                )
+            })
+        };
+        let inserted = outcomes
+            .iter()
+            .filter(|outcome| matches!(outcome, Ok(Created::Inserted)))
+            .count();
+        assert_eq!(inserted, 1, "round {round}: {outcomes:?}");
+        for outcome in &outcomes {
+            assert!(
+                matches!(outcome, Ok(Created::Inserted | Created::Unchanged)),
+                "round {round}: a client got {outcome:?}"
+            );
+        }
+    }
+    let live = live_pairs(&mut db);
+    assert_eq!(live.len(), 5, "{live:?}");
+    let all = customer_wishlist::Link::list(&mut *db, &ListFilter::new().with_deleted()).unwrap();
+    assert_eq!(all.len(), 5, "no second row, live or not");
+}
+
+#[test]
+fn eight_clients_giving_one_customer_different_wishlists_leave_one_winner() {
+    let Some(mut db) = link_test_support::postgres("one_customer") else {
+        return;
+    };
+    link_runtime::migrate(&mut *db).unwrap();
+
+    let outcomes = race(&db, |client, conn| {
+        customer_wishlist::Link::create(
+            conn,
+            Customer::id("cus_1"),
+            Wishlist::id(format!("wl_{client}")),
+        )
+    });
+    let live = live_pairs(&mut db);
+    assert_eq!(live.len(), 1, "{live:?}");
+    let winner = &live[0].1;
+    for (client, outcome) in outcomes.iter().enumerate() {
+        let wishlist = format!("wl_{client}");
+        if &wishlist == winner {
+            assert!(matches!(outcome, Ok(Created::Inserted)), "{outcome:?}");
+        } else {
+            assert!(
+                matches!(outcome, Err(Error::Cardinality { record, partner, refused, .. })
+                    if record == "cus_1" && partner == winner && *refused == wishlist),
+                "client {client} got {outcome:?}"
+            );
+        }
+    }
+}
