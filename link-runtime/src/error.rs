@@ -83,6 +83,16 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// A database's connection source could not hand out a connection.
+    #[error("cannot connect to the database `{database}`")]
+    Connection {
+        /// The database's name.
+        database: String,
+        /// The source's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// No registered link has this table.
     #[error("no registered link uses the table `{table}`")]
     UnknownLink {

@@ -52,6 +52,8 @@
 //! - [`graph`] (`graph/`): graph queries across links, both directions, nested and
 //!   batched, dynamic ([`graph::Graph`], also from JSON) or typed ([`graph::GraphSelect`]).
 //! - [`LinkConnection`], [`Dialect`] (`backend.rs`): SQLite and PostgreSQL.
+//! - [`databases`] (`databases.rs`): modules and links in databases of their own, reached
+//!   through connection sources (a diesel r2d2 pool, a function that connects).
 //! - [`Error`] (`error.rs`).
 //!
 //! Generated code refers to `diesel` by name (diesel's `table!` and derives do), so a crate
@@ -63,6 +65,7 @@
 mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod databases;
 mod definition;
 mod error;
 pub mod graph;

@@ -38,6 +38,7 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
+pub(crate) use delete::{delete_in, restore_in};
 
 /// The most rows one generated statement carries, whatever the backend allows: longer
 /// statements cost more to build and parse than they save in round trips.

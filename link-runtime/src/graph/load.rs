@@ -1,14 +1,20 @@
 //! Running a [`Plan`]: the root statement (and its `COUNT`), then per link two statements,
 //! one on the pivot and one on the linked table, each taking the ids of the level above as
 //! one bound JSON array; then the rows are stitched in memory.
+//!
+//! Each statement runs in the database of its table ([`Connections`]). A filter through a
+//! link is a semi-join inside the root statement when the pivot and the linked table are in
+//! the root's database; when they are not, [`localize`] resolves it first, one statement
+//! per database, into a bound list of ids.
 
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
 use crate::backend::{Dialect, LinkConnection};
+use crate::databases::{Connections, Place};
 use crate::definition::{ColumnValue, LinkSchema};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Plan, Source};
 use crate::graph::request::Order;
 use crate::graph::value::{key, shape};
@@ -88,22 +94,49 @@ fn count_bind(value: u64) -> Bind {
     Bind::Int(i64::try_from(value).unwrap_or(i64::MAX))
 }
 
-pub(crate) fn run<C: LinkConnection>(conn: &mut C, plan: &Plan) -> Result<GraphResult<Value>> {
+pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<GraphResult<Value>> {
+    let dialect = <X::Conn as LinkConnection>::DIALECT;
     let root = &plan.root;
-    let mut sql = Sql::new(C::DIALECT);
+    let home = root.source.place();
+    let filter_cond = localize(conns, root.source, &plan.filter, plan.with_deleted)?;
+    let mut sql = Sql::new(dialect);
     let alias = "t0";
     let filter = cond(
         &mut sql,
         alias,
         root.source,
-        &plan.filter,
+        &filter_cond,
         plan.with_deleted,
     );
-    let mut order: Vec<String> = plan
-        .order
-        .iter()
-        .map(|key| order_expr(&mut sql, alias, root.source, key, plan.with_deleted))
-        .collect();
+    let mut order = Vec::with_capacity(plan.order.len() + 1);
+    for key in &plan.order {
+        if let Some((edge, target)) = key.via {
+            let apart = match edge {
+                Edge::Pivot { link, .. } => {
+                    let pivot = Place::Link(link.table);
+                    !conns.together(home, pivot) || !conns.together(pivot, target.place())
+                }
+                Edge::Direct { .. } => !conns.together(home, target.place()),
+            };
+            if apart {
+                return Err(Error::InvalidOrder {
+                    entity: root.source.name().to_owned(),
+                    path: key.path.clone(),
+                    reason: format!(
+                        "`{}` is in another database, and no statement reads two databases",
+                        target.name()
+                    ),
+                });
+            }
+        }
+        order.push(order_expr(
+            &mut sql,
+            alias,
+            root.source,
+            key,
+            plan.with_deleted,
+        ));
+    }
     order.push(format!("{} ASC", col(alias, root.source.primary_key())));
     sql.text = format!(
         "SELECT {} FROM {} AS {} WHERE {filter} ORDER BY {}",
@@ -112,7 +145,7 @@ pub(crate) fn run<C: LinkConnection>(conn: &mut C, plan: &Plan) -> Result<GraphR
         ident(alias),
         order.join(", ")
     );
-    match (C::DIALECT, plan.take) {
+    match (dialect, plan.take) {
         (_, None) if plan.skip == 0 => {}
         (Dialect::Sqlite, take) => {
             let limit = take.map_or(Bind::Int(-1), count_bind);
@@ -129,18 +162,18 @@ pub(crate) fn run<C: LinkConnection>(conn: &mut C, plan: &Plan) -> Result<GraphR
             sql.text += &format!(" OFFSET {offset}");
         }
     }
-    let rows = sql.run(conn)?;
+    let rows = sql.run(conns.conn(home)?)?;
 
     // Without a page, the rows are the count; with one, the database counts.
     let count = if plan.take.is_none() && plan.skip == 0 {
         rows.len() as u64
     } else {
-        let mut sql = Sql::new(C::DIALECT);
+        let mut sql = Sql::new(dialect);
         let filter = cond(
             &mut sql,
             alias,
             root.source,
-            &plan.filter,
+            &filter_cond,
             plan.with_deleted,
         );
         sql.text = format!(
@@ -148,7 +181,7 @@ pub(crate) fn run<C: LinkConnection>(conn: &mut C, plan: &Plan) -> Result<GraphR
             ident(root.source.table()),
             ident(alias)
         );
-        let counted = sql.run(conn)?;
+        let counted = sql.run(conns.conn(home)?)?;
         counted
             .first()
             .and_then(|row| row.first())
@@ -156,7 +189,7 @@ pub(crate) fn run<C: LinkConnection>(conn: &mut C, plan: &Plan) -> Result<GraphR
             .unwrap_or(0)
     };
 
-    let data = stitch(conn, root, rows, plan.with_deleted)?;
+    let data = stitch(conns, root, rows, plan.with_deleted)?;
     Ok(GraphResult {
         data,
         metadata: Metadata {
@@ -168,8 +201,8 @@ pub(crate) fn run<C: LinkConnection>(conn: &mut C, plan: &Plan) -> Result<GraphR
 }
 
 /// The output objects of `rows` of `node`, with their link fields loaded.
-fn stitch<C: LinkConnection>(
-    conn: &mut C,
+fn stitch<X: Connections>(
+    conns: &mut X,
     node: &Node,
     rows: Vec<Vec<Value>>,
     with_deleted: bool,
@@ -201,7 +234,7 @@ fn stitch<C: LinkConnection>(
             .collect();
         let links = match hop.edge {
             Edge::Pivot { link, from, to } if !keys.is_empty() => {
-                pivot_rows(conn, link, from, to.column, &keys, with_deleted)?
+                pivot_rows(conns, link, from, to.column, &keys, with_deleted)?
             }
             Edge::Pivot { .. } => Vec::new(),
             Edge::Direct { .. } => keys
@@ -220,7 +253,8 @@ fn stitch<C: LinkConnection>(
             Vec::new()
         } else {
             let target = &hop.node;
-            let mut sql = Sql::new(C::DIALECT);
+            let dialect = <X::Conn as LinkConnection>::DIALECT;
+            let mut sql = Sql::new(dialect);
             let ids = sql.bind(Bind::Text(json_array(&targets)));
             let live = live(target.source, "t0", with_deleted);
             sql.text = format!(
@@ -229,9 +263,9 @@ fn stitch<C: LinkConnection>(
                 ident(target.source.table()),
                 ident("t0"),
                 col("t0", target.source.primary_key()),
-                C::DIALECT.json_values(&ids),
+                dialect.json_values(&ids),
             );
-            sql.run(conn)?
+            sql.run(conns.conn(target.source.place())?)?
         };
         let primary_key = hop
             .node
@@ -243,7 +277,7 @@ fn stitch<C: LinkConnection>(
             .iter()
             .map(|row| key(&row[primary_key]))
             .collect();
-        let target_objects = stitch(conn, &hop.node, target_rows, with_deleted)?;
+        let target_objects = stitch(conns, &hop.node, target_rows, with_deleted)?;
         let by_key: HashMap<String, Value> = target_keys
             .into_iter()
             .zip(target_objects)
@@ -302,15 +336,16 @@ impl PivotRow {
 
 /// The pivot rows whose `from` column holds one of `keys`; sorted later, in memory, and
 /// only where a record has several.
-fn pivot_rows<C: LinkConnection>(
-    conn: &mut C,
+fn pivot_rows<X: Connections>(
+    conns: &mut X,
     link: &'static LinkSchema,
     from: &str,
     to: &str,
     keys: &[&str],
     with_deleted: bool,
 ) -> Result<Vec<PivotRow>> {
-    let mut sql = Sql::new(C::DIALECT);
+    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let mut sql = Sql::new(dialect);
     let ids = sql.bind(Bind::Text(json_array(keys)));
     let live = live(Source::Link(link), "t0", with_deleted);
     sql.text = format!(
@@ -322,10 +357,10 @@ fn pivot_rows<C: LinkConnection>(
         ident(link.table),
         ident("t0"),
         col("t0", from),
-        C::DIALECT.json_values(&ids),
+        dialect.json_values(&ids),
     );
     Ok(sql
-        .run(conn)?
+        .run(conns.conn(Place::Link(link.table))?)?
         .into_iter()
         .filter_map(|row| {
             let mut row = row.into_iter();
@@ -340,6 +375,118 @@ fn pivot_rows<C: LinkConnection>(
                 created_at,
             })
         })
+        .collect())
+}
+
+/// `cond_` on `source`, with every filter through a link whose tables are not in
+/// `source`'s database resolved into the ids it matches ([`Cond::Ids`]): one statement per
+/// database involved, whatever the number of rows.
+fn localize<X: Connections>(
+    conns: &mut X,
+    source: Source,
+    cond_: &Cond,
+    with_deleted: bool,
+) -> Result<Cond> {
+    Ok(match cond_ {
+        Cond::And(conds) | Cond::Or(conds) => {
+            let conds = conds
+                .iter()
+                .map(|c| localize(conns, source, c, with_deleted))
+                .collect::<Result<Vec<_>>>()?;
+            match cond_ {
+                Cond::And(_) => Cond::And(conds),
+                _ => Cond::Or(conds),
+            }
+        }
+        Cond::Linked {
+            edge,
+            target,
+            inner,
+        } => {
+            // The inner filter runs where the linked table is: resolve what it needs first.
+            let inner = localize(conns, *target, inner, with_deleted)?;
+            let (home, there) = (source.place(), target.place());
+            match *edge {
+                Edge::Pivot { link, from, to } => {
+                    let pivot = Place::Link(link.table);
+                    if conns.together(home, pivot) && conns.together(pivot, there) {
+                        return Ok(Cond::Linked {
+                            edge: *edge,
+                            target: *target,
+                            inner: Box::new(inner),
+                        });
+                    }
+                    // The pivot rows whose linked record meets `inner`: a semi-join where
+                    // the pivot and the linked table share a database, two statements where
+                    // they do not.
+                    let to_linked = if conns.together(pivot, there) {
+                        Cond::Linked {
+                            edge: Edge::Direct { to },
+                            target: *target,
+                            inner: Box::new(inner),
+                        }
+                    } else {
+                        let ids =
+                            select_ids(conns, *target, target.primary_key(), &inner, with_deleted)?;
+                        Cond::Ids {
+                            column: to.column,
+                            ids,
+                        }
+                    };
+                    let ids =
+                        select_ids(conns, Source::Link(link), from, &to_linked, with_deleted)?;
+                    Cond::Ids {
+                        column: source.primary_key(),
+                        ids,
+                    }
+                }
+                Edge::Direct { to } => {
+                    if conns.together(home, there) {
+                        return Ok(Cond::Linked {
+                            edge: *edge,
+                            target: *target,
+                            inner: Box::new(inner),
+                        });
+                    }
+                    let ids =
+                        select_ids(conns, *target, target.primary_key(), &inner, with_deleted)?;
+                    Cond::Ids {
+                        column: to.column,
+                        ids,
+                    }
+                }
+            }
+        }
+        other => other.clone(),
+    })
+}
+
+/// The distinct values of `column` in the rows of `source` that meet `cond_`, read in
+/// `source`'s database. A pivot's dismissed rows count only `with_deleted`; a model's
+/// soft-deleted rows are already excluded by `cond_` as planned.
+fn select_ids<X: Connections>(
+    conns: &mut X,
+    source: Source,
+    column: &str,
+    cond_: &Cond,
+    with_deleted: bool,
+) -> Result<Vec<String>> {
+    let mut sql = Sql::new(<X::Conn as LinkConnection>::DIALECT);
+    let filter = cond(&mut sql, "t0", source, cond_, with_deleted);
+    let live = match source {
+        Source::Link(_) => live(source, "t0", with_deleted),
+        Source::Entity(_) => String::new(),
+    };
+    sql.text = format!(
+        "SELECT DISTINCT {} FROM {} AS {} WHERE {filter}{live}",
+        col("t0", column),
+        ident(source.table()),
+        ident("t0"),
+    );
+    Ok(sql
+        .run(conns.conn(source.place())?)?
+        .into_iter()
+        .filter_map(|row| key(row.first()?))
         .collect())
 }
 
@@ -423,6 +570,12 @@ fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: 
                     )
                 }
             }
+        }
+        Cond::Ids { ids, .. } if ids.is_empty() => "1 = 0".to_owned(),
+        Cond::Ids { column, ids } => {
+            let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let p = sql.bind(Bind::Text(json_array(&keys)));
+            format!("{} IN {}", col(alias, column), sql.dialect.json_values(&p))
         }
         Cond::And(conds) | Cond::Or(conds) => {
             let (joiner, empty) = match cond_ {

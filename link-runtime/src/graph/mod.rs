@@ -83,10 +83,11 @@ pub use self::typed::checks;
 pub(crate) use self::value::JsonRow;
 
 use crate::backend::LinkConnection;
+use crate::databases::{Databases, OneConnection, Session};
 use crate::error::{Error, Result};
 use crate::linkable::Linkable;
 
-/// Runs graph queries on a connection.
+/// Runs graph queries: on one connection, or across [`Databases`].
 ///
 /// ```
 /// use diesel::{Connection, SqliteConnection};
@@ -97,13 +98,30 @@ use crate::linkable::Linkable;
 /// # let _ = query;
 /// ```
 pub struct Query<'c, C> {
-    conn: &'c mut C,
+    target: Target<'c, C>,
+}
+
+enum Target<'c, C> {
+    One(&'c mut C),
+    Across(&'c Databases<C>),
 }
 
 impl<'c, C: LinkConnection> Query<'c, C> {
     /// Queries through `conn`, where the modules' tables and the links' tables are.
     pub fn new(conn: &'c mut C) -> Self {
-        Query { conn }
+        Query {
+            target: Target::One(conn),
+        }
+    }
+
+    /// Queries across `databases`: each statement runs in the database of its table, and
+    /// records are joined in the application (see [`databases`](crate::databases)).
+    /// Ordering by a linked record's field needs the link and the record in the root's
+    /// database: across databases it is refused with [`Error::InvalidOrder`].
+    pub fn across(databases: &'c Databases<C>) -> Self {
+        Query {
+            target: Target::Across(databases),
+        }
     }
 
     /// Runs a [`Graph`] (rows as JSON values) or a [`TypedGraph`] (rows as the selecting
@@ -115,9 +133,25 @@ impl<'c, C: LinkConnection> Query<'c, C> {
     /// [`Error::InvalidOrder`] and [`Error::MalformedQuery`] name what the query got wrong
     /// before any SQL runs; [`Error::Database`] if the database refuses a statement (a
     /// model's table that does not exist, say); [`Error::Deserialize`] if a typed row does
-    /// not fit its struct.
+    /// not fit its struct; [`Error::Connection`] if a database cannot be reached.
     pub fn graph<R: GraphRequest>(&mut self, request: R) -> Result<R::Output> {
-        request.run(self.conn)
+        request.run(self)
+    }
+
+    fn run_plan(&mut self, plan: &plan::Plan) -> Result<GraphResult<Value>> {
+        match &mut self.target {
+            Target::One(conn) => load::run(&mut OneConnection(&mut **conn), plan),
+            Target::Across(databases) => load::run(&mut Session::reading(databases), plan),
+        }
+    }
+}
+
+impl<C> std::fmt::Debug for Query<'_, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.target {
+            Target::One(_) => f.write_str("Query(one connection)"),
+            Target::Across(databases) => f.debug_tuple("Query").field(databases).finish(),
+        }
     }
 }
 
@@ -127,7 +161,7 @@ pub trait GraphRequest: sealed::Sealed {
     type Output;
 
     #[doc(hidden)]
-    fn run<C: LinkConnection>(self, conn: &mut C) -> Result<Self::Output>;
+    fn run<C: LinkConnection>(self, query: &mut Query<'_, C>) -> Result<Self::Output>;
 }
 
 mod sealed {
@@ -139,18 +173,18 @@ mod sealed {
 impl GraphRequest for Graph {
     type Output = GraphResult<Value>;
 
-    fn run<C: LinkConnection>(self, conn: &mut C) -> Result<Self::Output> {
+    fn run<C: LinkConnection>(self, query: &mut Query<'_, C>) -> Result<Self::Output> {
         let plan = plan::plan(&self)?;
-        load::run(conn, &plan)
+        query.run_plan(&plan)
     }
 }
 
 impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
     type Output = GraphResult<S>;
 
-    fn run<C: LinkConnection>(self, conn: &mut C) -> Result<Self::Output> {
+    fn run<C: LinkConnection>(self, query: &mut Query<'_, C>) -> Result<Self::Output> {
         let graph = self.into_graph();
-        let result = graph.run(conn)?;
+        let result = graph.run(query)?;
         let data = result
             .data
             .into_iter()

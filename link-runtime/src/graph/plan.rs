@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 
+use crate::databases::Place;
 use crate::definition::{ColumnKind, LinkSchema, Side};
 use crate::error::{Error, Result};
 use crate::graph::entity::{registered_entities, EntitySchema};
@@ -43,6 +44,14 @@ pub(crate) enum Source {
 }
 
 impl Source {
+    /// Where the table lives.
+    pub fn place(&self) -> Place<'static> {
+        match self {
+            Source::Entity(entity) => Place::Module(entity.module),
+            Source::Link(link) => Place::Link(link.table),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Source::Entity(entity) => entity.model,
@@ -187,7 +196,7 @@ impl Edge {
 }
 
 /// A resolved filter.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Cond {
     True,
     Column {
@@ -202,10 +211,16 @@ pub(crate) enum Cond {
     },
     And(Vec<Cond>),
     Or(Vec<Cond>),
+    /// The column holds one of `ids`: a [`Linked`](Cond::Linked) whose tables are in other
+    /// databases, resolved before the statement that needs it.
+    Ids {
+        column: &'static str,
+        ids: Vec<String>,
+    },
 }
 
 /// A comparison, its values already converted to the column's type.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Op {
     Compare(&'static str, Bind),
     In(Vec<Bind>),
@@ -229,6 +244,8 @@ pub(crate) enum Bind {
 /// One key of the order: a column of the root, or of a record linked at most once.
 #[derive(Debug)]
 pub(crate) struct OrderKey {
+    /// The path as the query gave it, for errors.
+    pub path: String,
     pub via: Option<(Edge, Source)>,
     pub column: &'static str,
     pub order: Order,
@@ -623,6 +640,7 @@ fn order_key(source: Source, path: &str, order: Order) -> Result<OrderKey> {
     };
     match path.split_once('.') {
         None => Ok(OrderKey {
+            path: path.to_owned(),
             via: None,
             column: field_of(source, path)?,
             order,
@@ -641,6 +659,7 @@ fn order_key(source: Source, path: &str, order: Order) -> Result<OrderKey> {
             }
             let target = side_source(&edge.target())?;
             Ok(OrderKey {
+                path: path.to_owned(),
                 via: Some((edge, target)),
                 column: field_of(target, rest)?,
                 order,

@@ -5,10 +5,11 @@ use std::fmt;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
-use diesel::QueryableByName;
+use diesel::{Connection, QueryableByName};
 
 use super::{cardinality_error, ids_per_statement};
 use crate::backend::LinkConnection;
+use crate::databases::{Connections, OneConnection, Place};
 use crate::definition::{ColumnValue, LinkSchema, Side};
 use crate::error::{Error, Result};
 use crate::id::Id;
@@ -225,13 +226,26 @@ where
     M: Linkable,
     C: LinkConnection,
 {
+    conn.transaction(|conn| delete_in(&mut OneConnection(conn), modules, ids))
+}
+
+/// [`delete`] on `conns`, in the transactions the caller opened.
+pub(crate) fn delete_in<M, X>(
+    conns: &mut X,
+    modules: &Modules<X::Conn>,
+    ids: &[Id<M>],
+) -> Result<Deletion>
+where
+    M: Linkable,
+    X: Connections,
+{
     let links = registered_links()?;
     let ids = ids.iter().map(|id| id.as_str().to_owned()).collect();
     let root = Record {
         module: M::MODULE,
         model: M::MODEL,
     };
-    conn.transaction(|conn| delete_links(conn, modules, &links, root, ids))
+    delete_links(conns, modules, &links, root, ids)
 }
 
 #[derive(QueryableByName)]
@@ -242,20 +256,21 @@ struct DeletedRow {
     partner: String,
 }
 
-fn delete_links<C: LinkConnection>(
-    conn: &mut C,
-    modules: &Modules<C>,
+fn delete_links<X: Connections>(
+    conns: &mut X,
+    modules: &Modules<X::Conn>,
     links: &[&'static LinkSchema],
     root: Record,
     ids: Vec<String>,
 ) -> Result<Deletion> {
-    let dialect = C::DIALECT;
+    let dialect = <X::Conn as LinkConnection>::DIALECT;
     let mut deletion = Deletion::default();
     let mut seen: BTreeSet<(Record, String)> = ids.iter().map(|id| (root, id.clone())).collect();
     let mut queue = VecDeque::from([(root, ids)]);
     while let Some((record, ids)) = queue.pop_front() {
         for &schema in links {
             for (side, other) in schema.sides_of(record.module, record.model) {
+                let conn = conns.conn(Place::Link(schema.table))?;
                 let mut partners = BTreeSet::new();
                 for chunk in ids.chunks(ids_per_statement(dialect)) {
                     let sql = format!(
@@ -303,6 +318,7 @@ fn delete_links<C: LinkConnection>(
                             module: target.module,
                             model: target.model,
                         })?;
+                let conn = conns.conn(Place::Module(target.module))?;
                 soft_delete(conn, &cascade).map_err(|source| Error::Module {
                     module: target.module,
                     model: target.model,
@@ -344,6 +360,15 @@ pub fn restore<C: LinkConnection>(
     modules: &Modules<C>,
     deletion: &Deletion,
 ) -> Result<usize> {
+    conn.transaction(|conn| restore_in(&mut OneConnection(conn), modules, deletion))
+}
+
+/// [`restore`] on `conns`, in the transactions the caller opened.
+pub(crate) fn restore_in<X: Connections>(
+    conns: &mut X,
+    modules: &Modules<X::Conn>,
+    deletion: &Deletion,
+) -> Result<usize> {
     let links = registered_links()?;
     let mut schemas = Vec::new();
     for (&table, ids) in &deletion.links {
@@ -355,72 +380,54 @@ pub fn restore<C: LinkConnection>(
             })?;
         schemas.push((*schema, ids));
     }
-    let dialect = C::DIALECT;
-    let outcome = conn.transaction(|conn| {
-        let mut restored = 0;
-        for &(schema, ids) in &schemas {
-            for chunk in ids.chunks(ids_per_statement(dialect)) {
-                let sql = format!(
-                    r#"UPDATE "{table}" SET "deleted_at" = NULL, "updated_at" = {now} WHERE "id" IN ({list}) AND "deleted_at" IS NOT NULL"#,
-                    table = schema.table,
-                    now = dialect.now(),
-                    list = dialect.placeholders(1, chunk.len()),
-                );
-                let binds: Vec<ColumnValue<'_>> =
-                    chunk.iter().map(|id| ColumnValue::Text(id)).collect();
-                restored += conn.execute_bound(&sql, &binds).map_err(|error| {
-                    match error {
-                        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                            Refusal::Cardinality(schema, error)
-                        }
-                        error => Refusal::Other(error.into()),
-                    }
-                })?;
+    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let mut restored = 0;
+    for &(schema, ids) in &schemas {
+        let conn = conns.conn(Place::Link(schema.table))?;
+        for chunk in ids.chunks(ids_per_statement(dialect)) {
+            let sql = format!(
+                r#"UPDATE "{table}" SET "deleted_at" = NULL, "updated_at" = {now} WHERE "id" IN ({list}) AND "deleted_at" IS NOT NULL"#,
+                table = schema.table,
+                now = dialect.now(),
+                list = dialect.placeholders(1, chunk.len()),
+            );
+            let binds: Vec<ColumnValue<'_>> =
+                chunk.iter().map(|id| ColumnValue::Text(id)).collect();
+            // A savepoint: after a refusal the transaction can still look up the partner
+            // that caused it.
+            match conn.transaction(|conn| conn.execute_bound(&sql, &binds)) {
+                Ok(count) => restored += count,
+                Err(error @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                    let pairs = rows_of(conn, schema, ids)?;
+                    let pairs: Vec<(&str, &str)> = pairs
+                        .iter()
+                        .map(|row| (row.left_id.as_str(), row.right_id.as_str()))
+                        .collect();
+                    return Err(
+                        cardinality_error(conn, schema, &pairs)?.unwrap_or(Error::Database(error))
+                    );
+                }
+                Err(error) => return Err(error.into()),
             }
         }
-        for (record, ids) in &deletion.cascaded {
-            let (_, _, restore) = modules
+    }
+    for (record, ids) in &deletion.cascaded {
+        let (_, _, restore) =
+            modules
                 .find(record.module, record.model)
-                .ok_or(Refusal::Other(Error::NoSoftDelete {
+                .ok_or(Error::NoSoftDelete {
                     module: record.module,
                     model: record.model,
-                }))?;
-            restore(conn, ids).map_err(|source| {
-                Refusal::Other(Error::Module {
-                    module: record.module,
-                    model: record.model,
-                    action: "restore",
-                    source,
-                })
-            })?;
-        }
-        Ok(restored)
-    });
-    match outcome {
-        Ok(restored) => Ok(restored),
-        Err(Refusal::Other(error)) => Err(error),
-        Err(Refusal::Cardinality(schema, error)) => {
-            let ids = &deletion.links[schema.table];
-            let pairs = rows_of(conn, schema, ids)?;
-            let pairs: Vec<(&str, &str)> = pairs
-                .iter()
-                .map(|row| (row.left_id.as_str(), row.right_id.as_str()))
-                .collect();
-            Err(cardinality_error(conn, schema, &pairs)?.unwrap_or(Error::Database(error)))
-        }
+                })?;
+        let conn = conns.conn(Place::Module(record.module))?;
+        restore(conn, ids).map_err(|source| Error::Module {
+            module: record.module,
+            model: record.model,
+            action: "restore",
+            source,
+        })?;
     }
-}
-
-/// Why a restore was rolled back.
-enum Refusal {
-    Cardinality(&'static LinkSchema, DieselError),
-    Other(Error),
-}
-
-impl From<DieselError> for Refusal {
-    fn from(error: DieselError) -> Self {
-        Refusal::Other(error.into())
-    }
+    Ok(restored)
 }
 
 /// The pairs of the pivot rows `ids`.

@@ -1,0 +1,556 @@
+//! Modules in databases of their own: where each module's tables and each link's pivot
+//! table live, and how the runtime reaches them.
+//!
+//! Medusa keeps each module isolated so that it can live in a database of its own; so does
+//! this crate. A [`Database`] is a source of connections to one database (a diesel r2d2
+//! pool, a function that connects, or one connection shared behind a lock). [`Databases`]
+//! places every module and every link in one of them: links, and the modules not placed
+//! elsewhere, go to the default database.
+//!
+//! No SQL statement ever spans two databases. A graph query ([`Query::across`]) runs each
+//! statement where its table is and joins in the application, a fixed number of batched
+//! statements per level as on one database; a filter through a link whose tables are
+//! elsewhere is resolved first, into one bound list of ids. [`Databases::delete`] and
+//! [`Databases::restore`] write each database in a transaction of its own and commit them
+//! together once everything succeeded; an error rolls every one of them back.
+//!
+//! ```
+//! use diesel::{Connection, RunQueryDsl, SqliteConnection};
+//! use link_runtime::databases::{Database, Databases};
+//! use link_runtime::graph::{Graph, Query};
+//! use link_runtime::prelude::*;
+//! use serde_json::json;
+//!
+//! #[derive(Linkable)]
+//! #[linkable(module = "product", table = "product")]
+//! pub struct Product { pub id: String, pub title: String }
+//!
+//! #[derive(Linkable)]
+//! #[linkable(module = "brand", table = "brand")]
+//! pub struct Brand { pub id: String, pub name: String }
+//!
+//! mod product_brand {
+//!     use super::{Brand, Product};
+//!     link_runtime::define_link!(Product(is_list), Brand);
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Three databases: the links', the product module's and the brand module's.
+//! let links = Database::from_connection(SqliteConnection::establish(":memory:")?);
+//! let products = Database::from_connection(SqliteConnection::establish(":memory:")?);
+//! let brands = Database::from_connection(SqliteConnection::establish(":memory:")?);
+//! let databases = Databases::new(&links)
+//!     .module("product", &products)
+//!     .module("brand", &brands);
+//!
+//! diesel::sql_query("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL)")
+//!     .execute(&mut *databases.for_module("product")?)?;
+//! diesel::sql_query("INSERT INTO product VALUES ('p1', 'Chair')")
+//!     .execute(&mut *databases.for_module("product")?)?;
+//! diesel::sql_query("CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
+//!     .execute(&mut *databases.for_module("brand")?)?;
+//! diesel::sql_query("INSERT INTO brand VALUES ('b1', 'Acme')")
+//!     .execute(&mut *databases.for_module("brand")?)?;
+//!
+//! databases.migrate()?; // the pivot table, in the links' database
+//! product_brand::Link::create(
+//!     &mut *databases.for_link::<product_brand::Link>()?,
+//!     Product::id("p1"),
+//!     Brand::id("b1"),
+//! )?;
+//!
+//! let products = Query::across(&databases)
+//!     .graph(Graph::entity("product").fields(["title", "brand.name"]))?;
+//! assert_eq!(products.data, [json!({ "title": "Chair", "brand": { "name": "Acme" } })]);
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, TryLockError};
+
+use diesel::connection::TransactionManager;
+
+use crate::backend::LinkConnection;
+use crate::definition::{LinkDefinition, LinkSchema};
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::linkable::Linkable;
+use crate::migrate::Applied;
+use crate::registry::registered_links;
+use crate::service::{Deletion, Modules};
+
+/// A connection checked out of a [`Database`]: use it as `&mut C` with `&mut *checkout`.
+/// It goes back to its source when dropped.
+pub struct Checkout<'a, C>(Box<dyn DerefMut<Target = C> + 'a>);
+
+impl<'a, C> Checkout<'a, C> {
+    /// A checkout of `conn`: a connection, or a handle on one (a pool's, a lock's).
+    pub fn new(conn: impl DerefMut<Target = C> + 'a) -> Self {
+        Checkout(Box::new(conn))
+    }
+}
+
+impl<C> Deref for Checkout<'_, C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        &self.0
+    }
+}
+
+impl<C> DerefMut for Checkout<'_, C> {
+    fn deref_mut(&mut self) -> &mut C {
+        &mut self.0
+    }
+}
+
+impl<C> fmt::Debug for Checkout<'_, C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Checkout")
+    }
+}
+
+/// The error a [`ConnectionSource`] returns when it cannot hand out a connection.
+pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Hands out connections to one database.
+///
+/// Implemented for a function that connects (`Fn() -> ConnectionResult<C>`, a new
+/// connection per checkout), for a diesel r2d2 pool (feature `r2d2`), and used by
+/// [`Database::from_connection`] for one shared connection.
+pub trait ConnectionSource<C>: Send + Sync {
+    /// A connection to the database.
+    ///
+    /// # Errors
+    ///
+    /// Whatever keeps the source from connecting.
+    fn checkout(&self) -> std::result::Result<Checkout<'_, C>, SourceError>;
+}
+
+impl<C, F> ConnectionSource<C> for F
+where
+    C: diesel::Connection + 'static,
+    F: Fn() -> diesel::ConnectionResult<C> + Send + Sync,
+{
+    fn checkout(&self) -> std::result::Result<Checkout<'_, C>, SourceError> {
+        Ok(Checkout::new(Box::new(self()?)))
+    }
+}
+
+#[cfg(feature = "r2d2")]
+impl<C> ConnectionSource<C> for diesel::r2d2::Pool<diesel::r2d2::ConnectionManager<C>>
+where
+    C: diesel::r2d2::R2D2Connection + 'static,
+{
+    fn checkout(&self) -> std::result::Result<Checkout<'_, C>, SourceError> {
+        Ok(Checkout::new(self.get()?))
+    }
+}
+
+/// One connection, shared: a checkout holds it until dropped.
+struct Shared<C>(Mutex<C>);
+
+impl<C: Send> ConnectionSource<C> for Shared<C> {
+    fn checkout(&self) -> std::result::Result<Checkout<'_, C>, SourceError> {
+        match self.0.try_lock() {
+            Ok(conn) => Ok(Checkout::new(conn)),
+            // A panic while it was checked out: the connection itself is still usable.
+            Err(TryLockError::Poisoned(poisoned)) => Ok(Checkout::new(poisoned.into_inner())),
+            Err(TryLockError::WouldBlock) => {
+                Err("its only connection is checked out already".into())
+            }
+        }
+    }
+}
+
+/// A database: a named, cloneable handle on a [`ConnectionSource`]. Clones are the same
+/// database, which is how [`Databases`] knows that two modules share one (and that SQL may
+/// join their tables).
+///
+/// ```
+/// use diesel::{Connection, SqliteConnection};
+/// use link_runtime::databases::Database;
+///
+/// // A new connection per checkout...
+/// let file = Database::connect("catalog", || SqliteConnection::establish("file:catalog?mode=memory"));
+/// // ... or one connection, shared.
+/// let memory = Database::from_connection(SqliteConnection::establish(":memory:").unwrap());
+/// assert_eq!(file.name(), "catalog");
+/// assert!(file.same_as(&file.clone()) && !file.same_as(&memory));
+/// ```
+pub struct Database<C> {
+    name: Arc<str>,
+    source: Arc<dyn ConnectionSource<C>>,
+}
+
+impl<C: 'static> Database<C> {
+    /// The database `name` (used in errors), reached through `source`.
+    pub fn new(name: impl Into<String>, source: impl ConnectionSource<C> + 'static) -> Self {
+        Database {
+            name: Arc::from(name.into()),
+            source: Arc::new(source),
+        }
+    }
+
+    /// The database `name`, a new connection from `connect` per checkout.
+    pub fn connect<F>(name: impl Into<String>, connect: F) -> Self
+    where
+        C: diesel::Connection,
+        F: Fn() -> diesel::ConnectionResult<C> + Send + Sync + 'static,
+    {
+        Self::new(name, connect)
+    }
+
+    /// The database of one connection, shared: an in-memory SQLite database, say. One
+    /// checkout at a time.
+    pub fn from_connection(conn: C) -> Self
+    where
+        C: Send,
+    {
+        Self::new("connection", Shared(Mutex::new(conn)))
+    }
+
+    /// The database behind a diesel r2d2 pool.
+    #[cfg(feature = "r2d2")]
+    pub fn pool(
+        name: impl Into<String>,
+        pool: diesel::r2d2::Pool<diesel::r2d2::ConnectionManager<C>>,
+    ) -> Self
+    where
+        C: diesel::r2d2::R2D2Connection,
+    {
+        Self::new(name, pool)
+    }
+}
+
+impl<C> Database<C> {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether `other` is a clone of this database.
+    pub fn same_as(&self, other: &Database<C>) -> bool {
+        Arc::ptr_eq(&self.source, &other.source)
+    }
+
+    /// A connection to it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connection`] if the source cannot hand one out.
+    pub fn checkout(&self) -> Result<Checkout<'_, C>> {
+        self.source.checkout().map_err(|source| Error::Connection {
+            database: self.name.to_string(),
+            source,
+        })
+    }
+}
+
+impl<C> Clone for Database<C> {
+    fn clone(&self) -> Self {
+        Database {
+            name: Arc::clone(&self.name),
+            source: Arc::clone(&self.source),
+        }
+    }
+}
+
+impl<C> fmt::Debug for Database<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Database").field(&self.name).finish()
+    }
+}
+
+/// Where each module's tables and each link's pivot table live.
+///
+/// Links, and modules not placed with [`module`](Self::module), are in the default
+/// database; [`links`](Self::links) and [`link`](Self::link) move links elsewhere.
+pub struct Databases<C> {
+    /// Every distinct database, the default first.
+    databases: Vec<Database<C>>,
+    modules: HashMap<String, usize>,
+    links: HashMap<&'static str, usize>,
+    links_default: usize,
+}
+
+impl<C> Databases<C> {
+    /// Everything in `default` until placed elsewhere.
+    pub fn new(default: &Database<C>) -> Self {
+        Databases {
+            databases: vec![default.clone()],
+            modules: HashMap::new(),
+            links: HashMap::new(),
+            links_default: 0,
+        }
+    }
+
+    /// The module `module`'s tables are in `database`.
+    #[must_use]
+    pub fn module(mut self, module: impl Into<String>, database: &Database<C>) -> Self {
+        let index = self.index_of(database);
+        self.modules.insert(module.into(), index);
+        self
+    }
+
+    /// The pivot tables of links not placed with [`link`](Self::link) are in `database`.
+    #[must_use]
+    pub fn links(mut self, database: &Database<C>) -> Self {
+        self.links_default = self.index_of(database);
+        self
+    }
+
+    /// The pivot table of the link `L` is in `database`.
+    #[must_use]
+    pub fn link<L: LinkDefinition>(mut self, database: &Database<C>) -> Self {
+        let index = self.index_of(database);
+        self.links.insert(L::SCHEMA.table, index);
+        self
+    }
+
+    /// A connection to the database of the module `module`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connection`] if its source cannot hand one out.
+    pub fn for_module(&self, module: &str) -> Result<Checkout<'_, C>> {
+        self.databases[self.place(Place::Module(module))].checkout()
+    }
+
+    /// A connection to the database of the link `L`'s pivot table, for the link service:
+    /// `L::create(&mut *databases.for_link::<L>()?, left, right)`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connection`] if its source cannot hand one out.
+    pub fn for_link<L: LinkDefinition>(&self) -> Result<Checkout<'_, C>> {
+        self.databases[self.place(Place::Link(L::SCHEMA.table))].checkout()
+    }
+
+    fn index_of(&mut self, database: &Database<C>) -> usize {
+        match self.databases.iter().position(|d| d.same_as(database)) {
+            Some(index) => index,
+            None => {
+                self.databases.push(database.clone());
+                self.databases.len() - 1
+            }
+        }
+    }
+
+    /// The index of the database `place` is in.
+    pub(crate) fn place(&self, place: Place<'_>) -> usize {
+        match place {
+            Place::Module(module) => self.modules.get(module).copied().unwrap_or(0),
+            Place::Link(table) => self.links.get(table).copied().unwrap_or(self.links_default),
+        }
+    }
+}
+
+impl<C: LinkConnection> Databases<C> {
+    /// Syncs the link tables of each database that holds links with the links placed
+    /// there, as [`migrate`](crate::migrate()) does on one: safe actions only. Returns what
+    /// was done, by database name.
+    ///
+    /// # Errors
+    ///
+    /// As [`migrate`](crate::migrate()), and [`Error::Connection`].
+    pub fn migrate(&self) -> Result<Vec<(String, Applied)>> {
+        let links = registered_links()?;
+        let mut done = Vec::new();
+        for (index, database) in self.databases.iter().enumerate() {
+            let here: Vec<&LinkSchema> = links
+                .iter()
+                .copied()
+                .filter(|link| self.place(Place::Link(link.table)) == index)
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            let mut conn = database.checkout()?;
+            let plan = crate::migrate::plan_for(&mut *conn, &here)?;
+            let applied = crate::migrate::apply(&mut *conn, &plan, false)?;
+            done.push((database.name().to_owned(), applied));
+        }
+        Ok(done)
+    }
+
+    /// [`delete`](crate::delete()) across databases: the pivot rows are soft-deleted where
+    /// each link lives, and cascades run in each module's database. Each database touched
+    /// gets a transaction, committed once everything succeeded; on an error every one is
+    /// rolled back and nothing is deleted.
+    ///
+    /// # Errors
+    ///
+    /// As [`delete`](crate::delete()), and [`Error::Connection`].
+    pub fn delete<M: Linkable>(&self, modules: &Modules<C>, ids: &[Id<M>]) -> Result<Deletion> {
+        let mut session = Session::new(self);
+        let outcome = crate::service::delete_in(&mut session, modules, ids);
+        session.finish(outcome)
+    }
+
+    /// [`restore`](crate::restore()) across databases, in one transaction per database as
+    /// [`delete`](Self::delete).
+    ///
+    /// # Errors
+    ///
+    /// As [`restore`](crate::restore()), and [`Error::Connection`].
+    pub fn restore(&self, modules: &Modules<C>, deletion: &Deletion) -> Result<usize> {
+        let mut session = Session::new(self);
+        let outcome = crate::service::restore_in(&mut session, modules, deletion);
+        session.finish(outcome)
+    }
+}
+
+impl<C> fmt::Debug for Databases<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |index: usize| self.databases[index].name();
+        let mut modules: Vec<(&str, &str)> = self
+            .modules
+            .iter()
+            .map(|(module, &index)| (module.as_str(), name(index)))
+            .collect();
+        modules.sort_unstable();
+        let mut links: Vec<(&str, &str)> = self
+            .links
+            .iter()
+            .map(|(&table, &index)| (table, name(index)))
+            .collect();
+        links.sort_unstable();
+        f.debug_struct("Databases")
+            .field("default", &name(0))
+            .field("links", &name(self.links_default))
+            .field("modules", &modules)
+            .field("link_tables", &links)
+            .finish()
+    }
+}
+
+/// Where a table lives: with a module, or with a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place<'a> {
+    /// A table of the module of this name.
+    Module(&'a str),
+    /// The pivot table of the link of this table name.
+    Link(&'a str),
+}
+
+/// The connections an operation runs on: one for everything, or one per database.
+pub(crate) trait Connections {
+    /// The connection type.
+    type Conn: LinkConnection;
+
+    /// The connection to the database `place` is in.
+    fn conn(&mut self, place: Place<'_>) -> Result<&mut Self::Conn>;
+
+    /// Whether the tables of `a` and `b` are in one database, so one statement may read
+    /// both.
+    fn together(&self, a: Place<'_>, b: Place<'_>) -> bool;
+}
+
+/// Everything on one connection.
+pub(crate) struct OneConnection<'c, C>(pub &'c mut C);
+
+impl<C: LinkConnection> Connections for OneConnection<'_, C> {
+    type Conn = C;
+
+    fn conn(&mut self, _: Place<'_>) -> Result<&mut C> {
+        Ok(self.0)
+    }
+
+    fn together(&self, _: Place<'_>, _: Place<'_>) -> bool {
+        true
+    }
+}
+
+/// The connections of one operation across [`Databases`]: each database's checked out at
+/// its first use and held to the end, in a transaction when asked for.
+pub(crate) struct Session<'d, C: LinkConnection> {
+    databases: &'d Databases<C>,
+    open: Vec<(usize, Checkout<'d, C>)>,
+    transactions: bool,
+}
+
+impl<'d, C: LinkConnection> Session<'d, C> {
+    /// A session whose every connection runs in a transaction, ended by
+    /// [`finish`](Self::finish).
+    fn new(databases: &'d Databases<C>) -> Self {
+        Session {
+            databases,
+            open: Vec::new(),
+            transactions: true,
+        }
+    }
+
+    /// A session of reads: no transactions.
+    pub(crate) fn reading(databases: &'d Databases<C>) -> Self {
+        Session {
+            databases,
+            open: Vec::new(),
+            transactions: false,
+        }
+    }
+
+    /// Commits every transaction if `outcome` is a success, rolls every one back if not.
+    /// A commit that fails rolls back the ones not yet committed.
+    fn finish<T>(mut self, outcome: Result<T>) -> Result<T> {
+        let ok = outcome.is_ok();
+        let mut ended = Ok(());
+        for (_, conn) in &mut self.open {
+            let conn: &mut C = conn;
+            let end = if ok && ended.is_ok() {
+                <C::TransactionManager as TransactionManager<C>>::commit_transaction(conn)
+            } else {
+                <C::TransactionManager as TransactionManager<C>>::rollback_transaction(conn)
+            };
+            if ended.is_ok() {
+                ended = end;
+            }
+        }
+        self.transactions = false;
+        let value = outcome?;
+        ended?;
+        Ok(value)
+    }
+}
+
+impl<C: LinkConnection> Connections for Session<'_, C> {
+    type Conn = C;
+
+    fn conn(&mut self, place: Place<'_>) -> Result<&mut C> {
+        let index = self.databases.place(place);
+        let slot = match self.open.iter().position(|(open, _)| *open == index) {
+            Some(slot) => slot,
+            None => {
+                let mut conn = self.databases.databases[index].checkout()?;
+                if self.transactions {
+                    <C::TransactionManager as TransactionManager<C>>::begin_transaction(
+                        &mut *conn,
+                    )?;
+                }
+                self.open.push((index, conn));
+                self.open.len() - 1
+            }
+        };
+        Ok(&mut *self.open[slot].1)
+    }
+
+    fn together(&self, a: Place<'_>, b: Place<'_>) -> bool {
+        self.databases.place(a) == self.databases.place(b)
+    }
+}
+
+impl<C: LinkConnection> Drop for Session<'_, C> {
+    fn drop(&mut self) {
+        // Only a panic gets here with transactions open: leave nothing half written.
+        if self.transactions {
+            for (_, conn) in &mut self.open {
+                let conn: &mut C = conn;
+                let _ =
+                    <C::TransactionManager as TransactionManager<C>>::rollback_transaction(conn);
+            }
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! Modules in databases of their own: product, brand and supplier tables and the link
+//! tables in three databases (SQLite files, and PostgreSQL databases when configured).
+//!
+//! Each database holds only its own tables, so a statement that read a table of another
+//! database would fail: the tests passing is the proof that no SQL spans two databases.
+
+use std::path::PathBuf;
+
+use diesel::{Connection, PgConnection, SqliteConnection};
+use link_runtime::databases::{Database, Databases};
+use link_runtime::graph::{Graph, Order, Query};
+use link_runtime::service::{ListFilter, Modules, SoftDelete};
+use link_runtime::{Error, LinkConnection};
+use link_tests::links::{product_brand, product_supplier};
+use link_tests::modules::supplier::{Store, Supplier};
+use link_tests::modules::{brand::Brand, product::Product};
+use serde_json::{json, Value};
+
+/// The three databases: links, products, and brands with suppliers.
+struct Three<C> {
+    links: Database<C>,
+    products: Database<C>,
+    brands: Database<C>,
+}
+
+impl<C: LinkConnection + Store + 'static> Three<C> {
+    fn databases(&self) -> Databases<C> {
+        Databases::new(&self.links)
+            .module("product", &self.products)
+            .module("brand", &self.brands)
+            .module("supplier", &self.brands)
+    }
+
+    /// Each module's tables in its database, the links' tables in theirs, and the demo's
+    /// records.
+    fn setup(&self) -> Databases<C> {
+        let databases = self.databases();
+        databases
+            .for_module("product")
+            .unwrap()
+            .batch_execute(
+                "CREATE TABLE products (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+                 INSERT INTO products VALUES
+                     ('prod_1', 'Kettle'), ('prod_2', 'Teapot'), ('prod_3', 'Mug');",
+            )
+            .unwrap();
+        let mut brands = databases.for_module("brand").unwrap();
+        brands
+            .batch_execute(
+                "CREATE TABLE brands (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+                 INSERT INTO brands VALUES ('brand_1', 'Acme'), ('brand_2', 'Bolt');",
+            )
+            .unwrap();
+        brands.migrate_suppliers().unwrap();
+        brands.add_supplier("sup_1", "Alder").unwrap();
+        brands.add_supplier("sup_2", "Birch").unwrap();
+        drop(brands);
+
+        let synced = databases.migrate().unwrap();
+        assert_eq!(synced.len(), 1, "only the links' database holds links");
+        assert!(synced[0]
+            .1
+            .tables_created()
+            .any(|table| table == product_brand::Link::TABLE));
+
+        let mut links = databases.for_link::<product_brand::Link>().unwrap();
+        for (product, brand) in [
+            ("prod_1", "brand_1"),
+            ("prod_2", "brand_1"),
+            ("prod_3", "brand_2"),
+        ] {
+            product_brand::Link::create(&mut *links, Product::id(product), Brand::id(brand))
+                .unwrap();
+        }
+        product_supplier::Link::create_many(
+            &mut *links,
+            &[
+                (Product::id("prod_1"), Supplier::id("sup_1")),
+                (Product::id("prod_2"), Supplier::id("sup_2")),
+                (Product::id("prod_3"), Supplier::id("sup_2")),
+            ],
+        )
+        .unwrap();
+        drop(links);
+        databases
+    }
+}
+
+fn graph<C: LinkConnection>(databases: &Databases<C>, graph: Graph) -> Value {
+    let result = Query::across(databases).graph(graph).unwrap();
+    serde_json::to_value(result).unwrap()
+}
+
+fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Three<C>) {
+    let databases = three.setup();
+    // The tables really are apart: the product database has no brands.
+    let mut products_db = databases.for_module("product").unwrap();
+    assert!(products_db.batch_execute("SELECT id FROM brands").is_err());
+    drop(products_db);
+
+    let products = graph(
+        &databases,
+        Graph::entity("product").fields(["id", "name", "brand.name"]),
+    );
+    assert_eq!(
+        products["data"],
+        json!([
+            { "id": "prod_1", "name": "Kettle", "brand": { "name": "Acme" } },
+            { "id": "prod_2", "name": "Teapot", "brand": { "name": "Acme" } },
+            { "id": "prod_3", "name": "Mug", "brand": { "name": "Bolt" } },
+        ])
+    );
+
+    // The other direction, nested back.
+    let brands = graph(
+        &databases,
+        Graph::entity("brand")
+            .fields(["name", "products.id", "products.supplier.name"])
+            .filter("id", "brand_1"),
+    );
+    assert_eq!(
+        brands["data"],
+        json!([{ "name": "Acme", "products": [
+            { "id": "prod_1", "supplier": { "name": "Alder" } },
+            { "id": "prod_2", "supplier": { "name": "Birch" } },
+        ] }])
+    );
+
+    // A filter through a link whose tables are in two other databases, with a page.
+    let acme = graph(
+        &databases,
+        Graph::entity("product")
+            .fields(["id"])
+            .filter("brand.name", "Acme")
+            .order("id", Order::Desc)
+            .take(1),
+    );
+    assert_eq!(acme["data"], json!([{ "id": "prod_2" }]));
+    assert_eq!(acme["metadata"]["count"], json!(2));
+
+    // Two links deep: products whose brand has a product supplied by Alder.
+    let deep = graph(
+        &databases,
+        Graph::entity("product")
+            .fields(["id"])
+            .filter("brand.products.supplier.name", "Alder"),
+    );
+    assert_eq!(
+        deep["data"],
+        json!([{ "id": "prod_1" }, { "id": "prod_2" }])
+    );
+
+    // A dismissed link stops matching, unless deleted rows are asked for.
+    let mut links = databases.for_link::<product_brand::Link>().unwrap();
+    product_brand::Link::dismiss(&mut *links, Product::id("prod_3"), Brand::id("brand_2")).unwrap();
+    drop(links);
+    let bolt = Graph::entity("product")
+        .fields(["id"])
+        .filter("brand.name", "Bolt");
+    assert_eq!(graph(&databases, bolt.clone())["data"], json!([]));
+    assert_eq!(
+        graph(&databases, bolt.with_deleted())["data"],
+        json!([{ "id": "prod_3" }])
+    );
+
+    // The link as an entity, its sides in the other two databases.
+    let rows = graph(
+        &databases,
+        Graph::entity(product_brand::Link::TABLE)
+            .fields(["product_id", "product.name", "brand.name"])
+            .filter("product.name", "Teapot"),
+    );
+    assert_eq!(
+        rows["data"],
+        json!([{ "product_id": "prod_2", "product": { "name": "Teapot" }, "brand": { "name": "Acme" } }])
+    );
+
+    // Ordering by a linked field would need a join across databases: refused, by name.
+    let error = Query::across(&databases)
+        .graph(
+            Graph::entity("product")
+                .fields(["id"])
+                .order("brand.name", Order::Asc),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidOrder { path, reason, .. }
+            if path == "brand.name" && reason.contains("another database")),
+        "{error:?}"
+    );
+}
+
+fn cascade_across_three_databases<C>(three: Three<C>)
+where
+    C: LinkConnection + Store + 'static,
+    Supplier: SoftDelete<C>,
+{
+    let databases = three.setup();
+    let modules = Modules::new().with::<Supplier>();
+
+    // prod_1 alone holds sup_1: deleting prod_1's links soft-deletes sup_1 in the brands'
+    // database; the links go in the links' database.
+    let deletion = databases
+        .delete(&modules, &[Product::id("prod_1")])
+        .unwrap();
+    assert_eq!(deletion.link_count(), 2);
+    assert_eq!(
+        databases
+            .for_module("supplier")
+            .unwrap()
+            .live_suppliers()
+            .unwrap(),
+        ["sup_2"]
+    );
+    let live_of_prod_1 = |databases: &Databases<C>| {
+        let mut links = databases.for_link::<product_brand::Link>().unwrap();
+        let brands = product_brand::Link::list(
+            &mut *links,
+            &ListFilter::new().left([Product::id("prod_1")]),
+        )
+        .unwrap()
+        .len();
+        let suppliers = product_supplier::Link::list(
+            &mut *links,
+            &ListFilter::new().left([Product::id("prod_1")]),
+        )
+        .unwrap()
+        .len();
+        brands + suppliers
+    };
+    assert_eq!(live_of_prod_1(&databases), 0);
+
+    // sup_2 is held by prod_3 as well: deleting prod_2 keeps it.
+    let kept = databases
+        .delete(&modules, &[Product::id("prod_2")])
+        .unwrap();
+    assert!(kept.cascaded.is_empty());
+    assert_eq!(kept.kept.values().flatten().collect::<Vec<_>>(), ["sup_2"]);
+
+    let restored = databases.restore(&modules, &deletion).unwrap();
+    assert_eq!(restored, 2);
+    assert_eq!(live_of_prod_1(&databases), 2);
+    assert_eq!(
+        databases
+            .for_module("supplier")
+            .unwrap()
+            .live_suppliers()
+            .unwrap(),
+        ["sup_1", "sup_2"]
+    );
+
+    // A cascade into a module that was not given fails after the links' database was
+    // written: every database is rolled back.
+    let error = databases
+        .delete(&Modules::new(), &[Product::id("prod_1")])
+        .unwrap_err();
+    assert!(matches!(error, Error::NoSoftDelete { .. }), "{error:?}");
+    assert_eq!(live_of_prod_1(&databases), 2, "nothing was deleted");
+}
+
+/// Three SQLite files in a fresh folder, a new connection per checkout.
+fn sqlite_files(test: &str) -> (Three<SqliteConnection>, PathBuf) {
+    let dir = std::env::temp_dir().join(format!(
+        "link-databases-{test}-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str| {
+        let path = dir
+            .join(format!("{name}.db"))
+            .to_string_lossy()
+            .into_owned();
+        Database::connect(name, move || SqliteConnection::establish(&path))
+    };
+    let three = Three {
+        links: file("links"),
+        products: file("products"),
+        brands: file("brands"),
+    };
+    (three, dir)
+}
+
+/// Three PostgreSQL databases, each behind an r2d2 pool.
+fn postgres_databases(
+    test: &str,
+) -> Option<(Three<PgConnection>, Vec<link_test_support::PgDatabase>)> {
+    let created: Vec<_> = (0..3)
+        .map(|_| link_test_support::postgres_database(test))
+        .collect::<Option<_>>()?;
+    let pool = |name: &str, database: &link_test_support::PgDatabase| {
+        let manager = diesel::r2d2::ConnectionManager::<PgConnection>::new(database.url());
+        let pool = diesel::r2d2::Pool::builder()
+            .max_size(2)
+            .build(manager)
+            .expect("the pool connects");
+        Database::pool(name, pool)
+    };
+    let three = Three {
+        links: pool("links", &created[0]),
+        products: pool("products", &created[1]),
+        brands: pool("brands", &created[2]),
+    };
+    Some((three, created))
+}
+
+#[test]
+fn sqlite_graph_queries_join_three_databases_in_the_application() {
+    let (three, dir) = sqlite_files("graph");
+    graph_across_three_databases(three);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn sqlite_delete_cascades_across_three_databases_and_restores() {
+    let (three, dir) = sqlite_files("cascade");
+    cascade_across_three_databases(three);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn postgres_graph_queries_join_three_databases_in_the_application() {
+    let Some((three, _databases)) = postgres_databases("graph_across_databases") else {
+        return;
+    };
+    graph_across_three_databases(three);
+}
+
+#[test]
+fn postgres_delete_cascades_across_three_databases_and_restores() {
+    let Some((three, _databases)) = postgres_databases("cascade_across_databases") else {
+        return;
+    };
+    cascade_across_three_databases(three);
+}
