@@ -264,11 +264,26 @@ pub trait TestSql: LinkConnection + SimpleConnection {
             .load_json(&placeholders(Self::DIALECT, sql), &binds)
             .unwrap_or_else(|error| panic!("{sql}: {error}"));
         rows.into_iter()
-            .map(|row| match row.into_iter().next() {
-                Some(serde_json::Value::String(text)) => text,
-                Some(serde_json::Value::Null) | None => "NULL".to_owned(),
-                Some(other) => other.to_string(),
+            .map(|row| {
+                row.into_iter()
+                    .next()
+                    .map_or_else(|| "NULL".to_owned(), text)
             })
+            .collect()
+    }
+
+    /// Every column of a query's rows as text, as [`texts`](Self::texts) gives the first.
+    ///
+    /// # Panics
+    ///
+    /// If the database refuses it.
+    fn rows(&mut self, sql: &str, binds: &[&str]) -> Vec<Vec<String>> {
+        let binds: Vec<ColumnValue<'_>> = binds.iter().map(|b| ColumnValue::Text(b)).collect();
+        let rows = self
+            .load_json(&placeholders(Self::DIALECT, sql), &binds)
+            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        rows.into_iter()
+            .map(|row| row.into_iter().map(text).collect())
             .collect()
     }
 
@@ -286,6 +301,28 @@ pub trait TestSql: LinkConnection + SimpleConnection {
                 &[table],
             ),
         }
+    }
+
+    /// `(name, type)` of each of `table`'s columns, in table order, the type as the
+    /// database reports it: SQLite's declared type (`INTEGER`, `BIGINT`), PostgreSQL's
+    /// `information_schema` name (`integer`, `bigint`, `timestamp with time zone`).
+    fn column_types(&mut self, table: &str) -> Vec<(String, String)> {
+        let sql = match Self::DIALECT {
+            Dialect::Sqlite => "SELECT name, type FROM pragma_table_info(?) ORDER BY cid",
+            _ => {
+                "SELECT column_name, data_type FROM information_schema.columns \
+                 WHERE table_schema = current_schema() AND table_name = ? \
+                 ORDER BY ordinal_position"
+            }
+        };
+        self.rows(sql, &[table])
+            .into_iter()
+            .map(|row| {
+                let mut row = row.into_iter();
+                let name = row.next().unwrap_or_default();
+                (name, row.next().unwrap_or_default())
+            })
+            .collect()
     }
 
     /// The names of `table`'s indexes that were created by name (not a primary key's
@@ -324,6 +361,16 @@ pub trait TestSql: LinkConnection + SimpleConnection {
 }
 
 impl<C: LinkConnection + SimpleConnection> TestSql for C {}
+
+/// A value as [`TestSql::texts`] and [`TestSql::rows`] give it: a number or boolean as it
+/// prints, NULL as `NULL`.
+fn text(value: serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text,
+        serde_json::Value::Null => "NULL".to_owned(),
+        other => other.to_string(),
+    }
+}
 
 /// `sql` with its `?` placeholders numbered for `dialect`. A `?` inside a quoted string is
 /// left alone.
