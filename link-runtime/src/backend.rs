@@ -8,6 +8,7 @@ use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
 use crate::definition::{ColumnKind, ColumnValue};
 use crate::graph::JsonRow;
+use crate::sql_types::Json;
 
 /// The SQL dialect of a backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -171,6 +172,7 @@ macro_rules! bind_values {
                     ColumnKind::Timestamp => {
                         query.bind::<Nullable<Timestamp>, _>(None::<chrono::NaiveDateTime>)
                     }
+                    ColumnKind::Json => query.bind::<Nullable<Json>, _>(None::<serde_json::Value>),
                 },
                 ColumnValue::Bool(value) => query.bind::<Bool, _>(value),
                 ColumnValue::SmallInt(value) => query.bind::<SmallInt, _>(value),
@@ -180,6 +182,7 @@ macro_rules! bind_values {
                 ColumnValue::Double(value) => query.bind::<Double, _>(value),
                 ColumnValue::Text(value) => query.bind::<Text, _>(value),
                 ColumnValue::Timestamp(value) => query.bind::<Timestamp, _>(value),
+                ColumnValue::Json(value) => query.bind::<Json, _>(value),
             };
         }
         query

@@ -216,6 +216,9 @@ pub enum ColumnKind {
     Text,
     /// `chrono::NaiveDateTime` (UTC)
     Timestamp,
+    /// `serde_json::Value`: `JSONB` on PostgreSQL, JSON text on SQLite
+    /// ([`sql_types::Json`](crate::sql_types::Json)).
+    Json,
 }
 
 /// A value to bind to an extra column.
@@ -240,6 +243,8 @@ pub enum ColumnValue<'a> {
     Text(&'a str),
     /// A timestamp (UTC).
     Timestamp(NaiveDateTime),
+    /// A JSON document.
+    Json(&'a serde_json::Value),
 }
 
 /// A Rust type that an extra column can hold.
@@ -282,6 +287,13 @@ impl ToColumnValue for String {
     const KIND: ColumnKind = ColumnKind::Text;
     fn to_column_value(&self) -> ColumnValue<'_> {
         ColumnValue::Text(self)
+    }
+}
+
+impl ToColumnValue for serde_json::Value {
+    const KIND: ColumnKind = ColumnKind::Json;
+    fn to_column_value(&self) -> ColumnValue<'_> {
+        ColumnValue::Json(self)
     }
 }
 

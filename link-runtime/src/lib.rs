@@ -54,6 +54,7 @@
 //! - [`LinkConnection`], [`Dialect`] (`backend.rs`): SQLite and PostgreSQL.
 //! - [`databases`] (`databases.rs`): modules and links in databases of their own, reached
 //!   through connection sources (a diesel r2d2 pool, a function that connects).
+//! - [`sql_types`] (`sql_types.rs`): the JSON column type, `JSONB` on PostgreSQL.
 //! - [`Error`] (`error.rs`).
 //!
 //! Generated code refers to `diesel` by name (diesel's `table!` and derives do), so a crate
@@ -75,6 +76,7 @@ pub mod migrate;
 pub mod prelude;
 mod registry;
 pub mod service;
+pub mod sql_types;
 
 pub use backend::{Dialect, LinkConnection};
 pub use definition::{
@@ -109,8 +111,9 @@ pub use service::{delete, restore};
 /// `database(table = "...")` names the pivot table (default
 /// `{left_module}_{left_model}_{right_module}_{right_model}`). `columns { .. }` adds typed
 /// extra columns: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`,
-/// `chrono::NaiveDateTime`, or `Option` of one of them; a column that cannot hold NULL needs
-/// a literal default.
+/// `chrono::NaiveDateTime`, `serde_json::Value` (`JSONB` on PostgreSQL, see
+/// [`sql_types::Json`]), or `Option` of one of them; a column that cannot hold NULL needs a
+/// literal default (for a JSON column, the document in a string).
 ///
 /// The module gets `Link` (with `TABLE`, `SQLITE_SQL`, `POSTGRES_SQL`, `create`, `dismiss`
 /// and, with extra columns, `create_with`), a diesel `table!` named after the pivot table,
@@ -160,6 +163,8 @@ pub use link_macros::Linkable;
 
 pub use chrono;
 pub use diesel;
+#[doc(hidden)]
+pub use serde_json;
 
 /// Links `left` to `right` with the link defined from `A` to `B`, found from the id types,
 /// and says whether the link was [inserted, revived or already there](Created).

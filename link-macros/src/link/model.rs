@@ -88,12 +88,13 @@ pub enum ColumnKind {
     Double,
     Text,
     Timestamp,
+    Json,
 }
 
 impl ColumnKind {
     /// The Rust types a column can be declared with (the last path segment).
-    pub const SUPPORTED: &'static str =
-        "bool, i16, i32, i64, f32, f64, String, chrono::NaiveDateTime, or Option of one of them";
+    pub const SUPPORTED: &'static str = "bool, i16, i32, i64, f32, f64, String, \
+         chrono::NaiveDateTime, serde_json::Value, or Option of one of them";
 
     pub fn from_type_name(name: &str) -> Option<Self> {
         Some(match name {
@@ -105,12 +106,22 @@ impl ColumnKind {
             "f64" => ColumnKind::Double,
             "String" => ColumnKind::Text,
             "NaiveDateTime" => ColumnKind::Timestamp,
+            "Value" => ColumnKind::Json,
             _ => return None,
         })
     }
 
-    /// The kind's name, which is both the variant of `link_runtime::ColumnKind` and the
-    /// diesel SQL type written in `table!`: the runtime names its kinds after diesel's types.
+    /// The SQL type written in the generated `table!`: diesel's type of the same name, or
+    /// the runtime's where diesel has none for both backends.
+    pub fn sql_type(self) -> TokenStream {
+        match self {
+            ColumnKind::Json => quote!(::link_runtime::sql_types::Json),
+            other => other.type_name(),
+        }
+    }
+
+    /// The kind's name: the variant of `link_runtime::ColumnKind`, and for all but `Json`
+    /// the diesel SQL type of the same name (the runtime names its kinds after diesel's).
     pub fn type_name(self) -> TokenStream {
         match self {
             ColumnKind::Bool => quote!(Bool),
@@ -121,6 +132,7 @@ impl ColumnKind {
             ColumnKind::Double => quote!(Double),
             ColumnKind::Text => quote!(Text),
             ColumnKind::Timestamp => quote!(Timestamp),
+            ColumnKind::Json => quote!(Json),
         }
     }
 
@@ -146,6 +158,7 @@ impl ColumnKind {
             ColumnKind::Double => "f64",
             ColumnKind::Text => "String",
             ColumnKind::Timestamp => "NaiveDateTime",
+            ColumnKind::Json => "serde_json::Value",
         }
     }
 }
@@ -160,4 +173,6 @@ pub enum DefaultValue {
     /// A float, sign included, as written (an integer literal gets `.0`).
     Float(String),
     Text(String),
+    /// A JSON document, as written (checked to parse).
+    Json(String),
 }

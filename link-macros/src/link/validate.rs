@@ -292,6 +292,15 @@ fn default_value(
                 Ok(DefaultValue::Float(float.base10_digits().to_owned()))
             }
             (syn::Lit::Str(text), ColumnKind::Text) => Ok(DefaultValue::Text(text.value())),
+            (syn::Lit::Str(text), ColumnKind::Json) => {
+                match serde_json::from_str::<serde_json::Value>(&text.value()) {
+                    Ok(_) => Ok(DefaultValue::Json(text.value())),
+                    Err(error) => Err(darling::Error::custom(format!(
+                        "the default of `{name}` must be a JSON document in a string: {error}"
+                    ))
+                    .with_span(text)),
+                }
+            }
             (syn::Lit::Bool(_), _) => Err(mismatch("a `bool`")),
             (syn::Lit::Int(_), _) => Err(mismatch("an integer")),
             (syn::Lit::Float(_), _) => Err(mismatch("a float")),

@@ -219,7 +219,10 @@ fn stitch<X: Connections>(
             node.select[..node.output]
                 .iter()
                 .zip(row)
-                .map(|(column, value)| (column.name.to_owned(), shape(column.kind, value)))
+                .map(|(column, value)| {
+                    let value = shape(<X::Conn as LinkConnection>::DIALECT, column.kind, value);
+                    (column.name.to_owned(), value)
+                })
                 .collect()
         })
         .collect();

@@ -605,6 +605,9 @@ fn to_bind(kind: Option<ColumnKind>, value: Value) -> std::result::Result<Bind, 
             .map(Bind::Timestamp)
             .ok_or_else(|| mismatch("a timestamp such as \"2024-05-01T12:00:00\"")),
         (Some(ColumnKind::Timestamp), _) => Err(mismatch("a timestamp")),
+        (Some(ColumnKind::Json), _) => {
+            Err("a JSON document compares with nothing but null (`null`, `$ne: null`)".into())
+        }
         (None, Value::Bool(b)) => Ok(Bind::Bool(*b)),
         (None, Value::Number(n)) => Ok(n.as_i64().map_or_else(
             || Bind::Float(n.as_f64().expect("finite JSON number")),

@@ -8,6 +8,7 @@ use diesel::row::{Field, Row};
 use diesel::sql_types::Untyped;
 use serde_json::{Number, Value};
 
+use crate::backend::Dialect;
 use crate::definition::ColumnKind;
 
 /// A row of any columns, as JSON values.
@@ -22,9 +23,13 @@ fn timestamp(time: NaiveDateTime) -> Value {
     Value::String(time.format("%Y-%m-%dT%H:%M:%S%.f").to_string())
 }
 
-/// `value`, read from a column of `kind`, in the form the kind has in JSON.
-pub(crate) fn shape(kind: Option<ColumnKind>, value: Value) -> Value {
+/// `value`, read from a column of `kind` on `dialect`, in the form the kind has in JSON.
+pub(crate) fn shape(dialect: Dialect, kind: Option<ColumnKind>, value: Value) -> Value {
     match (kind, value) {
+        // SQLite keeps a JSON document as its text; PostgreSQL's jsonb was decoded already.
+        (Some(ColumnKind::Json), Value::String(text)) if dialect == Dialect::Sqlite => {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        }
         (Some(ColumnKind::Bool), Value::Number(n)) => Value::Bool(n.as_i64() != Some(0)),
         (Some(ColumnKind::Timestamp), Value::String(text)) => {
             match NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f") {
@@ -120,9 +125,11 @@ mod postgres {
             1114 => timestamp(<chrono::NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(
                 value,
             )?),
-            1184 => Value::String(
-                <DateTime<Utc> as FromSql<Timestamptz, Pg>>::from_sql(value)?.to_rfc3339(),
-            ),
+            // timestamptz: in UTC, in the form a timestamp has, so that a pivot's
+            // timestamps read alike on both backends
+            1184 => {
+                timestamp(<DateTime<Utc> as FromSql<Timestamptz, Pg>>::from_sql(value)?.naive_utc())
+            }
             1082 => Value::String(<NaiveDate as FromSql<Date, Pg>>::from_sql(value)?.to_string()),
             // json is its text; jsonb is a version byte, then its text
             114 => serde_json::from_slice(value.as_bytes())?,

@@ -41,7 +41,7 @@ fn table_macro(cx: &Context) -> TokenStream {
     };
     let extra = cx.link.columns.iter().map(|column| {
         let name = &column.name;
-        let ty = column.kind.type_name();
+        let ty = column.kind.sql_type();
         if column.nullable {
             quote_spanned!(span=>#name -> Nullable<#ty>,)
         } else {
@@ -178,6 +178,10 @@ fn default_expr(column: &Column) -> TokenStream {
             quote!(#literal)
         }
         Some(DefaultValue::Text(text)) => quote!(::std::string::String::from(#text)),
+        Some(DefaultValue::Json(text)) => quote! {
+            ::link_runtime::serde_json::from_str(#text)
+                .expect("define_link! checked that the default parses as JSON")
+        },
     };
     if column.nullable {
         quote!(::core::option::Option::Some(#value))

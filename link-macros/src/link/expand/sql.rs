@@ -23,6 +23,8 @@ impl Dialect {
             (Dialect::Postgres, ColumnKind::Double) => "DOUBLE PRECISION",
             (_, ColumnKind::Text) => "TEXT",
             (_, ColumnKind::Timestamp) => "TIMESTAMP",
+            (Dialect::Sqlite, ColumnKind::Json) => "TEXT",
+            (Dialect::Postgres, ColumnKind::Json) => "JSONB",
         }
     }
 
@@ -54,7 +56,9 @@ pub fn column_definition(dialect: Dialect, column: &Column) -> String {
             DefaultValue::Bool(true) => Some("TRUE".to_owned()),
             DefaultValue::Bool(false) => Some("FALSE".to_owned()),
             DefaultValue::Integer(n) | DefaultValue::Float(n) => Some(n.clone()),
-            DefaultValue::Text(text) => Some(format!("'{}'", text.replace('\'', "''"))),
+            DefaultValue::Text(text) | DefaultValue::Json(text) => {
+                Some(format!("'{}'", text.replace('\'', "''")))
+            }
         };
         if let Some(literal) = literal {
             write!(sql, " DEFAULT {literal}").expect("writing to a String");
