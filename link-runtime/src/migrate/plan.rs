@@ -9,7 +9,7 @@ use crate::definition::LinkSchema;
 use crate::error::{Error, Result};
 use crate::migrate::introspect::{self, TableShape};
 use crate::migrate::metadata::{self, LinkRecord};
-use crate::migrate::sql::{column_type, comment, ident, without_name};
+use crate::migrate::sql::{column_type, comment, fnv1a, ident, without_name};
 use crate::registry::registered_links;
 
 /// What a sync would change, in the order it would change it.
@@ -614,9 +614,22 @@ fn plan_existing<C: LinkConnection>(
     Ok(())
 }
 
+/// The name of the column that takes `column`'s converted values before it replaces it:
+/// `{column}__new`, or a name made from a hash of `column` where that would be longer
+/// than PostgreSQL keeps (63 bytes), which would cut it back to `column` itself.
+fn temporary_column(column: &str) -> String {
+    const MAX: usize = 63;
+    let readable = format!("{column}__new");
+    if readable.len() <= MAX {
+        readable
+    } else {
+        format!("link_new_{:016x}", fnv1a(column.as_bytes()))
+    }
+}
+
 /// Replaces `column` of `table` (quoted) by one defined as `definition`, values cast.
 fn replace_column(table: &str, column: &str, definition: &str) -> Vec<String> {
-    let new = format!("{column}__new");
+    let new = temporary_column(column);
     let (old_name, new_name) = (ident(column), ident(&new));
     vec![
         format!(
@@ -667,5 +680,20 @@ fn drop_table(
             metadata::delete_sql(table),
         ],
         down,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::temporary_column;
+
+    #[test]
+    fn a_temporary_column_never_takes_the_name_it_replaces() {
+        assert_eq!(temporary_column("title"), "title__new");
+        let longest = "c".repeat(63);
+        let temporary = temporary_column(&longest);
+        assert!(temporary.len() <= 63, "{temporary}");
+        assert_ne!(&temporary[..temporary.len().min(63)], longest);
+        assert_eq!(temporary, temporary_column(&longest), "stable across runs");
     }
 }
