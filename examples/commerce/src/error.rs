@@ -9,9 +9,10 @@ use std::fmt;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum RunError {
-    /// SQLite refused a statement of a module or a read of a pivot table.
+    /// SQLite refused a statement of a module.
     Database(diesel::result::Error),
-    /// The link runtime failed (a cardinality error here is one the demo did not expect).
+    /// The link runtime failed: a database it could not connect to, or an error the demo did
+    /// not expect (such as a cardinality error other than the one it provokes).
     Link(link_runtime::Error),
     /// Writing the demo's output failed.
     Output(std::io::Error),

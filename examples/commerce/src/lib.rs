@@ -9,18 +9,36 @@
 //!   from the modules' tables and the links' pivot tables, and joined in Rust, never in SQL.
 //! - [`run`]: the whole demo, which `cargo run -p commerce` prints.
 //!
+//! The demo runs on [`Databases`]: everything in one database, or each module (see
+//! [`MODULES`]) in a database of its own and the link tables in another. Each module works
+//! on its own database's connection only, and the result is the same either way.
+//!
 //! ```
 //! use diesel::{Connection, SqliteConnection};
+//! use link_runtime::databases::{Database, Databases};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let mut conn = SqliteConnection::establish(":memory:")?;
-//! let summary = commerce::run(&mut conn, &mut std::io::sink())?;
+//! // Everything in one in-memory database.
+//! let one = Database::from_connection(SqliteConnection::establish(":memory:")?);
+//! let together = Databases::new(&one);
+//! let summary = commerce::run(&together, &mut std::io::sink())?;
 //! assert_eq!(summary.products.len(), 3);
 //!
 //! // The demo uses fixed ids, so it can run again on the same database.
-//! let again = commerce::run(&mut conn, &mut std::io::sink())?;
+//! let again = commerce::run(&together, &mut std::io::sink())?;
 //! assert_eq!(again.records_inserted, 0);
 //! assert_eq!(again.products, summary.products);
+//!
+//! // Each module in a database of its own; the link tables in `links`, the default.
+//! let links = Database::from_connection(SqliteConnection::establish(":memory:")?);
+//! let mut apart = Databases::new(&links);
+//! for module in commerce::MODULES {
+//!     let own = Database::from_connection(SqliteConnection::establish(":memory:")?);
+//!     apart = apart.module(module, &own);
+//! }
+//! let split = commerce::run(&apart, &mut std::io::sink())?;
+//! assert_eq!(split.records_inserted, 10);
+//! assert_eq!(split.products, summary.products);
 //! # Ok(())
 //! # }
 //! ```
@@ -39,12 +57,25 @@ link_runtime::links!();
 use std::io::Write;
 
 use diesel::SqliteConnection;
-use link_runtime::Id;
+use link_runtime::databases::Databases;
+use link_runtime::{Id, Linkable};
 
 pub use error::RunError;
 use links::{product_brand, review_product};
 use listing::ProductListing;
-use modules::{brand, brand::Brand, customer, product, product::Product, review, review::Review};
+use modules::{
+    brand, brand::Brand, customer, customer::Customer, product, product::Product, review,
+    review::Review,
+};
+
+/// The demo's modules, by the name each model gives in `#[linkable(module = "..")]`: what
+/// [`Databases::module`] places in a database.
+pub const MODULES: [&str; 4] = [
+    Product::MODULE,
+    Brand::MODULE,
+    Customer::MODULE,
+    Review::MODULE,
+];
 
 /// What a [`run`] did and found.
 #[derive(Debug)]
@@ -63,31 +94,40 @@ pub struct Summary {
     pub products: Vec<ProductListing>,
 }
 
-/// Runs the demo on `conn`, writing what it does to `out`.
+/// Runs the demo on `databases`, writing what it does to `out`.
 ///
-/// 1. Each module creates its table, then `link_runtime::migrate` creates the link tables.
+/// 1. Each module creates its table in its database, then [`Databases::migrate`] creates
+///    the link tables in the database that holds them.
 /// 2. Two brands, three products, two customers and three reviews are inserted, and linked:
 ///    products to brands, reviews to products and to their authors.
 /// 3. Giving a product a second brand is refused with a typed cardinality error.
 /// 4. A review posted on the wrong product has its link dismissed.
 /// 5. Each product is listed with its brand and its number of reviews.
 ///
+/// Each module's functions run on a connection to that module's database
+/// ([`Databases::for_module`]), each link's on one to the database of its pivot table
+/// ([`Databases::for_link`]), and the listing reads across them. The output does not depend
+/// on where the tables are: everything in one database, or each module in its own.
+///
 /// The records have fixed ids and every step is idempotent, so the demo can run again on
-/// the same database and ends in the same state: records that exist are left alone,
+/// the same databases and ends in the same state: records that exist are left alone,
 /// creating a live link changes nothing, and the dismissed link is revived by step 2 and
 /// dismissed again by step 4.
 ///
 /// # Errors
 ///
-/// [`RunError`] when a table refuses a statement, when writing to `out` fails, or when the
-/// link of step 3 is not refused.
-pub fn run(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<Summary, RunError> {
-    let link_tables_created = migrate(conn, out)?;
-    let records_inserted = seed::insert_records(conn, out)?;
-    seed::link_records(conn, out)?;
-    let refused = refuse_second_brand(conn, out)?;
-    let dismissed = dismiss_misplaced_review(conn, out)?;
-    let products = listing::products(conn)?;
+/// [`RunError`] when a database cannot be reached or refuses a statement, when writing to
+/// `out` fails, or when the link of step 3 is not refused.
+pub fn run(
+    databases: &Databases<SqliteConnection>,
+    out: &mut impl Write,
+) -> Result<Summary, RunError> {
+    let link_tables_created = migrate(databases, out)?;
+    let records_inserted = seed::insert_records(databases, out)?;
+    seed::link_records(databases, out)?;
+    let refused = refuse_second_brand(databases, out)?;
+    let dismissed = dismiss_misplaced_review(databases, out)?;
+    let products = listing::products(databases)?;
     listing::write(&products, out)?;
     Ok(Summary {
         link_tables_created,
@@ -98,28 +138,39 @@ pub fn run(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<Summary,
     })
 }
 
-/// Each module creates its own table; then the runtime syncs the link tables (safe actions
-/// only: an unsafe one, such as dropping the table of a removed link, is reported).
-fn migrate(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<Vec<String>, RunError> {
-    product::migrate(conn)?;
-    brand::migrate(conn)?;
-    customer::migrate(conn)?;
-    review::migrate(conn)?;
-    writeln!(out, "migrated modules: product, brand, customer, review")?;
+/// Each module creates its own table in its own database; then the runtime syncs the link
+/// tables where they are (safe actions only: an unsafe one, such as dropping the table of a
+/// removed link, is reported).
+fn migrate(
+    databases: &Databases<SqliteConnection>,
+    out: &mut impl Write,
+) -> Result<Vec<String>, RunError> {
+    product::migrate(&mut *databases.for_module(Product::MODULE)?)?;
+    brand::migrate(&mut *databases.for_module(Brand::MODULE)?)?;
+    customer::migrate(&mut *databases.for_module(Customer::MODULE)?)?;
+    review::migrate(&mut *databases.for_module(Review::MODULE)?)?;
+    writeln!(out, "migrated modules: {}", MODULES.join(", "))?;
 
-    let synced = link_runtime::migrate(conn)?;
-    let created: Vec<String> = synced.tables_created().map(str::to_owned).collect();
+    // One entry per database that holds links: here, one in either layout.
+    let synced = databases.migrate()?;
+    let created: Vec<String> = synced
+        .iter()
+        .flat_map(|(_, applied)| applied.tables_created())
+        .map(str::to_owned)
+        .collect();
     for table in &created {
         writeln!(out, "created link table {table}")?;
     }
-    for skipped in &synced.skipped {
-        writeln!(
-            out,
-            "link sync skipped: {} [{}]",
-            skipped.action, skipped.reason
-        )?;
+    for (_, applied) in &synced {
+        for skipped in &applied.skipped {
+            writeln!(
+                out,
+                "link sync skipped: {} [{}]",
+                skipped.action, skipped.reason
+            )?;
+        }
     }
-    if synced.applied.is_empty() {
+    if synced.iter().all(|(_, applied)| applied.applied.is_empty()) {
         writeln!(out, "link tables in sync: nothing to migrate")?;
     }
     Ok(created)
@@ -128,11 +179,12 @@ fn migrate(conn: &mut SqliteConnection, out: &mut impl Write) -> Result<Vec<Stri
 /// Tries to give `prod_1`, which has a brand, a second one: without `is_list` on the brand
 /// side, a product has one brand, and the runtime says so with a typed error.
 fn refuse_second_brand(
-    conn: &mut SqliteConnection,
+    databases: &Databases<SqliteConnection>,
     out: &mut impl Write,
 ) -> Result<link_runtime::Error, RunError> {
     let (product, brand) = (Product::id("prod_1"), Brand::id("brand_2"));
-    match product_brand::Link::create(conn, product.clone(), brand.clone()) {
+    let mut conn = databases.for_link::<product_brand::Link>()?;
+    match product_brand::Link::create(&mut *conn, product.clone(), brand.clone()) {
         Err(refused @ link_runtime::Error::Cardinality { .. }) => {
             writeln!(out, "refused product {product} -> brand {brand}: {refused}")?;
             Ok(refused)
@@ -147,16 +199,23 @@ fn refuse_second_brand(
 }
 
 /// Dismisses the link of `rev_3`, posted on the wrong product: a soft delete of the pivot
-/// row, which leaves the review and the product as they are.
+/// row, which leaves the review and the product as they are. Each module reads its own
+/// record.
 fn dismiss_misplaced_review(
-    conn: &mut SqliteConnection,
+    databases: &Databases<SqliteConnection>,
     out: &mut impl Write,
 ) -> Result<bool, RunError> {
     let (review_id, product_id): (Id<Review>, Id<Product>) =
         (Review::id("rev_3"), Product::id("prod_1"));
-    let dismissed = review_product::Link::dismiss(conn, review_id.clone(), product_id.clone())?;
-    let body = review::get(conn, &review_id)?.map_or_else(String::new, |r| r.body);
-    let title = product::get(conn, &product_id)?.map_or_else(String::new, |p| p.title);
+    let dismissed = review_product::Link::dismiss(
+        &mut *databases.for_link::<review_product::Link>()?,
+        review_id.clone(),
+        product_id.clone(),
+    )?;
+    let body = review::get(&mut *databases.for_module(Review::MODULE)?, &review_id)?
+        .map_or_else(String::new, |r| r.body);
+    let title = product::get(&mut *databases.for_module(Product::MODULE)?, &product_id)?
+        .map_or_else(String::new, |p| p.title);
     if dismissed {
         writeln!(
             out,

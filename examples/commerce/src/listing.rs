@@ -1,12 +1,13 @@
 //! The storefront's view of the catalog: each product with its brand and review count.
 //!
 //! Each module answers for its own table and each link for its pivot table; a typed graph
-//! query reads them and joins them in Rust, never in SQL, as it must when modules live in
-//! databases of their own.
+//! query reads them, each statement in the database of its table, and joins them in Rust,
+//! never in SQL, as it must when modules live in databases of their own.
 
 use std::io::{self, Write};
 
 use diesel::SqliteConnection;
+use link_runtime::databases::Databases;
 use link_runtime::graph::Query;
 use link_runtime::prelude::*;
 use serde::Deserialize;
@@ -56,18 +57,23 @@ struct ListedReview {
     id: String,
 }
 
-/// Every product, ordered by id, with its brand and review count.
+/// Every product, ordered by id, with its brand and review count, read across `databases`.
 ///
-/// Five statements, whatever the number of products: the products, then for each of the
-/// two links its pivot table and the linked module's table. Dismissed links (`deleted_at`
-/// set) are left out, and so are links to records that do not exist.
+/// Five statements, whatever the number of products and wherever the tables are: the
+/// products, then for each of the two links its pivot table and the linked module's table,
+/// each in its own database. Dismissed links (`deleted_at` set) are left out, and so are
+/// links to records that do not exist. The order is by a field of the product itself,
+/// which any layout allows (a linked record's field would need it in the product's
+/// database).
 ///
 /// # Errors
 ///
-/// When SQLite refuses a query.
-pub fn products(conn: &mut SqliteConnection) -> link_runtime::Result<Vec<ProductListing>> {
+/// When a database cannot be reached or SQLite refuses a query.
+pub fn products(
+    databases: &Databases<SqliteConnection>,
+) -> link_runtime::Result<Vec<ProductListing>> {
     let listed =
-        Query::new(conn).graph(ListedProduct::graph().order(|product| product.id.asc()))?;
+        Query::across(databases).graph(ListedProduct::graph().order(|product| product.id.asc()))?;
     Ok(listed
         .data
         .into_iter()

@@ -1,29 +1,45 @@
-//! `commerce [--database PATH] [links <COMMAND>]`: runs the commerce demo, or syncs its link
-//! tables.
+//! `commerce [--database PATH | --per-module DIR] [links <COMMAND>]`: runs the commerce
+//! demo, or syncs its link tables.
 //!
-//! Without `--database` it runs on an in-memory SQLite database; with it, on the file at
-//! `PATH` (created if missing), which the demo can run on again and again. `links` is the
+//! Where the tables are:
+//!
+//! - `--database PATH`: everything in one SQLite database, the file at `PATH` (created if
+//!   missing). Without either flag, everything is in one in-memory database.
+//! - `--per-module DIR`: each module in a SQLite database of its own, `DIR/<module>.db`
+//!   (`product.db`, `brand.db`, `customer.db`, `review.db`), and the link tables in
+//!   `DIR/links.db`. `DIR` and the files are created if missing; each use of a database
+//!   opens a new connection to its file.
+//!
+//! On files, the demo can run again and again and prints the same listing. `links` is the
 //! runtime's embeddable command (`link_runtime::cli::LinksCommand`): `links plan`,
-//! `links migrate [--allow-unsafe]`, `links sql` and `links export-migrations DIR`.
+//! `links migrate [--allow-unsafe]`, `links sql` and `links export-migrations DIR`. It runs
+//! on the database that holds the link tables: `PATH`, or `DIR/links.db`.
 
 #![deny(warnings)]
 #![forbid(unsafe_code)]
 
 use std::error::Error;
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use diesel::{Connection, SqliteConnection};
 use link_runtime::cli::LinksCommand;
+use link_runtime::databases::{Database, Databases};
 
 /// The commerce demo: product, brand, customer and review modules, joined by links.
 #[derive(Parser)]
 #[command(name = "commerce")]
 struct Cli {
-    /// The SQLite database file, created if missing.
-    #[arg(long, default_value = ":memory:")]
+    /// The SQLite database file for every module and the link tables, created if missing.
+    #[arg(long, value_name = "PATH", default_value = ":memory:")]
     database: String,
+
+    /// A folder of SQLite databases, created if missing: DIR/<module>.db for each module's
+    /// tables, DIR/links.db for the link tables.
+    #[arg(long, value_name = "DIR", conflicts_with = "database")]
+    per_module: Option<PathBuf>,
 
     /// Without a command, the demo runs.
     #[command(subcommand)]
@@ -37,25 +53,67 @@ enum Command {
     Links(LinksCommand),
 }
 
+/// Where the demo's tables are, and which of those databases holds the link tables.
+struct Layout {
+    databases: Databases<SqliteConnection>,
+    links: Database<SqliteConnection>,
+}
+
+impl Layout {
+    /// Everything in the database at `path`, on one connection.
+    fn one(path: &str) -> Result<Self, Box<dyn Error>> {
+        let conn = SqliteConnection::establish(path)
+            .map_err(|error| format!("cannot open the database `{path}`: {error}"))?;
+        let database = Database::from_connection(conn);
+        Ok(Layout {
+            databases: Databases::new(&database),
+            links: database,
+        })
+    }
+
+    /// Each module in `dir/<module>.db`, the link tables in `dir/links.db`.
+    fn per_module(dir: &Path) -> Result<Self, Box<dyn Error>> {
+        std::fs::create_dir_all(dir)
+            .map_err(|error| format!("cannot create the folder `{}`: {error}", dir.display()))?;
+        let links = file(dir, "links")?;
+        let mut databases = Databases::new(&links).links(&links);
+        for module in commerce::MODULES {
+            databases = databases.module(module, &file(dir, module)?);
+        }
+        Ok(Layout { databases, links })
+    }
+}
+
+/// The database in the file `dir/<name>.db`, named by its path: a new connection per use.
+fn file(dir: &Path, name: &str) -> Result<Database<SqliteConnection>, Box<dyn Error>> {
+    let path = dir.join(format!("{name}.db"));
+    let path = path
+        .to_str()
+        .ok_or_else(|| format!("the path `{}` is not UTF-8", path.display()))?
+        .to_owned();
+    Ok(Database::connect(path.clone(), move || {
+        SqliteConnection::establish(&path)
+    }))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let mut conn = match SqliteConnection::establish(&cli.database) {
-        Ok(conn) => conn,
-        Err(error) => {
-            eprintln!(
-                "commerce: cannot open the database `{}`: {error}",
-                cli.database
-            );
-            return ExitCode::FAILURE;
-        }
+    let layout = match &cli.per_module {
+        Some(dir) => Layout::per_module(dir),
+        None => Layout::one(&cli.database),
     };
     let mut out = std::io::stdout().lock();
-    let result: Result<(), Box<dyn Error>> = match &cli.command {
-        None => commerce::run(&mut conn, &mut out)
-            .map(drop)
-            .map_err(Into::into),
-        Some(Command::Links(links)) => links.run(&mut conn, &mut out).map_err(Into::into),
-    };
+    let result = layout.and_then(|layout| -> Result<(), Box<dyn Error>> {
+        match &cli.command {
+            None => commerce::run(&layout.databases, &mut out)
+                .map(drop)
+                .map_err(Into::into),
+            Some(Command::Links(links)) => {
+                let mut conn = layout.links.checkout()?;
+                links.run(&mut *conn, &mut out).map_err(Into::into)
+            }
+        }
+    });
     let _ = out.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,9 +4,10 @@
 use std::io::Write;
 
 use diesel::SqliteConnection;
-use link_runtime::Created;
+use link_runtime::databases::Databases;
+use link_runtime::{Created, Linkable};
 
-use crate::links::{product_brand, review_product};
+use crate::links::{product_brand, review_customer, review_product};
 use crate::modules::brand::{self, Brand};
 use crate::modules::customer::{self, Customer};
 use crate::modules::product::{self, Product};
@@ -47,40 +48,55 @@ const REVIEW_PRODUCTS: [(&str, &str); 3] = [
 const REVIEW_CUSTOMERS: [(&str, &str); 3] =
     [("rev_1", "cus_1"), ("rev_2", "cus_2"), ("rev_3", "cus_2")];
 
-/// Inserts the records that are missing, each through its own module; returns how many.
+/// Inserts the records that are missing, each through its own module and on its module's
+/// database; returns how many.
 pub(crate) fn insert_records(
-    conn: &mut SqliteConnection,
+    databases: &Databases<SqliteConnection>,
     out: &mut impl Write,
 ) -> Result<usize, RunError> {
     let mut outcomes = Vec::new();
-    for (id, name) in BRANDS {
-        let record = Brand {
-            id: id.into(),
-            name: name.into(),
-        };
-        outcomes.push(brand::create(conn, &record)?);
+    // One connection per module, given back before the next module takes its own: with
+    // everything in one database, they are the same connection.
+    {
+        let mut conn = databases.for_module(Brand::MODULE)?;
+        for (id, name) in BRANDS {
+            let record = Brand {
+                id: id.into(),
+                name: name.into(),
+            };
+            outcomes.push(brand::create(&mut conn, &record)?);
+        }
     }
-    for (id, title) in PRODUCTS {
-        let record = Product {
-            id: id.into(),
-            title: title.into(),
-        };
-        outcomes.push(product::create(conn, &record)?);
+    {
+        let mut conn = databases.for_module(Product::MODULE)?;
+        for (id, title) in PRODUCTS {
+            let record = Product {
+                id: id.into(),
+                title: title.into(),
+            };
+            outcomes.push(product::create(&mut conn, &record)?);
+        }
     }
-    for (id, email) in CUSTOMERS {
-        let record = Customer {
-            id: id.into(),
-            email: email.into(),
-        };
-        outcomes.push(customer::create(conn, &record)?);
+    {
+        let mut conn = databases.for_module(Customer::MODULE)?;
+        for (id, email) in CUSTOMERS {
+            let record = Customer {
+                id: id.into(),
+                email: email.into(),
+            };
+            outcomes.push(customer::create(&mut conn, &record)?);
+        }
     }
-    for (id, rating, body) in REVIEWS {
-        let record = Review {
-            id: id.into(),
-            rating,
-            body: body.into(),
-        };
-        outcomes.push(review::create(conn, &record)?);
+    {
+        let mut conn = databases.for_module(Review::MODULE)?;
+        for (id, rating, body) in REVIEWS {
+            let record = Review {
+                id: id.into(),
+                rating,
+                body: body.into(),
+            };
+            outcomes.push(review::create(&mut conn, &record)?);
+        }
     }
     let inserted = outcomes.iter().filter(|&&inserted| inserted).count();
     writeln!(
@@ -96,36 +112,43 @@ pub(crate) fn insert_records(
     Ok(inserted)
 }
 
-/// Links the records. Creating a link that is live already changes nothing; creating one
-/// that was dismissed revives it.
+/// Links the records, each link on the database of its pivot table. Creating a link that is
+/// live already changes nothing; creating one that was dismissed revives it.
 pub(crate) fn link_records(
-    conn: &mut SqliteConnection,
+    databases: &Databases<SqliteConnection>,
     out: &mut impl Write,
 ) -> Result<(), RunError> {
     // Through each link's own `Link::create`: the ids go in the order of `define_link!`.
+    let mut conn = databases.for_link::<product_brand::Link>()?;
     let outcomes = PRODUCT_BRANDS
         .iter()
         .map(|&(product, brand)| {
-            product_brand::Link::create(conn, Product::id(product), Brand::id(brand))
+            product_brand::Link::create(&mut *conn, Product::id(product), Brand::id(brand))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    drop(conn);
     report(out, "products to brands", &PRODUCT_BRANDS, &outcomes)?;
 
+    let mut conn = databases.for_link::<review_product::Link>()?;
     let outcomes = REVIEW_PRODUCTS
         .iter()
         .map(|&(review, product)| {
-            review_product::Link::create(conn, Review::id(review), Product::id(product))
+            review_product::Link::create(&mut *conn, Review::id(review), Product::id(product))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    drop(conn);
     report(out, "reviews to products", &REVIEW_PRODUCTS, &outcomes)?;
 
-    // Through the generic entry point, which finds the link from the two id types.
+    // Through the generic entry point, which finds the link from the two id types; where
+    // its pivot table is, `for_link` is told.
+    let mut conn = databases.for_link::<review_customer::Link>()?;
     let outcomes = REVIEW_CUSTOMERS
         .iter()
         .map(|&(review, customer)| {
-            link_runtime::create(conn, Review::id(review), Customer::id(customer))
+            link_runtime::create(&mut *conn, Review::id(review), Customer::id(customer))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    drop(conn);
     report(out, "reviews to customers", &REVIEW_CUSTOMERS, &outcomes)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::SqliteConnection;
+use link_runtime::databases::{Checkout, ConnectionSource, Database, Databases, SourceError};
 use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Order, Query};
 use link_runtime::Error;
 use serde_json::{json, Value};
@@ -15,9 +16,26 @@ use serde_json::{json, Value};
 /// The demo's database: brands, products, customers and reviews, linked, with `rev_3`'s
 /// link to `prod_1` dismissed.
 fn demo() -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
-    commerce::run(&mut conn, &mut std::io::sink()).expect("the demo runs");
-    conn
+    let conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
+    let conn = Arc::new(Mutex::new(conn));
+    let database = Database::new("demo", Lent(Arc::clone(&conn)));
+    commerce::run(&Databases::new(&database), &mut std::io::sink()).expect("the demo runs");
+    drop(database);
+    Arc::into_inner(conn)
+        .expect("the database gave the connection back")
+        .into_inner()
+        .expect("no checkout panicked")
+}
+
+/// One connection lent to a [`Database`], everything in it, and taken back once the
+/// database is dropped.
+struct Lent(Arc<Mutex<SqliteConnection>>);
+
+impl ConnectionSource<SqliteConnection> for Lent {
+    fn checkout(&self) -> Result<Checkout<'_, SqliteConnection>, SourceError> {
+        let conn = self.0.try_lock().map_err(|error| error.to_string())?;
+        Ok(Checkout::new(conn))
+    }
 }
 
 fn graph(conn: &mut SqliteConnection, graph: Graph) -> GraphResult<Value> {
@@ -453,11 +471,75 @@ fn catalog(products: usize) -> SqliteConnection {
 fn the_storefront_listing_is_five_statements() {
     let mut conn = demo();
     let log = record_statements(&mut conn);
-    let listed = commerce::listing::products(&mut conn).expect("the listing reads");
-    stop_recording(&mut conn);
+    let database = Database::from_connection(conn);
+    let listed =
+        commerce::listing::products(&Databases::new(&database)).expect("the listing reads");
+    stop_recording(&mut database.checkout().expect("the connection is free"));
     assert_eq!(listed.len(), 3);
     // The products, then a pivot and a table for each of the brand and review links.
     assert_eq!(log.lock().unwrap().len(), 5);
+}
+
+#[test]
+fn with_a_database_per_module_each_statement_runs_where_its_table_is() {
+    let memory = || {
+        let conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
+        Database::from_connection(conn)
+    };
+    let links = memory();
+    let modules: Vec<(&str, Database<SqliteConnection>)> = commerce::MODULES
+        .iter()
+        .map(|&module| (module, memory()))
+        .collect();
+    let databases = modules
+        .iter()
+        .fold(Databases::new(&links), |databases, (module, database)| {
+            databases.module(*module, database)
+        });
+    let together = commerce::run(&databases, &mut std::io::sink()).expect("the demo runs");
+
+    let mut logs = vec![("links", record_statements(&mut links.checkout().unwrap()))];
+    for (module, database) in &modules {
+        logs.push((module, record_statements(&mut database.checkout().unwrap())));
+    }
+    let listed = commerce::listing::products(&databases).expect("the listing reads");
+    assert_eq!(listed, together.products);
+    assert_eq!(listed.len(), 3);
+
+    let count = |name: &str| {
+        let (_, log) = logs.iter().find(|(database, _)| *database == name).unwrap();
+        let statements = log.lock().unwrap().clone();
+        // Each statement reads the tables of its own database, and no module's table
+        // elsewhere.
+        let own: Vec<&str> = if name == "links" {
+            use commerce::links::{product_brand, review_customer, review_product};
+            vec![
+                product_brand::Link::TABLE,
+                review_product::Link::TABLE,
+                review_customer::Link::TABLE,
+            ]
+        } else {
+            vec![name]
+        };
+        for statement in &statements {
+            assert!(
+                own.iter()
+                    .any(|table| statement.contains(&format!("FROM \"{table}\""))),
+                "{name}: {statement}"
+            );
+            for table in commerce::MODULES.into_iter().filter(|&table| table != name) {
+                let table = format!("\"{table}\"");
+                assert!(!statement.contains(&table), "{name}: {statement}");
+            }
+        }
+        statements.len()
+    };
+    // Still five statements: the products, then the two pivots in links' database, and
+    // the brands and the reviews, each in its module's.
+    assert_eq!(
+        ["product", "links", "brand", "review", "customer"].map(count),
+        [1, 2, 1, 1, 0]
+    );
 }
 
 #[test]

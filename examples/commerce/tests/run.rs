@@ -1,22 +1,93 @@
-//! The demo on a real SQLite database: what it reports, what it leaves in the database, and
-//! that it can run again on the same database.
+//! The demo on real SQLite databases: what it reports, what it leaves in the database, and
+//! that it can run again on the same database; everything in one database, or each module
+//! in a database file of its own and the link tables in another, with the same results.
 
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use commerce::links::{product_brand, review_customer, review_product};
 use commerce::listing::ProductListing;
 use commerce::modules::{brand, customer, product, review};
-use commerce::Summary;
+use commerce::{Summary, MODULES};
 use diesel::prelude::*;
 use diesel::SqliteConnection;
+use link_runtime::databases::{Database, Databases};
 
-fn database() -> SqliteConnection {
-    SqliteConnection::establish(":memory:").expect("in-memory SQLite opens")
+/// One in-memory database for everything: the database, and the demo's layout on it.
+fn one_database() -> (Database<SqliteConnection>, Databases<SqliteConnection>) {
+    let conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
+    let database = Database::from_connection(conn);
+    let databases = Databases::new(&database);
+    (database, databases)
 }
 
-fn run(conn: &mut SqliteConnection) -> (Summary, String) {
+/// A folder of its own in the system's temp folder, missing at first, removed when dropped.
+struct Folder(PathBuf);
+
+impl Folder {
+    fn new(name: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("commerce-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        Folder(path)
+    }
+
+    /// The path of the database file `<name>.db` in the folder.
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(format!("{name}.db"))
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Each module in `folder/<module>.db`, the link tables in `folder/links.db`, as
+/// `commerce --per-module` lays them out: a new connection per checkout.
+fn per_module(folder: &Folder) -> Databases<SqliteConnection> {
+    std::fs::create_dir_all(&folder.0).expect("the folder is created");
+    let file = |name: &str| {
+        let path = folder.file(name).to_str().expect("a UTF-8 path").to_owned();
+        Database::connect(name, move || SqliteConnection::establish(&path))
+    };
+    let links = file("links");
+    MODULES
+        .iter()
+        .fold(Databases::new(&links).links(&links), |databases, module| {
+            databases.module(*module, &file(module))
+        })
+}
+
+/// A plain connection to the database file `folder/<name>.db`, which must exist.
+fn open(folder: &Folder, name: &str) -> SqliteConnection {
+    let path = folder.file(name);
+    assert!(path.is_file(), "{} exists", path.display());
+    SqliteConnection::establish(path.to_str().expect("a UTF-8 path")).expect("the file opens")
+}
+
+/// The tables of the database file `folder/<name>.db`, SQLite's own left out.
+fn tables(folder: &Folder, name: &str) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Table {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    diesel::sql_query(
+        "SELECT name FROM sqlite_master \
+         WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )
+    .load::<Table>(&mut open(folder, name))
+    .expect("sqlite_master reads")
+    .into_iter()
+    .map(|table| table.name)
+    .collect()
+}
+
+fn run(databases: &Databases<SqliteConnection>) -> (Summary, String) {
     let mut out = Vec::new();
-    let summary = commerce::run(conn, &mut out).expect("the demo runs");
+    let summary = commerce::run(databases, &mut out).expect("the demo runs");
     (
         summary,
         String::from_utf8(out).expect("the output is UTF-8"),
@@ -101,8 +172,8 @@ fn owned(rows: &[(&str, &str, bool)]) -> Vec<(String, String, bool)> {
 
 #[test]
 fn a_first_run_reports_what_it_did() {
-    let mut conn = database();
-    let (summary, out) = run(&mut conn);
+    let (_, databases) = one_database();
+    let (summary, out) = run(&databases);
 
     assert_eq!(
         summary.link_tables_created,
@@ -159,8 +230,9 @@ fn a_first_run_reports_what_it_did() {
 
 #[test]
 fn the_database_holds_what_the_demo_reports() {
-    let mut conn = database();
-    run(&mut conn);
+    let (database, databases) = one_database();
+    run(&databases);
+    let mut conn = database.checkout().expect("the connection is free");
 
     // Each module holds its own records, in the table its model names.
     use link_runtime::Linkable;
@@ -210,12 +282,15 @@ fn the_database_holds_what_the_demo_reports() {
 
 #[test]
 fn a_second_run_on_the_same_database_ends_in_the_same_state() {
-    let mut conn = database();
-    let (first, _) = run(&mut conn);
+    let (database, databases) = one_database();
+    let (first, _) = run(&databases);
+    let mut conn = database.checkout().expect("the connection is free");
     let brands_after_first = product_brand_rows(&mut conn);
     let reviews_after_first = review_product_rows(&mut conn);
+    drop(conn); // the demo takes the one connection
 
-    let (second, out) = run(&mut conn);
+    let (second, out) = run(&databases);
+    let mut conn = database.checkout().expect("the connection is free");
     assert!(second.link_tables_created.is_empty(), "{out}");
     assert_eq!(second.records_inserted, 0);
     assert!(matches!(
@@ -249,10 +324,17 @@ fn a_second_run_on_the_same_database_ends_in_the_same_state() {
 }
 
 /// Runs the commerce binary on the database file `path` with `args`; returns its output.
-fn commerce(path: &std::path::Path, args: &[&str]) -> String {
+fn commerce(path: &Path, args: &[&str]) -> String {
+    commerce_with(
+        [OsStr::new("--database"), path.as_os_str()]
+            .into_iter()
+            .chain(args.iter().map(OsStr::new)),
+    )
+}
+
+/// Runs the commerce binary with `args`, which must succeed; returns its output.
+fn commerce_with<A: AsRef<OsStr>>(args: impl IntoIterator<Item = A>) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_commerce"))
-        .arg("--database")
-        .arg(path)
         .args(args)
         .output()
         .expect("the binary starts");
@@ -316,4 +398,188 @@ fn the_binary_embeds_the_links_command() {
         "the database is in sync with the links: nothing to do\n"
     );
     std::fs::remove_file(&path).expect("the database file was created");
+}
+
+#[test]
+fn each_module_in_a_database_of_its_own_gives_what_one_database_gives() {
+    let (_, together) = one_database();
+    let (one, one_out) = run(&together);
+
+    let folder = Folder::new("apart");
+    let (apart, apart_out) = run(&per_module(&folder));
+
+    assert_eq!(apart.products, one.products);
+    assert_eq!(listed(&apart.products), LISTED);
+    assert_eq!(apart.link_tables_created, one.link_tables_created);
+    assert_eq!(apart.records_inserted, one.records_inserted);
+    assert_eq!(apart.dismissed, one.dismissed);
+    assert!(matches!(
+        apart.refused,
+        link_runtime::Error::Cardinality { .. }
+    ));
+    assert_eq!(apart.refused.to_string(), one.refused.to_string());
+    // Where the tables are does not show in what the demo prints.
+    assert_eq!(apart_out, one_out);
+}
+
+#[test]
+fn each_module_s_table_is_in_its_own_file_and_the_link_tables_in_links_db() {
+    let folder = Folder::new("files");
+    run(&per_module(&folder));
+
+    let mut files: Vec<String> = std::fs::read_dir(&folder.0)
+        .expect("the folder lists")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "brand.db",
+            "customer.db",
+            "links.db",
+            "product.db",
+            "review.db"
+        ]
+    );
+
+    // A module's file holds its own table and no other: `product.db` has no `brand`.
+    for module in MODULES {
+        assert_eq!(tables(&folder, module), [module], "{module}.db");
+    }
+    assert_eq!(
+        tables(&folder, "links"),
+        [
+            "link_metadata",
+            product_brand::Link::TABLE,
+            review_customer::Link::TABLE,
+            review_product::Link::TABLE,
+        ]
+    );
+
+    // The records are in their module's file, and the links in links.db.
+    assert_eq!(brand::list(&mut open(&folder, "brand")).unwrap().len(), 2);
+    assert_eq!(
+        product::list(&mut open(&folder, "product")).unwrap().len(),
+        3
+    );
+    assert_eq!(
+        customer::list(&mut open(&folder, "customer"))
+            .unwrap()
+            .len(),
+        2
+    );
+    let mut reviews = open(&folder, "review");
+    assert_eq!(review::list(&mut reviews).unwrap().len(), 3);
+    let rev_3 = review::get(&mut reviews, &review::Review::id("rev_3")).unwrap();
+    assert_eq!(rev_3.map(|review| review.rating), Some(2));
+
+    let mut links = open(&folder, "links");
+    assert_eq!(
+        product_brand_rows(&mut links),
+        owned(&[
+            ("prod_1", "brand_1", false),
+            ("prod_2", "brand_1", false),
+            ("prod_3", "brand_2", false),
+        ])
+    );
+    assert_eq!(
+        review_product_rows(&mut links),
+        owned(&[
+            ("rev_1", "prod_1", false),
+            ("rev_2", "prod_3", false),
+            ("rev_3", "prod_1", true),
+        ])
+    );
+    assert_eq!(review_authors(&mut links).len(), 3);
+}
+
+#[test]
+fn a_second_run_on_the_same_module_files_ends_in_the_same_state() {
+    let folder = Folder::new("again");
+    let (first, _) = run(&per_module(&folder));
+    let brands_after_first = product_brand_rows(&mut open(&folder, "links"));
+    let reviews_after_first = review_product_rows(&mut open(&folder, "links"));
+
+    // New handles on the same files, as a second process would have.
+    let (second, out) = run(&per_module(&folder));
+    assert!(second.link_tables_created.is_empty(), "{out}");
+    assert_eq!(second.records_inserted, 0);
+    assert!(matches!(
+        second.refused,
+        link_runtime::Error::Cardinality { .. }
+    ));
+    assert!(second.dismissed);
+    assert_eq!(second.products, first.products);
+    assert_eq!(listed(&second.products), LISTED);
+
+    let mut links = open(&folder, "links");
+    assert_eq!(product_brand_rows(&mut links), brands_after_first);
+    assert_eq!(review_product_rows(&mut links), reviews_after_first);
+    assert_eq!(
+        product::list(&mut open(&folder, "product")).unwrap().len(),
+        3
+    );
+    assert!(
+        out.contains("records: 0 inserted, 10 already there"),
+        "{out}"
+    );
+    assert!(
+        out.contains("(0 new, 1 revived, 2 already linked)"),
+        "the dismissed review link is revived: {out}"
+    );
+    assert!(
+        out.contains("link tables in sync: nothing to migrate"),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_binary_runs_twice_with_a_database_per_module() {
+    let folder = Folder::new("binary");
+    let apart = || commerce_with([OsStr::new("--per-module"), folder.0.as_os_str()]);
+    let outputs = [apart(), apart()];
+
+    // The folder was created, and the first run printed what a run on one database prints.
+    assert_eq!(outputs[0], commerce_with::<&str>([]));
+    assert!(
+        outputs[0].contains("records: 10 inserted"),
+        "{}",
+        outputs[0]
+    );
+    assert!(outputs[1].contains("records: 0 inserted"), "{}", outputs[1]);
+    let listing = |out: &str| out[out.find("\nproducts:\n").expect("a listing")..].to_owned();
+    assert_eq!(listing(&outputs[0]), listing(&outputs[1]));
+    assert_eq!(tables(&folder, "brand"), ["brand"]);
+
+    // `links` runs on links.db, which the demo has synced.
+    let plan = commerce_with([
+        OsStr::new("--per-module"),
+        folder.0.as_os_str(),
+        OsStr::new("links"),
+        OsStr::new("plan"),
+    ]);
+    assert_eq!(
+        plan,
+        "the database is in sync with the links: nothing to do\n"
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_commerce"))
+        .args(["--database", "commerce.db", "--per-module"])
+        .arg(&folder.0)
+        .output()
+        .expect("the binary starts");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("the argument '--database <PATH>' cannot be used with '--per-module <DIR>'"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
