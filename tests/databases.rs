@@ -336,3 +336,31 @@ fn postgres_delete_cascades_across_three_databases_and_restores() {
     };
     cascade_across_three_databases(three);
 }
+
+#[test]
+fn a_misspelt_module_is_an_error_not_the_default_database() {
+    let links = Database::from_connection(link_test_support::sqlite()).named("links");
+    let products = Database::from_connection(link_test_support::sqlite()).named("products");
+    let databases = Databases::new(&links).module("product", &products);
+    assert_eq!(format!("{links:?}"), r#"Database("links")"#);
+
+    assert!(databases.for_module("product").is_ok());
+    // A registered module without a database of its own is in the default one.
+    assert!(databases.for_module("brand").is_ok());
+    let error = databases.for_module("prodcut").unwrap_err();
+    assert!(
+        matches!(&error, Error::UnknownModule { module, known }
+            if module == "prodcut" && known.iter().any(|m| m == "product")),
+        "{error:?}"
+    );
+
+    // The links' database, for the `links` command; one checkout at a time.
+    let held = databases.for_links().unwrap();
+    let error = databases.for_module("brand").unwrap_err();
+    assert!(
+        matches!(&error, Error::Connection { database, .. } if database == "links"),
+        "{error:?}"
+    );
+    drop(held);
+    assert!(databases.for_module("brand").is_ok());
+}

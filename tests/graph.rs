@@ -835,6 +835,43 @@ link_test_support::backend_tests! {
         }
     }
 
+    fn like_respects_case_and_backslash_escapes_on_both_backends(conn) {
+        setup(conn);
+        conn.exec(
+            "INSERT INTO products VALUES ('prod_p', '100% Cotton'), ('prod_u', 'snake_case')",
+            &[],
+        );
+        let ids = |conn: &mut Conn, condition: Condition| {
+            let found = graph(
+                conn,
+                Graph::entity("product")
+                    .fields(["id"])
+                    .filter("name", condition)
+                    .order("id", Order::Asc),
+            );
+            found
+                .data
+                .iter()
+                .map(|row| row["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        // As on PostgreSQL: LIKE respects case, ILIKE does not.
+        assert_eq!(ids(conn, Condition::like("kettle")), Vec::<String>::new());
+        assert_eq!(ids(conn, Condition::like("Kettle")), ["prod_1"]);
+        assert_eq!(ids(conn, Condition::like("K%")), ["prod_1"]);
+        assert_eq!(ids(conn, Condition::like("t%")), Vec::<String>::new());
+        assert_eq!(ids(conn, Condition::ilike("t%")), ["prod_2"]);
+        assert_eq!(ids(conn, Condition::like("_ettle")), ["prod_1"]);
+        // A backslash makes a wildcard literal, in both LIKE and ILIKE.
+        assert_eq!(ids(conn, Condition::like("100\\%%")), ["prod_p"]);
+        assert_eq!(ids(conn, Condition::like("%e\\_c%")), ["prod_u"]);
+        assert_eq!(ids(conn, Condition::ilike("SNAKE\\_%")), ["prod_u"]);
+        assert_eq!(ids(conn, Condition::like("snake\\_")), Vec::<String>::new());
+        // GLOB's own wildcards mean themselves in a LIKE pattern.
+        assert_eq!(ids(conn, Condition::like("*")), Vec::<String>::new());
+        assert_eq!(ids(conn, Condition::like("[ks]%")), Vec::<String>::new());
+    }
+
     fn filters_by_value_list_range_and_pattern(conn) {
         catalog(conn);
         let products = |condition: Condition| {

@@ -76,6 +76,7 @@ use diesel::connection::TransactionManager;
 use crate::backend::LinkConnection;
 use crate::definition::{LinkDefinition, LinkSchema};
 use crate::error::{Error, Result};
+use crate::graph::registered_entities;
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::migrate::Applied;
@@ -205,12 +206,20 @@ impl<C: 'static> Database<C> {
     }
 
     /// The database of one connection, shared: an in-memory SQLite database, say. One
-    /// checkout at a time.
+    /// checkout at a time. Its name is `connection` until [`named`](Self::named).
     pub fn from_connection(conn: C) -> Self
     where
         C: Send,
     {
         Self::new("connection", Shared(Mutex::new(conn)))
+    }
+
+    /// The same database under the name `name` (used in errors and in
+    /// [`Databases::migrate`]'s result).
+    #[must_use]
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Arc::from(name.into());
+        self
     }
 
     /// The database behind a diesel r2d2 pool.
@@ -315,9 +324,40 @@ impl<C> Databases<C> {
     ///
     /// # Errors
     ///
-    /// [`Error::Connection`] if its source cannot hand one out.
+    /// [`Error::UnknownModule`] if no database was given for `module` and no registered
+    /// model belongs to it (a misspelt name would otherwise reach the default database),
+    /// and [`Error::Connection`] if the source cannot hand out a connection.
     pub fn for_module(&self, module: &str) -> Result<Checkout<'_, C>> {
+        if !self.modules.contains_key(module) {
+            let mut known: Vec<String> = registered_entities()
+                .map(|entity| entity.module.to_owned())
+                .chain(
+                    registered_links()?
+                        .iter()
+                        .flat_map(|link| [link.left.module, link.right.module])
+                        .map(str::to_owned),
+                )
+                .collect();
+            if !known.iter().any(|known| known == module) {
+                known.sort();
+                known.dedup();
+                return Err(Error::UnknownModule {
+                    module: module.to_owned(),
+                    known,
+                });
+            }
+        }
         self.databases[self.place(Place::Module(module))].checkout()
+    }
+
+    /// A connection to the database of the link tables not placed with
+    /// [`link`](Self::link): for the `links` command, or a sync of one database.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connection`] if its source cannot hand one out.
+    pub fn for_links(&self) -> Result<Checkout<'_, C>> {
+        self.databases[self.links_default].checkout()
     }
 
     /// A connection to the database of the link `L`'s pivot table, for the link service:

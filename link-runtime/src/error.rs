@@ -83,6 +83,16 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// [`Databases::for_module`](crate::databases::Databases::for_module) names a module
+    /// that no linkable model belongs to and no database was given for.
+    #[error("no module `{module}` is registered (known: {})", known.join(", "))]
+    UnknownModule {
+        /// The name asked for.
+        module: String,
+        /// The modules of the registered models.
+        known: Vec<String>,
+    },
+
     /// A database's connection source could not hand out a connection.
     #[error("cannot connect to the database `{database}`")]
     Connection {

@@ -53,35 +53,22 @@ enum Command {
     Links(LinksCommand),
 }
 
-/// Where the demo's tables are, and which of those databases holds the link tables.
-struct Layout {
-    databases: Databases<SqliteConnection>,
-    links: Database<SqliteConnection>,
+/// Everything in the database at `path`, on one connection.
+fn one(path: &str) -> Result<Databases<SqliteConnection>, Box<dyn Error>> {
+    let conn = SqliteConnection::establish(path)
+        .map_err(|error| format!("cannot open the database `{path}`: {error}"))?;
+    Ok(Databases::new(&Database::from_connection(conn).named(path)))
 }
 
-impl Layout {
-    /// Everything in the database at `path`, on one connection.
-    fn one(path: &str) -> Result<Self, Box<dyn Error>> {
-        let conn = SqliteConnection::establish(path)
-            .map_err(|error| format!("cannot open the database `{path}`: {error}"))?;
-        let database = Database::from_connection(conn);
-        Ok(Layout {
-            databases: Databases::new(&database),
-            links: database,
-        })
+/// Each module in `dir/<module>.db`, the link tables in `dir/links.db`.
+fn per_module(dir: &Path) -> Result<Databases<SqliteConnection>, Box<dyn Error>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|error| format!("cannot create the folder `{}`: {error}", dir.display()))?;
+    let mut databases = Databases::new(&file(dir, "links")?);
+    for module in commerce::MODULES {
+        databases = databases.module(module, &file(dir, module)?);
     }
-
-    /// Each module in `dir/<module>.db`, the link tables in `dir/links.db`.
-    fn per_module(dir: &Path) -> Result<Self, Box<dyn Error>> {
-        std::fs::create_dir_all(dir)
-            .map_err(|error| format!("cannot create the folder `{}`: {error}", dir.display()))?;
-        let links = file(dir, "links")?;
-        let mut databases = Databases::new(&links).links(&links);
-        for module in commerce::MODULES {
-            databases = databases.module(module, &file(dir, module)?);
-        }
-        Ok(Layout { databases, links })
-    }
+    Ok(databases)
 }
 
 /// The database in the file `dir/<name>.db`, named by its path: a new connection per use.
@@ -98,18 +85,18 @@ fn file(dir: &Path, name: &str) -> Result<Database<SqliteConnection>, Box<dyn Er
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let layout = match &cli.per_module {
-        Some(dir) => Layout::per_module(dir),
-        None => Layout::one(&cli.database),
+    let databases = match &cli.per_module {
+        Some(dir) => per_module(dir),
+        None => one(&cli.database),
     };
     let mut out = std::io::stdout().lock();
-    let result = layout.and_then(|layout| -> Result<(), Box<dyn Error>> {
+    let result = databases.and_then(|databases| -> Result<(), Box<dyn Error>> {
         match &cli.command {
-            None => commerce::run(&layout.databases, &mut out)
+            None => commerce::run(&databases, &mut out)
                 .map(drop)
                 .map_err(Into::into),
             Some(Command::Links(links)) => {
-                let mut conn = layout.links.checkout()?;
+                let mut conn = databases.for_links()?;
                 links.run(&mut *conn, &mut out).map_err(Into::into)
             }
         }

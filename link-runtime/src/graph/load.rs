@@ -493,6 +493,31 @@ fn select_ids<X: Connections>(
         .collect())
 }
 
+/// A `LIKE` pattern (`%`, `_`, `\` escaping the next character) as the SQLite `GLOB`
+/// pattern that matches the same strings, case included.
+fn like_to_glob(pattern: &str) -> String {
+    let mut glob = String::with_capacity(pattern.len() + 4);
+    let literal = |glob: &mut String, c: char| match c {
+        // GLOB's own wildcards, matched literally as a one-character set.
+        '*' | '?' | '[' => {
+            glob.push('[');
+            glob.push(c);
+            glob.push(']');
+        }
+        c => glob.push(c),
+    };
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => glob.push('*'),
+            '_' => glob.push('?'),
+            '\\' => literal(&mut glob, chars.next().unwrap_or('\\')),
+            c => literal(&mut glob, c),
+        }
+    }
+    glob
+}
+
 fn json_array(keys: &[&str]) -> String {
     serde_json::to_string(keys).expect("strings serialize")
 }
@@ -519,15 +544,24 @@ fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: 
                     };
                     format!("{column} {not}IN ({})", list.join(", "))
                 }
-                Op::Like(pattern) => {
-                    let p = sql.bind(pattern.clone());
-                    format!("{column} LIKE {p}")
-                }
+                // PostgreSQL's semantics on both backends: `LIKE` respects case, and a
+                // backslash escapes the character after it.
+                Op::Like(pattern) => match (sql.dialect, pattern) {
+                    // SQLite's LIKE ignores ASCII case: its GLOB does not.
+                    (Dialect::Sqlite, Bind::Text(pattern)) => {
+                        let p = sql.bind(Bind::Text(like_to_glob(pattern)));
+                        format!("{column} GLOB {p}")
+                    }
+                    _ => {
+                        let p = sql.bind(pattern.clone());
+                        format!("{column} LIKE {p}")
+                    }
+                },
                 Op::ILike(pattern) => {
                     let p = sql.bind(pattern.clone());
                     match sql.dialect {
                         // SQLite's LIKE ignores ASCII case already.
-                        Dialect::Sqlite => format!("{column} LIKE {p}"),
+                        Dialect::Sqlite => format!("{column} LIKE {p} ESCAPE '\\'"),
                         Dialect::Postgres => format!("{column} ILIKE {p}"),
                     }
                 }
@@ -646,5 +680,19 @@ fn order_expr(
     match key.order {
         Order::Asc => format!("{expr} ASC NULLS LAST"),
         Order::Desc => format!("{expr} DESC NULLS FIRST"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_to_glob;
+
+    #[test]
+    fn like_patterns_become_the_globs_that_match_the_same() {
+        assert_eq!(like_to_glob("Trail%"), "Trail*");
+        assert_eq!(like_to_glob("_ead"), "?ead");
+        assert_eq!(like_to_glob("100\\%"), "100%");
+        assert_eq!(like_to_glob("a*b?c[d]"), "a[*]b[?]c[[]d]");
+        assert_eq!(like_to_glob("x\\_y"), "x_y");
     }
 }

@@ -76,6 +76,7 @@ pub use self::typed::{
 /// Derives [`GraphSelect`](trait@GraphSelect); see the trait.
 pub use link_macros::GraphSelect;
 
+pub(crate) use self::entity::registered_entities;
 #[doc(hidden)]
 pub use self::entity::EntityRegistration;
 #[doc(hidden)]

@@ -345,9 +345,13 @@ pub enum Condition {
     In(Vec<Value>),
     /// `NOT IN (values)`; an empty list matches everything.
     NotIn(Vec<Value>),
-    /// `LIKE pattern` (`%` and `_` wildcards).
+    /// `LIKE pattern`: `%` matches any run of characters, `_` one character, and a
+    /// backslash makes the character after it literal. Case matters, on both backends
+    /// (PostgreSQL's `LIKE`; on SQLite, whose `LIKE` ignores ASCII case, the equivalent
+    /// `GLOB`).
     Like(String),
-    /// `LIKE pattern`, ignoring case (`ILIKE` on PostgreSQL; SQLite's `LIKE` ignores ASCII case).
+    /// `LIKE pattern`, ignoring case: PostgreSQL's `ILIKE`, SQLite's `LIKE` (which ignores
+    /// ASCII case only).
     ILike(String),
     /// `IS NULL`
     IsNull,

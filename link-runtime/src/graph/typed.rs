@@ -233,7 +233,7 @@ impl<M, T: Serialize> Field<M, T> {
 }
 
 impl<M> Field<M, String> {
-    /// `LIKE pattern`
+    /// `LIKE pattern`, case included; see [`Condition::Like`].
     pub fn like(self, pattern: impl Into<String>) -> TypedFilter<M> {
         self.filter(Condition::Like(pattern.into()))
     }
