@@ -7,7 +7,8 @@
 //! places every module and every link in one of them: links, and the modules not placed
 //! elsewhere, go to the default database.
 //!
-//! No SQL statement ever spans two databases. A graph query ([`Query::across`]) runs each
+//! No SQL statement ever spans two databases. A graph query
+//! ([`Query::across`](crate::graph::Query::across)) runs each
 //! statement where its table is and joins in the application, a fixed number of batched
 //! statements per level as on one database; a filter through a link whose tables are
 //! elsewhere is resolved first, into one bound list of ids. [`Databases::delete`] and
@@ -121,7 +122,31 @@ pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
 ///
 /// Implemented for a function that connects (`Fn() -> ConnectionResult<C>`, a new
 /// connection per checkout), for a diesel r2d2 pool (feature `r2d2`), and used by
-/// [`Database::from_connection`] for one shared connection.
+/// [`Database::from_connection`] for one shared connection. Another pool implements it in
+/// a few lines:
+///
+/// ```
+/// use std::sync::Mutex;
+/// use diesel::{Connection, SqliteConnection};
+/// use link_runtime::databases::{Checkout, ConnectionSource, Database, SourceError};
+///
+/// /// Connections kept for reuse: a checkout takes one, or opens one.
+/// struct Spare(Mutex<Vec<SqliteConnection>>);
+///
+/// impl ConnectionSource<SqliteConnection> for Spare {
+///     fn checkout(&self) -> Result<Checkout<'_, SqliteConnection>, SourceError> {
+///         let spare = self.0.lock().map_err(|_| "poisoned")?.pop();
+///         let conn = match spare {
+///             Some(conn) => conn,
+///             None => SqliteConnection::establish(":memory:")?,
+///         };
+///         Ok(Checkout::new(Box::new(conn)))
+///     }
+/// }
+///
+/// let database = Database::new("spare", Spare(Mutex::new(Vec::new())));
+/// assert!(database.checkout().is_ok());
+/// ```
 pub trait ConnectionSource<C>: Send + Sync {
     /// A connection to the database.
     ///
@@ -222,7 +247,21 @@ impl<C: 'static> Database<C> {
         self
     }
 
-    /// The database behind a diesel r2d2 pool.
+    /// The database behind a diesel r2d2 pool (feature `r2d2`).
+    ///
+    /// ```
+    /// use diesel::r2d2::{ConnectionManager, Pool};
+    /// use diesel::SqliteConnection;
+    /// use link_runtime::databases::Database;
+    ///
+    /// let pool = Pool::builder()
+    ///     .max_size(2)
+    ///     .build(ConnectionManager::<SqliteConnection>::new(":memory:"))
+    ///     .unwrap();
+    /// let database = Database::pool("catalog", pool);
+    /// let (first, second) = (database.checkout().unwrap(), database.checkout().unwrap());
+    /// # drop((first, second));
+    /// ```
     #[cfg(feature = "r2d2")]
     pub fn pool(
         name: impl Into<String>,
@@ -278,6 +317,26 @@ impl<C> fmt::Debug for Database<C> {
 ///
 /// Links, and modules not placed with [`module`](Self::module), are in the default
 /// database; [`links`](Self::links) and [`link`](Self::link) move links elsewhere.
+///
+/// ```
+/// use diesel::{Connection, SqliteConnection};
+/// use link_runtime::databases::{Database, Databases};
+/// # use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+/// # mod product_brand { use super::*; define_link!(Product, Brand); }
+/// # fn main() {
+/// let main = Database::from_connection(SqliteConnection::establish(":memory:").unwrap()).named("main");
+/// let brands = Database::from_connection(SqliteConnection::establish(":memory:").unwrap()).named("brands");
+/// let databases = Databases::new(&main).module("brand", &brands);
+///
+/// // The link table is created where links are: in `main`.
+/// let synced = databases.migrate().unwrap();
+/// assert_eq!(synced[0].0, "main");
+/// let mut conn = databases.for_link::<product_brand::Link>().unwrap();
+/// product_brand::Link::create(&mut *conn, Product::id("p1"), Brand::id("b1")).unwrap();
+/// # }
+/// ```
 pub struct Databases<C> {
     /// Every distinct database, the default first.
     databases: Vec<Database<C>>,
