@@ -3,7 +3,7 @@
 //! field's declared kind (SQLite has no booleans and stores timestamps as text).
 
 use chrono::NaiveDateTime;
-use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::deserialize::{self, FromSqlRow};
 use diesel::row::{Field, Row};
 use diesel::sql_types::Untyped;
 use serde_json::{Number, Value};
@@ -53,6 +53,7 @@ pub(crate) fn key(value: &Value) -> Option<String> {
 #[cfg(feature = "sqlite")]
 impl FromSqlRow<Untyped, diesel::sqlite::Sqlite> for JsonRow {
     fn build_from_row<'a>(row: &impl Row<'a, diesel::sqlite::Sqlite>) -> deserialize::Result<Self> {
+        use diesel::deserialize::FromSql;
         use diesel::sql_types::{BigInt, Binary, Double, Text};
         use diesel::sqlite::{Sqlite, SqliteType};
 
