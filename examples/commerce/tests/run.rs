@@ -164,6 +164,20 @@ fn review_authors(conn: &mut SqliteConnection) -> Vec<(String, String)> {
         .expect("the pivot loads")
 }
 
+/// The demo's product -> brand pivot rows, as (product, brand, dismissed).
+const PRODUCT_BRANDS: &[(&str, &str, bool)] = &[
+    ("prod_1", "brand_1", false),
+    ("prod_2", "brand_1", false),
+    ("prod_3", "brand_2", false),
+];
+
+/// The demo's review -> product pivot rows: `rev_3`'s was dismissed.
+const REVIEW_PRODUCTS: &[(&str, &str, bool)] = &[
+    ("rev_1", "prod_1", false),
+    ("rev_2", "prod_3", false),
+    ("rev_3", "prod_1", true),
+];
+
 fn owned(rows: &[(&str, &str, bool)]) -> Vec<(String, String, bool)> {
     rows.iter()
         .map(|&(a, b, dismissed)| (a.to_owned(), b.to_owned(), dismissed))
@@ -251,24 +265,10 @@ fn the_database_holds_what_the_demo_reports() {
     assert_eq!(review::list(&mut conn).unwrap().len(), 3);
 
     // Each product has its one brand, and the refused prod_1 -> brand_2 wrote no row at all.
-    assert_eq!(
-        product_brand_rows(&mut conn),
-        owned(&[
-            ("prod_1", "brand_1", false),
-            ("prod_2", "brand_1", false),
-            ("prod_3", "brand_2", false),
-        ])
-    );
+    assert_eq!(product_brand_rows(&mut conn), owned(PRODUCT_BRANDS));
 
     // The dismissed link is still there, soft-deleted; the review itself is untouched.
-    assert_eq!(
-        review_product_rows(&mut conn),
-        owned(&[
-            ("rev_1", "prod_1", false),
-            ("rev_2", "prod_3", false),
-            ("rev_3", "prod_1", true),
-        ])
-    );
+    assert_eq!(review_product_rows(&mut conn), owned(REVIEW_PRODUCTS));
     let rev_3 = review::get(&mut conn, &review::Review::id("rev_3")).unwrap();
     assert_eq!(rev_3.map(|review| review.rating), Some(2));
 
@@ -481,22 +481,8 @@ fn each_module_s_table_is_in_its_own_file_and_the_link_tables_in_links_db() {
     assert_eq!(rev_3.map(|review| review.rating), Some(2));
 
     let mut links = open(&folder, "links");
-    assert_eq!(
-        product_brand_rows(&mut links),
-        owned(&[
-            ("prod_1", "brand_1", false),
-            ("prod_2", "brand_1", false),
-            ("prod_3", "brand_2", false),
-        ])
-    );
-    assert_eq!(
-        review_product_rows(&mut links),
-        owned(&[
-            ("rev_1", "prod_1", false),
-            ("rev_2", "prod_3", false),
-            ("rev_3", "prod_1", true),
-        ])
-    );
+    assert_eq!(product_brand_rows(&mut links), owned(PRODUCT_BRANDS));
+    assert_eq!(review_product_rows(&mut links), owned(REVIEW_PRODUCTS));
     assert_eq!(review_authors(&mut links).len(), 3);
 }
 

@@ -111,14 +111,7 @@ pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<GraphRes
     let mut order = Vec::with_capacity(plan.order.len() + 1);
     for key in &plan.order {
         if let Some((edge, target)) = key.via {
-            let apart = match edge {
-                Edge::Pivot { link, .. } => {
-                    let pivot = Place::Link(link.table);
-                    !conns.together(home, pivot) || !conns.together(pivot, target.place())
-                }
-                Edge::Direct { .. } => !conns.together(home, target.place()),
-            };
-            if apart {
+            if !reachable(conns, root.source, edge, target) {
                 return Err(Error::InvalidOrder {
                     entity: root.source.name().to_owned(),
                     path: key.path.clone(),
@@ -408,21 +401,19 @@ fn localize<X: Connections>(
         } => {
             // The inner filter runs where the linked table is: resolve what it needs first.
             let inner = localize(conns, *target, inner, with_deleted)?;
-            let (home, there) = (source.place(), target.place());
+            if reachable(conns, source, *edge, *target) {
+                return Ok(Cond::Linked {
+                    edge: *edge,
+                    target: *target,
+                    inner: Box::new(inner),
+                });
+            }
             match *edge {
                 Edge::Pivot { link, from, to } => {
-                    let pivot = Place::Link(link.table);
-                    if conns.together(home, pivot) && conns.together(pivot, there) {
-                        return Ok(Cond::Linked {
-                            edge: *edge,
-                            target: *target,
-                            inner: Box::new(inner),
-                        });
-                    }
                     // The pivot rows whose linked record meets `inner`: a semi-join where
                     // the pivot and the linked table share a database, two statements where
                     // they do not.
-                    let to_linked = if conns.together(pivot, there) {
+                    let to_linked = if conns.together(Place::Link(link.table), target.place()) {
                         Cond::Linked {
                             edge: Edge::Direct { to },
                             target: *target,
@@ -444,13 +435,6 @@ fn localize<X: Connections>(
                     }
                 }
                 Edge::Direct { to } => {
-                    if conns.together(home, there) {
-                        return Ok(Cond::Linked {
-                            edge: *edge,
-                            target: *target,
-                            inner: Box::new(inner),
-                        });
-                    }
                     let ids =
                         select_ids(conns, *target, target.primary_key(), &inner, with_deleted)?;
                     Cond::Ids {
@@ -462,6 +446,19 @@ fn localize<X: Connections>(
         }
         other => other.clone(),
     })
+}
+
+/// Whether one statement on `source` can reach `target` through `edge`: the tables it
+/// joins (the pivot, if any, and the target's) are in `source`'s database.
+fn reachable<X: Connections>(conns: &X, source: Source, edge: Edge, target: Source) -> bool {
+    let home = source.place();
+    match edge {
+        Edge::Pivot { link, .. } => {
+            let pivot = Place::Link(link.table);
+            conns.together(home, pivot) && conns.together(pivot, target.place())
+        }
+        Edge::Direct { .. } => conns.together(home, target.place()),
+    }
 }
 
 /// The distinct values of `column` in the rows of `source` that meet `cond_`, read in
