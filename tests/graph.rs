@@ -560,6 +560,66 @@ link_test_support::backend_tests! {
         );
     }
 
+    fn one_side_links_read_in_the_records_statement_with_gaps_in_any_place(conn) {
+        catalog(conn);
+        // prod_5 has a supplier and no brand; prod_6 a brand and no supplier; prod_4's
+        // brand link is dismissed and its supplier soft-deleted.
+        conn.batch_execute("INSERT INTO products VALUES ('prod_5', 'Sieve'), ('prod_6', 'Tray')")
+            .unwrap();
+        product_supplier::Link::create(conn, Product::id("prod_5"), Supplier::id("sup_b")).unwrap();
+        link_runtime::create(conn, Product::id("prod_6"), Brand::id("brand_3")).unwrap();
+
+        // Only linked fields that are not the primary key: the ids are read to find the
+        // records and left out of the output.
+        for fields in [["id", "brand.name", "supplier.name"], ["id", "supplier.name", "brand.name"]] {
+            let rows = graph(conn, Graph::entity("product").fields(fields));
+            assert_eq!(
+                rows.data,
+                vec![
+                    json!({ "id": "prod_1", "brand": { "name": "Acme" }, "supplier": { "name": "Alder" } }),
+                    json!({ "id": "prod_2", "brand": { "name": "Acme" }, "supplier": { "name": "Beech" } }),
+                    json!({ "id": "prod_3", "brand": { "name": "Birch" }, "supplier": { "name": "Alder" } }),
+                    json!({ "id": "prod_4", "brand": null, "supplier": null }),
+                    json!({ "id": "prod_5", "brand": null, "supplier": { "name": "Beech" } }),
+                    json!({ "id": "prod_6", "brand": { "name": "Cedar" }, "supplier": null }),
+                ],
+                "{fields:?}"
+            );
+        }
+
+        // A one-side record with links of its own: the supplier's brands are a list.
+        let rows = graph(
+            conn,
+            Graph::entity("product")
+                .fields(["id", "supplier.name", "supplier.brands.name"])
+                .filter("id", Condition::any_of(["prod_1", "prod_4", "prod_5", "prod_6"])),
+        );
+        assert_eq!(
+            rows.data,
+            vec![
+                json!({ "id": "prod_1", "supplier": { "name": "Alder",
+                        "brands": [{ "name": "Acme" }, { "name": "Birch" }] } }),
+                json!({ "id": "prod_4", "supplier": null }),
+                json!({ "id": "prod_5", "supplier": { "name": "Beech", "brands": [{ "name": "Cedar" }] } }),
+                json!({ "id": "prod_6", "supplier": null }),
+            ]
+        );
+
+        // With dismissed links asked for, prod_4 has its brand again (and Cherry, whose
+        // soft delete is shown too).
+        let rows = graph(
+            conn,
+            Graph::entity("product")
+                .fields(["id", "brand.name", "supplier.name"])
+                .filter("id", "prod_4")
+                .with_deleted(),
+        );
+        assert_eq!(
+            rows.data,
+            vec![json!({ "id": "prod_4", "brand": { "name": "Birch" }, "supplier": { "name": "Cherry" } })]
+        );
+    }
+
     fn links_nest_two_and_three_levels_deep(conn) {
         catalog(conn);
         // Down: brand -> products -> tags, and brand -> products -> supplier -> brands.

@@ -59,9 +59,10 @@ struct ListedReview {
 
 /// Every product, ordered by id, with its brand and review count, read across `databases`.
 ///
-/// Five statements, whatever the number of products and wherever the tables are: the
-/// products, then for each of the two links its pivot table and the linked module's table,
-/// each in its own database. Dismissed links (`deleted_at` set) are left out, and so are
+/// A few statements, whatever the number of products: on one database three (the
+/// products with their brand joined, the review link's pivot, the reviews); with a database
+/// per module five (the products, then for each of the two links its pivot table and the
+/// linked module's table, each in its own database). Dismissed links (`deleted_at` set) are left out, and so are
 /// links to records that do not exist. The order is by a field of the product itself,
 /// which any layout allows (a linked record's field would need it in the product's
 /// database).

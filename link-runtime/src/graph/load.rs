@@ -9,16 +9,19 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Map, Value};
+use std::rc::Rc;
+
+use serde_json::Value;
 
 use crate::backend::{Dialect, LinkConnection};
 use crate::databases::{Connections, Place};
 use crate::definition::{ColumnValue, LinkSchema};
 use crate::error::{Error, Result};
-use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Plan, Source};
+use crate::graph::plan::{Bind, Column, Cond, Edge, Hop, Node, Op, OrderKey, Plan, Source};
+use crate::graph::record::{Linked, Record};
 use crate::graph::request::Order;
 use crate::graph::value::{key, shape};
-use crate::graph::{GraphResult, Metadata};
+use crate::graph::Metadata;
 use crate::migrate::sql::ident;
 
 /// A statement being written: its text, its binds, and the table aliases used so far.
@@ -94,7 +97,13 @@ fn count_bind(value: u64) -> Bind {
     Bind::Int(i64::try_from(value).unwrap_or(i64::MAX))
 }
 
-pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<GraphResult<Value>> {
+/// The records a plan reads, of its root node, and the page they are.
+pub(crate) struct Loaded {
+    pub records: Vec<Record>,
+    pub metadata: Metadata,
+}
+
+pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Loaded> {
     let dialect = <X::Conn as LinkConnection>::DIALECT;
     let root = &plan.root;
     let home = root.source.place();
@@ -131,11 +140,10 @@ pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<GraphRes
         ));
     }
     order.push(format!("{} ASC", col(alias, root.source.primary_key())));
+    let joined = joined_hops(conns, root, plan.with_deleted);
+    let (select, from) = select_joined(&mut sql, root, &joined, plan.with_deleted);
     sql.text = format!(
-        "SELECT {} FROM {} AS {} WHERE {filter} ORDER BY {}",
-        select_list(alias, &root.select),
-        ident(root.source.table()),
-        ident(alias),
+        "SELECT {select} FROM {from} WHERE {filter} ORDER BY {}",
         order.join(", ")
     );
     match (dialect, plan.take) {
@@ -182,9 +190,9 @@ pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<GraphRes
             .unwrap_or(0)
     };
 
-    let data = stitch(conns, root, rows, plan.with_deleted)?;
-    Ok(GraphResult {
-        data,
+    let records = stitch(conns, root, rows, &joined, plan.with_deleted)?;
+    Ok(Loaded {
+        records,
         metadata: Metadata {
             count,
             skip: plan.skip,
@@ -193,34 +201,155 @@ pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<GraphRes
     })
 }
 
-/// The output objects of `rows` of `node`, with their link fields loaded.
+/// Which hops of `node` its own statement reads, with `LEFT JOIN`s: those that lead to one
+/// record at most, in the node's database. A link side that is not a list has one live
+/// partner at most (a unique index over live rows says so), and a pivot row has one record
+/// per side; a list, or a single side with its dismissed links, may have several.
+fn joined_hops<X: Connections>(conns: &X, node: &Node, with_deleted: bool) -> Vec<bool> {
+    node.hops
+        .iter()
+        .map(|hop| {
+            let single = match hop.edge {
+                Edge::Pivot { .. } => !hop.many && !with_deleted,
+                Edge::Direct { .. } => true,
+            };
+            single && reachable(conns, node.source, hop.edge, hop.node.source)
+        })
+        .collect()
+}
+
+/// The select list and the `FROM` clause of a statement on `node`: its table as `t0`, then
+/// for each joined hop its pivot (if any) and its table `LEFT JOIN`ed, their columns
+/// selected after the node's, hop by hop.
+fn select_joined(
+    sql: &mut Sql,
+    node: &Node,
+    joined: &[bool],
+    with_deleted: bool,
+) -> (String, String) {
+    let mut select = vec![select_list("t0", &node.select)];
+    let mut from = format!("{} AS {}", ident(node.source.table()), ident("t0"));
+    for hop in node
+        .hops
+        .iter()
+        .zip(joined)
+        .filter(|(_, j)| **j)
+        .map(|(h, _)| h)
+    {
+        let key = col("t0", node.select[hop.from].column);
+        let target = hop.node.source;
+        let linked = match hop.edge {
+            Edge::Pivot {
+                link,
+                from: own,
+                to,
+            } => {
+                let p = sql.alias();
+                from += &format!(
+                    " LEFT JOIN {} AS {} ON {} = {key}{}",
+                    ident(link.table),
+                    ident(&p),
+                    col(&p, own),
+                    live(Source::Link(link), &p, with_deleted),
+                );
+                col(&p, to.column)
+            }
+            Edge::Direct { .. } => key,
+        };
+        let t = sql.alias();
+        from += &format!(
+            " LEFT JOIN {} AS {} ON {} = {linked}{}",
+            ident(target.table()),
+            ident(&t),
+            col(&t, target.primary_key()),
+            live(target, &t, with_deleted),
+        );
+        select.push(select_list(&t, &hop.node.select));
+    }
+    (select.join(", "), from)
+}
+
+/// The records of `rows` of `node`, with their links loaded. Each row holds the node's
+/// columns, then the columns of each hop `joined` into its statement.
 fn stitch<X: Connections>(
     conns: &mut X,
     node: &Node,
     rows: Vec<Vec<Value>>,
+    joined: &[bool],
     with_deleted: bool,
-) -> Result<Vec<Value>> {
+) -> Result<Vec<Record>> {
     // Each hop's key per row, read before the rows are taken apart.
     let hop_keys: Vec<Vec<Option<String>>> = node
         .hops
         .iter()
-        .map(|hop| rows.iter().map(|row| key(&row[hop.from])).collect())
-        .collect();
-    let mut objects: Vec<Map<String, Value>> = rows
-        .into_iter()
-        .map(|row| {
-            node.select[..node.output]
-                .iter()
-                .zip(row)
-                .map(|(column, value)| {
-                    let value = shape(<X::Conn as LinkConnection>::DIALECT, column.kind, value);
-                    (column.name.to_owned(), value)
-                })
-                .collect()
+        .zip(joined)
+        .map(|(hop, joined)| match joined {
+            true => Vec::new(),
+            false => rows.iter().map(|row| key(&row[hop.from])).collect(),
         })
         .collect();
+    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    // The hops joined into the rows: a record with no links of its own is built in place;
+    // one with links keeps its columns for the next level.
+    let mut joins: Vec<Join<'_>> = node
+        .hops
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| joined[i])
+        .map(|(index, hop)| Join {
+            index,
+            hop,
+            primary_key: primary_key_index(&hop.node),
+            found: Vec::new(),
+            rows: Vec::new(),
+        })
+        .collect();
+    let mut records: Vec<Record> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.into_iter().enumerate() {
+        let mut values = row.into_iter();
+        let own = values.by_ref().take(node.select.len());
+        let fields = output_fields(dialect, node, own, None).unwrap_or_default();
+        let mut links: Vec<Linked> = node
+            .hops
+            .iter()
+            .map(|hop| Linked::empty(hop.many))
+            .collect();
+        for join in &mut joins {
+            let columns = values.by_ref().take(join.hop.node.select.len());
+            if join.hop.node.hops.is_empty() {
+                let linked =
+                    output_fields(dialect, &join.hop.node, columns, Some(join.primary_key));
+                links[join.index] = Linked::One(linked.map(|fields| {
+                    Rc::new(Record {
+                        fields,
+                        links: Vec::new(),
+                    })
+                }));
+            } else {
+                let columns: Vec<Value> = columns.collect();
+                if !columns[join.primary_key].is_null() {
+                    join.found.push(i);
+                    join.rows.push(columns);
+                }
+            }
+        }
+        records.push(Record { fields, links });
+    }
+    for join in joins {
+        if join.rows.is_empty() {
+            continue;
+        }
+        let no_joins = vec![false; join.hop.node.hops.len()];
+        let linked = stitch(conns, &join.hop.node, join.rows, &no_joins, with_deleted)?;
+        for (i, linked) in join.found.into_iter().zip(linked) {
+            records[i].links[join.index] = Linked::One(Some(Rc::new(linked)));
+        }
+    }
 
-    for (hop, row_keys) in node.hops.iter().zip(&hop_keys) {
+    for (index, (hop, row_keys)) in node.hops.iter().zip(&hop_keys).enumerate() {
+        if joined[index] {
+            continue;
+        }
         let mut seen = HashSet::new();
         let keys: Vec<&str> = row_keys
             .iter()
@@ -245,39 +374,32 @@ fn stitch<X: Connections>(
             .map(|link| link.to.as_str())
             .filter(|to| seen.insert(*to))
             .collect();
+        let target_joins = joined_hops(conns, &hop.node, with_deleted);
         let target_rows = if targets.is_empty() {
             Vec::new()
         } else {
             let target = &hop.node;
-            let dialect = <X::Conn as LinkConnection>::DIALECT;
             let mut sql = Sql::new(dialect);
             let ids = sql.bind(Bind::Text(json_array(&targets)));
+            let (select, from) = select_joined(&mut sql, target, &target_joins, with_deleted);
             let live = live(target.source, "t0", with_deleted);
             sql.text = format!(
-                "SELECT {} FROM {} AS {} WHERE {} IN {}{live}",
-                select_list("t0", &target.select),
-                ident(target.source.table()),
-                ident("t0"),
+                "SELECT {select} FROM {from} WHERE {} IN {}{live}",
                 col("t0", target.source.primary_key()),
                 dialect.json_values(&ids),
             );
             sql.run(conns.conn(target.source.place())?)?
         };
-        let primary_key = hop
-            .node
-            .select
-            .iter()
-            .position(|c| c.column == hop.node.source.primary_key())
-            .expect("the plan selects every hop's primary key");
+        let primary_key = primary_key_index(&hop.node);
         let target_keys: Vec<Option<String>> = target_rows
             .iter()
             .map(|row| key(&row[primary_key]))
             .collect();
-        let target_objects = stitch(conns, &hop.node, target_rows, with_deleted)?;
-        let by_key: HashMap<String, Value> = target_keys
+        let target_records = stitch(conns, &hop.node, target_rows, &target_joins, with_deleted)?;
+        let by_key: HashMap<String, Rc<Record>> = target_keys
             .into_iter()
-            .zip(target_objects)
-            .filter_map(|(k, object)| Some((k?, object)))
+            .zip(target_records)
+            .filter_map(|(k, record)| Some((k?, Rc::new(record))))
             .collect();
 
         // Each record's links to records that exist, live ones first, then in the order
@@ -295,19 +417,59 @@ fn stitch<X: Connections>(
                 });
             }
         }
-        for (object, row_key) in objects.iter_mut().zip(row_keys) {
-            let found = row_key.as_deref().and_then(|k| partners.get(k));
-            let record = |link: &&PivotRow| by_key[&link.to].clone();
-            let value = match (hop.many, found) {
-                (true, Some(found)) => Value::Array(found.iter().map(record).collect()),
-                (true, None) => Value::Array(Vec::new()),
-                (false, Some(found)) => found.first().map_or(Value::Null, record),
-                (false, None) => Value::Null,
+        for (record, row_key) in records.iter_mut().zip(row_keys) {
+            let Some(found) = row_key.as_deref().and_then(|k| partners.get(k)) else {
+                continue;
             };
-            object.insert(hop.name.to_owned(), value);
+            let linked = |link: &&PivotRow| Rc::clone(&by_key[&link.to]);
+            record.links[index] = match hop.many {
+                true => Linked::Many(found.iter().map(linked).collect()),
+                false => Linked::One(found.first().map(linked)),
+            };
         }
     }
-    Ok(objects.into_iter().map(Value::Object).collect())
+    Ok(records)
+}
+
+/// A hop read by its parent's statement, and the records it found there that have links
+/// of their own: the rows they are in, and their columns.
+struct Join<'n> {
+    /// The hop's index in its node's hops.
+    index: usize,
+    hop: &'n Hop,
+    primary_key: usize,
+    found: Vec<usize>,
+    rows: Vec<Vec<Value>>,
+}
+
+/// The output fields of a record of `node`, from the values of its statement's columns;
+/// `None` when the column at `primary_key` is null (a `LEFT JOIN` found no record).
+fn output_fields(
+    dialect: Dialect,
+    node: &Node,
+    values: impl Iterator<Item = Value>,
+    primary_key: Option<usize>,
+) -> Option<Vec<Value>> {
+    let mut fields = Vec::with_capacity(node.output);
+    let mut found = true;
+    // Every value is consumed, found or not: the row's next columns are another record's.
+    for (i, value) in values.enumerate() {
+        found &= Some(i) != primary_key || !value.is_null();
+        // The columns after the output fields are read for stitching only.
+        match node.select[..node.output].get(i) {
+            Some(column) if found => fields.push(shape(dialect, column.kind, value)),
+            _ => {}
+        }
+    }
+    found.then_some(fields)
+}
+
+/// Where `node`'s statement selects its primary key.
+fn primary_key_index(node: &Node) -> usize {
+    node.select
+        .iter()
+        .position(|c| c.column == node.source.primary_key())
+        .expect("the plan selects every node's primary key")
 }
 
 /// A link from a record to a linked record, as a hop reads it.

@@ -61,6 +61,7 @@
 mod entity;
 mod load;
 mod plan;
+mod record;
 mod request;
 mod typed;
 mod value;
@@ -139,7 +140,7 @@ impl<'c, C: LinkConnection> Query<'c, C> {
         request.run(self)
     }
 
-    fn run_plan(&mut self, plan: &plan::Plan) -> Result<GraphResult<Value>> {
+    fn run_plan(&mut self, plan: &plan::Plan) -> Result<load::Loaded> {
         match &mut self.target {
             Target::One(conn) => load::run(&mut OneConnection(&mut **conn), plan),
             Target::Across(databases) => load::run(&mut Session::reading(databases), plan),
@@ -176,7 +177,15 @@ impl GraphRequest for Graph {
 
     fn run<C: LinkConnection>(self, query: &mut Query<'_, C>) -> Result<Self::Output> {
         let plan = plan::plan(&self)?;
-        query.run_plan(&plan)
+        let loaded = query.run_plan(&plan)?;
+        Ok(GraphResult {
+            data: loaded
+                .records
+                .into_iter()
+                .map(|record| record::to_json(&plan.root, record))
+                .collect(),
+            metadata: loaded.metadata,
+        })
     }
 }
 
@@ -185,11 +194,13 @@ impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
 
     fn run<C: LinkConnection>(self, query: &mut Query<'_, C>) -> Result<Self::Output> {
         let graph = self.into_graph();
-        let result = graph.run(query)?;
-        let data = result
-            .data
+        let plan = plan::plan(&graph)?;
+        let loaded = query.run_plan(&plan)?;
+        // Straight from the records: no JSON objects are built on the way.
+        let data = loaded
+            .records
             .into_iter()
-            .map(serde_json::from_value)
+            .map(|record| S::deserialize(record::RecordDeserializer::new(&plan.root, record)))
             .collect::<Result<Vec<S>, _>>()
             .map_err(|source| Error::Deserialize {
                 entity: S::Entity::MODEL,
@@ -197,7 +208,7 @@ impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
             })?;
         Ok(GraphResult {
             data,
-            metadata: result.metadata,
+            metadata: loaded.metadata,
         })
     }
 }

@@ -1,0 +1,129 @@
+//! The hand-written diesel code each benchmark is measured against: what a user without
+//! links would write for the same data, one backend at a time.
+
+use diesel::prelude::*;
+use link_runtime::Id;
+
+use crate::catalog::schema::{brand, pivot, product};
+use crate::catalog::{Backend, Brand, Product, Size};
+
+/// Rows per statement of a batch insert: 3 bound values a row stays under both backends'
+/// limits on parameters.
+const ROWS_PER_INSERT: usize = 10_000;
+
+/// A pivot row's id, made as the link service makes it.
+fn link_id() -> String {
+    format!("link_{}", ulid::Ulid::new())
+}
+
+macro_rules! backend {
+    ($conn:ty) => {
+        impl Backend for $conn {
+            fn insert_records(&mut self, size: Size) -> QueryResult<()> {
+                self.transaction(|conn| {
+                    for chunk in size.products().chunks(ROWS_PER_INSERT) {
+                        diesel::insert_into(product::table)
+                            .values(chunk)
+                            .execute(conn)?;
+                    }
+                    for chunk in size.brands().chunks(ROWS_PER_INSERT) {
+                        diesel::insert_into(brand::table)
+                            .values(chunk)
+                            .execute(conn)?;
+                    }
+                    Ok(())
+                })
+            }
+
+            fn insert_pivot_rows(&mut self, pairs: &[(Id<Product>, Id<Brand>)]) -> QueryResult<()> {
+                self.transaction(|conn| {
+                    for chunk in pairs.chunks(ROWS_PER_INSERT) {
+                        let rows: Vec<_> = chunk
+                            .iter()
+                            .map(|(product, brand)| {
+                                (
+                                    pivot::id.eq(link_id()),
+                                    pivot::product_id.eq(product.as_str()),
+                                    pivot::brand_id.eq(brand.as_str()),
+                                )
+                            })
+                            .collect();
+                        diesel::insert_into(pivot::table)
+                            .values(&rows)
+                            .execute(conn)?;
+                    }
+                    Ok(())
+                })
+            }
+
+            fn products_with_brand(&mut self) -> QueryResult<Vec<(Product, Option<Brand>)>> {
+                product::table
+                    .left_join(
+                        pivot::table.on(pivot::product_id
+                            .eq(product::id)
+                            .and(pivot::deleted_at.is_null())),
+                    )
+                    .left_join(brand::table.on(brand::id.eq(pivot::brand_id)))
+                    .select((Product::as_select(), Option::<Brand>::as_select()))
+                    .order(product::id)
+                    .load(self)
+            }
+
+            fn brand_product_rows(&mut self) -> QueryResult<Vec<(Brand, Option<Product>)>> {
+                brand::table
+                    .left_join(
+                        pivot::table.on(pivot::brand_id
+                            .eq(brand::id)
+                            .and(pivot::deleted_at.is_null())),
+                    )
+                    .left_join(product::table.on(product::id.eq(pivot::product_id)))
+                    .select((Brand::as_select(), Option::<Product>::as_select()))
+                    .order((
+                        brand::id,
+                        pivot::created_at.nullable(),
+                        product::id.nullable(),
+                    ))
+                    .load(self)
+            }
+
+            fn page_by_brand_name(
+                &mut self,
+                names: &[String],
+                take: i64,
+            ) -> QueryResult<(Vec<(Product, Brand)>, i64)> {
+                let matching = || {
+                    product::table
+                        .inner_join(
+                            pivot::table.on(pivot::product_id
+                                .eq(product::id)
+                                .and(pivot::deleted_at.is_null())),
+                        )
+                        .inner_join(brand::table.on(brand::id.eq(pivot::brand_id)))
+                        .filter(brand::name.eq_any(names))
+                };
+                let page = matching()
+                    .select((Product::as_select(), Brand::as_select()))
+                    .order(product::id)
+                    .limit(take)
+                    .load(self)?;
+                let count = matching().count().get_result(self)?;
+                Ok((page, count))
+            }
+        }
+    };
+}
+
+backend!(diesel::SqliteConnection);
+backend!(diesel::PgConnection);
+
+/// Groups [`Backend::brand_product_rows`] by brand: the shape the graph query returns.
+pub fn group_by_brand(rows: Vec<(Brand, Option<Product>)>) -> Vec<(Brand, Vec<Product>)> {
+    let mut grouped: Vec<(Brand, Vec<Product>)> = Vec::new();
+    for (brand, product) in rows {
+        match grouped.last_mut() {
+            Some((last, products)) if last.id == brand.id => products.extend(product),
+            _ => grouped.push((brand, product.into_iter().collect())),
+        }
+    }
+    grouped
+}

@@ -1,0 +1,51 @@
+//! The library side of each benchmark: the graph queries whose data the baselines of
+//! [`crate::baseline`] return, in the dynamic (JSON) and the typed form.
+
+use link_runtime::graph::{Condition, Graph, GraphSelect};
+use serde::Deserialize;
+
+use crate::catalog::{Brand, Product};
+
+/// `product { id, title, brand.* }`, every product.
+pub fn products_with_brand() -> Graph {
+    Graph::entity("product").fields(["id", "title", "brand.*"])
+}
+
+/// `brand { id, name, products.* }`, every brand.
+pub fn brands_with_products() -> Graph {
+    Graph::entity("brand").fields(["id", "name", "products.*"])
+}
+
+/// The first `take` products, by id, whose brand is named one of `names`, with the brand.
+pub fn page_by_brand_name(names: &[String], take: u64) -> Graph {
+    Graph::entity("product")
+        .fields(["id", "title", "brand.*"])
+        .filter("brand.name", Condition::any_of(names.iter().cloned()))
+        .take(take)
+}
+
+/// A product with its brand, in the typed form.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, GraphSelect)]
+#[graph(entity = Product)]
+pub struct ProductCard {
+    /// The product's id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its brand.
+    #[graph(link)]
+    pub brand: Option<Brand>,
+}
+
+/// A brand with its products, in the typed form.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, GraphSelect)]
+#[graph(entity = Brand)]
+pub struct BrandWithProducts {
+    /// The brand's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its products.
+    #[graph(link)]
+    pub products: Vec<Product>,
+}

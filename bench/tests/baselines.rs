@@ -1,0 +1,102 @@
+//! Each baseline returns the data of the graph query it is measured against, so a ratio in
+//! the benchmarks compares equal work. Checked on a catalog with a product whose link was
+//! dismissed and a brand with no product, on SQLite and PostgreSQL.
+
+use link_bench::baseline::group_by_brand;
+use link_bench::catalog::{self, Backend, Brand, Product, Size};
+use link_bench::links::product_brand::Link;
+use link_bench::queries::{self, BrandWithProducts, ProductCard};
+use link_runtime::graph::Query;
+use link_runtime::prelude::*;
+use link_runtime::service::ListFilter;
+use link_runtime::Created;
+
+/// 120 products over 12 brands; product 0 unlinked; one more brand with no product.
+fn catalog<C: Backend>(conn: &mut C) {
+    catalog::seed(conn, Size::tenth(120)).unwrap();
+    Link::dismiss(
+        conn,
+        Id::new(Size::product_id(0)),
+        Id::new(Size::brand_id(0)),
+    )
+    .unwrap();
+    conn.batch_execute(&format!(
+        "INSERT INTO brand (id, name) VALUES ('{}', '{}')",
+        Size::brand_id(12),
+        Size::brand_name(12)
+    ))
+    .unwrap();
+}
+
+link_test_support::backend_tests! {
+    fn products_with_their_brand(conn) {
+        catalog(conn);
+        let baseline = conn.products_with_brand().unwrap();
+        assert_eq!(baseline.len(), 120);
+        assert_eq!(baseline[0].1, None, "product 0's link was dismissed");
+
+        let graph = Query::new(conn).graph(queries::products_with_brand()).unwrap();
+        let typed: Vec<ProductCard> = serde_json::from_value(graph.data.into()).unwrap();
+        let as_baseline: Vec<(Product, Option<Brand>)> = typed
+            .into_iter()
+            .map(|card| (Product { id: card.id, title: card.title }, card.brand))
+            .collect();
+        assert_eq!(as_baseline, baseline);
+
+        let typed = Query::new(conn).graph(ProductCard::graph()).unwrap();
+        assert_eq!(typed.data.len(), 120);
+    }
+
+    fn brands_with_their_products(conn) {
+        catalog(conn);
+        let baseline = group_by_brand(conn.brand_product_rows().unwrap());
+        assert_eq!(baseline.len(), 13);
+        assert_eq!(baseline[0].1.len(), 9, "brand 0 lost product 0");
+        assert!(baseline[12].1.is_empty());
+
+        let typed = Query::new(conn).graph(BrandWithProducts::graph()).unwrap();
+        let as_baseline: Vec<(Brand, Vec<Product>)> = typed
+            .data
+            .into_iter()
+            .map(|b| (Brand { id: b.id, name: b.name }, b.products))
+            .collect();
+        assert_eq!(as_baseline, baseline);
+    }
+
+    fn a_page_filtered_by_brand_name(conn) {
+        catalog(conn);
+        let names = [Size::brand_name(0), Size::brand_name(5)];
+        let (page, count) = conn.page_by_brand_name(&names, 12).unwrap();
+        assert_eq!((page.len(), count), (12, 19));
+
+        let graph = Query::new(conn)
+            .graph(queries::page_by_brand_name(&names, 12))
+            .unwrap();
+        assert_eq!(graph.metadata.count, 19);
+        let typed: Vec<ProductCard> = serde_json::from_value(graph.data.into()).unwrap();
+        let as_baseline: Vec<(Product, Brand)> = typed
+            .into_iter()
+            .map(|card| (Product { id: card.id, title: card.title }, card.brand.unwrap()))
+            .collect();
+        assert_eq!(as_baseline, page);
+    }
+
+    fn the_insert_baseline_writes_what_the_service_writes(conn) {
+        catalog::migrate(conn).unwrap();
+        let pairs = Size::tenth(50).pairs();
+        conn.insert_pivot_rows(&pairs).unwrap();
+        let mut rows: Vec<_> = Link::list(conn, &ListFilter::new())
+            .unwrap()
+            .into_iter()
+            .map(|row| {
+                assert!(row.id.starts_with("link_") && row.deleted_at.is_none());
+                (row.product_id, row.brand_id)
+            })
+            .collect();
+        rows.sort();
+        assert_eq!(rows, pairs);
+        // The service sees them as links: creating them again changes nothing.
+        let created = Link::create_many(conn, &pairs).unwrap();
+        assert!(created.iter().all(|c| *c == Created::Unchanged));
+    }
+}

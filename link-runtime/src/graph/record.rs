@@ -1,0 +1,225 @@
+//! The records a graph query reads, before they take their output form: a JSON object for
+//! [`Graph`](super::Graph), or the selecting struct for a typed query, which deserializes
+//! straight from the record without building JSON objects first.
+//!
+//! A record holds its output fields' values in the order of its [`Node`]'s columns, and
+//! one [`Linked`] per hop; a record linked from several others is shared ([`Rc`]), and
+//! copied only where an output needs its own.
+
+use std::rc::Rc;
+
+use serde::de::value::StrDeserializer;
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess};
+use serde::forward_to_deserialize_any;
+use serde_json::{Map, Value};
+
+use crate::graph::plan::Node;
+
+/// A record of a node: its output fields, then its links, each in the node's order.
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    pub fields: Vec<Value>,
+    pub links: Vec<Linked>,
+}
+
+/// What one link field of a record holds.
+#[derive(Debug, Clone)]
+pub(crate) enum Linked {
+    /// A side that is not a list: its record, if there is one.
+    One(Option<Rc<Record>>),
+    /// A list side.
+    Many(Vec<Rc<Record>>),
+}
+
+impl Linked {
+    /// What a record holds before its links are read: no record, or an empty list.
+    pub fn empty(many: bool) -> Self {
+        if many {
+            Linked::Many(Vec::new())
+        } else {
+            Linked::One(None)
+        }
+    }
+}
+
+/// The record itself when no other holds it, a copy when others do.
+fn take(record: Rc<Record>) -> Record {
+    Rc::try_unwrap(record).unwrap_or_else(|shared| Record::clone(&shared))
+}
+
+/// `record` of `node` as a JSON object.
+pub(crate) fn to_json(node: &Node, record: Record) -> Value {
+    let mut object = Map::new();
+    for (column, value) in node.select.iter().zip(record.fields) {
+        object.insert(column.name.to_owned(), value);
+    }
+    for (hop, linked) in node.hops.iter().zip(record.links) {
+        let value = match linked {
+            Linked::One(None) => Value::Null,
+            Linked::One(Some(record)) => to_json(&hop.node, take(record)),
+            Linked::Many(records) => Value::Array(
+                records
+                    .into_iter()
+                    .map(|record| to_json(&hop.node, take(record)))
+                    .collect(),
+            ),
+        };
+        object.insert(hop.name.to_owned(), value);
+    }
+    Value::Object(object)
+}
+
+/// A record as a serde [`Deserializer`]: a map of its fields and links, in the shape
+/// [`to_json`] gives it, for a typed query's struct.
+pub(crate) struct RecordDeserializer<'n> {
+    node: &'n Node,
+    record: Record,
+}
+
+impl<'n> RecordDeserializer<'n> {
+    pub fn new(node: &'n Node, record: Record) -> Self {
+        RecordDeserializer { node, record }
+    }
+}
+
+impl<'de> Deserializer<'de> for RecordDeserializer<'_> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(Fields {
+            node: self.node,
+            fields: self.record.fields.into_iter(),
+            links: self.record.links.into_iter(),
+            next: 0,
+            pending: None,
+        })
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+/// The entries of a record: each field, then each link.
+struct Fields<'n> {
+    node: &'n Node,
+    fields: std::vec::IntoIter<Value>,
+    links: std::vec::IntoIter<Linked>,
+    /// The index of the next entry, fields first.
+    next: usize,
+    pending: Option<Entry<'n>>,
+}
+
+enum Entry<'n> {
+    Field(Value),
+    Link(&'n Node, Linked),
+}
+
+impl<'de, 'n> MapAccess<'de> for Fields<'n> {
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let (name, entry) = if let Some(value) = self.fields.next() {
+            (self.node.select[self.next].name, Entry::Field(value))
+        } else if let Some(linked) = self.links.next() {
+            let hop = &self.node.hops[self.next - self.node.output];
+            (hop.name, Entry::Link(&hop.node, linked))
+        } else {
+            return Ok(None);
+        };
+        self.next += 1;
+        self.pending = Some(entry);
+        let key: StrDeserializer<'_, serde_json::Error> = name.into_deserializer();
+        seed.deserialize(key).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        match self.pending.take() {
+            Some(Entry::Field(value)) => seed.deserialize(value),
+            Some(Entry::Link(node, linked)) => {
+                seed.deserialize(LinkedDeserializer { node, linked })
+            }
+            None => Err(de::Error::custom("a value was asked for before its key")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.fields.len() + self.links.len())
+    }
+}
+
+/// A link field: null or a record, or a list of records.
+struct LinkedDeserializer<'n> {
+    node: &'n Node,
+    linked: Linked,
+}
+
+impl<'de> Deserializer<'de> for LinkedDeserializer<'_> {
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.linked {
+            Linked::One(None) => visitor.visit_unit(),
+            Linked::One(Some(record)) => {
+                RecordDeserializer::new(self.node, take(record)).deserialize_any(visitor)
+            }
+            Linked::Many(records) => visitor.visit_seq(Records {
+                node: self.node,
+                records: records.into_iter(),
+            }),
+        }
+    }
+
+    fn deserialize_option<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        match self.linked {
+            Linked::One(None) => visitor.visit_none(),
+            Linked::One(Some(record)) => {
+                visitor.visit_some(RecordDeserializer::new(self.node, take(record)))
+            }
+            many @ Linked::Many(_) => visitor.visit_some(LinkedDeserializer {
+                node: self.node,
+                linked: many,
+            }),
+        }
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+/// The records of a list side.
+struct Records<'n> {
+    node: &'n Node,
+    records: std::vec::IntoIter<Rc<Record>>,
+}
+
+impl<'de> SeqAccess<'de> for Records<'_> {
+    type Error = serde_json::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        match self.records.next() {
+            Some(record) => seed
+                .deserialize(RecordDeserializer::new(self.node, take(record)))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.records.len())
+    }
+}
