@@ -150,6 +150,55 @@ link_test_support::backend_tests! {
         );
     }
 
+    fn a_batch_of_new_dismissed_and_live_pairs_reports_each(conn) {
+        setup(conn);
+        let pair = |p: &str, b: &str| (Product::id(p), Brand::id(b));
+        let live = pair("prod_1", "brand_1");
+        let dismissed = pair("prod_2", "brand_1");
+        product_brand::Link::create_many(conn, &[live.clone(), dismissed.clone()]).unwrap();
+        product_brand::Link::dismiss_many(conn, std::slice::from_ref(&dismissed)).unwrap();
+
+        // New pairs go in with a plain insert; the statement that meets existing rows
+        // revives the dismissed one and leaves the live one alone, in any order.
+        let batch = [
+            pair("prod_3", "brand_2"),
+            live.clone(),
+            pair("prod_4", "brand_2"),
+            dismissed.clone(),
+            pair("prod_5", "brand_1"),
+        ];
+        assert_eq!(
+            product_brand::Link::create_many(conn, &batch).unwrap(),
+            [
+                Created::Inserted,
+                Created::Unchanged,
+                Created::Inserted,
+                Created::Revived,
+                Created::Inserted,
+            ]
+        );
+        assert_eq!(
+            live_brand_rows(conn),
+            [
+                ("prod_1", "brand_1"),
+                ("prod_2", "brand_1"),
+                ("prod_3", "brand_2"),
+                ("prod_4", "brand_2"),
+                ("prod_5", "brand_1"),
+            ]
+            .map(|(p, b)| (p.to_owned(), b.to_owned()))
+        );
+        // A new pair that gives a product a second brand is refused, and nothing of the
+        // batch is written.
+        let refused = product_brand::Link::create_many(
+            conn,
+            &[pair("prod_6", "brand_1"), pair("prod_1", "brand_2")],
+        )
+        .unwrap_err();
+        assert!(matches!(refused, Error::Cardinality { .. }), "{refused:?}");
+        assert_eq!(live_brand_rows(conn).len(), 5);
+    }
+
     fn batches_with_extra_columns_write_the_values(conn) {
         setup(conn);
         let rows = vec![

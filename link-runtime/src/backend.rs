@@ -40,20 +40,39 @@ impl Dialect {
 
     /// `n` placeholders from the `first`th on, comma separated: `?, ?` or `$3, $4`.
     pub(crate) fn placeholders(self, first: usize, n: usize) -> String {
-        (first..first + n)
-            .map(|i| self.placeholder(i))
-            .collect::<Vec<_>>()
-            .join(", ")
+        let mut list = String::with_capacity(n * 4);
+        self.push_placeholders(&mut list, first, n);
+        list
     }
 
-    /// A subquery of the text values of the JSON array bound at `placeholder`, for
-    /// `column IN (..)` with any number of values in one bound parameter.
-    pub(crate) fn json_values(self, placeholder: &str) -> String {
-        match self {
-            Dialect::Sqlite => format!("(SELECT value FROM json_each({placeholder}))"),
-            Dialect::Postgres => {
-                format!("(SELECT jsonb_array_elements_text(CAST({placeholder} AS JSONB)))")
+    /// Appends [`Dialect::placeholders`] to `sql`, without allocating each one: a batch
+    /// writes thousands.
+    pub(crate) fn push_placeholders(self, sql: &mut String, first: usize, n: usize) {
+        use std::fmt::Write as _;
+        for i in first..first + n {
+            if i > first {
+                sql.push_str(", ");
             }
+            match self {
+                Dialect::Sqlite => sql.push('?'),
+                Dialect::Postgres => {
+                    let _ = write!(sql, "${i}");
+                }
+            }
+        }
+    }
+
+    /// `column` is one of the text values of the JSON array bound at `placeholder`: any
+    /// number of values in one bound parameter. On PostgreSQL the array is read once
+    /// (`= ANY(ARRAY(..))`, an init plan) and looked up in `column`'s index; an
+    /// `IN (SELECT jsonb_array_elements_text(..))` may instead be planned as a nested loop
+    /// that reads the array again for every row.
+    pub(crate) fn in_json(self, column: &str, placeholder: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{column} IN (SELECT value FROM json_each({placeholder}))"),
+            Dialect::Postgres => format!(
+                "{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST({placeholder} AS JSONB))))"
+            ),
         }
     }
 

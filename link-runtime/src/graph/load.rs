@@ -384,9 +384,8 @@ fn stitch<X: Connections>(
             let (select, from) = select_joined(&mut sql, target, &target_joins, with_deleted);
             let live = live(target.source, "t0", with_deleted);
             sql.text = format!(
-                "SELECT {select} FROM {from} WHERE {} IN {}{live}",
-                col("t0", target.source.primary_key()),
-                dialect.json_values(&ids),
+                "SELECT {select} FROM {from} WHERE {}{live}",
+                dialect.in_json(&col("t0", target.source.primary_key()), &ids),
             );
             sql.run(conns.conn(target.source.place())?)?
         };
@@ -507,15 +506,14 @@ fn pivot_rows<X: Connections>(
     let ids = sql.bind(Bind::Text(json_array(keys)));
     let live = live(Source::Link(link), "t0", with_deleted);
     sql.text = format!(
-        "SELECT {}, {}, {}, {} FROM {} AS {} WHERE {} IN {}{live}",
+        "SELECT {}, {}, {}, {} FROM {} AS {} WHERE {}{live}",
         col("t0", from),
         col("t0", to),
         col("t0", "deleted_at"),
         col("t0", "created_at"),
         ident(link.table),
         ident("t0"),
-        col("t0", from),
-        dialect.json_values(&ids),
+        dialect.in_json(&col("t0", from), &ids),
     );
     Ok(sql
         .run(conns.conn(Place::Link(link.table))?)?
@@ -771,7 +769,7 @@ fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: 
         Cond::Ids { column, ids } => {
             let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
             let p = sql.bind(Bind::Text(json_array(&keys)));
-            format!("{} IN {}", col(alias, column), sql.dialect.json_values(&p))
+            sql.dialect.in_json(&col(alias, column), &p)
         }
         Cond::And(conds) | Cond::Or(conds) => {
             let (joiner, empty) = match cond_ {
