@@ -1,1 +1,98 @@
-fn main() {}
+//! Link writes: 100,000 pairs created through the link service (`Link::create_many`: one
+//! transaction, duplicate and cardinality checks, upserts that report what each pair did)
+//! against diesel's batch insert of the same rows into the same pivot table, on SQLite
+//! and, when `LINK_TEST_POSTGRES_URL` is set, on PostgreSQL. Each iteration starts from an
+//! empty pivot table.
+//!
+//! `cargo bench -p link-bench --bench writes`; the ratios print at the end.
+
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion};
+use diesel::{Connection, SqliteConnection};
+use link_bench::catalog::{self, Backend, Size};
+use link_bench::links::product_brand::Link;
+use link_bench::report::{count_statements, criterion_home, Report};
+use link_runtime::Dialect;
+
+const INSERT: &str = "diesel batch insert";
+const SERVICE: &str = "Link::create_many";
+
+fn main() {
+    criterion_home();
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .sample_size(10)
+        .configure_from_args();
+    let mut report = Report::new("Link writes");
+
+    run(&mut c, &mut report, "sqlite", || {
+        let conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
+        Some(Box::new(conn))
+    });
+    run(&mut c, &mut report, "postgres", || {
+        link_test_support::postgres("bench_writes")
+    });
+
+    c.final_summary();
+    report.print();
+}
+
+fn run<D, C>(c: &mut Criterion, report: &mut Report, backend: &str, connect: impl Fn() -> Option<D>)
+where
+    D: std::ops::DerefMut<Target = C>,
+    C: Backend,
+{
+    let Some(mut db) = connect() else {
+        return;
+    };
+    let conn = &mut *db;
+    catalog::migrate(conn).expect("the tables are created");
+    let pairs = 100_000;
+    let pairs = Size::tenth(pairs).pairs();
+    // As a new table: PostgreSQL's `TRUNCATE` leaves no dead rows behind in the indexes,
+    // and SQLite's `DELETE` without a `WHERE` drops the pages.
+    let empty = |conn: &mut C| {
+        let verb = match C::DIALECT {
+            Dialect::Sqlite => "DELETE FROM",
+            _ => "TRUNCATE",
+        };
+        conn.batch_execute(&format!("{verb} {}", Link::TABLE))
+            .expect("the pivot table empties");
+    };
+    let (_, statements) = count_statements(conn, |conn| Link::create_many(conn, &pairs).unwrap());
+    empty(conn);
+    let (_, baseline_statements) =
+        count_statements(conn, |conn| conn.insert_pivot_rows(&pairs).unwrap());
+
+    let group = format!("create 100k links/{backend}");
+    let mut g = c.benchmark_group(&group);
+    g.measurement_time(Duration::from_secs(20));
+    // Each write into an empty table: the emptying is not timed.
+    let mut timed = |id: &str, write: &dyn Fn(&mut C)| {
+        g.bench_with_input(BenchmarkId::new(id, pairs.len()), &(), |b, ()| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    empty(conn);
+                    let started = Instant::now();
+                    write(conn);
+                    total += started.elapsed();
+                }
+                total
+            })
+        });
+    };
+    timed(INSERT, &|conn| conn.insert_pivot_rows(&pairs).unwrap());
+    timed(SERVICE, &|conn| {
+        Link::create_many(conn, &pairs).unwrap();
+    });
+    g.finish();
+    report.compare(
+        &group,
+        pairs.len(),
+        INSERT,
+        &[SERVICE],
+        format!("{statements} statements, baseline {baseline_statements}; target ≤ 1.3×"),
+    );
+}

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 use link_runtime::Id;
+use serde_json::{json, Value};
 
 use crate::catalog::schema::{brand, pivot, product};
 use crate::catalog::{Backend, Brand, Product, Size};
@@ -126,4 +127,32 @@ pub fn group_by_brand(rows: Vec<(Brand, Option<Product>)>) -> Vec<(Brand, Vec<Pr
         }
     }
     grouped
+}
+
+/// [`Backend::products_with_brand`]'s rows as the JSON objects the graph query returns,
+/// built by hand: the baseline of the JSON form.
+pub fn products_as_json(rows: Vec<(Product, Option<Brand>)>) -> Vec<Value> {
+    rows.into_iter()
+        .map(|(product, brand)| {
+            json!({
+                "id": product.id,
+                "title": product.title,
+                "brand": brand.map(|brand| json!({ "id": brand.id, "name": brand.name })),
+            })
+        })
+        .collect()
+}
+
+/// [`group_by_brand`]'s brands as the JSON objects the graph query returns, built by hand.
+pub fn brands_as_json(brands: Vec<(Brand, Vec<Product>)>) -> Vec<Value> {
+    brands
+        .into_iter()
+        .map(|(brand, products)| {
+            let products: Vec<Value> = products
+                .into_iter()
+                .map(|product| json!({ "id": product.id, "title": product.title }))
+                .collect();
+            json!({ "id": brand.id, "name": brand.name, "products": products })
+        })
+        .collect()
 }

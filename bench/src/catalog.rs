@@ -205,9 +205,11 @@ pub trait Backend: LinkConnection + SimpleConnection {
 ///
 /// When the database refuses a statement.
 pub fn migrate<C: Backend>(conn: &mut C) -> link_runtime::Result<()> {
+    // The brand module indexes the names it is looked up by.
     conn.batch_execute(
         "CREATE TABLE product (id TEXT PRIMARY KEY NOT NULL, title TEXT NOT NULL);
-         CREATE TABLE brand (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);",
+         CREATE TABLE brand (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+         CREATE INDEX brand_name ON brand (name);",
     )?;
     link_runtime::migrate(conn)?;
     Ok(())

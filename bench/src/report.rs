@@ -34,14 +34,25 @@ pub fn criterion_home() -> PathBuf {
     home
 }
 
-/// One row of a report: a group's functions at one input size.
+/// One row of a report.
 #[derive(Debug, Clone)]
-struct Row {
-    group: String,
-    value: String,
-    baseline: String,
-    subjects: Vec<String>,
-    note: String,
+enum Row {
+    /// A group's functions at one input size, each against the baseline.
+    Compare {
+        group: String,
+        value: String,
+        baseline: String,
+        subjects: Vec<String>,
+        note: String,
+    },
+    /// One function of a group at a large input against the same at a small one.
+    Scaling {
+        group: String,
+        function: String,
+        small: String,
+        large: String,
+        note: String,
+    },
 }
 
 /// The comparisons one benchmark binary made, printed as a Markdown table at its end.
@@ -89,11 +100,30 @@ impl Report {
         subjects: &[&str],
         note: impl Into<String>,
     ) {
-        self.rows.push(Row {
+        self.rows.push(Row::Compare {
             group: group.to_owned(),
             value: value.to_string(),
             baseline: baseline.to_owned(),
             subjects: subjects.iter().map(|s| (*s).to_owned()).collect(),
+            note: note.into(),
+        });
+    }
+
+    /// Records that `function` of `group` at input `large` is to be divided by the same at
+    /// input `small`: how its cost grows with the data.
+    pub fn scaling(
+        &mut self,
+        group: &str,
+        function: &str,
+        small: impl ToString,
+        large: impl ToString,
+        note: impl Into<String>,
+    ) {
+        self.rows.push(Row::Scaling {
+            group: group.to_owned(),
+            function: function.to_owned(),
+            small: small.to_string(),
+            large: large.to_string(),
             note: note.into(),
         });
     }
@@ -111,25 +141,48 @@ impl Report {
             "### {}\n\n| benchmark | size | baseline | library | ratio | notes |\n|---|---|---|---|---|---|\n",
             self.title
         );
+        let ratio = |time: Option<f64>, base: Option<f64>| match (time, base) {
+            (Some(t), Some(b)) if b > 0.0 => format!("**{:.2}×**", t / b),
+            _ => "-".to_owned(),
+        };
         for row in &self.rows {
-            let base = median(&row.group, &row.baseline, &row.value);
-            for subject in &row.subjects {
-                let time = median(&row.group, subject, &row.value);
-                let ratio = match (time, base) {
-                    (Some(t), Some(b)) if b > 0.0 => format!("**{:.2}×**", t / b),
-                    _ => "-".to_owned(),
-                };
-                let _ = writeln!(
-                    out,
-                    "| {} | {} | {}: {} | {}: {} | {ratio} | {} |",
-                    row.group,
-                    row.value,
-                    row.baseline,
-                    time_str(base),
-                    subject,
-                    time_str(time),
-                    row.note
-                );
+            match row {
+                Row::Compare {
+                    group,
+                    value,
+                    baseline,
+                    subjects,
+                    note,
+                } => {
+                    let base = median(group, baseline, value);
+                    for subject in subjects {
+                        let time = median(group, subject, value);
+                        let _ = writeln!(
+                            out,
+                            "| {group} | {value} | {baseline}: {} | {subject}: {} | {} | {note} |",
+                            time_str(base),
+                            time_str(time),
+                            ratio(time, base),
+                        );
+                    }
+                }
+                Row::Scaling {
+                    group,
+                    function,
+                    small,
+                    large,
+                    note,
+                } => {
+                    let base = median(group, function, small);
+                    let time = median(group, function, large);
+                    let _ = writeln!(
+                        out,
+                        "| {group} | {large} vs {small} | {function} at {small}: {} | at {large}: {} | {} | {note} |",
+                        time_str(base),
+                        time_str(time),
+                        ratio(time, base),
+                    );
+                }
             }
         }
         out

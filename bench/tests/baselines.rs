@@ -2,7 +2,7 @@
 //! the benchmarks compares equal work. Checked on a catalog with a product whose link was
 //! dismissed and a brand with no product, on SQLite and PostgreSQL.
 
-use link_bench::baseline::group_by_brand;
+use link_bench::baseline::{brands_as_json, group_by_brand, products_as_json};
 use link_bench::catalog::{self, Backend, Brand, Product, Size};
 use link_bench::links::product_brand::Link;
 use link_bench::queries::{self, BrandWithProducts, ProductCard};
@@ -43,6 +43,9 @@ link_test_support::backend_tests! {
             .collect();
         assert_eq!(as_baseline, baseline);
 
+        let graph = Query::new(conn).graph(queries::products_with_brand()).unwrap();
+        assert_eq!(graph.data, products_as_json(baseline.clone()));
+
         let typed = Query::new(conn).graph(ProductCard::graph()).unwrap();
         assert_eq!(typed.data.len(), 120);
     }
@@ -61,6 +64,9 @@ link_test_support::backend_tests! {
             .map(|b| (Brand { id: b.id, name: b.name }, b.products))
             .collect();
         assert_eq!(as_baseline, baseline);
+
+        let graph = Query::new(conn).graph(queries::brands_with_products()).unwrap();
+        assert_eq!(graph.data, brands_as_json(baseline));
     }
 
     fn a_page_filtered_by_brand_name(conn) {
