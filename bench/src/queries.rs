@@ -2,7 +2,7 @@
 //! [`crate::baseline`] return, in the dynamic (JSON) and the typed form.
 
 use link_runtime::graph::{Condition, Graph, GraphSelect};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Brand, Product};
 
@@ -25,7 +25,7 @@ pub fn page_by_brand_name(names: &[String], take: u64) -> Graph {
 }
 
 /// A product with its brand, in the typed form.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, GraphSelect)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, GraphSelect)]
 #[graph(entity = Product)]
 pub struct ProductCard {
     /// The product's id.
@@ -38,7 +38,7 @@ pub struct ProductCard {
 }
 
 /// A brand with its products, in the typed form.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, GraphSelect)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, GraphSelect)]
 #[graph(entity = Brand)]
 pub struct BrandWithProducts {
     /// The brand's id.

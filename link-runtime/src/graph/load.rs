@@ -1,6 +1,7 @@
-//! Running a [`Plan`]: the root statement (and its `COUNT`), then per link two statements,
-//! one on the pivot and one on the linked table, each taking the ids of the level above as
-//! one bound JSON array; then the rows are stitched in memory.
+//! Running a [`Plan`]: the root statement (and its `COUNT`), with each link that holds one
+//! record at most `LEFT JOIN`ed into it; then per other link two statements, one on the
+//! pivot and one on the linked table, each taking the ids of the level above as one bound
+//! JSON array; then the rows are stitched in memory into [`Record`]s.
 //!
 //! Each statement runs in the database of its table ([`Connections`]). A filter through a
 //! link is a semi-join inside the root statement when the pivot and the linked table are in

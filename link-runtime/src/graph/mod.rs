@@ -45,10 +45,11 @@
 //! ```
 //!
 //! How a query runs (`load.rs`): one statement for the root rows (and one `COUNT` when a page
-//! is asked for), then, for each link in the field paths, one statement on the pivot table
-//! and one on the linked model's table, each binding the ids of the level above as a single
-//! JSON array parameter. The number of statements depends on the shape of the query, never
-//! on the number of rows. A filter on a linked record's field is a semi-join inside the root
+//! is asked for). A link side that holds one record at most is `LEFT JOIN`ed into the
+//! statement of the records it hangs from; any other link in the field paths takes one
+//! statement on the pivot table and one on the linked model's table, each binding the ids of
+//! the level above as a single JSON array parameter. The number of statements depends on the
+//! shape of the query, never on the number of rows. A filter on a linked record's field is a semi-join inside the root
 //! statement (`id IN (SELECT .. FROM pivot JOIN target ..)`), so a page of a filtered query
 //! costs what the page costs. Every name in the SQL comes from the registry: the query's
 //! names are only looked up.
