@@ -118,6 +118,22 @@ backend!(diesel::SqliteConnection);
 backend!(diesel::PgConnection);
 
 /// Groups [`Backend::brand_product_rows`] by brand: the shape the graph query returns.
+///
+/// ```
+/// use link_bench::baseline::group_by_brand;
+/// use link_bench::catalog::{Brand, Product};
+///
+/// let brand = |id: &str| Brand { id: id.into(), name: id.to_uppercase() };
+/// let product = |id: &str| Product { id: id.into(), title: id.into() };
+/// let grouped = group_by_brand(vec![
+///     (brand("b1"), Some(product("p1"))),
+///     (brand("b1"), Some(product("p2"))),
+///     (brand("b2"), None),
+/// ]);
+/// assert_eq!(grouped.len(), 2);
+/// assert_eq!(grouped[0].1.len(), 2);
+/// assert!(grouped[1].1.is_empty());
+/// ```
 pub fn group_by_brand(rows: Vec<(Brand, Option<Product>)>) -> Vec<(Brand, Vec<Product>)> {
     let mut grouped: Vec<(Brand, Vec<Product>)> = Vec::new();
     for (brand, product) in rows {

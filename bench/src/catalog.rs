@@ -95,6 +95,11 @@ pub struct Size {
 
 impl Size {
     /// `products` products and a tenth as many brands, as Medusa's figures have.
+    ///
+    /// ```
+    /// let size = link_bench::catalog::Size::tenth(1_000);
+    /// assert_eq!((size.products, size.brands), (1_000, 100));
+    /// ```
     pub fn tenth(products: usize) -> Self {
         Size {
             products,
@@ -217,6 +222,18 @@ pub fn migrate<C: Backend>(conn: &mut C) -> link_runtime::Result<()> {
 
 /// A database holding a catalog of `size`: tables, records, and every product linked to
 /// its brand through the link service.
+///
+/// ```
+/// use diesel::{Connection, SqliteConnection};
+/// use link_bench::catalog::{self, Backend, Size};
+///
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// catalog::seed(&mut conn, Size::tenth(100))?;
+/// let rows = conn.products_with_brand()?;
+/// assert_eq!(rows.len(), 100);
+/// assert_eq!(rows[42].1.as_ref().map(|brand| brand.id.as_str()), Some("brand_00002"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 ///

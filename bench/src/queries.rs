@@ -7,6 +7,18 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::{Brand, Product};
 
 /// `product { id, title, brand.* }`, every product.
+///
+/// ```
+/// use diesel::{Connection, SqliteConnection};
+/// use link_bench::catalog::{self, Size};
+/// use link_runtime::graph::Query;
+///
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// catalog::seed(&mut conn, Size::tenth(20))?;
+/// let result = Query::new(&mut conn).graph(link_bench::queries::products_with_brand())?;
+/// assert_eq!(result.data[3]["brand"]["name"], "Brand 00001");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn products_with_brand() -> Graph {
     Graph::entity("product").fields(["id", "title", "brand.*"])
 }

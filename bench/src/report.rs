@@ -56,6 +56,17 @@ enum Row {
 }
 
 /// The comparisons one benchmark binary made, printed as a Markdown table at its end.
+///
+/// ```
+/// use link_bench::report::Report;
+///
+/// let mut report = Report::new("Graph queries");
+/// report.compare("product.brand/sqlite", 10_000, "diesel join", &["graph (typed)"], "1 statement");
+/// report.scaling("page/sqlite", "graph (JSON)", 1_000, 100_000, "target ≤ 2×");
+/// // With no criterion output to read, it says so.
+/// let empty = std::env::temp_dir().join("link-bench-report-example");
+/// assert!(report.render(&empty).contains("Nothing was measured"));
+/// ```
 #[derive(Debug)]
 pub struct Report {
     title: String,
@@ -132,6 +143,13 @@ impl Report {
     /// criterion did not run this time (filtered out) shows as `-`.
     pub fn render(&self, home: &Path) -> String {
         let medians = read_medians(home, self.started);
+        if medians.is_empty() {
+            return format!(
+                "### {}\n\nNothing was measured in this run (criterion's `--test` mode, or \
+                 a filter that matched nothing).\n",
+                self.title
+            );
+        }
         let median = |group: &str, function: &str, value: &str| {
             medians
                 .get(&(group.to_owned(), function.to_owned(), value.to_owned()))
@@ -260,6 +278,19 @@ fn read_medians(home: &Path, since: SystemTime) -> HashMap<(String, String, Stri
 
 /// What `run` returns, and how many statements it made `conn` run (counted with diesel's
 /// instrumentation, which this replaces and removes).
+///
+/// ```
+/// use diesel::connection::SimpleConnection;
+/// use diesel::{Connection, SqliteConnection};
+///
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// let (result, statements) = link_bench::report::count_statements(&mut conn, |conn| {
+///     conn.batch_execute("CREATE TABLE t (x INTEGER)")
+/// });
+/// result?;
+/// assert_eq!(statements, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn count_statements<C: Connection, T>(
     conn: &mut C,
     run: impl FnOnce(&mut C) -> T,
