@@ -630,7 +630,7 @@ fn insert_new<C: LinkConnection>(
                 .map(|&slot| pairs[slot].left)
                 .filter(|left| seen.insert(*left))
                 .collect();
-            let mut rows: HashMap<String, Vec<String>> = HashMap::new();
+            let mut rows: HashMap<String, HashSet<String>> = HashMap::new();
             for row in select_in(
                 conn,
                 schema,
@@ -638,12 +638,12 @@ fn insert_new<C: LinkConnection>(
                 schema.right.column,
                 &lefts,
             )? {
-                rows.entry(row.record).or_default().push(row.partner);
+                rows.entry(row.record).or_default().insert(row.partner);
             }
             let (pending, new): (Vec<usize>, Vec<usize>) = slots.iter().partition(|&&slot| {
                 let pair = &pairs[slot];
                 rows.get(pair.left)
-                    .is_some_and(|rights| rights.iter().any(|right| right == pair.right))
+                    .is_some_and(|rights| rights.contains(pair.right))
             });
             if !new.is_empty() {
                 let (sql, binds) = insert(&new, "");

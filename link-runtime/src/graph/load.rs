@@ -234,8 +234,7 @@ fn select_joined(
         .hops
         .iter()
         .zip(joined)
-        .filter(|(_, j)| **j)
-        .map(|(h, _)| h)
+        .filter_map(|(h, j)| j.then_some(h))
     {
         let key = col("t0", node.select[hop.from].column);
         let target = hop.node.source;
