@@ -111,3 +111,46 @@ fn eight_clients_giving_one_customer_different_wishlists_leave_one_winner() {
         }
     }
 }
+
+#[test]
+fn eight_clients_creating_the_same_bulk_batch_insert_each_pair_once() {
+    let Some(mut db) = link_test_support::postgres("same_batch") else {
+        return;
+    };
+    link_runtime::migrate(&mut *db).unwrap();
+
+    // Big enough for the plain insert of new pairs: a racing client finds the winner's
+    // rows only after its own insert fails, and writes the batch again.
+    const PAIRS: usize = 300;
+    for round in 0..3 {
+        let outcomes = race(&db, move |_, conn| {
+            let pairs: Vec<_> = (0..PAIRS)
+                .map(|i| {
+                    (
+                        Customer::id(format!("cus_{round}_{i}")),
+                        Wishlist::id(format!("wl_{round}_{i}")),
+                    )
+                })
+                .collect();
+            customer_wishlist::Link::create_many(conn, &pairs)
+        });
+        let mut inserted = vec![0; PAIRS];
+        for outcome in &outcomes {
+            let created = outcome
+                .as_ref()
+                .unwrap_or_else(|error| panic!("round {round}: a client got {error:?}"));
+            for (i, created) in created.iter().enumerate() {
+                match created {
+                    Created::Inserted => inserted[i] += 1,
+                    Created::Unchanged => {}
+                    other => panic!("round {round}: pair {i} was {other:?}"),
+                }
+            }
+        }
+        assert!(
+            inserted.iter().all(|&count| count == 1),
+            "round {round}: {inserted:?}"
+        );
+    }
+    assert_eq!(live_pairs(&mut db).len(), 3 * PAIRS);
+}

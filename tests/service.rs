@@ -152,51 +152,47 @@ link_test_support::backend_tests! {
 
     fn a_batch_of_new_dismissed_and_live_pairs_reports_each(conn) {
         setup(conn);
-        let pair = |p: &str, b: &str| (Product::id(p), Brand::id(b));
-        let live = pair("prod_1", "brand_1");
-        let dismissed = pair("prod_2", "brand_1");
+        let pair = |p: String, b: &str| (Product::id(p), Brand::id(b));
+        let live = pair("prod_live".into(), "brand_1");
+        let dismissed = pair("prod_dismissed".into(), "brand_1");
         product_brand::Link::create_many(conn, &[live.clone(), dismissed.clone()]).unwrap();
         product_brand::Link::dismiss_many(conn, std::slice::from_ref(&dismissed)).unwrap();
 
-        // New pairs go in with a plain insert; the statement that meets existing rows
-        // revives the dismissed one and leaves the live one alone, in any order.
-        let batch = [
-            pair("prod_3", "brand_2"),
-            live.clone(),
-            pair("prod_4", "brand_2"),
-            dismissed.clone(),
-            pair("prod_5", "brand_1"),
-        ];
-        assert_eq!(
-            product_brand::Link::create_many(conn, &batch).unwrap(),
-            [
-                Created::Inserted,
-                Created::Unchanged,
-                Created::Inserted,
-                Created::Revived,
-                Created::Inserted,
-            ]
-        );
-        assert_eq!(
-            live_brand_rows(conn),
-            [
-                ("prod_1", "brand_1"),
-                ("prod_2", "brand_1"),
-                ("prod_3", "brand_2"),
-                ("prod_4", "brand_2"),
-                ("prod_5", "brand_1"),
-            ]
-            .map(|(p, b)| (p.to_owned(), b.to_owned()))
-        );
+        // Big enough for a plain insert of the new pairs (a few pairs are one upsert);
+        // the statement that meets existing rows revives the dismissed pair and leaves the
+        // live one alone, wherever they are in the batch.
+        let new_pairs = |round: usize| -> Vec<_> {
+            (0..150)
+                .map(|i| pair(format!("prod_{round}_{i:03}"), ["brand_1", "brand_2"][i % 2]))
+                .collect()
+        };
+        for (round, at) in [0, 75, 151].into_iter().enumerate() {
+            let (live_at, dismissed_at) = (at, (at + 40) % 152);
+            let mut batch = new_pairs(round);
+            batch.insert(live_at.min(batch.len()), live.clone());
+            batch.insert(dismissed_at.min(batch.len()), dismissed.clone());
+            let created = product_brand::Link::create_many(conn, &batch).unwrap();
+            for (pair, created) in batch.iter().zip(&created) {
+                let expected = if *pair == live {
+                    Created::Unchanged
+                } else if *pair == dismissed {
+                    Created::Revived
+                } else {
+                    Created::Inserted
+                };
+                assert_eq!(*created, expected, "{pair:?} at {at}");
+            }
+            assert_eq!(live_brand_rows(conn).len(), 2 + 150 * (round + 1));
+            product_brand::Link::dismiss_many(conn, std::slice::from_ref(&dismissed)).unwrap();
+        }
+
         // A new pair that gives a product a second brand is refused, and nothing of the
         // batch is written.
-        let refused = product_brand::Link::create_many(
-            conn,
-            &[pair("prod_6", "brand_1"), pair("prod_1", "brand_2")],
-        )
-        .unwrap_err();
-        assert!(matches!(refused, Error::Cardinality { .. }), "{refused:?}");
-        assert_eq!(live_brand_rows(conn).len(), 5);
+        let mut refused = new_pairs(3);
+        refused.push(pair("prod_live".into(), "brand_2"));
+        let error = product_brand::Link::create_many(conn, &refused).unwrap_err();
+        assert!(matches!(error, Error::Cardinality { .. }), "{error:?}");
+        assert_eq!(live_brand_rows(conn).len(), 1 + 3 * 150);
     }
 
     fn batches_with_extra_columns_write_the_values(conn) {

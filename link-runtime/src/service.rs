@@ -46,6 +46,11 @@ pub(crate) use delete::{delete_in, restore_in};
 /// -p link-bench --bench writes`).
 const MAX_ROWS_PER_STATEMENT: usize = 10_000;
 
+/// From how many pairs a statement's worth of a batch goes in with a plain insert
+/// ([`insert_new`]) rather than one upsert that returns every row: two or three statements
+/// instead of one pay off for bulk creates, not for a single `create`.
+const PLAIN_INSERT_FROM: usize = 100;
+
 /// How many times a batch is written when concurrent writers of the same pairs make it
 /// fail: the second attempt sees their rows, so more than three means something else.
 const MAX_ATTEMPTS: usize = 3;
@@ -481,7 +486,8 @@ fn upsert<C: LinkConnection>(
             let mut outcomes: Vec<Created> = vec![Created::Unchanged; unique.len()];
             let slots: Vec<usize> = (0..unique.len()).collect();
             for chunk in slots.chunks(rows_per_statement) {
-                let pending = if with_values {
+                // A few pairs are cheapest as one upsert; a bulk create as a plain insert.
+                let pending = if with_values || chunk.len() < PLAIN_INSERT_FROM {
                     chunk.to_vec()
                 } else {
                     insert_new(conn, schema, &names, &unique, &ids, chunk, &mut outcomes)?
