@@ -84,10 +84,10 @@ fn run<D, C>(
         let (_, statements) =
             count_statements(conn, |conn| Query::new(conn).graph(request()).unwrap());
         let mut g = c.benchmark_group(&page_group);
-        g.bench_with_input(BenchmarkId::new(JOIN, products), &(), |b, ()| {
+        g.bench_function(BenchmarkId::new(JOIN, products), |b| {
             b.iter(|| conn.page_by_brand_name(&names, 12).unwrap())
         });
-        g.bench_with_input(BenchmarkId::new(DYNAMIC, products), &(), |b, ()| {
+        g.bench_function(BenchmarkId::new(DYNAMIC, products), |b| {
             b.iter(|| Query::new(conn).graph(request()).unwrap())
         });
         g.finish();
@@ -175,16 +175,14 @@ fn forms<C: Backend, T, S>(
     if at.few_samples {
         g.sample_size(10);
     }
-    g.bench_with_input(BenchmarkId::new(JOIN, at.value), &(), |b, ()| {
-        b.iter(|| join(conn))
-    });
-    g.bench_with_input(BenchmarkId::new(TYPED, at.value), &(), |b, ()| {
+    g.bench_function(BenchmarkId::new(JOIN, at.value), |b| b.iter(|| join(conn)));
+    g.bench_function(BenchmarkId::new(TYPED, at.value), |b| {
         b.iter(|| typed(conn))
     });
-    g.bench_with_input(BenchmarkId::new(JOIN_JSON, at.value), &(), |b, ()| {
+    g.bench_function(BenchmarkId::new(JOIN_JSON, at.value), |b| {
         b.iter(|| to_json(join(conn)))
     });
-    g.bench_with_input(BenchmarkId::new(DYNAMIC, at.value), &(), |b, ()| {
+    g.bench_function(BenchmarkId::new(DYNAMIC, at.value), |b| {
         b.iter(|| Query::new(conn).graph(graph()).unwrap())
     });
     g.finish();

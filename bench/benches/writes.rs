@@ -70,7 +70,7 @@ where
     g.measurement_time(Duration::from_secs(20));
     // Each write into an empty table: the emptying is not timed.
     let mut timed = |id: &str, write: &dyn Fn(&mut C)| {
-        g.bench_with_input(BenchmarkId::new(id, pairs.len()), &(), |b, ()| {
+        g.bench_function(BenchmarkId::new(id, pairs.len()), |b| {
             b.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iterations {

@@ -20,6 +20,11 @@ pub enum Dialect {
     Postgres,
 }
 
+/// `values` as a JSON array of strings: the one parameter [`Dialect::in_json`] reads.
+pub(crate) fn json_list(values: &[&str]) -> String {
+    serde_json::to_string(values).expect("strings serialize")
+}
+
 impl Dialect {
     /// The bind placeholder for the `n`th parameter (1-based).
     pub(crate) fn placeholder(self, n: usize) -> String {

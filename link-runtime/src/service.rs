@@ -32,7 +32,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 use diesel::QueryableByName;
 
-use crate::backend::{Dialect, LinkConnection};
+use crate::backend::{json_list, Dialect, LinkConnection};
 use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, Side};
 use crate::error::{Error, Result};
 use crate::id::Id;
@@ -478,8 +478,7 @@ fn upsert<C: LinkConnection>(
     let rows_per_statement = (dialect.max_binds() / per_row).min(MAX_ROWS_PER_STATEMENT);
     // The batch's statements, in one transaction (a savepoint inside the caller's): a
     // refused statement leaves the caller's transaction usable, and the partner lookup
-    // below can run. Returns the id each pair's row has after the write, by slot; `None`
-    // when it was left alone.
+    // below can run. Returns what happened to each pair, by slot.
     let write = |conn: &mut C| {
         conn.transaction(|conn| {
             // What happened to each pair; a row the upsert leaves alone is returned by none.
@@ -674,7 +673,7 @@ fn select_in<C: LinkConnection>(
     values: &[&str],
 ) -> diesel::QueryResult<Vec<Partner>> {
     let dialect = C::DIALECT;
-    let list = serde_json::to_string(values).expect("strings serialize");
+    let list = json_list(values);
     let sql = format!(
         r#"SELECT "{column}" AS record, "{other}" AS partner FROM "{table}" WHERE {matches}"#,
         table = schema.table,

@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::backend::{Dialect, LinkConnection};
+use crate::backend::{json_list, Dialect, LinkConnection};
 use crate::databases::{Connections, Place};
 use crate::definition::{ColumnValue, LinkSchema};
 use crate::error::{Error, Result};
@@ -380,7 +380,7 @@ fn stitch<X: Connections>(
         } else {
             let target = &hop.node;
             let mut sql = Sql::new(dialect);
-            let ids = sql.bind(Bind::Text(json_array(&targets)));
+            let ids = sql.bind(Bind::Text(json_list(&targets)));
             let (select, from) = select_joined(&mut sql, target, &target_joins, with_deleted);
             let live = live(target.source, "t0", with_deleted);
             sql.text = format!(
@@ -503,7 +503,7 @@ fn pivot_rows<X: Connections>(
 ) -> Result<Vec<PivotRow>> {
     let dialect = <X::Conn as LinkConnection>::DIALECT;
     let mut sql = Sql::new(dialect);
-    let ids = sql.bind(Bind::Text(json_array(keys)));
+    let ids = sql.bind(Bind::Text(json_list(keys)));
     let live = live(Source::Link(link), "t0", with_deleted);
     sql.text = format!(
         "SELECT {}, {}, {}, {} FROM {} AS {} WHERE {}{live}",
@@ -675,10 +675,6 @@ fn like_to_glob(pattern: &str) -> String {
     glob
 }
 
-fn json_array(keys: &[&str]) -> String {
-    serde_json::to_string(keys).expect("strings serialize")
-}
-
 /// `cond` on the rows of `source` aliased `alias`, as SQL.
 fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: bool) -> String {
     match cond_ {
@@ -768,7 +764,7 @@ fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: 
         Cond::Ids { ids, .. } if ids.is_empty() => "1 = 0".to_owned(),
         Cond::Ids { column, ids } => {
             let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
-            let p = sql.bind(Bind::Text(json_array(&keys)));
+            let p = sql.bind(Bind::Text(json_list(&keys)));
             sql.dialect.in_json(&col(alias, column), &p)
         }
         Cond::And(conds) | Cond::Or(conds) => {
