@@ -50,6 +50,38 @@ pub trait LinkDefinition: Copy + Default + Send + Sync + 'static {
     type Row: crate::backend::LoadRow;
     /// The pivot table and everything the runtime needs to know about the link.
     const SCHEMA: &'static LinkSchema;
+
+    /// A pivot row's pair and extra column values: what it takes to write the row again,
+    /// as [`Steps`](crate::steps::Steps) does to undo a dismiss.
+    ///
+    /// ```
+    /// # use diesel::{Connection, SqliteConnection};
+    /// # use link_runtime::prelude::*;
+    /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+    /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+    /// mod product_brand {
+    ///     # use super::*;
+    ///     define_link!(Product, Brand, columns { featured: bool = false });
+    /// }
+    /// use link_runtime::LinkDefinition;
+    /// use product_brand::{Columns, Link};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut conn = SqliteConnection::establish(":memory:")?;
+    /// link_runtime::migrate(&mut conn)?;
+    /// let columns = Columns { featured: true };
+    /// Link::create_with(&mut conn, Product::id("p1"), Brand::id("b1"), columns)?;
+    ///
+    /// let row = &Link::list(&mut conn, &Default::default())?[0];
+    /// let (product, brand, columns) = Link::row_parts(row);
+    /// assert_eq!((product.as_str(), brand.as_str(), columns.featured), ("p1", "b1", true));
+    /// assert!(Link::row_is_live(row));
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn row_parts(row: &Self::Row) -> crate::service::PairWith<Self>;
+
+    /// Whether a pivot row is live: neither dismissed nor deleted.
+    fn row_is_live(row: &Self::Row) -> bool;
 }
 
 /// Marks that a link is defined from `Left` to `Self` (by the link `L`), which is what lets

@@ -836,6 +836,44 @@ fn dismiss_pairs<C: LinkConnection>(
     Ok(dismissed)
 }
 
+/// Writes the extra column values of the rows of some pairs, live or not, leaving
+/// everything else of the rows as it is: one statement per pair, for undoing a step.
+pub(crate) fn overwrite_values<C: LinkConnection>(
+    conn: &mut C,
+    schema: &LinkSchema,
+    rows: &[(&str, &str, Vec<ColumnValue<'_>>)],
+) -> Result<()> {
+    if schema.columns.is_empty() || rows.is_empty() {
+        return Ok(());
+    }
+    let dialect = C::DIALECT;
+    let count = schema.columns.len();
+    let sets: Vec<String> = schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!(r#""{}" = {}"#, column.name, dialect.placeholder(i + 1)))
+        .collect();
+    let sql = format!(
+        r#"UPDATE "{table}" SET {sets} WHERE "{left}" = {l} AND "{right}" = {r}"#,
+        table = schema.table,
+        sets = sets.join(", "),
+        left = schema.left.column,
+        right = schema.right.column,
+        l = dialect.placeholder(count + 1),
+        r = dialect.placeholder(count + 2),
+    );
+    conn.transaction(|conn| {
+        for (left, right, values) in rows {
+            let mut binds = values.clone();
+            binds.extend([ColumnValue::Text(left), ColumnValue::Text(right)]);
+            conn.execute_bound(&sql, &binds)?;
+        }
+        diesel::QueryResult::Ok(())
+    })?;
+    Ok(())
+}
+
 /// `"a", "b", "c"`.
 pub(crate) fn quoted(names: &[&str]) -> String {
     names

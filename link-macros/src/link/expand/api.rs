@@ -74,6 +74,16 @@ pub fn expand(cx: &Context) -> TokenStream {
          delete); returns whether there was one."
     );
 
+    let (left_field, right_field) = (&cx.left_column, &cx.right_column);
+    let column_names = link.columns.iter().map(|column| &column.name);
+    let row_columns = if link.columns.is_empty() {
+        quote_spanned!(span=>())
+    } else {
+        quote_spanned! {span=>
+            Columns { #(#column_names: ::core::clone::Clone::clone(&row.#column_names),)* }
+        }
+    };
+
     let (columns_type, create_with) = if link.columns.is_empty() {
         (quote_spanned!(span=>()), TokenStream::new())
     } else {
@@ -202,6 +212,20 @@ pub fn expand(cx: &Context) -> TokenStream {
                 sqlite_sql: Link::SQLITE_SQL,
                 postgres_sql: Link::POSTGRES_SQL,
             };
+
+            fn row_parts(
+                row: &Row,
+            ) -> ::link_runtime::service::PairWith<Self> {
+                (
+                    ::core::clone::Clone::clone(&row.#left_field),
+                    ::core::clone::Clone::clone(&row.#right_field),
+                    #row_columns,
+                )
+            }
+
+            fn row_is_live(row: &Row) -> bool {
+                row.deleted_at.is_none()
+            }
         }
 
         impl ::link_runtime::LinkedFrom<#left, Link> for #right {}
