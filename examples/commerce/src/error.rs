@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Why [`run`](crate::run) failed.
 ///
-/// Each variant but the last wraps an error and shows it as its own (its `source` is the
+/// Each variant but the last two wraps an error and shows it as its own (its `source` is the
 /// wrapped error's source), so printing a `RunError` prints what went wrong.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -16,6 +16,8 @@ pub enum RunError {
     Link(link_runtime::Error),
     /// Writing the demo's output failed.
     Output(std::io::Error),
+    /// A unit of work failed and some of its steps could not be undone.
+    NotUndone(String),
     /// A link the runtime should have refused was created.
     NotRefused {
         /// The link's table.
@@ -33,6 +35,7 @@ impl fmt::Display for RunError {
             RunError::Database(error) => write!(f, "database error: {error}"),
             RunError::Link(error) => error.fmt(f),
             RunError::Output(error) => write!(f, "cannot write the output: {error}"),
+            RunError::NotUndone(failed) => failed.fmt(f),
             RunError::NotRefused { link, left, right } => write!(
                 f,
                 "link `{link}` accepted `{left}` -> `{right}`, which it should have refused"
@@ -47,7 +50,7 @@ impl std::error::Error for RunError {
             RunError::Database(error) => error.source(),
             RunError::Link(error) => error.source(),
             RunError::Output(error) => error.source(),
-            RunError::NotRefused { .. } => None,
+            RunError::NotUndone(_) | RunError::NotRefused { .. } => None,
         }
     }
 }

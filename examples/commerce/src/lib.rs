@@ -7,6 +7,8 @@
 //!   product's brand, a review's product and a review's author.
 //! - [`listing`]: products with their brand and review count, read by a typed graph query
 //!   from the modules' tables and the links' pivot tables, and joined in Rust, never in SQL.
+//! - [`launch`]: a unit of work across modules, undone step by step when a later step
+//!   fails (link steps with compensation).
 //! - [`run`]: the whole demo, which `cargo run -p commerce` prints.
 //!
 //! The demo runs on [`Databases`]: everything in one database, or each module (see
@@ -48,6 +50,7 @@
 #![warn(missing_docs)]
 
 mod error;
+pub mod launch;
 pub mod listing;
 pub mod modules;
 mod seed;
@@ -90,6 +93,9 @@ pub struct Summary {
     pub refused: link_runtime::Error,
     /// Whether dismissing the misplaced review's link found a live link to dismiss.
     pub dismissed: bool,
+    /// The steps undone when the storefront refused the product being launched, last
+    /// first: its brand link, then the product itself.
+    pub launch_undone: Vec<String>,
     /// Every product with its brand and review count, as the demo printed them.
     pub products: Vec<ProductListing>,
 }
@@ -102,7 +108,9 @@ pub struct Summary {
 ///    products to brands, reviews to products and to their authors.
 /// 3. Giving a product a second brand is refused with a typed cardinality error.
 /// 4. A review posted on the wrong product has its link dismissed.
-/// 5. Each product is listed with its brand and its number of reviews.
+/// 5. Launching a product (insert it, link it to a brand, publish it) fails at the
+///    storefront, and the first two steps are undone: see [`launch`].
+/// 6. Each product is listed with its brand and its number of reviews.
 ///
 /// Each module's functions run on a connection to that module's database
 /// ([`Databases::for_module`]), each link's on one to the database of its pivot table
@@ -127,6 +135,7 @@ pub fn run(
     seed::link_records(databases, out)?;
     let refused = refuse_second_brand(databases, out)?;
     let dismissed = dismiss_misplaced_review(databases, out)?;
+    let launch_undone = launch_unpriced_product(databases, out)?;
     let products = listing::products(databases)?;
     listing::write(&products, out)?;
     Ok(Summary {
@@ -134,6 +143,7 @@ pub fn run(
         records_inserted,
         refused,
         dismissed,
+        launch_undone,
         products,
     })
 }
@@ -174,6 +184,42 @@ fn migrate(
         writeln!(out, "link tables in sync: nothing to migrate")?;
     }
     Ok(created)
+}
+
+/// Launches `prod_4` with brand `brand_2`; the storefront refuses it for want of a price,
+/// and the product and its link are undone. Returns the steps undone.
+fn launch_unpriced_product(
+    databases: &Databases<SqliteConnection>,
+    out: &mut impl Write,
+) -> Result<Vec<String>, RunError> {
+    let lamp = Product {
+        id: "prod_4".to_owned(),
+        title: "Desk Lamp".to_owned(),
+    };
+    let refuse = |product: &Product| {
+        Err(launch::LaunchError::Storefront {
+            product: product.id.clone(),
+            reason: "it has no price".to_owned(),
+        })
+    };
+    let failed = match launch::launch(databases, &lamp, &Brand::id("brand_2"), refuse) {
+        Err(failed) => failed,
+        Ok(()) => {
+            return Err(RunError::NotRefused {
+                link: product_brand::Link::TABLE,
+                left: lamp.id,
+                right: "brand_2".to_owned(),
+            })
+        }
+    };
+    writeln!(out, "launch of {} failed: {}", lamp.id, failed.error)?;
+    for step in &failed.compensation.undone {
+        writeln!(out, "  undone: {step}")?;
+    }
+    if !failed.compensation.is_complete() {
+        return Err(RunError::NotUndone(failed.to_string()));
+    }
+    Ok(failed.compensation.undone)
 }
 
 /// Tries to give `prod_1`, which has a brand, a second one: without `is_list` on the brand

@@ -169,6 +169,8 @@ const PRODUCT_BRANDS: &[(&str, &str, bool)] = &[
     ("prod_1", "brand_1", false),
     ("prod_2", "brand_1", false),
     ("prod_3", "brand_2", false),
+    // The launch of prod_4 linked it, then dismissed the link when the storefront refused.
+    ("prod_4", "brand_2", true),
 ];
 
 /// The demo's review -> product pivot rows: `rev_3`'s was dismissed.
@@ -240,6 +242,21 @@ fn a_first_run_reports_what_it_did() {
         out.contains("  prod_1   Trail Runner     brand: Acme Outdoor   1 review\n"),
         "{out}"
     );
+    assert!(
+        out.contains(
+            "launch of prod_4 failed: the storefront refused `prod_4`: it has no price\n  \
+             undone: create product_product_brand_brand (prod_4, brand_2)\n  \
+             undone: insert product prod_4\n"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        summary.launch_undone,
+        [
+            "create product_product_brand_brand (prod_4, brand_2)",
+            "insert product prod_4"
+        ]
+    );
 }
 
 #[test]
@@ -261,6 +278,11 @@ fn the_database_holds_what_the_demo_reports() {
     );
     assert_eq!(brand::list(&mut conn).unwrap().len(), 2);
     assert_eq!(product::list(&mut conn).unwrap().len(), 3);
+    // The launched product was undone with its link.
+    assert_eq!(
+        product::get(&mut conn, &product::Product::id("prod_4")).unwrap(),
+        None
+    );
     assert_eq!(customer::list(&mut conn).unwrap().len(), 2);
     assert_eq!(review::list(&mut conn).unwrap().len(), 3);
 

@@ -57,6 +57,17 @@ pub fn create(conn: &mut SqliteConnection, record: &Product) -> QueryResult<bool
     Ok(inserted > 0)
 }
 
+/// Deletes the product with this id; returns whether there was one. Its links are not the
+/// module's business: they stay, as Medusa's do.
+///
+/// # Errors
+///
+/// When SQLite refuses the statement.
+pub fn delete(conn: &mut SqliteConnection, id: &Id<Product>) -> QueryResult<bool> {
+    let deleted = diesel::delete(schema::product::table.find(id.as_str())).execute(conn)?;
+    Ok(deleted > 0)
+}
+
 /// The product with this id, if there is one.
 ///
 /// # Errors
