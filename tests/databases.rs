@@ -307,6 +307,78 @@ fn postgres_databases(
     Some((three, created))
 }
 
+/// The product module deletes a product of its own and the supplier module soft-deletes a
+/// supplier: the check reads each link table in the links' database and looks each record
+/// up in its module's database, and prunes only when asked.
+fn check_across_three_databases<C>(three: Three<C>)
+where
+    C: LinkConnection + Store + 'static,
+    Supplier: SoftDelete<C>,
+{
+    let databases = three.setup();
+    // The modules with no records here still have their tables, in the default database.
+    databases
+        .for_links()
+        .unwrap()
+        .batch_execute(
+            "CREATE TABLE tags (id TEXT PRIMARY KEY NOT NULL);
+             CREATE TABLE customers (id TEXT PRIMARY KEY NOT NULL);
+             CREATE TABLE wishlists (id TEXT PRIMARY KEY NOT NULL);",
+        )
+        .unwrap();
+    assert!(databases.check(false).unwrap().is_clean());
+
+    databases
+        .for_module("product")
+        .unwrap()
+        .batch_execute("DELETE FROM products WHERE id = 'prod_3'")
+        .unwrap();
+    Supplier::soft_delete(
+        &mut *databases.for_module("supplier").unwrap(),
+        &[Supplier::id("sup_1")],
+    )
+    .unwrap();
+
+    let found = databases.check(false).unwrap();
+    let dangling: Vec<_> = found
+        .dangling()
+        .map(|(table, d)| (table, d.left.as_str(), d.right.as_str()))
+        .collect();
+    assert_eq!(
+        dangling,
+        [
+            ("product_product_brand_brand", "prod_3", "brand_2"),
+            ("product_product_supplier_supplier", "prod_1", "sup_1"),
+            ("product_product_supplier_supplier", "prod_3", "sup_2"),
+        ]
+    );
+    let pruned = databases.check(true).unwrap();
+    assert_eq!(pruned.dangling().count(), 3);
+    assert!(databases.check(false).unwrap().is_clean());
+    let mut links = databases.for_link::<product_brand::Link>().unwrap();
+    assert_eq!(
+        product_brand::Link::list(&mut *links, &ListFilter::new())
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn sqlite_check_finds_and_prunes_links_across_three_databases() {
+    let (three, dir) = sqlite_files("check");
+    check_across_three_databases(three);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn postgres_check_finds_and_prunes_links_across_three_databases() {
+    let Some((three, _databases)) = postgres_databases("check_across_databases") else {
+        return;
+    };
+    check_across_three_databases(three);
+}
+
 #[test]
 fn sqlite_graph_queries_join_three_databases_in_the_application() {
     let (three, dir) = sqlite_files("graph");

@@ -22,7 +22,7 @@
 //!
 //! #[derive(Subcommand)]
 //! enum Command {
-//!     /// Sync the link tables: plan, migrate, sql, export-migrations.
+//!     /// Sync the link tables: plan, migrate, sql, export-migrations; check links.
 //!     #[command(subcommand)]
 //!     Links(LinksCommand),
 //!     Serve,
@@ -48,6 +48,7 @@ use std::path::PathBuf;
 use crate::backend::LinkConnection;
 use crate::error::{Error, Result};
 use crate::migrate::{self, Plan, SkipReason, Skipped};
+use crate::service::{self, Gone, Integrity};
 
 /// `links <command>`: sync a database's link tables with the links the program defines.
 #[derive(Debug, Clone, PartialEq, Eq, clap::Subcommand)]
@@ -71,6 +72,13 @@ pub enum LinksCommand {
         #[arg(long)]
         allow_unsafe: bool,
     },
+    /// List the live links whose records are missing or soft-deleted, per link table.
+    /// Changes nothing without `--prune`.
+    Check {
+        /// Soft-delete the links found (a dismiss: they can be revived).
+        #[arg(long)]
+        prune: bool,
+    },
 }
 
 impl LinksCommand {
@@ -81,6 +89,10 @@ impl LinksCommand {
     /// The errors of [`migrate::plan`], [`migrate::apply`] and
     /// [`migrate::export_migrations`], and [`Error::Output`] if `out` cannot be written.
     pub fn run<C: LinkConnection>(&self, conn: &mut C, out: &mut dyn Write) -> Result<()> {
+        if let LinksCommand::Check { prune } = self {
+            let integrity = service::check(conn, *prune)?;
+            return write_integrity(&integrity, *prune, out).map_err(Error::Output);
+        }
         let plan = migrate::plan(conn)?;
         match self {
             LinksCommand::Plan => write_plan(&plan, out),
@@ -110,8 +122,44 @@ impl LinksCommand {
                 write_skipped(&skipped, out)?;
                 Ok(())
             }
+            LinksCommand::Check { .. } => unreachable!("run above"),
         }
         .map_err(Error::Output)
+    }
+}
+
+fn write_integrity(integrity: &Integrity, prune: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    for link in &integrity.links {
+        let (left, right) = link.models;
+        writeln!(
+            out,
+            "{}: {} live link(s), {} to missing or deleted records",
+            link.table,
+            link.live,
+            link.dangling.len()
+        )?;
+        let gone = |gone: Option<Gone>| gone.map(|gone| format!(" ({gone})")).unwrap_or_default();
+        for dangling in &link.dangling {
+            writeln!(
+                out,
+                "  {}: {left} {}{} -> {right} {}{}",
+                dangling.link_id,
+                dangling.left,
+                gone(dangling.left_gone),
+                dangling.right,
+                gone(dangling.right_gone),
+            )?;
+        }
+        if link.pruned > 0 {
+            writeln!(out, "  pruned {} link(s): soft-deleted", link.pruned)?;
+        }
+    }
+    if integrity.is_clean() {
+        writeln!(out, "every live link points at live records")
+    } else if prune {
+        writeln!(out, "the links found were pruned")
+    } else {
+        writeln!(out, "`links check --prune` soft-deletes the links found")
     }
 }
 

@@ -501,6 +501,18 @@ impl<C: LinkConnection> Databases<C> {
         let outcome = crate::service::restore_in(&mut session, modules, deletion);
         session.finish(outcome)
     }
+
+    /// [`service::check`](crate::service::check) across the databases: each link's rows
+    /// read where its table is, each record looked up in its module's database. With
+    /// `prune`, each link table's dangling links are soft-deleted in a transaction of
+    /// their own.
+    ///
+    /// # Errors
+    ///
+    /// As [`service::check`](crate::service::check), and [`Error::Connection`].
+    pub fn check(&self, prune: bool) -> Result<crate::service::Integrity> {
+        crate::service::check_in(&mut Session::reading(self), prune)
+    }
 }
 
 impl<C> fmt::Debug for Databases<C> {

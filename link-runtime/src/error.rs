@@ -103,6 +103,16 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// A table an operation reads does not exist in the database it should be in: a link
+    /// table not synced yet, or a module's table.
+    #[error("the table `{table}` of {owner} does not exist in its database")]
+    MissingTable {
+        /// The table.
+        table: &'static str,
+        /// Whose table it is: ``link `...` `` or ``module `...` ``.
+        owner: String,
+    },
+
     /// No registered link has this table.
     #[error("no registered link uses the table `{table}`")]
     UnknownLink {

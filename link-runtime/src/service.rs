@@ -23,6 +23,7 @@
 //! - [`list`] hides dismissed and deleted rows unless [`ListFilter::with_deleted`] asks for
 //!   them.
 
+mod check;
 mod delete;
 
 use std::collections::{HashMap, HashSet};
@@ -37,6 +38,8 @@ use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, S
 use crate::error::{Error, Result};
 use crate::id::Id;
 
+pub(crate) use check::check_in;
+pub use check::{check, Dangling, Gone, Integrity, LinkCheck};
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
 pub(crate) use delete::{delete_in, restore_in};
 

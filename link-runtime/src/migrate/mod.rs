@@ -20,7 +20,7 @@
 
 mod apply;
 mod export;
-mod introspect;
+pub(crate) mod introspect;
 mod metadata;
 mod plan;
 pub(crate) mod sql;

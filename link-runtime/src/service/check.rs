@@ -1,0 +1,371 @@
+//! Links whose records are gone: found, and pruned on request.
+//!
+//! A module that deletes its own records never touches links (as in Medusa), so a live link
+//! can point at a record that no longer exists, or that its module soft-deleted. [`check`]
+//! finds such links in every registered link table; with `prune` it soft-deletes them.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use diesel::sql_types::{Integer, Text};
+use diesel::{Connection, QueryableByName};
+
+use crate::backend::{json_list, LinkConnection};
+use crate::databases::{Connections, OneConnection, Place};
+use crate::definition::{ColumnValue, LinkSchema, Side};
+use crate::error::{Error, Result};
+use crate::graph::registered_entities;
+use crate::migrate::introspect::table_exists;
+use crate::registry::registered_links;
+
+/// How many records of a side one statement reads or binds.
+const IDS_PER_BATCH: usize = 5_000;
+
+/// Why a live link is dangling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Gone {
+    /// The record is not in its module's table.
+    Missing,
+    /// The record's module soft-deleted it (its `deleted_at` is set).
+    Deleted,
+}
+
+impl fmt::Display for Gone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Gone::Missing => "missing",
+            Gone::Deleted => "deleted",
+        })
+    }
+}
+
+/// A live link with a record that is gone.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct Dangling {
+    /// The pivot row's id.
+    pub link_id: String,
+    /// The left record's id.
+    pub left: String,
+    /// The right record's id.
+    pub right: String,
+    /// The left record, if it is gone.
+    pub left_gone: Option<Gone>,
+    /// The right record, if it is gone.
+    pub right_gone: Option<Gone>,
+}
+
+/// What [`check`] found in one link table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LinkCheck {
+    /// The link's table.
+    pub table: &'static str,
+    /// The left and right models, for messages.
+    pub models: (&'static str, &'static str),
+    /// How many live links the table holds.
+    pub live: usize,
+    /// The live links with a record that is gone, ordered by left then right id.
+    pub dangling: Vec<Dangling>,
+    /// How many of them were soft-deleted (pruned): all of them with `prune`, else none.
+    pub pruned: usize,
+}
+
+/// What [`check`] found: one entry per registered link, in table order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Integrity {
+    /// Each link table's findings.
+    pub links: Vec<LinkCheck>,
+}
+
+impl Integrity {
+    /// Every dangling link, across tables.
+    pub fn dangling(&self) -> impl Iterator<Item = (&'static str, &Dangling)> {
+        self.links
+            .iter()
+            .flat_map(|link| link.dangling.iter().map(move |d| (link.table, d)))
+    }
+
+    /// Whether every live link points at live records.
+    pub fn is_clean(&self) -> bool {
+        self.links.iter().all(|link| link.dangling.is_empty())
+    }
+}
+
+/// Finds the live links, in every registered link table, whose left or right record is
+/// missing from its module's table or soft-deleted by its module (a `deleted_at` field on
+/// the model); with `prune`, soft-deletes them, one transaction per link table.
+///
+/// Records are read in batches of a few thousand ids per statement, whatever the number of
+/// links; the records' tables may be in other databases than the links' (see
+/// [`Databases::check`](crate::databases::Databases::check)). Nothing is written without
+/// `prune`, and a pruned link can be brought back like any dismissed one.
+///
+/// # Errors
+///
+/// - [`Error::MissingTable`] if a link's table or one of its models' tables does not exist
+///   (nothing is pruned);
+/// - [`Error::Database`] if the database refuses a statement.
+///
+/// ```
+/// use diesel::connection::SimpleConnection;
+/// use diesel::{Connection, SqliteConnection};
+/// use link_runtime::prelude::*;
+///
+/// #[derive(Linkable)] #[linkable(module = "product", table = "product")]
+/// pub struct Product { pub id: String }
+/// #[derive(Linkable)] #[linkable(module = "brand", table = "brand")]
+/// pub struct Brand { pub id: String, pub deleted_at: Option<chrono::NaiveDateTime> }
+/// mod product_brand { use super::*; define_link!(Product(is_list), Brand); }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// conn.batch_execute(
+///     "CREATE TABLE product (id TEXT PRIMARY KEY);
+///      CREATE TABLE brand (id TEXT PRIMARY KEY, deleted_at TIMESTAMP);
+///      INSERT INTO product VALUES ('p1'), ('p2');
+///      INSERT INTO brand VALUES ('b1', NULL), ('b2', CURRENT_TIMESTAMP);",
+/// )?;
+/// link_runtime::migrate(&mut conn)?;
+/// link_runtime::create(&mut conn, Product::id("p1"), Brand::id("b1"))?;
+/// link_runtime::create(&mut conn, Product::id("p2"), Brand::id("b2"))?; // b2 is deleted
+/// link_runtime::create(&mut conn, Product::id("p3"), Brand::id("b1"))?; // p3 is missing
+///
+/// let found = link_runtime::service::check(&mut conn, false)?;
+/// assert_eq!(found.dangling().count(), 2);
+/// let pruned = link_runtime::service::check(&mut conn, true)?;
+/// assert_eq!(pruned.links[0].pruned, 2);
+/// assert!(link_runtime::service::check(&mut conn, false)?.is_clean());
+/// # Ok(())
+/// # }
+/// ```
+pub fn check<C: LinkConnection>(conn: &mut C, prune: bool) -> Result<Integrity> {
+    check_in(&mut OneConnection(conn), prune)
+}
+
+/// [`check`] on `conns`.
+pub(crate) fn check_in<X: Connections>(conns: &mut X, prune: bool) -> Result<Integrity> {
+    let mut links = registered_links()?;
+    links.sort_by_key(|link| link.table);
+    // Every table first: a missing one stops the check before anything is pruned.
+    for link in &links {
+        let place = Place::Link(link.table);
+        require_table(conns, place, link.table, || {
+            format!("link `{}`", link.table)
+        })?;
+        for side in [&link.left, &link.right] {
+            let place = Place::Module(side.module);
+            require_table(conns, place, side.table, || {
+                format!("module `{}`", side.module)
+            })?;
+        }
+    }
+    let mut found = Vec::with_capacity(links.len());
+    for link in links {
+        found.push(check_link(conns, link, prune)?);
+    }
+    Ok(Integrity { links: found })
+}
+
+fn require_table<X: Connections>(
+    conns: &mut X,
+    place: Place<'_>,
+    table: &'static str,
+    owner: impl FnOnce() -> String,
+) -> Result<()> {
+    if table_exists(conns.conn(place)?, table)? {
+        Ok(())
+    } else {
+        Err(Error::MissingTable {
+            table,
+            owner: owner(),
+        })
+    }
+}
+
+#[derive(QueryableByName)]
+struct Value {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+#[derive(QueryableByName)]
+struct Found {
+    #[diesel(sql_type = Text)]
+    record: String,
+    #[diesel(sql_type = Integer)]
+    deleted: i32,
+}
+
+#[derive(QueryableByName)]
+struct PivotRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+    #[diesel(sql_type = Text)]
+    left_id: String,
+    #[diesel(sql_type = Text)]
+    right_id: String,
+}
+
+fn check_link<X: Connections>(
+    conns: &mut X,
+    link: &'static LinkSchema,
+    prune: bool,
+) -> Result<LinkCheck> {
+    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let count = conns.conn(Place::Link(link.table))?.load_text(
+        &format!(
+            r#"SELECT CAST(COUNT(*) AS TEXT) AS value FROM "{}" WHERE "deleted_at" IS NULL"#,
+            link.table
+        ),
+        &[],
+    )?;
+    let live = count.first().and_then(|n| n.parse().ok()).unwrap_or(0);
+
+    let left_gone = gone_records(conns, link, &link.left)?;
+    let right_gone = gone_records(conns, link, &link.right)?;
+
+    // The live links of those records, read by side.
+    let mut dangling: HashMap<String, Dangling> = HashMap::new();
+    for (side, gone) in [(&link.left, &left_gone), (&link.right, &right_gone)] {
+        let ids: Vec<&str> = gone.keys().map(String::as_str).collect();
+        for chunk in ids.chunks(IDS_PER_BATCH) {
+            let sql = format!(
+                r#"SELECT "id", "{left}" AS left_id, "{right}" AS right_id FROM "{table}" WHERE "deleted_at" IS NULL AND {matches}"#,
+                left = link.left.column,
+                right = link.right.column,
+                table = link.table,
+                matches =
+                    dialect.in_json(&format!(r#""{}""#, side.column), &dialect.placeholder(1)),
+            );
+            let list = json_list(chunk);
+            let rows = conns
+                .conn(Place::Link(link.table))?
+                .load_rows::<PivotRow>(&sql, &[ColumnValue::Text(&list)])?;
+            for row in rows {
+                dangling.entry(row.id.clone()).or_insert_with(|| Dangling {
+                    left_gone: left_gone.get(&row.left_id).copied(),
+                    right_gone: right_gone.get(&row.right_id).copied(),
+                    link_id: row.id,
+                    left: row.left_id,
+                    right: row.right_id,
+                });
+            }
+        }
+    }
+    let mut dangling: Vec<Dangling> = dangling.into_values().collect();
+    dangling.sort_by(|a, b| (&a.left, &a.right).cmp(&(&b.left, &b.right)));
+
+    let mut pruned = 0;
+    if prune && !dangling.is_empty() {
+        let conn = conns.conn(Place::Link(link.table))?;
+        let ids: Vec<&str> = dangling.iter().map(|d| d.link_id.as_str()).collect();
+        pruned = conn.transaction(|conn| {
+            let mut pruned = 0;
+            for chunk in ids.chunks(IDS_PER_BATCH) {
+                let sql = format!(
+                    r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE "deleted_at" IS NULL AND {matches}"#,
+                    table = link.table,
+                    now = dialect.now(),
+                    matches = dialect.in_json(r#""id""#, &dialect.placeholder(1)),
+                );
+                let list = json_list(chunk);
+                pruned += conn.execute_bound(&sql, &[ColumnValue::Text(&list)])?;
+            }
+            diesel::QueryResult::Ok(pruned)
+        })?;
+    }
+    Ok(LinkCheck {
+        table: link.table,
+        models: (link.left.model, link.right.model),
+        live,
+        dangling,
+        pruned,
+    })
+}
+
+/// The records of `side` that live links of `link` point at and that are missing or
+/// soft-deleted: the link's distinct ids in pages, each page looked up in the module's
+/// table with one statement.
+fn gone_records<X: Connections>(
+    conns: &mut X,
+    link: &'static LinkSchema,
+    side: &'static Side,
+) -> Result<HashMap<String, Gone>> {
+    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let deleted_at = registered_entities()
+        .find(|entity| entity.module == side.module && entity.model == side.model)
+        .and_then(|entity| entity.field("deleted_at"))
+        .map(|field| field.column);
+    let deleted = match deleted_at {
+        Some(column) => format!(r#"CASE WHEN "{column}" IS NULL THEN 0 ELSE 1 END"#),
+        None => "0".to_owned(),
+    };
+    let lookup = format!(
+        r#"SELECT CAST("{key}" AS TEXT) AS record, {deleted} AS deleted FROM "{table}" WHERE {matches}"#,
+        key = side.primary_key,
+        table = side.table,
+        matches = dialect.in_json(
+            &format!(r#""{}""#, side.primary_key),
+            &dialect.placeholder(1)
+        ),
+    );
+    let mut gone = HashMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut sql = format!(
+            r#"SELECT DISTINCT "{column}" AS value FROM "{table}" WHERE "deleted_at" IS NULL"#,
+            column = side.column,
+            table = link.table,
+        );
+        let mut binds = Vec::new();
+        if let Some(after) = &after {
+            sql.push_str(&format!(
+                r#" AND "{}" > {}"#,
+                side.column,
+                dialect.placeholder(1)
+            ));
+            binds.push(ColumnValue::Text(after));
+        }
+        sql.push_str(&format!(
+            r#" ORDER BY "{}" LIMIT {IDS_PER_BATCH}"#,
+            side.column
+        ));
+        let page: Vec<String> = conns
+            .conn(Place::Link(link.table))?
+            .load_rows::<Value>(&sql, &binds)?
+            .into_iter()
+            .map(|row| row.value)
+            .collect();
+        let Some(last) = page.last().cloned() else {
+            break;
+        };
+        let full = page.len() == IDS_PER_BATCH;
+        let ids: Vec<&str> = page.iter().map(String::as_str).collect();
+        let list = json_list(&ids);
+        let found: HashMap<String, bool> = conns
+            .conn(Place::Module(side.module))?
+            .load_rows::<Found>(&lookup, &[ColumnValue::Text(&list)])?
+            .into_iter()
+            .map(|row| (row.record, row.deleted != 0))
+            .collect();
+        for id in page {
+            match found.get(&id) {
+                None => {
+                    gone.insert(id, Gone::Missing);
+                }
+                Some(true) => {
+                    gone.insert(id, Gone::Deleted);
+                }
+                Some(false) => {}
+            }
+        }
+        if !full {
+            break;
+        }
+        after = Some(last);
+    }
+    Ok(gone)
+}
