@@ -183,6 +183,45 @@ fn run(conn: &mut impl LinkConnection, command: LinksCommand) -> String {
 }
 
 link_test_support::backend_tests! {
+    /// A sync stopped between two actions (here by an action that fails: a view in the
+    /// place of its table) keeps the actions before it, with their metadata, and leaves
+    /// nothing of the one that failed; the next sync plans and runs exactly the rest.
+    fn a_sync_cut_short_between_actions_resumes_where_it_stopped(conn) {
+        let first = plan(conn).unwrap();
+        let actions = first.actions();
+        assert!(actions.len() >= 5, "{first}");
+        let victim = actions[3].table().to_owned();
+        // Made after the plan, as a sync would meet it halfway.
+        conn.batch_execute(&format!(r#"CREATE VIEW "{victim}" AS SELECT 'x' AS id"#))
+            .unwrap();
+
+        let error = apply(conn, &first, false).unwrap_err();
+        match &error {
+            link_runtime::Error::Sync { action, .. } => {
+                assert_eq!(action, &actions[3].to_string());
+            }
+            other => panic!("expected a sync error, got {other:?}"),
+        }
+        let mut done: Vec<String> = actions[1..3].iter().map(|a| a.table().to_owned()).collect();
+        done.sort_unstable();
+        assert_eq!(recorded_links(conn), done);
+        for action in &actions[1..3] {
+            assert!(!conn.column_names(action.table()).is_empty(), "{action}");
+        }
+        conn.batch_execute(&format!(r#"DROP VIEW "{victim}""#)).unwrap();
+        for action in &actions[3..] {
+            assert!(conn.column_names(action.table()).is_empty(), "{action} did not run");
+        }
+
+        let rest = plan(conn).unwrap();
+        assert_eq!(rest.actions(), &actions[3..]);
+        apply(conn, &rest, false).unwrap();
+        assert!(plan(conn).unwrap().is_empty());
+        let mut all: Vec<String> = actions[1..].iter().map(|a| a.table().to_owned()).collect();
+        all.sort_unstable();
+        assert_eq!(recorded_links(conn), all);
+    }
+
     fn a_fresh_database_gets_every_table_and_a_second_sync_plans_nothing(conn) {
         let first = plan(conn).unwrap();
         let links = link_runtime::registered_links().unwrap();

@@ -12,12 +12,16 @@
 
 #![forbid(unsafe_code)]
 
+mod server;
+
 use std::ops::{Deref, DerefMut};
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::ColumnValue;
 use link_runtime::{Dialect, LinkConnection};
+
+pub use server::{pg_server, PgServer};
 
 /// The environment variable that holds the PostgreSQL test server's URL.
 pub const POSTGRES_URL: &str = "LINK_TEST_POSTGRES_URL";
