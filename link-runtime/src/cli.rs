@@ -46,6 +46,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::backend::LinkConnection;
+use crate::databases::Databases;
 use crate::error::{Error, Result};
 use crate::migrate::{self, Plan, SkipReason, Skipped};
 use crate::service::{self, Gone, Integrity};
@@ -125,6 +126,30 @@ impl LinksCommand {
             LinksCommand::Check { .. } => unreachable!("run above"),
         }
         .map_err(Error::Output)
+    }
+}
+
+impl LinksCommand {
+    /// Runs the command on `databases`: the sync commands on the database of the links not
+    /// placed elsewhere (as [`run`](Self::run) on
+    /// [`Databases::for_links`](crate::databases::Databases::for_links)), and `check`
+    /// across every database, each record looked up where its module is.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Self::run), and [`Error::Connection`].
+    pub fn run_across<C: LinkConnection>(
+        &self,
+        databases: &Databases<C>,
+        out: &mut dyn Write,
+    ) -> Result<()> {
+        match self {
+            LinksCommand::Check { prune } => {
+                let integrity = databases.check(*prune)?;
+                write_integrity(&integrity, *prune, out).map_err(Error::Output)
+            }
+            _ => self.run(&mut *databases.for_links()?, out),
+        }
     }
 }
 

@@ -12,8 +12,9 @@
 //!
 //! On files, the demo can run again and again and prints the same listing. `links` is the
 //! runtime's embeddable command (`link_runtime::cli::LinksCommand`): `links plan`,
-//! `links migrate [--allow-unsafe]`, `links sql` and `links export-migrations DIR`. It runs
-//! on the database that holds the link tables: `PATH`, or `DIR/links.db`.
+//! `links migrate [--allow-unsafe]`, `links sql`, `links export-migrations DIR` and
+//! `links check [--prune]`. The sync commands run on the database that holds the link tables:
+//! `PATH`, or `DIR/links.db`; `check` looks each linked record up in its module's database.
 
 #![deny(warnings)]
 #![forbid(unsafe_code)]
@@ -96,8 +97,7 @@ fn main() -> ExitCode {
                 .map(drop)
                 .map_err(Into::into),
             Some(Command::Links(links)) => {
-                let mut conn = databases.for_links()?;
-                links.run(&mut *conn, &mut out).map_err(Into::into)
+                links.run_across(&databases, &mut out).map_err(Into::into)
             }
         }
     });

@@ -591,3 +591,45 @@ fn the_binary_runs_twice_with_a_database_per_module() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn the_binary_checks_links_against_each_module_s_database() {
+    let folder = Folder::new("check");
+    let command = |args: &[&str]| {
+        let mut all = vec![OsStr::new("--per-module"), folder.0.as_os_str()];
+        all.extend(args.iter().map(OsStr::new));
+        commerce_with(all)
+    };
+    command(&[]);
+    let clean = command(&["links", "check"]);
+    assert!(
+        clean.ends_with("every live link points at live records\n"),
+        "{clean}"
+    );
+
+    // The product module deletes a product of its own, in product.db; its links stay.
+    diesel::sql_query("DELETE FROM product WHERE id = 'prod_2'")
+        .execute(&mut open(&folder, "product"))
+        .expect("the product is deleted");
+    let found = command(&["links", "check"]);
+    assert!(
+        found.contains(
+            "product_product_brand_brand: 3 live link(s), 1 to missing or deleted records\n"
+        ),
+        "{found}"
+    );
+    assert!(
+        found.contains(": product prod_2 (missing) -> brand brand_1\n"),
+        "{found}"
+    );
+    let pruned = command(&["links", "check", "--prune"]);
+    assert!(
+        pruned.contains("  pruned 1 link(s): soft-deleted\n"),
+        "{pruned}"
+    );
+    let after = command(&["links", "check"]);
+    assert!(
+        after.ends_with("every live link points at live records\n"),
+        "{after}"
+    );
+}
