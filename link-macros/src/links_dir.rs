@@ -28,6 +28,9 @@ fn modules(input: TokenStream) -> syn::Result<TokenStream> {
         ));
     }
     let here = Span::call_site();
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .ok_or_else(|| syn::Error::new(here, "`links!()` runs under cargo only"))?;
     if std::env::var_os("OUT_DIR").is_none() {
         return Err(syn::Error::new(
             here,
@@ -37,11 +40,16 @@ fn modules(input: TokenStream) -> syn::Result<TokenStream> {
             ),
         ));
     }
-    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map(PathBuf::from)
-        .ok_or_else(|| syn::Error::new(here, "`links!()` runs under cargo only"))?;
     let dir = manifest_dir.join("src").join("links");
-    let files = link_files(&dir).map_err(|message| syn::Error::new(here, message))?;
+    let files = link_files(&dir).map_err(|error| {
+        syn::Error::new(
+            here,
+            format!(
+                "`links!()` reads the link files in the crate's `src/links/`, which cannot be \
+                 read ({error}); create the folder with one file per link"
+            ),
+        )
+    })?;
 
     let mut modules = Vec::new();
     for file in files {
@@ -51,12 +59,12 @@ fn modules(input: TokenStream) -> syn::Result<TokenStream> {
             .unwrap_or_default()
             .to_owned();
         if !is_sql_identifier(&stem) {
+            let name = file.file_name().unwrap_or_default().to_string_lossy();
             return Err(syn::Error::new(
                 here,
                 format!(
-                    "`{}` cannot be a module: name link files in snake_case, \
-                     like `product_brand.rs`",
-                    file.display()
+                    "`src/links/{name}` cannot be a module: name link files in lower-case \
+                     snake_case, not after a Rust keyword, like `product_brand.rs`"
                 ),
             ));
         }
@@ -80,17 +88,10 @@ fn modules(input: TokenStream) -> syn::Result<TokenStream> {
 }
 
 /// The `.rs` files of `dir`, sorted, `mod.rs` excepted.
-fn link_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|error| {
-        format!(
-            "`links!()` reads the link files in `{}`, which cannot be read ({error}); \
-             create the folder with one file per link",
-            dir.display()
-        )
-    })?;
+fn link_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    for entry in entries {
-        let path = entry.map_err(|e| e.to_string())?.path();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
         let is_rust = path.extension().is_some_and(|e| e == "rs");
         let is_mod = path.file_name().is_some_and(|n| n == "mod.rs");
         if path.is_file() && is_rust && !is_mod {

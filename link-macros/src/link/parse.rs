@@ -6,6 +6,7 @@
 //! ```
 
 use darling::ast::NestedMeta;
+use syn::ext::IdentExt;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{token, Token};
@@ -44,6 +45,9 @@ pub struct ColumnInput {
 }
 
 const USAGE: &str = "expected two linkable models: `define_link!(Left, Right)`";
+
+const SIDE_USAGE: &str = "write a side as the model's type, with options in parentheses: \
+                          `Product(is_list)`";
 
 impl Parse for LinkInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -86,13 +90,9 @@ impl Parse for LinkInput {
 
 impl Parse for SideInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
-        if input.peek(token::Brace) {
-            let group: proc_macro2::TokenTree = input.parse()?;
-            return Err(syn::Error::new_spanned(
-                group,
-                "write a side as the model's type, with options in parentheses: \
-                 `Product(is_list)`",
-            ));
+        if !(input.peek(syn::Ident::peek_any) || input.peek(Token![::])) {
+            let token: proc_macro2::TokenTree = input.parse()?;
+            return Err(syn::Error::new_spanned(token, SIDE_USAGE));
         }
         let path = input.call(syn::Path::parse_mod_style)?;
         let options = if input.peek(token::Paren) {
@@ -102,6 +102,9 @@ impl Parse for SideInput {
         } else {
             Vec::new()
         };
+        if !input.is_empty() && !input.peek(Token![,]) {
+            return Err(input.error(format!("expected `,` after a side; {SIDE_USAGE}")));
+        }
         Ok(SideInput { path, options })
     }
 }
@@ -122,6 +125,16 @@ impl Parse for LinkOption {
                 keyword,
                 columns: columns.into_iter().collect(),
             })
+        } else if keyword == "database" {
+            Err(syn::Error::new_spanned(
+                keyword,
+                "`database` takes its options in parentheses: `database(table = \"...\")`",
+            ))
+        } else if keyword == "columns" {
+            Err(syn::Error::new_spanned(
+                keyword,
+                "`columns` takes its columns in braces: `columns { name: Type = default, .. }`",
+            ))
         } else {
             // Skip whatever follows the unknown keyword up to the next option.
             while !input.is_empty() && !input.peek(Token![,]) {
@@ -136,7 +149,12 @@ impl Parse for ColumnInput {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let name: syn::Ident = input.parse()?;
         input.parse::<Token![:]>()?;
-        let ty: syn::Type = input.parse()?;
+        let ty: syn::Type = input.parse().map_err(|error| {
+            syn::Error::new(
+                error.span(),
+                format!("expected the type of the column `{name}`"),
+            )
+        })?;
         let default = if input.peek(Token![=]) {
             input.parse::<Token![=]>()?;
             Some(input.parse()?)

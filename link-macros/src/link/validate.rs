@@ -48,11 +48,17 @@ pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::
                     errors.push(duplicate_option(keyword));
                     continue;
                 }
-                if let Some(options) = errors
-                    .handle(DatabaseOptions::from_list(metas).map_err(|e| e.with_span(keyword)))
-                {
-                    check_table_name(&mut errors, &options.table);
-                    table = Some(options.table);
+                match DatabaseOptions::from_list(metas) {
+                    Ok(options) => {
+                        check_table_name(&mut errors, &options.table);
+                        table = Some(options.table);
+                    }
+                    // A missing `table` has no span of its own: point at `database`.
+                    Err(error) => {
+                        for error in error.flatten() {
+                            errors.push(error.with_span(keyword));
+                        }
+                    }
                 }
             }
             LinkOption::Columns {
@@ -159,8 +165,8 @@ fn column(errors: &mut darling::error::Accumulator, input: &ColumnInput) -> Opti
     } else if !is_sql_identifier(&name) || name.len() > MAX_IDENTIFIER_LEN {
         errors.push(
             darling::Error::custom(format!(
-                "column name `{name}` must be lower-case snake_case of at most \
-                 {MAX_IDENTIFIER_LEN} bytes"
+                "column name `{name}` must be lower-case snake_case (letters, digits, `_`), \
+                 not a Rust keyword, and at most {MAX_IDENTIFIER_LEN} bytes"
             ))
             .with_span(&input.name),
         );
@@ -244,6 +250,9 @@ fn default_value(
         ))
         .with_span(expr)
     };
+    if let Some(number) = number(expr, kind, name) {
+        return number;
+    }
     match expr {
         syn::Expr::Path(path) if path.path.is_ident("None") => {
             if nullable {
@@ -261,36 +270,10 @@ fn default_value(
         }
         syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Neg(_),
-            expr: inner,
             ..
-        }) => match &**inner {
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(int),
-                ..
-            }) if kind.is_integer() => {
-                Ok(DefaultValue::Integer(format!("-{}", int.base10_digits())))
-            }
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Int(int),
-                ..
-            }) if kind.is_float() => Ok(DefaultValue::Float(format!("-{}.0", int.base10_digits()))),
-            syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Float(float),
-                ..
-            }) if kind.is_float() => Ok(DefaultValue::Float(format!("-{}", float.base10_digits()))),
-            _ => Err(mismatch("not a literal of that type")),
-        },
+        }) => Err(mismatch("not a literal of that type")),
         syn::Expr::Lit(syn::ExprLit { lit, .. }) => match (lit, kind) {
             (syn::Lit::Bool(b), ColumnKind::Bool) => Ok(DefaultValue::Bool(b.value)),
-            (syn::Lit::Int(int), k) if k.is_integer() && int.suffix().is_empty() => {
-                Ok(DefaultValue::Integer(int.base10_digits().to_owned()))
-            }
-            (syn::Lit::Int(int), k) if k.is_float() && int.suffix().is_empty() => {
-                Ok(DefaultValue::Float(format!("{}.0", int.base10_digits())))
-            }
-            (syn::Lit::Float(float), k) if k.is_float() && float.suffix().is_empty() => {
-                Ok(DefaultValue::Float(float.base10_digits().to_owned()))
-            }
             (syn::Lit::Str(text), ColumnKind::Text) => Ok(DefaultValue::Text(text.value())),
             (syn::Lit::Str(text), ColumnKind::Json) => {
                 match serde_json::from_str::<serde_json::Value>(&text.value()) {
@@ -315,6 +298,66 @@ fn default_value(
     }
 }
 
+/// The default of a numeric column written as a number, `-` included: without a type suffix
+/// or with the column's, and in the range of the column's type. `None` for anything else,
+/// which `default_value` checks.
+fn number(expr: &syn::Expr, kind: ColumnKind, name: &str) -> Option<darling::Result<DefaultValue>> {
+    if !kind.is_integer() && !kind.is_float() {
+        return None;
+    }
+    let (sign, literal) = match expr {
+        syn::Expr::Unary(syn::ExprUnary {
+            op: syn::UnOp::Neg(_),
+            expr,
+            ..
+        }) => ("-", &**expr),
+        expr => ("", expr),
+    };
+    let syn::Expr::Lit(syn::ExprLit { lit, .. }) = literal else {
+        return None;
+    };
+    let (digits, suffix, is_float) = match lit {
+        syn::Lit::Int(int) => (int.base10_digits(), int.suffix(), false),
+        syn::Lit::Float(float) => (float.base10_digits(), float.suffix(), true),
+        _ => return None,
+    };
+    let ty = kind.rust_name();
+    if !suffix.is_empty() && suffix != ty {
+        return Some(Err(darling::Error::custom(format!(
+            "the default of `{name}` has the type suffix `{suffix}`, but the column is `{ty}`: \
+             write the number without a suffix"
+        ))
+        .with_span(lit)));
+    }
+    if is_float && kind.is_integer() {
+        return None;
+    }
+    let value = if kind.is_float() && !is_float {
+        format!("{sign}{digits}.0")
+    } else {
+        format!("{sign}{digits}")
+    };
+    let fits = match kind {
+        ColumnKind::SmallInt => value.parse::<i16>().is_ok(),
+        ColumnKind::Integer => value.parse::<i32>().is_ok(),
+        ColumnKind::BigInt => value.parse::<i64>().is_ok(),
+        ColumnKind::Float => value.parse::<f32>().is_ok_and(f32::is_finite),
+        // `Double`, the only other numeric kind.
+        _ => value.parse::<f64>().is_ok_and(f64::is_finite),
+    };
+    if !fits {
+        return Some(Err(darling::Error::custom(format!(
+            "the default of `{name}` is {value}, out of the range of `{ty}`"
+        ))
+        .with_span(lit)));
+    }
+    Some(Ok(if kind.is_integer() {
+        DefaultValue::Integer(value)
+    } else {
+        DefaultValue::Float(value)
+    }))
+}
+
 fn check_duplicate_columns(errors: &mut darling::error::Accumulator, columns: &[Column]) {
     for (i, column) in columns.iter().enumerate() {
         if columns[..i].iter().any(|c| c.name == column.name) {
@@ -334,11 +377,24 @@ fn check_resolved(
     columns: &[Column],
     table_given: bool,
 ) {
-    if names.left.model == names.right.model {
+    let (left, right) = (&names.left, &names.right);
+    if left.model == right.model && left.module == right.module {
         errors.push(
             darling::Error::custom(format!(
                 "both sides are the model `{}`: a link joins two different models",
-                names.left.model
+                left.model
+            ))
+            .with_span(&input.right.path),
+        );
+    } else if left.model == right.model {
+        errors.push(
+            darling::Error::custom(format!(
+                "both sides are named `{model}` (in the modules `{}` and `{}`), so both would \
+                 hold their ids in the column `{model}_id`: name one of them with \
+                 `#[linkable(model = \"...\")]`",
+                left.module,
+                right.module,
+                model = left.model,
             ))
             .with_span(&input.right.path),
         );

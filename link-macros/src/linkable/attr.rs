@@ -118,7 +118,19 @@ impl LinkableModel {
                 check_name(&mut errors, model, "model");
                 model.as_str().to_owned()
             }
-            None => snake_case(&attr.ident.to_string()),
+            None => {
+                let model = snake_case(&attr.ident.unraw().to_string());
+                if syn::parse_str::<syn::Ident>(&model).is_err() {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "the model name `{model}`, taken from the struct's name, is a Rust \
+                             keyword: name the model with `#[linkable(model = \"...\")]`"
+                        ))
+                        .with_span(&attr.ident),
+                    );
+                }
+                model
+            }
         };
 
         let fields: Vec<ModelField> = attr
@@ -164,7 +176,7 @@ impl LinkableModel {
                 table.as_str().to_owned()
             }
             None => diesel_table_name(&attr.attrs)
-                .unwrap_or_else(|| format!("{}s", snake_case(&attr.ident.to_string()))),
+                .unwrap_or_else(|| format!("{}s", snake_case(&attr.ident.unraw().to_string()))),
         };
 
         errors.finish_with(LinkableModel {

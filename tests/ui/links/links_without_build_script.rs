@@ -1,0 +1,4 @@
+// `links!()` in a crate without a build script.
+link_runtime::links!();
+
+fn main() {}

@@ -1,0 +1,4 @@
+// `links!()` given the link files to read.
+link_runtime::links!(product_brand);
+
+fn main() {}
