@@ -697,6 +697,15 @@ fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: 
                     };
                     format!("{column} {not}IN ({})", list.join(", "))
                 }
+                Op::InJson { list, negated } => {
+                    let p = sql.bind(Bind::Text(list.clone()));
+                    let matches = sql.dialect.in_json(&column, &p);
+                    if *negated {
+                        format!("NOT ({matches})")
+                    } else {
+                        matches
+                    }
+                }
                 // PostgreSQL's semantics on both backends: `LIKE` respects case, and a
                 // backslash escapes the character after it.
                 Op::Like(pattern) => match (sql.dialect, pattern) {
@@ -779,7 +788,26 @@ fn cond(sql: &mut Sql, alias: &str, source: Source, cond_: &Cond, with_deleted: 
                 .iter()
                 .map(|c| cond(sql, alias, source, c, with_deleted))
                 .collect();
-            format!("({})", parts.join(joiner))
+            if parts.len() <= FLAT_TERMS {
+                format!("({})", parts.join(joiner))
+            } else {
+                balanced(&parts, joiner)
+            }
+        }
+    }
+}
+
+/// Up to how many terms an `AND` or `OR` is written flat: `(a OR b OR c)`.
+const FLAT_TERMS: usize = 64;
+
+/// `parts` joined by `joiner` as a balanced tree, `((a OR b) OR (c OR d))`: SQLite parses
+/// a flat chain into a tree as deep as it is long, and refuses one deeper than 1,000.
+fn balanced(parts: &[String], joiner: &str) -> String {
+    match parts {
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = parts.split_at(parts.len() / 2);
+            format!("({}{joiner}{})", balanced(left, joiner), balanced(right, joiner))
         }
     }
 }

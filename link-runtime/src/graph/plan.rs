@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDateTime};
 use serde_json::Value;
 
 use crate::databases::Place;
@@ -225,6 +225,9 @@ pub(crate) enum Op {
     Compare(&'static str, Bind),
     In(Vec<Bind>),
     NotIn(Vec<Bind>),
+    /// A long list of text values, bound as one JSON array (see [`JSON_LIST_FROM`]);
+    /// `NOT IN` when `negated`.
+    InJson { list: String, negated: bool },
     Like(Bind),
     ILike(Bind),
     IsNull,
@@ -251,7 +254,26 @@ pub(crate) struct OrderKey {
     pub order: Order,
 }
 
+/// From how many text values an `$in` or `$nin` list is bound as one JSON array rather
+/// than one parameter per value: a list of any length then fits in a statement.
+const JSON_LIST_FROM: usize = 1_000;
+
+/// The most values a query's filters may bind one by one: below SQLite's 32,766
+/// parameters, with room for the ids the load binds.
+const MAX_BOUND_VALUES: usize = 30_000;
+
+/// The longest `LIKE` pattern, in characters: SQLite refuses patterns over 50,000 bytes,
+/// and a character of a pattern takes up to 4 bytes (3 once written for `GLOB`).
+const MAX_PATTERN_CHARS: usize = 10_000;
+
+/// The most links a path may go through (`brand.products.brand...`).
+const MAX_PATH_LINKS: usize = 16;
+
+/// The deepest nesting of `$and` and `$or`.
+const MAX_FILTER_DEPTH: usize = 32;
+
 pub(crate) fn plan(graph: &Graph) -> Result<Plan> {
+    check_shape(graph)?;
     let source = match &graph.entity {
         EntityName::Schema(entity) => Source::Entity(entity),
         EntityName::Name(name) => find_source(name)?,
@@ -263,6 +285,15 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan> {
     };
     let root = node(source, &fields)?;
     let filter = filters(source, &graph.filters, graph.with_deleted)?;
+    let bound = bound_values(&filter);
+    if bound > MAX_BOUND_VALUES {
+        return Err(Error::MalformedQuery {
+            reason: format!(
+                "the filters bind {bound} values; at most {MAX_BOUND_VALUES} (a list of more \
+                 than {JSON_LIST_FROM} text values counts as one)"
+            ),
+        });
+    }
     let order = graph
         .order
         .iter()
@@ -276,6 +307,56 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan> {
         take: graph.take,
         with_deleted: graph.with_deleted,
     })
+}
+
+/// Refuses paths through more than [`MAX_PATH_LINKS`] links and filters nested deeper than
+/// [`MAX_FILTER_DEPTH`], before anything recurses over them.
+fn check_shape(graph: &Graph) -> Result<()> {
+    let too_long = |path: &str| path.matches('.').count() > MAX_PATH_LINKS;
+    let paths = graph
+        .fields
+        .iter()
+        .chain(graph.order.iter().map(|(path, _)| path));
+    if let Some(path) = paths.into_iter().find(|path| too_long(path)) {
+        return Err(Error::MalformedQuery {
+            reason: format!("the path `{path}` goes through more than {MAX_PATH_LINKS} links"),
+        });
+    }
+    fn check(filters: &[Filter], depth: usize, too_long: &dyn Fn(&str) -> bool) -> Result<()> {
+        for filter in filters {
+            match filter {
+                Filter::Field { path, .. } if too_long(path) => {
+                    return Err(Error::MalformedQuery {
+                        reason: format!(
+                            "the filter path `{path}` goes through more than {MAX_PATH_LINKS} links"
+                        ),
+                    })
+                }
+                Filter::Field { .. } => {}
+                Filter::And(_) | Filter::Or(_) if depth == MAX_FILTER_DEPTH => {
+                    return Err(Error::MalformedQuery {
+                        reason: format!("filters nest deeper than {MAX_FILTER_DEPTH} levels"),
+                    });
+                }
+                Filter::And(inner) | Filter::Or(inner) => check(inner, depth + 1, too_long)?,
+            }
+        }
+        Ok(())
+    }
+    check(&graph.filters, 0, &too_long)
+}
+
+/// How many values `cond` binds one by one.
+fn bound_values(cond: &Cond) -> usize {
+    match cond {
+        Cond::True | Cond::Ids { .. } => 1,
+        Cond::Column { op, .. } => match op {
+            Op::In(values) | Op::NotIn(values) => values.len(),
+            _ => 1,
+        },
+        Cond::Linked { inner, .. } => bound_values(inner),
+        Cond::And(conds) | Cond::Or(conds) => conds.iter().map(bound_values).sum(),
+    }
 }
 
 /// The entity named `name`: a model, or a link's table.
@@ -551,10 +632,33 @@ fn column_filter(source: Source, name: &str, condition: Condition) -> Result<Con
     };
     let bind = |value: Value| to_bind(column.kind, value).map_err(&invalid);
     let text = |pattern: String| match column.kind {
-        None | Some(ColumnKind::Text) => Ok(Bind::Text(pattern)),
+        None | Some(ColumnKind::Text) => like_pattern(pattern).map(Bind::Text).map_err(&invalid),
         Some(kind) => Err(invalid(format!(
             "a pattern applies to text, and the field is {kind:?}"
         ))),
+    };
+    // A long list of text values is bound as one JSON array.
+    let list = |values: Vec<Value>, negated: bool| {
+        let binds = values.into_iter().map(bind).collect::<Result<Vec<_>>>()?;
+        let texts: Option<Vec<&str>> = binds
+            .iter()
+            .map(|bind| match bind {
+                Bind::Text(text) => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        Ok::<_, Error>(match texts {
+            Some(texts)
+                if column.kind == Some(ColumnKind::Text) && texts.len() >= JSON_LIST_FROM =>
+            {
+                Op::InJson {
+                    list: crate::backend::json_list(&texts),
+                    negated,
+                }
+            }
+            _ if negated => Op::NotIn(binds),
+            _ => Op::In(binds),
+        })
     };
     let op = match condition {
         Condition::Eq(Value::Null) => Op::IsNull,
@@ -565,8 +669,8 @@ fn column_filter(source: Source, name: &str, condition: Condition) -> Result<Con
         Condition::Gte(value) => Op::Compare(">=", bind(value)?),
         Condition::Lt(value) => Op::Compare("<", bind(value)?),
         Condition::Lte(value) => Op::Compare("<=", bind(value)?),
-        Condition::In(values) => Op::In(values.into_iter().map(bind).collect::<Result<_>>()?),
-        Condition::NotIn(values) => Op::NotIn(values.into_iter().map(bind).collect::<Result<_>>()?),
+        Condition::In(values) => list(values, false)?,
+        Condition::NotIn(values) => list(values, true)?,
         Condition::Like(pattern) => Op::Like(text(pattern)?),
         Condition::ILike(pattern) => Op::ILike(text(pattern)?),
         Condition::IsNull => Op::IsNull,
@@ -599,11 +703,15 @@ fn to_bind(kind: Option<ColumnKind>, value: Value) -> std::result::Result<Bind, 
             Ok(Bind::Float(n.as_f64().expect("finite JSON number")))
         }
         (Some(ColumnKind::Float | ColumnKind::Double), _) => Err(mismatch("a number")),
-        (Some(ColumnKind::Text), Value::String(s)) => Ok(Bind::Text(s.clone())),
+        (Some(ColumnKind::Text), Value::String(s)) => text(s).map(Bind::Text),
         (Some(ColumnKind::Text), _) => Err(mismatch("text")),
-        (Some(ColumnKind::Timestamp), Value::String(s)) => parse_timestamp(s)
-            .map(Bind::Timestamp)
-            .ok_or_else(|| mismatch("a timestamp such as \"2024-05-01T12:00:00\"")),
+        (Some(ColumnKind::Timestamp), Value::String(s)) => match parse_timestamp(s) {
+            Some(time) if (1..=9999).contains(&time.year()) => Ok(Bind::Timestamp(time)),
+            Some(_) => Err(format!(
+                "expects a timestamp between the years 1 and 9999, got `{value}`"
+            )),
+            None => Err(mismatch("a timestamp such as \"2024-05-01T12:00:00\"")),
+        },
         (Some(ColumnKind::Timestamp), _) => Err(mismatch("a timestamp")),
         (Some(ColumnKind::Json), _) => {
             Err("a JSON document compares with nothing but null (`null`, `$ne: null`)".into())
@@ -613,8 +721,35 @@ fn to_bind(kind: Option<ColumnKind>, value: Value) -> std::result::Result<Bind, 
             || Bind::Float(n.as_f64().expect("finite JSON number")),
             Bind::Int,
         )),
-        (None, Value::String(s)) => Ok(Bind::Text(s.clone())),
+        (None, Value::String(s)) => text(s).map(Bind::Text),
     }
+}
+
+/// A text value to compare with: any text but one holding NUL, which PostgreSQL cannot
+/// hold and SQLite's `LIKE` reads as the end of the text.
+fn text(value: &str) -> std::result::Result<String, String> {
+    if value.contains('\0') {
+        return Err("text with a NUL character (U+0000) matches nothing stored: refused".into());
+    }
+    Ok(value.to_owned())
+}
+
+/// A `LIKE` pattern as both backends read it alike: no NUL, at most
+/// [`MAX_PATTERN_CHARS`] characters, and a backslash at the very end (escaping nothing,
+/// which PostgreSQL refuses) matched as a backslash.
+fn like_pattern(pattern: String) -> std::result::Result<String, String> {
+    let mut pattern = text(&pattern)?;
+    let chars = pattern.chars().count();
+    if chars > MAX_PATTERN_CHARS {
+        return Err(format!(
+            "a pattern of {chars} characters; at most {MAX_PATTERN_CHARS}"
+        ));
+    }
+    let trailing = pattern.chars().rev().take_while(|&c| c == '\\').count();
+    if trailing % 2 == 1 {
+        pattern.push('\\');
+    }
+    Ok(pattern)
 }
 
 /// `2024-05-01T12:00:00`, with a space for the `T`, fractions of a second, or an offset

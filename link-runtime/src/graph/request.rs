@@ -346,9 +346,10 @@ pub enum Condition {
     /// `NOT IN (values)`; an empty list matches everything.
     NotIn(Vec<Value>),
     /// `LIKE pattern`: `%` matches any run of characters, `_` one character, and a
-    /// backslash makes the character after it literal. Case matters, on both backends
-    /// (PostgreSQL's `LIKE`; on SQLite, whose `LIKE` ignores ASCII case, the equivalent
-    /// `GLOB`).
+    /// backslash makes the character after it literal (a backslash at the very end is a
+    /// backslash). Case matters, on both backends (PostgreSQL's `LIKE`; on SQLite, whose
+    /// `LIKE` ignores ASCII case, the equivalent `GLOB`). At most 10,000 characters, and no
+    /// NUL.
     Like(String),
     /// `LIKE pattern`, ignoring case: PostgreSQL's `ILIKE`, SQLite's `LIKE` (which ignores
     /// ASCII case only).
@@ -401,6 +402,9 @@ impl Condition {
     /// `IS NULL`, and an object of operators (`{"$gte": 1, "$lt": 9}`) their conjunction.
     fn from_json(path: &str, value: Value) -> Result<Vec<Condition>> {
         Ok(match value {
+            Value::Object(operators) if operators.is_empty() => {
+                return Err(malformed(format!("`{path}`: an empty object is no condition")))
+            }
             Value::Object(operators) => {
                 let mut conditions = Vec::with_capacity(operators.len());
                 for (operator, value) in operators {
