@@ -807,7 +807,11 @@ fn balanced(parts: &[String], joiner: &str) -> String {
         [one] => one.clone(),
         _ => {
             let (left, right) = parts.split_at(parts.len() / 2);
-            format!("({}{joiner}{})", balanced(left, joiner), balanced(right, joiner))
+            format!(
+                "({}{joiner}{})",
+                balanced(left, joiner),
+                balanced(right, joiner)
+            )
         }
     }
 }
