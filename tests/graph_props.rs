@@ -2,22 +2,28 @@
 //! JSON documents through the builder and `Graph::from_json`.
 //!
 //! - `typed_outcomes_built`, `typed_outcomes_json`: whatever a query holds, running it
-//!   never panics and ends `Ok` or in a typed error of the query, never a database error.
+//!   never panics and ends `Ok` or in a typed error of the query, never a database error;
+//!   a query holding a NUL, a pattern over 10,000 characters or (in JSON) an empty
+//!   condition `{}` is refused.
 //! - `names_never_reach_the_sql`: a query refused for a name runs no statement; a query
 //!   that runs names only what the registry knows, and its statements hold only the
 //!   registry's tables and columns, placeholders and a fixed SQL vocabulary.
 //! - `values_never_reach_the_sql`: for a fixed shape, the statements' text is the same for
-//!   any value as for a reference value of the same kind (and list length).
+//!   any value as for a reference value of the same kind (and list length; any text list
+//!   of 1,000 values or more is bound as one parameter), and a value the runtime refuses
+//!   (NUL, a pattern too long, a timestamp outside the years 1 to 9999) runs none.
 //! - `filters_find_exactly_the_matching_rows`: a row holding an arbitrary name is found by
-//!   `$eq`, `$in` and `$like` exactly as a model of the table says, and a timestamp
-//!   compares as a time.
+//!   `$eq`, `$in`, `$like` and `$ilike` exactly as a model of the table says, and a
+//!   timestamp compares as a time.
 //!
 //! Each property runs a bounded number of cases on one connection and prints a line that
-//! counts its cases, its queries and their outcomes (`--nocapture` shows it).
+//! counts its cases, its queries and their outcomes (`--nocapture` shows it). A database
+//! error fails a property: the runtime refuses what it cannot run with a typed error.
 //!
-//! The bugs these properties found are named B1 to B8 (see `DATABASE_BUGS`): a case that
-//! meets one is counted under its name, and any other failure fails the property. The
-//! module `known_bugs` reproduces each at its smallest, ignored until it is fixed.
+//! The bugs these properties found, B1 to B9, are fixed; the module `regressions` holds a
+//! test of each at its smallest. B10 is open: on SQLite, `$like` and `$ilike` read a
+//! stored text up to its first NUL. Its test is ignored, and the results property stores
+//! no NUL.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -239,9 +245,6 @@ enum Use {
     Filter,
     /// An order path: a field, or one link and a field.
     Order,
-    /// A JSON filter path whose condition is `{}`, an empty object of operators: the
-    /// runtime reads no condition from it, and never looks the path up (bug B1).
-    Unchecked,
 }
 
 /// Whether `path` names only what the registry knows, from `entity` on, as `use_` needs.
@@ -303,63 +306,15 @@ fn is_refusal(error: &Error) -> bool {
     )
 }
 
-/// Bugs of the runtime that these properties find. Each is reproduced by an ignored test
-/// at the end of this file; a case that meets one is counted under its name, and any
-/// other failure fails the property.
-const B1_EMPTY_CONDITION: &str = "B1 unchecked name under {}";
-const B2_NUL_POSTGRES: &str = "B2 NUL in text (PostgreSQL)";
-const B3_TIMESTAMP_RANGE: &str = "B3 timestamp out of range";
-const B4_TRAILING_ESCAPE: &str = "B4 pattern ending in an escape";
-const B5_LONG_PATTERN: &str = "B5 long pattern (SQLite)";
-const B6_NUL_PATTERN: &str = "B6 NUL in $like (SQLite)";
-const B7_BIND_LIMIT: &str = "B7 too many $in values";
-const B8_EXPRESSION_DEPTH: &str = "B8 too many conditions (SQLite)";
-
-/// The database's words for a known bug, and the bug.
-const DATABASE_BUGS: &[(&str, &str)] = &[
-    (
-        "invalid byte sequence for encoding \"UTF8\": 0x00",
-        B2_NUL_POSTGRES,
-    ),
-    ("timestamp out of range", B3_TIMESTAMP_RANGE),
-    (
-        "pattern must not end with escape character",
-        B4_TRAILING_ESCAPE,
-    ),
-    ("LIKE or GLOB pattern too complex", B5_LONG_PATTERN),
-    ("too many SQL variables", B7_BIND_LIMIT),
-    (
-        "number of parameters must be between 0 and 65535",
-        B7_BIND_LIMIT,
-    ),
-    ("Expression tree is too large", B8_EXPRESSION_DEPTH),
-];
-
-/// The known bug a database error shows, if it shows one.
-fn database_bug(error: &Error) -> Option<&'static str> {
-    let Error::Database(error) = error else {
-        return None;
-    };
-    let message = error.to_string();
-    DATABASE_BUGS
-        .iter()
-        .find(|(says, _)| message.contains(says))
-        .map(|(_, bug)| *bug)
-}
-
 /// The cases of a property, the queries they ran and how those ended.
 #[derive(Default)]
 struct Tally {
     cases: u64,
     ran: u64,
     refused: BTreeMap<&'static str, u64>,
-    /// Database errors, by the known bug they show.
-    failed: BTreeMap<&'static str, u64>,
-    /// Cases that met a known bug, by bug.
-    bugs: BTreeMap<&'static str, u64>,
-    /// Cases that met one known bug or more.
-    cases_with_bugs: u64,
-    /// Anything else a property counts (statements, rows found).
+    /// Database errors: each fails the property.
+    failed: u64,
+    /// Anything else a property counts (statements, rows found, refusals by reason).
     notes: BTreeMap<&'static str, u64>,
 }
 
@@ -373,29 +328,13 @@ impl Tally {
         match outcome {
             Ok(_) => self.ran += 1,
             Err(error) if is_refusal(error) => self.refused(error_kind(error)),
-            Err(error) => {
-                *self
-                    .failed
-                    .entry(database_bug(error).unwrap_or("unknown"))
-                    .or_default() += 1
-            }
+            Err(_) => self.failed += 1,
         }
     }
 
     /// Counts a query refused before it ran (by `Graph::from_json`, say).
     fn refused(&mut self, kind: &'static str) {
         *self.refused.entry(kind).or_default() += 1;
-    }
-
-    /// Counts the known bugs a case met, each once.
-    fn bugs(&mut self, bugs: &[&'static str]) {
-        let bugs: BTreeSet<&'static str> = bugs.iter().copied().collect();
-        if !bugs.is_empty() {
-            self.cases_with_bugs += 1;
-        }
-        for bug in bugs {
-            *self.bugs.entry(bug).or_default() += 1;
-        }
     }
 
     fn note(&mut self, what: &'static str, n: u64) {
@@ -408,17 +347,14 @@ impl Tally {
             items.join(", ")
         };
         let refused: u64 = self.refused.values().sum();
-        let failed: u64 = self.failed.values().sum();
         let mut line = format!(
             "graph_props[{backend}]: {property}: {} cases, {} queries: {refused} refused ({}), \
-             {failed} database errors ({}), {} ran; known bugs met in {} cases ({})",
+             {} database errors, {} ran",
             self.cases,
-            refused + failed + self.ran,
+            refused + self.failed + self.ran,
             list(&self.refused),
-            list(&self.failed),
+            self.failed,
             self.ran,
-            self.cases_with_bugs,
-            list(&self.bugs),
         );
         if !self.notes.is_empty() {
             line += &format!("; {}", list(&self.notes));
@@ -575,15 +511,15 @@ fn check_sql(sql: &str) -> Result<(), String> {
 
 /// The invariants of every query run: a refusal ran no statement; a query that ran used
 /// only names the registry knows (`paths`, with `entity`), ran some statements, and each
-/// reads as the runtime's SQL. A database error is never an answer to a query's input,
-/// but for the known bugs. Returns the known bugs the case met.
+/// reads as the runtime's SQL; a query with a reason to be refused (`refuse`) was. A
+/// database error is never an answer to a query's input.
 fn check_outcome(
     entity: &str,
     paths: &[(String, Use)],
+    refuse: Option<&'static str>,
     outcome: &Result<GraphResult<Value>, Error>,
     statements: &[String],
-) -> Result<Vec<&'static str>, TestCaseError> {
-    let mut bugs = Vec::new();
+) -> Result<(), TestCaseError> {
     match outcome {
         Err(error) if is_refusal(error) => {
             prop_assert!(
@@ -591,30 +527,26 @@ fn check_outcome(
                 "refused with {error}, but ran {statements:?}"
             );
         }
-        Err(error) => match database_bug(error) {
-            Some(bug) => bugs.push(bug),
-            None => {
-                return Err(TestCaseError::fail(format!(
-                    "not a typed refusal: {error:?} ({error}); statements: {statements:?}"
-                )))
-            }
-        },
+        Err(error) => {
+            return Err(TestCaseError::fail(format!(
+                "not a typed refusal: {error:?} ({error}); statements: {statements:?}"
+            )))
+        }
         Ok(_) => {
+            if let Some(why) = refuse {
+                return Err(TestCaseError::fail(format!(
+                    "ran a query that must be {why}; statements: {statements:?}"
+                )));
+            }
             prop_assert!(
                 registry().entities.contains_key(entity),
                 "ran with an unknown entity {entity:?}"
             );
             for (path, use_) in paths {
-                match use_ {
-                    Use::Unchecked if !resolves(entity, path, Use::Filter) => {
-                        bugs.push(B1_EMPTY_CONDITION)
-                    }
-                    Use::Unchecked => {}
-                    use_ => prop_assert!(
-                        resolves(entity, path, *use_),
-                        "ran with {path:?} ({use_:?}), not a path of `{entity}`"
-                    ),
-                }
+                prop_assert!(
+                    resolves(entity, path, *use_),
+                    "ran with {path:?} ({use_:?}), not a path of `{entity}`"
+                );
             }
             prop_assert!(!statements.is_empty(), "ran without a statement");
         }
@@ -624,7 +556,34 @@ fn check_outcome(
             return Err(TestCaseError::fail(format!("{why} in {sql}")));
         }
     }
-    Ok(bugs)
+    Ok(())
+}
+
+/// The longest `LIKE` pattern the runtime takes, in characters.
+const MAX_PATTERN_CHARS: usize = 10_000;
+
+/// Why the runtime refuses a value, before any SQL runs.
+const HOLDS_NUL: &str = "refused for a NUL";
+const LONG_PATTERN: &str = "refused for a pattern over 10,000 characters";
+const OUT_OF_RANGE: &str = "refused for a timestamp out of range";
+
+/// Why a query that holds `texts` (every name, value and pattern), of which `patterns`
+/// are `LIKE` patterns, must be refused: a NUL (U+0000) anywhere, in a name or a value,
+/// or a pattern longer than [`MAX_PATTERN_CHARS`].
+fn must_refuse<'a>(
+    texts: impl IntoIterator<Item = &'a str>,
+    patterns: impl IntoIterator<Item = &'a str>,
+) -> Option<&'static str> {
+    if texts.into_iter().any(|text| text.contains('\0')) {
+        return Some(HOLDS_NUL);
+    }
+    if patterns
+        .into_iter()
+        .any(|pattern| pattern.chars().count() > MAX_PATTERN_CHARS)
+    {
+        return Some(LONG_PATTERN);
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------------------
@@ -923,7 +882,8 @@ fn walk(entity: &str, choices: &[u32], use_: Use) -> String {
     segments.join(".")
 }
 
-/// Up to 70,000 texts: past both backends' limits on bound parameters.
+/// Up to 70,000 texts: past both backends' limits on bound parameters (a list of 1,000
+/// texts or more on a text field is one parameter).
 fn many_texts() -> BoxedStrategy<Vec<String>> {
     (0usize..70_000, select(DATA))
         .prop_map(|(n, seed)| (0..n).map(|i| format!("{seed}{i}")).collect())
@@ -1036,6 +996,48 @@ impl Built {
             graph = graph.with_deleted();
         }
         graph
+    }
+
+    /// Why the query must be refused, if it must: see [`must_refuse`].
+    fn refuse(&self) -> Option<&'static str> {
+        fn filter_texts<'a>(
+            filter: &'a Filter,
+            texts: &mut Vec<&'a str>,
+            patterns: &mut Vec<&'a str>,
+        ) {
+            match filter {
+                Filter::Field { path, condition } => {
+                    texts.push(path);
+                    match condition {
+                        Condition::Eq(value)
+                        | Condition::Ne(value)
+                        | Condition::Gt(value)
+                        | Condition::Gte(value)
+                        | Condition::Lt(value)
+                        | Condition::Lte(value) => json_texts(value, texts),
+                        Condition::In(values) | Condition::NotIn(values) => {
+                            values.iter().for_each(|value| json_texts(value, texts))
+                        }
+                        Condition::Like(pattern) | Condition::ILike(pattern) => {
+                            texts.push(pattern);
+                            patterns.push(pattern);
+                        }
+                        _ => {}
+                    }
+                }
+                Filter::And(filters) | Filter::Or(filters) => filters
+                    .iter()
+                    .for_each(|filter| filter_texts(filter, texts, patterns)),
+            }
+        }
+        let mut texts: Vec<&str> = vec![&self.entity];
+        texts.extend(self.fields.iter().map(String::as_str));
+        texts.extend(self.order.iter().map(|(path, _)| path.as_str()));
+        let mut patterns = Vec::new();
+        for filter in &self.filters {
+            filter_texts(filter, &mut texts, &mut patterns);
+        }
+        must_refuse(texts, patterns)
     }
 
     /// Every path the query names, and what for.
@@ -1243,10 +1245,51 @@ fn json_document(valid: u32, wild: u32, shaped: u32) -> BoxedStrategy<Value> {
     .boxed()
 }
 
-/// The entity and every path a JSON query that `Graph::from_json` read names, as it
-/// reads them.
-fn json_paths(document: &Value) -> (String, Vec<(String, Use)>) {
-    fn filter_paths(filters: &Map<String, Value>, prefix: &str, paths: &mut Vec<(String, Use)>) {
+/// Every text of a JSON value: its strings and its objects' keys.
+fn json_texts<'a>(value: &'a Value, texts: &mut Vec<&'a str>) {
+    match value {
+        Value::String(text) => texts.push(text),
+        Value::Array(items) => items.iter().for_each(|item| json_texts(item, texts)),
+        Value::Object(object) => {
+            for (key, value) in object {
+                texts.push(key);
+                json_texts(value, texts);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every `$like` and `$ilike` pattern of a JSON value, wherever it is.
+fn json_patterns<'a>(value: &'a Value, patterns: &mut Vec<&'a str>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|item| json_patterns(item, patterns)),
+        Value::Object(object) => {
+            for (key, value) in object {
+                match (key.as_str(), value) {
+                    ("$like" | "$ilike", Value::String(pattern)) => patterns.push(pattern),
+                    _ => json_patterns(value, patterns),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A JSON query as the test reads it.
+struct JsonQuery {
+    /// The entity it names.
+    entity: String,
+    /// Every path it names, and what for, as `Graph::from_json` reads them.
+    paths: Vec<(String, Use)>,
+    /// A filter whose condition is `{}`, which `Graph::from_json` refuses.
+    empty_condition: Option<String>,
+    /// Why running it must end in a refusal, if it must: see [`must_refuse`].
+    refuse: Option<&'static str>,
+}
+
+fn json_query(document: &Value) -> JsonQuery {
+    fn filter_paths(filters: &Map<String, Value>, prefix: &str, query: &mut JsonQuery) {
         for (key, value) in filters {
             let path = if prefix.is_empty() {
                 key.clone()
@@ -1257,7 +1300,7 @@ fn json_paths(document: &Value) -> (String, Vec<(String, Use)>) {
                 ("$and" | "$or", Value::Array(items)) => {
                     for item in items {
                         if let Value::Object(item) = item {
-                            filter_paths(item, prefix, paths);
+                            filter_paths(item, prefix, query);
                         }
                     }
                 }
@@ -1265,19 +1308,27 @@ fn json_paths(document: &Value) -> (String, Vec<(String, Use)>) {
                 (_, Value::Object(object))
                     if !object.is_empty() && !object.keys().all(|k| k.starts_with('$')) =>
                 {
-                    filter_paths(object, &path, paths);
+                    filter_paths(object, &path, query);
                 }
                 (_, Value::Object(object)) if object.is_empty() => {
-                    paths.push((path, Use::Unchecked))
+                    query.empty_condition.get_or_insert(path);
                 }
-                _ => paths.push((path, Use::Filter)),
+                _ => query.paths.push((path, Use::Filter)),
             }
         }
     }
-    let entity = document["entity"].as_str().unwrap_or_default().to_owned();
-    let mut paths = Vec::new();
+    let mut texts = Vec::new();
+    json_texts(document, &mut texts);
+    let mut patterns = Vec::new();
+    json_patterns(document, &mut patterns);
+    let mut query = JsonQuery {
+        entity: document["entity"].as_str().unwrap_or_default().to_owned(),
+        paths: Vec::new(),
+        empty_condition: None,
+        refuse: must_refuse(texts, patterns),
+    };
     if let Some(fields) = document["fields"].as_array() {
-        paths.extend(
+        query.paths.extend(
             fields
                 .iter()
                 .filter_map(Value::as_str)
@@ -1285,7 +1336,7 @@ fn json_paths(document: &Value) -> (String, Vec<(String, Use)>) {
         );
     }
     if let Some(filters) = document["filters"].as_object() {
-        filter_paths(filters, "", &mut paths);
+        filter_paths(filters, "", &mut query);
     }
     let orders = match &document["pagination"]["order"] {
         Value::Object(object) => vec![object],
@@ -1293,9 +1344,45 @@ fn json_paths(document: &Value) -> (String, Vec<(String, Use)>) {
         _ => Vec::new(),
     };
     for object in orders {
-        paths.extend(object.keys().map(|path| (path.clone(), Use::Order)));
+        query
+            .paths
+            .extend(object.keys().map(|path| (path.clone(), Use::Order)));
     }
-    (entity, paths)
+    query
+}
+
+/// Reads `document` as `Graph::from_json` does, and checks that it refuses what it must:
+/// a document that is no query, or that holds an empty condition, with `MalformedQuery`.
+/// Counts a refusal; returns the graph and the query as the test reads it, if read.
+fn read_json(
+    document: Value,
+    tally: &RefCell<Tally>,
+) -> Result<Option<(Graph, JsonQuery)>, TestCaseError> {
+    let query = json_query(&document);
+    match Graph::from_json(document) {
+        Ok(graph) => {
+            if let Some(path) = &query.empty_condition {
+                return Err(TestCaseError::fail(format!(
+                    "from_json read the empty condition of `{path}`"
+                )));
+            }
+            Ok(Some((graph, query)))
+        }
+        Err(error) => {
+            prop_assert_eq!(
+                error_kind(&error),
+                "MalformedQuery",
+                "from_json refused with {:?}",
+                error
+            );
+            let mut tally = tally.borrow_mut();
+            tally.refused("MalformedQuery (from_json)");
+            if query.empty_condition.is_some() {
+                tally.note("empty conditions refused", 1);
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// A query for the names property: built or JSON.
@@ -1319,21 +1406,64 @@ fn run<C: LinkConnection>(
     (outcome, statements.take())
 }
 
-/// Runs `graph`, counts its outcome, statements and known bugs, and checks the
-/// invariants of [`check_outcome`].
+/// What a query names and why it must be refused, if it must: for [`check_outcome`].
+struct Expect<'a> {
+    entity: &'a str,
+    paths: &'a [(String, Use)],
+    refuse: Option<&'static str>,
+}
+
+/// Runs `graph`, counts its outcome and statements, and checks the invariants of
+/// [`check_outcome`].
 fn run_checked<C: LinkConnection>(
     conn: &RefCell<&mut C>,
     statements: &Statements,
     tally: &RefCell<Tally>,
-    (entity, paths): (&str, &[(String, Use)]),
+    expect: Expect<'_>,
     graph: Graph,
 ) -> Result<(), TestCaseError> {
     let (outcome, ran) = run(*conn.borrow_mut(), statements, graph);
     let mut tally = tally.borrow_mut();
     tally.outcome(&outcome);
     tally.note("statements checked", ran.len() as u64);
-    tally.bugs(&check_outcome(entity, paths, &outcome, &ran)?);
-    Ok(())
+    if let Some(why) = expect.refuse {
+        tally.note(why, 1);
+    }
+    check_outcome(expect.entity, expect.paths, expect.refuse, &outcome, &ran)
+}
+
+/// Runs a built query and checks it.
+fn run_built<C: LinkConnection>(
+    conn: &RefCell<&mut C>,
+    statements: &Statements,
+    tally: &RefCell<Tally>,
+    query: &Built,
+) -> Result<(), TestCaseError> {
+    let paths = query.paths();
+    let expect = Expect {
+        entity: &query.entity,
+        paths: &paths,
+        refuse: query.refuse(),
+    };
+    run_checked(conn, statements, tally, expect, query.graph())
+}
+
+/// Reads a JSON query, runs it if read, and checks both.
+fn run_json<C: LinkConnection>(
+    conn: &RefCell<&mut C>,
+    statements: &Statements,
+    tally: &RefCell<Tally>,
+    document: Value,
+) -> Result<(), TestCaseError> {
+    let Some((graph, query)) = read_json(document, tally)? else {
+        return Ok(());
+    };
+    let expect = Expect {
+        entity: &query.entity,
+        paths: &query.paths,
+        refuse: query.refuse,
+    };
+    run_checked(conn, statements, tally, expect, graph)
 }
 
 fn property_typed_outcomes_built<C: Store + Connection>(conn: &mut C) {
@@ -1347,10 +1477,7 @@ fn property_typed_outcomes_built<C: Store + Connection>(conn: &mut C) {
         512,
         built(2),
         &tally,
-        |query| {
-            let names = (query.entity.as_str(), &query.paths()[..]);
-            run_checked(&conn, &statements, &tally, names, query.graph())
-        },
+        |query| run_built(&conn, &statements, &tally, &query),
     );
 }
 
@@ -1366,25 +1493,15 @@ fn property_typed_outcomes_json<C: Store + Connection>(conn: &mut C) {
         json_document(3, 1, 6),
         &tally,
         |document| {
-            let parsed = Graph::from_json(document.clone());
             // serde reads a query as `from_json` does.
+            let parsed = Graph::from_json(document.clone());
             let deserialized = serde_json::from_value::<Graph>(document.clone());
             match (&parsed, &deserialized) {
                 (Ok(parsed), Ok(deserialized)) => prop_assert_eq!(parsed, deserialized),
                 (Err(_), Err(_)) => {}
                 _ => prop_assert!(false, "from_json: {parsed:?}, serde: {deserialized:?}"),
             }
-            let graph = match parsed {
-                Ok(graph) => graph,
-                Err(error) => {
-                    let kind = error_kind(&error);
-                    prop_assert_eq!(kind, "MalformedQuery", "from_json refused with {:?}", error);
-                    tally.borrow_mut().refused("MalformedQuery (from_json)");
-                    return Ok(());
-                }
-            };
-            let (entity, paths) = json_paths(&document);
-            run_checked(&conn, &statements, &tally, (&entity, &paths), graph)
+            run_json(&conn, &statements, &tally, document)
         },
     );
 }
@@ -1401,23 +1518,17 @@ fn property_names<C: Store + Connection>(conn: &mut C) {
         built(8).prop_map(Input::Built),
         json_document(8, 0, 1).prop_map(Input::Json),
     ];
-    check(backend::<C>(), "names", 512, input, &tally, |input| {
-        let (entity, paths, graph) = match input {
-            Input::Built(query) => (query.entity.clone(), query.paths(), query.graph()),
-            Input::Json(document) => {
-                let (entity, paths) = json_paths(&document);
-                match Graph::from_json(document) {
-                    Ok(graph) => (entity, paths, graph),
-                    Err(error) => {
-                        prop_assert_eq!(error_kind(&error), "MalformedQuery");
-                        tally.borrow_mut().refused("MalformedQuery (from_json)");
-                        return Ok(());
-                    }
-                }
-            }
-        };
-        run_checked(&conn, &statements, &tally, (&entity, &paths), graph)
-    });
+    check(
+        backend::<C>(),
+        "names",
+        512,
+        input,
+        &tally,
+        |input| match input {
+            Input::Built(query) => run_built(&conn, &statements, &tally, &query),
+            Input::Json(document) => run_json(&conn, &statements, &tally, document),
+        },
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1431,21 +1542,51 @@ enum Probe {
     Int(i64),
     Ints(Vec<i64>),
     Float(f64),
-    Time(String),
+    /// A timestamp and its text.
+    Time(NaiveDateTime, String),
 }
 
+/// From how many text values an `$in` or `$nin` list is bound as one parameter, a JSON
+/// array: the statement is then the same for any list that long or longer.
+const ONE_PARAMETER_LIST: usize = 1_000;
+
 impl Probe {
-    /// The reference value of the same kind and length.
+    /// The reference value of the same kind and length: a text list of
+    /// [`ONE_PARAMETER_LIST`] values or more is compared with one of exactly that many.
     fn reference(&self) -> Probe {
         match self {
             Probe::Text(_) => Probe::Text("reference".to_owned()),
             Probe::Texts(texts) => {
-                Probe::Texts((0..texts.len()).map(|i| format!("reference {i}")).collect())
+                let n = match texts.len() {
+                    n if n >= ONE_PARAMETER_LIST => ONE_PARAMETER_LIST,
+                    n => n,
+                };
+                Probe::Texts((0..n).map(|i| format!("reference {i}")).collect())
             }
             Probe::Int(_) => Probe::Int(0),
             Probe::Ints(ints) => Probe::Ints((0..ints.len() as i64).collect()),
             Probe::Float(_) => Probe::Float(0.5),
-            Probe::Time(_) => Probe::Time("2026-01-01T00:00:00".to_owned()),
+            Probe::Time(..) => {
+                let time = NaiveDate::from_ymd_opt(2026, 1, 1)
+                    .and_then(|date| date.and_hms_opt(0, 0, 0))
+                    .expect("a valid date");
+                Probe::Time(time, "2026-01-01T00:00:00".to_owned())
+            }
+        }
+    }
+
+    /// Why the runtime refuses the `op`th condition of this value, before any SQL runs:
+    /// a text with NUL, a pattern over [`MAX_PATTERN_CHARS`] characters, a timestamp
+    /// outside the years 1 to 9999.
+    fn refusal(&self, op: usize) -> Option<&'static str> {
+        match self {
+            Probe::Text(text) => {
+                let pattern = matches!(op % 9, 6 | 7).then_some(text.as_str());
+                must_refuse([text.as_str()], pattern)
+            }
+            Probe::Texts(texts) => must_refuse(texts.iter().map(String::as_str), None),
+            Probe::Int(_) | Probe::Ints(_) | Probe::Float(_) => None,
+            Probe::Time(time, _) => (!(1..=9999).contains(&time.year())).then_some(OUT_OF_RANGE),
         }
     }
 
@@ -1456,7 +1597,7 @@ impl Probe {
             Probe::Int(_) => "integer",
             Probe::Ints(_) => "integer list",
             Probe::Float(_) => "float",
-            Probe::Time(_) => "timestamp",
+            Probe::Time(..) => "timestamp",
         }
     }
 
@@ -1495,7 +1636,7 @@ impl Probe {
                 }
             }
             Probe::Float(x) => compare(op, Value::from(*x)),
-            Probe::Time(time) => compare(op, Value::from(time.as_str())),
+            Probe::Time(_, text) => compare(op, Value::from(text.as_str())),
         }
     }
 
@@ -1540,7 +1681,7 @@ impl Probe {
                     .order(field, Order::Desc)
                     .take(3)
             }
-            Probe::Time(_) => match shape % 2 {
+            Probe::Time(..) => match shape % 2 {
                 0 => pivot().fields(["id"]).filter("created_at", condition),
                 _ => Graph::entity("supplier")
                     .fields(["id", "deleted_at"])
@@ -1559,7 +1700,7 @@ fn probe() -> BoxedStrategy<Probe> {
         2 => any::<i64>().prop_map(Probe::Int),
         1 => vec(any::<i64>(), 0..6).prop_map(Probe::Ints),
         2 => float().prop_map(Probe::Float),
-        2 => timestamp_text().prop_map(Probe::Time),
+        2 => timestamp().prop_map(|(time, text)| Probe::Time(time, text)),
     ]
     .boxed()
 }
@@ -1584,10 +1725,7 @@ fn property_values<C: Store + Connection>(conn: &mut C) {
                 reference.query(shape, reference.condition(op)),
             );
             if let Err(error) = &expected {
-                prop_assert!(
-                    database_bug(error).is_some(),
-                    "the reference of {shown} fails: {error:?}"
-                );
+                prop_assert!(false, "the reference of {shown} fails: {error:?}");
             }
             let (outcome, ran) = run(
                 *conn.borrow_mut(),
@@ -1597,26 +1735,20 @@ fn property_values<C: Store + Connection>(conn: &mut C) {
             let mut tally = tally.borrow_mut();
             tally.outcome(&outcome);
             tally.note(probe.kind(), 1);
-            match &outcome {
-                // A text that is no timestamp is refused before any SQL runs.
-                Err(Error::InvalidFilter { .. }) if matches!(probe, Probe::Time(_)) => {
-                    prop_assert!(ran.is_empty(), "refused, but ran {ran:?}");
+            if matches!(&probe, Probe::Texts(texts) if texts.len() >= ONE_PARAMETER_LIST) {
+                tally.note("text lists of 1,000 values or more", 1);
+            }
+            match (&outcome, probe.refusal(op)) {
+                (Err(Error::InvalidFilter { .. }), Some(why)) => {
+                    prop_assert!(ran.is_empty(), "{shown}: refused, but ran {ran:?}");
+                    tally.note(why, 1);
                 }
-                Ok(_) => prop_assert_eq!(&ran, &reference_ran, "{} ran other SQL", shown),
-                // The statement the database refused is the last that ran.
-                Err(error) => match database_bug(error) {
-                    Some(bug) => {
-                        tally.bugs(&[bug]);
-                        prop_assert!(!ran.is_empty(), "{shown}: {error:?} without a statement");
-                        prop_assert_eq!(
-                            &ran[..],
-                            &reference_ran[..ran.len().min(reference_ran.len())],
-                            "{} ran other SQL",
-                            shown
-                        );
-                    }
-                    None => prop_assert!(false, "{shown}: {error:?}"),
-                },
+                (Ok(_), None) => prop_assert_eq!(&ran, &reference_ran, "{} ran other SQL", shown),
+                (outcome, why) => prop_assert!(
+                    false,
+                    "{shown}: {outcome:?}, expected {}",
+                    why.map_or("to run".to_owned(), |why| format!("InvalidFilter ({why})"))
+                ),
             }
             Ok(())
         },
@@ -1649,38 +1781,38 @@ fn tokens(pattern: &str) -> Vec<Token> {
     tokens
 }
 
-/// Whether `pattern` ends in a backslash that escapes nothing.
-fn ends_in_escape(pattern: &str) -> bool {
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' && chars.next().is_none() {
-            return true;
-        }
-    }
-    false
-}
-
 /// Whether `text` matches the `LIKE` `pattern`, case included.
 fn like(pattern: &str, text: &str) -> bool {
-    matches_tokens(&tokens(pattern), &text.chars().collect::<Vec<_>>())
+    matches_tokens(
+        &tokens(pattern),
+        &text.chars().collect::<Vec<_>>(),
+        |a, b| a == b,
+    )
 }
 
-/// Whether `text` matches `pattern` as C strings do: each up to its first NUL.
-fn like_up_to_nul(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<Token> = tokens(pattern)
-        .into_iter()
-        .take_while(|t| *t != Token::Char('\0'))
-        .collect();
-    let text: Vec<char> = text.chars().take_while(|c| *c != '\0').collect();
-    matches_tokens(&pattern, &text)
+/// Whether `text` matches the `LIKE` `pattern`, ASCII case aside: SQLite's `LIKE`, which
+/// the runtime's `$ilike` is on SQLite.
+fn like_ascii_case(pattern: &str, text: &str) -> bool {
+    matches_tokens(
+        &tokens(pattern),
+        &text.chars().collect::<Vec<_>>(),
+        |a, b| a.eq_ignore_ascii_case(&b),
+    )
 }
 
-fn matches_tokens(tokens: &[Token], text: &[char]) -> bool {
+fn matches_tokens(tokens: &[Token], text: &[char], same: impl Fn(char, char) -> bool) -> bool {
     // matched[j]: the tokens so far match the first j characters.
     let mut matched = vec![false; text.len() + 1];
     matched[0] = true;
-    for token in tokens {
-        let mut next = vec![false; text.len() + 1];
+    let mut next = vec![false; text.len() + 1];
+    for (i, token) in tokens.iter().enumerate() {
+        // `%%` reads as `%`; and once nothing matches, nothing will.
+        if *token == Token::Any && i > 0 && tokens[i - 1] == Token::Any {
+            continue;
+        }
+        if !matched.contains(&true) {
+            return false;
+        }
         match token {
             Token::Any => {
                 let mut any = false;
@@ -1690,15 +1822,17 @@ fn matches_tokens(tokens: &[Token], text: &[char]) -> bool {
                 }
             }
             Token::One => {
+                next[0] = false;
                 next[1..].copy_from_slice(&matched[..text.len()]);
             }
             Token::Char(c) => {
+                next[0] = false;
                 for j in 1..=text.len() {
-                    next[j] = matched[j - 1] && text[j - 1] == *c;
+                    next[j] = matched[j - 1] && same(text[j - 1], *c);
                 }
             }
         }
-        matched = next;
+        std::mem::swap(&mut matched, &mut next);
     }
     matched[text.len()]
 }
@@ -1739,32 +1873,48 @@ struct Case {
     op: usize,
 }
 
-/// Names (and patterns) without NUL on PostgreSQL, whose text cannot hold it.
-fn case(nul: bool) -> BoxedStrategy<Case> {
+/// Names without NUL: PostgreSQL's text cannot hold it, and SQLite's `LIKE` and `GLOB`
+/// read a stored text up to its first NUL (see `regressions::b10_..`); patterns with NUL
+/// now and then (the runtime refuses them), and now and then of about
+/// [`MAX_PATTERN_CHARS`] characters.
+fn case() -> BoxedStrategy<Case> {
     let name = prop_oneof![
         3 => any::<String>(),
         2 => hostile(),
         1 => select(DATA).prop_map(str::to_owned),
         1 => vec(any::<char>(), 0..200).prop_map(String::from_iter),
     ];
-    let name = name.prop_map(move |name| if nul { name } else { name.replace('\0', "") });
+    let name = name.prop_map(|name| name.replace('\0', ""));
     name.prop_flat_map(move |name| {
         let length = name.chars().count();
+        let edits = vec(any::<u8>(), length..=length);
         let pattern = prop_oneof![
-            4 => vec(any::<u8>(), length..=length).prop_map({
+            4 => edits.clone().prop_map({
                 let name = name.clone();
                 move |edits| pattern_of(&name, &edits)
             }),
             // The name's pattern, and a backslash that escapes nothing.
-            1 => vec(any::<u8>(), length..=length).prop_map({
+            1 => edits.clone().prop_map({
                 let name = name.clone();
                 move |edits| pattern_of(&name, &edits) + "\\"
             }),
+            // The name's pattern after `%`s, to a length about the longest allowed.
+            1 => (edits, MAX_PATTERN_CHARS - 10..=MAX_PATTERN_CHARS + 10, any::<bool>())
+                .prop_map({
+                    let name = name.clone();
+                    move |(edits, chars, escape)| {
+                        let mut pattern = pattern_of(&name, &edits);
+                        if escape {
+                            pattern.push('\\');
+                        }
+                        let short = chars.saturating_sub(pattern.chars().count());
+                        "%".repeat(short) + &pattern
+                    }
+                }),
             1 => any::<String>(),
             1 => hostile(),
             1 => select(DATA).prop_map(str::to_owned),
         ];
-        let pattern = pattern.prop_map(move |p| if nul { p } else { p.replace('\0', "") });
         (Just(name), pattern, timestamp(), 0usize..6)
     })
     .prop_map(|(name, pattern, time, op)| Case {
@@ -1796,180 +1946,170 @@ fn property_results<C: Store + Connection>(conn: &mut C) {
             .collect(),
     );
     let sqlite = C::DIALECT == Dialect::Sqlite;
-    check(
-        backend::<C>(),
-        "results",
-        256,
-        case(sqlite),
-        &tally,
-        |case| {
-            let Case {
-                name,
-                pattern,
-                time,
-                op,
-            } = case;
-            let id = format!("prop_{:05}", rows.borrow().len());
-            conn.borrow_mut().exec(
-                "INSERT INTO products (id, name) VALUES (?, ?)",
-                &[&id, &name],
-            );
-            rows.borrow_mut().push((id.clone(), name.clone()));
-            // The ids of the products whose name `keep` keeps, as a query of `id`s gives them.
-            let expected = |keep: &dyn Fn(&str) -> bool| -> Vec<Value> {
-                let rows = rows.borrow();
-                let mut ids: Vec<&str> = rows
-                    .iter()
-                    .filter(|(_, name)| keep(name))
-                    .map(|(id, _)| id.as_str())
-                    .collect();
-                ids.sort_unstable();
-                ids.into_iter().map(|id| json!({ "id": id })).collect()
-            };
-            let products = || {
-                Graph::entity("product")
-                    .fields(["id"])
-                    .order("id", Order::Asc)
-            };
-            let found = |what: &'static str, graph: Graph| {
-                let (outcome, _) = run(*conn.borrow_mut(), &statements, graph);
-                let mut tally = tally.borrow_mut();
-                tally.outcome(&outcome);
-                outcome.map(|result| {
+    check(backend::<C>(), "results", 256, case(), &tally, |case| {
+        let Case {
+            name,
+            pattern,
+            time,
+            op,
+        } = case;
+        let id = format!("prop_{:05}", rows.borrow().len());
+        conn.borrow_mut().exec(
+            "INSERT INTO products (id, name) VALUES (?, ?)",
+            &[&id, &name],
+        );
+        rows.borrow_mut().push((id.clone(), name.clone()));
+        // The ids of the products whose name `keep` keeps, as a query of `id`s gives them.
+        let expected = |keep: &dyn Fn(&str) -> bool| -> Vec<Value> {
+            let rows = rows.borrow();
+            let mut ids: Vec<&str> = rows
+                .iter()
+                .filter(|(_, name)| keep(name))
+                .map(|(id, _)| id.as_str())
+                .collect();
+            ids.sort_unstable();
+            ids.into_iter().map(|id| json!({ "id": id })).collect()
+        };
+        let products = || {
+            Graph::entity("product")
+                .fields(["id"])
+                .order("id", Order::Asc)
+        };
+        // The rows a query finds, in the test's order whatever the database's
+        // collation; or `None` when it is refused as `refuse` says it must be.
+        let found = |what: &'static str,
+                     graph: Graph,
+                     refuse: Option<&'static str>|
+         -> Result<Option<Vec<Value>>, TestCaseError> {
+            let (outcome, ran) = run(*conn.borrow_mut(), &statements, graph);
+            let mut tally = tally.borrow_mut();
+            tally.outcome(&outcome);
+            match (outcome, refuse) {
+                (Ok(result), None) => {
                     tally.note(what, result.data.len() as u64);
-                    // In the test's order, whatever the database's collation.
                     let mut rows = result.data;
                     rows.sort_by(|a, b| a["id"].as_str().cmp(&b["id"].as_str()));
-                    rows
-                })
-            };
-            let strict = |what: &str, outcome: Result<Vec<Value>, Error>| {
-                outcome.map_err(|error| TestCaseError::fail(format!("{what}: {error:?}")))
-            };
-            let known = |what: &str, error: Error| {
-                database_bug(&error)
-                    .ok_or_else(|| TestCaseError::fail(format!("{what}: {error:?}")))
-            };
-            let mut bugs = Vec::new();
+                    Ok(Some(rows))
+                }
+                (Err(Error::InvalidFilter { .. }), Some(why)) if ran.is_empty() => {
+                    tally.note(why, 1);
+                    Ok(None)
+                }
+                (outcome, why) => Err(TestCaseError::fail(format!(
+                    "{what}: {outcome:?} (ran {} statements), expected {}",
+                    ran.len(),
+                    why.map_or("rows".to_owned(), |why| format!("InvalidFilter ({why})"))
+                ))),
+            }
+        };
+        let refuse_name = must_refuse([name.as_str()], None);
+        let refuse_pattern = must_refuse([pattern.as_str()], [pattern.as_str()]);
 
-            // `$eq` finds the row, and any other of the same name.
-            let equal = strict(
-                "$eq",
-                found(
-                    "rows found by $eq",
-                    products().filter("name", name.as_str()),
-                ),
-            )?;
+        // `$eq` finds the row, and any other of the same name.
+        let equal = found(
+            "rows found by $eq",
+            products().filter("name", name.as_str()),
+            refuse_name,
+        )?;
+        if let Some(equal) = equal {
             prop_assert_eq!(&equal, &expected(&|n| n == name), "$eq {:?}", name);
             let stored = json!({ "id": id });
             prop_assert!(equal.contains(&stored), "$eq {:?} misses {}", name, stored);
+        }
 
-            // `$in` through JSON: the name or a fixture's.
-            let document = json!({
-                "entity": "product",
-                "fields": ["id"],
-                "filters": { "name": { "$in": [name, "Teapot"] } },
-                "pagination": { "order": { "id": "ASC" } },
-            });
-            let graph = Graph::from_json(document)
-                .map_err(|error| TestCaseError::fail(format!("{error}")))?;
-            let listed = strict("$in", found("rows found by $in", graph))?;
+        // `$in` through JSON: the name or a fixture's.
+        let document = json!({
+            "entity": "product",
+            "fields": ["id"],
+            "filters": { "name": { "$in": [name, "Teapot"] } },
+            "pagination": { "order": { "id": "ASC" } },
+        });
+        let graph =
+            Graph::from_json(document).map_err(|error| TestCaseError::fail(format!("{error}")))?;
+        if let Some(listed) = found("rows found by $in", graph, refuse_name)? {
             prop_assert_eq!(
                 &listed,
                 &expected(&|n| n == name || n == "Teapot"),
                 "$in {:?}",
                 name
             );
+        }
 
-            // `$like` as the pattern says, on both backends.
-            let like_query = products().filter("name", Condition::like(pattern.as_str()));
-            let liked = match found("rows found by $like", like_query) {
-                Ok(liked) => {
-                    if liked != expected(&|n| like(&pattern, n)) {
-                        prop_assert!(
-                            sqlite && liked == expected(&|n| like_up_to_nul(&pattern, n)),
-                            "$like {:?} (stored {:?}) found {:?}",
-                            pattern,
-                            name,
-                            liked
-                        );
-                        bugs.push(B6_NUL_PATTERN);
-                    }
-                    Some(liked)
-                }
-                Err(error) => {
-                    bugs.push(known("$like", error)?);
-                    None
-                }
-            };
+        // `$like` as the pattern says, on both backends; a last backslash that escapes
+        // nothing is a backslash.
+        let like_query = products().filter("name", Condition::like(pattern.as_str()));
+        let liked = found("rows found by $like", like_query, refuse_pattern)?;
+        if let Some(liked) = &liked {
+            prop_assert_eq!(
+                liked,
+                &expected(&|n| like(&pattern, n)),
+                "$like {:?} (stored {:?})",
+                pattern,
+                name
+            );
+        }
 
-            // `$ilike` finds at least what `$like` finds.
-            let ilike_query = products().filter("name", Condition::ilike(pattern.as_str()));
-            match found("rows found by $ilike", ilike_query) {
-                Ok(iliked) => {
-                    let missed: Vec<&Value> = liked
-                        .iter()
-                        .flatten()
-                        .filter(|row| !iliked.contains(row))
-                        .collect();
-                    if !missed.is_empty() {
-                        prop_assert!(
-                            sqlite && ends_in_escape(&pattern),
-                            "$ilike {:?} misses {:?} that $like finds",
-                            pattern,
-                            missed
-                        );
-                        bugs.push(B4_TRAILING_ESCAPE);
-                    }
-                }
-                Err(error) => bugs.push(known("$ilike", error)?),
+        // `$ilike` finds at least what `$like` finds; on SQLite, exactly what ASCII
+        // case aside matches.
+        let ilike_query = products().filter("name", Condition::ilike(pattern.as_str()));
+        if let Some(iliked) = found("rows found by $ilike", ilike_query, refuse_pattern)? {
+            let missed: Vec<&Value> = liked
+                .iter()
+                .flatten()
+                .filter(|row| !iliked.contains(row))
+                .collect();
+            prop_assert!(
+                missed.is_empty(),
+                "$ilike {:?} misses {:?} that $like finds",
+                pattern,
+                missed
+            );
+            if sqlite {
+                prop_assert_eq!(
+                    &iliked,
+                    &expected(&|n| like_ascii_case(&pattern, n)),
+                    "$ilike {:?} (stored {:?})",
+                    pattern,
+                    name
+                );
             }
+        }
 
-            // A timestamp compares as a time: the soft-deleted supplier, or none.
-            let (time, text) = time;
-            let (condition, holds) = match op {
-                0 => (
-                    Condition::Eq(text.as_str().into()),
-                    sup_c_deleted_at() == time,
-                ),
-                1 => (Condition::ne(text.as_str()), sup_c_deleted_at() != time),
-                2 => (Condition::gt(text.as_str()), sup_c_deleted_at() > time),
-                3 => (Condition::gte(text.as_str()), sup_c_deleted_at() >= time),
-                4 => (Condition::lt(text.as_str()), sup_c_deleted_at() < time),
-                _ => (Condition::lte(text.as_str()), sup_c_deleted_at() <= time),
+        // A timestamp compares as a time: the soft-deleted supplier, or none; one
+        // outside the years 1 to 9999 is refused.
+        let (time, text) = time;
+        let (condition, holds) = match op {
+            0 => (
+                Condition::Eq(text.as_str().into()),
+                sup_c_deleted_at() == time,
+            ),
+            1 => (Condition::ne(text.as_str()), sup_c_deleted_at() != time),
+            2 => (Condition::gt(text.as_str()), sup_c_deleted_at() > time),
+            3 => (Condition::gte(text.as_str()), sup_c_deleted_at() >= time),
+            4 => (Condition::lt(text.as_str()), sup_c_deleted_at() < time),
+            _ => (Condition::lte(text.as_str()), sup_c_deleted_at() <= time),
+        };
+        let suppliers = Graph::entity("supplier")
+            .fields(["id"])
+            .filter("deleted_at", condition)
+            .with_deleted();
+        let refuse_time = (!(1..=9999).contains(&time.year())).then_some(OUT_OF_RANGE);
+        if let Some(found) = found("suppliers found by time", suppliers, refuse_time)? {
+            let expected = if holds {
+                vec![json!({ "id": "sup_c" })]
+            } else {
+                Vec::new()
             };
-            let suppliers = Graph::entity("supplier")
-                .fields(["id"])
-                .filter("deleted_at", condition)
-                .with_deleted();
-            let four_digits = (0..=9999).contains(&time.year());
-            match found("suppliers found by time", suppliers) {
-                Ok(found) => {
-                    let expected = if holds {
-                        vec![json!({ "id": "sup_c" })]
-                    } else {
-                        Vec::new()
-                    };
-                    if found != expected {
-                        prop_assert!(
-                            !four_digits,
-                            "deleted_at {} {:?} found {:?}",
-                            ["=", "<>", ">", ">=", "<", "<="][op],
-                            text,
-                            found
-                        );
-                        bugs.push(B3_TIMESTAMP_RANGE);
-                    }
-                }
-                // RFC 3339 has years of four digits.
-                Err(Error::InvalidFilter { .. }) if !four_digits && text.ends_with('Z') => {}
-                Err(error) => bugs.push(known("timestamp", error)?),
-            }
-
-            tally.borrow_mut().bugs(&bugs);
-            Ok(())
-        },
-    );
+            prop_assert_eq!(
+                &found,
+                &expected,
+                "deleted_at {} {:?}",
+                ["=", "<>", ">", ">=", "<", "<="][op],
+                text
+            );
+        }
+        Ok(())
+    });
 }
 
 #[test]
@@ -1984,12 +2124,30 @@ fn the_like_model_reads_wildcards_and_escapes() {
     assert!(like("a\\", "a\\"));
     assert!(like("%\\_%", "a_b"));
     assert!(!like("%\\_%", "ab"));
-    assert_eq!(pattern_of("a%b", &[0, 0, 6]), "a\\%%");
-    assert!(like_up_to_nul("ab\0c", "ab"));
-    assert!(like_up_to_nul("ab", "ab\0c"));
+    assert!(like("a\\\\", "a\\"));
+    assert!(!like("a\\", "a"));
+    assert!(like("%\\", "ab\\"));
     assert!(!like("ab", "ab\0c"));
-    assert!(ends_in_escape("a\\"));
-    assert!(!ends_in_escape("a\\\\"));
+    assert!(like(&"%".repeat(10_000), "Kettle"));
+    assert!(!like("Kettle%", "kettle"));
+    assert!(like_ascii_case("Kettle%", "kETTLE and more"));
+    assert!(!like_ascii_case("é", "É"));
+    assert!(like_ascii_case("_\\", "Ä\\"));
+    assert_eq!(pattern_of("a%b", &[0, 0, 6]), "a\\%%");
+}
+
+#[test]
+fn the_refusal_model_reads_nul_and_long_patterns() {
+    assert_eq!(must_refuse(["a", "b\0"], None), Some(HOLDS_NUL));
+    assert_eq!(must_refuse(["\0"], ["\0"]), Some(HOLDS_NUL));
+    let longest = "🦀".repeat(MAX_PATTERN_CHARS);
+    assert_eq!(must_refuse([longest.as_str()], [longest.as_str()]), None);
+    let longer = longest + "%";
+    assert_eq!(
+        must_refuse([longer.as_str()], [longer.as_str()]),
+        Some(LONG_PATTERN)
+    );
+    assert_eq!(must_refuse([longer.as_str()], None), None);
 }
 
 #[test]
@@ -2036,130 +2194,389 @@ link_test_support::backend_tests! {
     }
 }
 
-/// The known bugs, each at its smallest: these fail until the runtime is fixed.
-mod known_bugs {
+/// The bugs B1 to B9 that the properties found, each at its smallest, as fixed.
+mod regressions {
     use super::*;
 
-    /// Runs `graph`, or says why it cannot.
+    /// Runs `graph`: its rows, or why it cannot.
     fn outcome(conn: &mut impl LinkConnection, graph: Graph) -> Result<Vec<Value>, Error> {
         Query::new(conn).graph(graph).map(|result| result.data)
     }
 
-    /// Asserts that `outcome` is not the database refusing a statement: a query's input is
-    /// refused with a typed error, or answered.
-    fn no_database_error(outcome: &Result<Vec<Value>, Error>) {
-        if let Err(error @ Error::Database(_)) = outcome {
-            panic!("the database refused the statement: {error}");
-        }
+    /// The ids of the rows `graph` finds, sorted.
+    fn ids(conn: &mut impl LinkConnection, graph: Graph) -> Vec<String> {
+        let shown = format!("{graph:?}");
+        let shown: String = shown.chars().take(300).collect();
+        let rows = outcome(conn, graph).unwrap_or_else(|error| panic!("{shown}: {error:?}"));
+        let mut ids: Vec<String> = rows
+            .iter()
+            .map(|row| row["id"].as_str().expect("an id").to_owned())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The products whose `name` meets `condition`.
+    fn products(conn: &mut impl LinkConnection, condition: Condition) -> Vec<String> {
+        let graph = Graph::entity("product")
+            .fields(["id"])
+            .filter("name", condition);
+        ids(conn, graph)
+    }
+
+    /// Asserts that `outcome` is `InvalidFilter` with a reason that says `says`.
+    #[track_caller]
+    fn assert_invalid_filter(outcome: &Result<Vec<Value>, Error>, says: &str) {
+        assert!(
+            matches!(outcome, Err(Error::InvalidFilter { reason, .. }) if reason.contains(says)),
+            "expected InvalidFilter saying {says:?}: {outcome:?}"
+        );
+    }
+
+    /// Asserts that `outcome` is `MalformedQuery` with a reason that says `says`.
+    #[track_caller]
+    fn assert_malformed<T: std::fmt::Debug>(outcome: &Result<T, Error>, says: &str) {
+        assert!(
+            matches!(outcome, Err(Error::MalformedQuery { reason }) if reason.contains(says)),
+            "expected MalformedQuery saying {says:?}: {outcome:?}"
+        );
+    }
+
+    /// How many parameters a statement binds.
+    fn placeholders(sql: &str) -> usize {
+        sql.matches(['?', '$']).count()
+    }
+
+    /// `filter` nested `depth` times in `Filter::or` (or `Filter::and`).
+    fn nested(depth: usize, filter: Filter, or: bool) -> Filter {
+        (0..depth).fold(filter, |inner, _| {
+            if or {
+                Filter::or([inner])
+            } else {
+                Filter::and([inner])
+            }
+        })
+    }
+
+    /// The product path through `links` links, alternately `brand` and `products`, then
+    /// `last`.
+    fn long_path(links: usize, last: &str) -> String {
+        let mut segments: Vec<&str> = (0..links)
+            .map(|i| if i % 2 == 0 { "brand" } else { "products" })
+            .collect();
+        segments.push(last);
+        segments.join(".")
+    }
+
+    /// SQLite's text may hold NUL, which PostgreSQL's cannot: `$like` and `$ilike` read
+    /// it whole, as `$eq` does, and as the pattern's model reads it.
+    #[test]
+    #[ignore = "a limit of SQLite, not fixed: its GLOB and LIKE read a stored text only up \
+                to its first NUL (PostgreSQL cannot store NUL at all)"]
+    fn b10_sqlite_like_reads_a_stored_text_past_a_nul() {
+        let mut db = link_test_support::sqlite();
+        let conn = &mut db;
+        catalog(conn);
+        conn.exec(
+            "INSERT INTO products (id, name) VALUES ('prod_5', ?)",
+            &["\0"],
+        );
+        conn.exec(
+            "INSERT INTO products (id, name) VALUES ('prod_6', ?)",
+            &["Kettle\0lid"],
+        );
+        assert_eq!(products(conn, Condition::from("Kettle")), ["prod_1"]);
+        assert_eq!(products(conn, Condition::like("")), Vec::<String>::new());
+        assert_eq!(products(conn, Condition::like("Kettle")), ["prod_1"]);
+        assert_eq!(products(conn, Condition::ilike("kettle")), ["prod_1"]);
+        assert_eq!(products(conn, Condition::like("%lid")), ["prod_6"]);
+        assert_eq!(products(conn, Condition::ilike("%LID")), ["prod_6"]);
+        assert_eq!(products(conn, Condition::like("_")), ["prod_5"]);
     }
 
     link_test_support::backend_tests! {
-        #[ignore = "bug B1: a JSON filter `{}` is never looked up (request.rs, parse_filters)"]
-        fn b1_a_name_under_an_empty_condition_is_looked_up(conn) {
+        fn b1_an_empty_condition_is_refused(conn) {
             catalog(conn);
+            for (filters, path) in [
+                (json!({ "no_such_field": {} }), "no_such_field"),
+                (json!({ "name": {} }), "name"),
+                (json!({ "brand": { "name": {} } }), "brand.name"),
+                (
+                    json!({ "$or": [{ "name": "Kettle" }, { "brand": { "name": {} } }] }),
+                    "brand.name",
+                ),
+            ] {
+                let read = Graph::from_json(json!({ "entity": "product", "filters": filters }));
+                let reason = format!("`{path}`: an empty object is no condition");
+                assert!(
+                    matches!(&read, Err(Error::MalformedQuery { reason: r }) if *r == reason),
+                    "{filters}: {read:?}"
+                );
+            }
+            // Conditions that are objects of operators are read as before.
+            let read = |filters: Value| {
+                let document = json!({ "entity": "product", "fields": ["id"], "filters": filters });
+                Graph::from_json(document).unwrap()
+            };
+            assert_eq!(ids(conn, read(json!({ "name": { "$eq": "Kettle" } }))), ["prod_1"]);
+            assert_eq!(ids(conn, read(json!({ "brand": { "name": "Birch" } }))), ["prod_3"]);
+        }
+
+        fn b2_a_text_with_nul_is_refused_before_any_sql(conn) {
+            catalog(conn);
+            let statements = Statements::record(conn);
+            let long_list: Vec<String> = (0..1_500).map(|i| format!("name {i}\0")).collect();
+            for (path, condition) in [
+                ("name", Condition::from("a\0b")),
+                ("name", Condition::ne("\0")),
+                ("name", Condition::gt("Kettle\0")),
+                ("name", Condition::any_of(["Kettle", "a\0b"])),
+                ("name", Condition::none_of(long_list)),
+                ("brand.name", Condition::from("\0")),
+            ] {
+                statements.take();
+                let graph = Graph::entity("product").filter(path, condition);
+                assert_invalid_filter(&outcome(conn, graph), "NUL");
+                assert_eq!(statements.take(), Vec::<String>::new());
+            }
+            // On a pivot table's text column, and through JSON.
+            let graph = Graph::entity("product_tags").filter("note", "front\0page");
+            assert_invalid_filter(&outcome(conn, graph), "NUL");
             let graph = Graph::from_json(json!({
-                "entity": "product",
-                "filters": { "no_such_field": {} },
+                "entity": "tag",
+                "filters": { "products": { "name": { "$in": ["\u{0}"] } } },
             }))
             .unwrap();
-            let outcome = outcome(conn, graph);
-            assert!(
-                matches!(outcome, Err(Error::UnknownField { .. })),
-                "{outcome:?}"
-            );
+            assert_invalid_filter(&outcome(conn, graph), "NUL");
+            assert_eq!(statements.take(), Vec::<String>::new());
         }
 
-        #[ignore = "bug B2: PostgreSQL refuses text with NUL, as a database error (plan.rs, to_bind)"]
-        fn b2_a_text_with_nul_is_no_database_error(conn) {
+        fn b3_a_timestamp_outside_the_years_1_to_9999_is_refused(conn) {
             catalog(conn);
-            let outcome = outcome(conn, Graph::entity("product").filter("name", "a\0b"));
-            no_database_error(&outcome);
+            let suppliers = |condition: Condition| {
+                Graph::entity("supplier")
+                    .fields(["id"])
+                    .filter("deleted_at", condition)
+                    .with_deleted()
+            };
+            for condition in [
+                Condition::gt("-4714-01-01T00:00:00"),
+                Condition::gt("0000-12-31T23:59:59"),
+                Condition::lt("+10000-01-01T00:00:00"),
+                Condition::Eq("+262000-01-01 00:00:00.000".into()),
+                Condition::ne("0000-06-01T00:00:00Z"),
+            ] {
+                let outcome = outcome(conn, suppliers(condition));
+                assert_invalid_filter(&outcome, "between the years 1 and 9999");
+            }
+            let pivot = Graph::entity("product_tags")
+                .filter("created_at", Condition::lt("+10000-01-01T00:00:00"));
+            assert_invalid_filter(&outcome(conn, pivot), "between the years 1 and 9999");
+            // The first and the last years run, and compare as times.
+            assert_eq!(ids(conn, suppliers(Condition::gt("0001-01-01T00:00:00"))), ["sup_c"]);
+            assert_eq!(ids(conn, suppliers(Condition::lt("9999-12-31T23:59:59"))), ["sup_c"]);
+            let none = Vec::<String>::new();
+            assert_eq!(ids(conn, suppliers(Condition::lte("0001-01-01 00:00:00"))), none);
+            assert_eq!(ids(conn, suppliers(Condition::gte("9999-12-31T23:59:59Z"))), none);
         }
 
-        #[ignore = "bug B3: timestamps outside the backend's range (plan.rs, parse_timestamp)"]
-        fn b3_a_timestamp_compares_as_a_time_or_is_refused(conn) {
+        fn b4_a_last_lone_backslash_is_a_backslash(conn) {
             catalog(conn);
-            // PostgreSQL: "timestamp out of range".
-            let before_julian_day_0 = outcome(
-                conn,
-                Graph::entity("supplier")
-                    .fields(["id"])
-                    .filter("deleted_at", Condition::gt("-4714-01-01T00:00:00"))
-                    .with_deleted(),
-            );
-            no_database_error(&before_julian_day_0);
-            // SQLite: compared as text, `+10000-..` sorts before `2026-..`.
-            let year_10000 = outcome(
-                conn,
-                Graph::entity("supplier")
-                    .fields(["id"])
-                    .filter("deleted_at", Condition::lt("+10000-01-01T00:00:00"))
-                    .with_deleted(),
-            );
-            match year_10000 {
-                Ok(rows) => assert_eq!(rows, [json!({ "id": "sup_c" })]),
-                Err(error) => assert!(matches!(error, Error::InvalidFilter { .. }), "{error:?}"),
+            conn.exec("INSERT INTO products (id, name) VALUES ('prod_5', ?)", &["a\\"]);
+            conn.exec("INSERT INTO products (id, name) VALUES ('prod_6', ?)", &["a\\\\"]);
+            assert_eq!(products(conn, Condition::like("a\\")), ["prod_5"]);
+            assert_eq!(products(conn, Condition::ilike("a\\")), ["prod_5"]);
+            assert_eq!(products(conn, Condition::ilike("A\\")), ["prod_5"]);
+            assert_eq!(products(conn, Condition::like("A\\")), Vec::<String>::new());
+            assert_eq!(products(conn, Condition::like("%\\")), ["prod_5", "prod_6"]);
+            assert_eq!(products(conn, Condition::ilike("_\\")), ["prod_5"]);
+            // An escaped backslash, then a lone one.
+            assert_eq!(products(conn, Condition::like("a\\\\\\")), ["prod_6"]);
+            assert_eq!(products(conn, Condition::ilike("a\\\\\\")), ["prod_6"]);
+            // The same, escaped: nothing changes.
+            assert_eq!(products(conn, Condition::like("a\\\\")), ["prod_5"]);
+            assert_eq!(products(conn, Condition::ilike("a\\\\\\\\")), ["prod_6"]);
+        }
+
+        fn b5_a_pattern_of_up_to_10000_characters_runs(conn) {
+            catalog(conn);
+            let all = ["prod_1", "prod_2", "prod_3", "prod_4"];
+            let any = "%".repeat(10_000);
+            assert_eq!(products(conn, Condition::like(any.as_str())), all);
+            assert_eq!(products(conn, Condition::ilike(any.as_str())), all);
+            // The most bytes a pattern of 10,000 characters takes, as `LIKE` or `GLOB`.
+            let none = Vec::<String>::new();
+            for pattern in [
+                "🦀".repeat(10_000),
+                "*".repeat(9_999) + "%",
+                "[".repeat(10_000),
+                "%".repeat(9_999) + "\\",
+            ] {
+                assert_eq!(products(conn, Condition::like(pattern.as_str())), none);
+                assert_eq!(products(conn, Condition::ilike(pattern.as_str())), none);
+            }
+            // One more character is refused.
+            for pattern in ["%".repeat(10_001), "*".repeat(16_667), "🦀".repeat(10_001)] {
+                let pattern = pattern.as_str();
+                for condition in [Condition::like(pattern), Condition::ilike(pattern)] {
+                    let graph = Graph::entity("product").filter("name", condition);
+                    assert_invalid_filter(&outcome(conn, graph), "at most 10000");
+                }
             }
         }
 
-        #[ignore = "bug B4: a pattern that ends in a backslash (load.rs, cond and like_to_glob)"]
-        fn b4_a_pattern_ending_in_an_escape_reads_the_same_everywhere(conn) {
+        fn b6_a_pattern_with_nul_is_refused(conn) {
             catalog(conn);
-            conn.exec("INSERT INTO products (id, name) VALUES ('prod_5', ?)", &["a\\"]);
-            let find = |conn: &mut Conn, condition: Condition| {
-                outcome(conn, Graph::entity("product").fields(["id"]).filter("name", condition))
-            };
-            // PostgreSQL: "LIKE pattern must not end with escape character".
-            let like = find(conn, Condition::like("a\\"));
-            no_database_error(&like);
-            let ilike = find(conn, Condition::ilike("a\\"));
-            no_database_error(&ilike);
-            // SQLite: `$like` reads the backslash as itself, `$ilike` matches nothing.
-            assert_eq!(like.unwrap(), ilike.unwrap());
+            let statements = Statements::record(conn);
+            for pattern in ["Kettle\0 and more", "\0", "%\0%", "Kettle\0"] {
+                for condition in [Condition::like(pattern), Condition::ilike(pattern)] {
+                    statements.take();
+                    let graph = Graph::entity("product").filter("name", condition);
+                    assert_invalid_filter(&outcome(conn, graph), "NUL");
+                    assert_eq!(statements.take(), Vec::<String>::new());
+                }
+            }
         }
 
-        #[ignore = "bug B5: SQLite refuses a GLOB pattern over 50,000 bytes (load.rs, like_to_glob)"]
-        fn b5_a_long_pattern_is_no_database_error(conn) {
-            catalog(conn);
-            // 16,667 characters, 50,001 bytes once each `*` is `[*]`.
-            let pattern = "*".repeat(16_667);
-            let outcome = outcome(
-                conn,
-                Graph::entity("product").filter("name", Condition::like(pattern)),
-            );
-            no_database_error(&outcome);
-        }
-
-        #[ignore = "bug B6: SQLite's LIKE and GLOB stop at a NUL (load.rs, cond)"]
-        fn b6_a_pattern_with_nul_matches_the_whole_text(conn) {
-            catalog(conn);
-            let outcome = outcome(
-                conn,
-                Graph::entity("product")
-                    .fields(["id"])
-                    .filter("name", Condition::like("Kettle\0 and more")),
-            );
-            assert_eq!(outcome.unwrap(), Vec::<Value>::new());
-        }
-
-        #[ignore = "bug B7: a parameter per `$in` value, past the backends' limits (load.rs, cond)"]
-        fn b7_a_long_in_list_is_no_database_error(conn) {
+        fn b7_a_long_text_list_is_one_parameter(conn) {
             catalog(conn);
             // SQLite takes 32,766 parameters, PostgreSQL 65,535.
-            let names = (0..65_536).map(|i| format!("name {i}"));
-            let outcome = outcome(
-                conn,
-                Graph::entity("product").filter("name", Condition::any_of(names)),
+            let names = |n: usize, name: &str| -> Vec<String> {
+                let mut names: Vec<String> = (1..n).map(|i| format!("name {i}")).collect();
+                names.insert(n / 2, name.to_owned());
+                names
+            };
+            let many = names(65_536, "Kettle");
+            assert_eq!(products(conn, Condition::any_of(many.clone())), ["prod_1"]);
+            assert_eq!(
+                products(conn, Condition::none_of(many.clone())),
+                ["prod_2", "prod_3", "prod_4"]
             );
-            no_database_error(&outcome);
+            let birch = Graph::entity("product")
+                .fields(["id"])
+                .filter("brand.name", Condition::any_of(names(65_536, "Birch")));
+            assert_eq!(ids(conn, birch), ["prod_3"]);
+            let graph = Graph::from_json(json!({
+                "entity": "product",
+                "fields": ["id"],
+                "filters": { "name": { "$in": many } },
+            }))
+            .unwrap();
+            assert_eq!(ids(conn, graph), ["prod_1"]);
+
+            // From 1,000 values on, the statement is the same for any length; shorter
+            // lists bind a parameter per value.
+            let statements = Statements::record(conn);
+            let mut sql = |n: usize| {
+                statements.take();
+                assert_eq!(products(conn, Condition::any_of(names(n, "Teapot"))), ["prod_2"]);
+                statements.take().remove(0)
+            };
+            let (short, long, longer) = (sql(999), sql(1_000), sql(65_536));
+            assert_eq!(long, longer);
+            assert!(placeholders(&short) >= 999, "{short}");
+            assert!(placeholders(&long) < 5, "{long}");
         }
 
-        #[ignore = "bug B8: SQLite's expression depth, 1,000 (load.rs, cond)"]
-        fn b8_many_alternatives_are_no_database_error(conn) {
+        fn b7_more_than_30000_values_one_by_one_are_refused(conn) {
             catalog(conn);
-            let alternatives = (0..1_000).map(|i| Filter::field("name", format!("name {i}")));
-            let outcome = outcome(conn, Graph::entity("product").filter_by(Filter::or(alternatives)));
-            no_database_error(&outcome);
+            let pivot = |n: i32| {
+                Graph::entity("product_tags")
+                    .fields(["id"])
+                    .filter("position", Condition::any_of(0..n))
+            };
+            assert_malformed(&outcome(conn, pivot(30_001)), "at most 30000");
+            assert_eq!(ids(conn, pivot(29_000)).len(), 3);
+            // Short text lists bind a parameter per value, and add up.
+            let lists = |n: usize| {
+                let alternatives = (0..n).map(|list| {
+                    let mut names: Vec<String> =
+                        (0..999).map(|i| format!("name {list} {i}")).collect();
+                    if list == 7 {
+                        names[500] = "Kettle".to_owned();
+                    }
+                    Filter::field("name", names)
+                });
+                Graph::entity("product")
+                    .fields(["id"])
+                    .filter_by(Filter::or(alternatives))
+            };
+            assert_malformed(&outcome(conn, lists(31)), "at most 30000");
+            assert_eq!(ids(conn, lists(30)), ["prod_1"]);
+        }
+
+        fn b8_thousands_of_alternatives_run(conn) {
+            catalog(conn);
+            let or = |n: usize, path: &str, found: &str| {
+                let mut alternatives: Vec<Filter> =
+                    (0..n).map(|i| Filter::field(path, format!("name {i}"))).collect();
+                alternatives[n / 2] = Filter::field(path, found);
+                Graph::entity("product")
+                    .fields(["id"])
+                    .filter_by(Filter::or(alternatives))
+            };
+            assert_eq!(ids(conn, or(5_000, "name", "Whisk")), ["prod_4"]);
+            // A subquery each: past SQLite's depth of 1,000, and no more, for the time it
+            // takes (a second on SQLite for 2,000, half a minute on PostgreSQL for 4,000).
+            assert_eq!(ids(conn, or(1_500, "brand.name", "Birch")), ["prod_3"]);
+            let all_but_one = (0..5_000)
+                .map(|i| Filter::field("name", Condition::ne(format!("name {i}"))))
+                .chain([Filter::field("name", Condition::ne("Kettle"))]);
+            let graph = Graph::entity("product")
+                .fields(["id"])
+                .filter_by(Filter::and(all_but_one));
+            assert_eq!(ids(conn, graph), ["prod_2", "prod_3", "prod_4"]);
+            let mut items: Vec<Value> =
+                (0..5_000).map(|i| json!({ "name": format!("name {i}") })).collect();
+            items.push(json!({ "name": "Teapot" }));
+            let graph = Graph::from_json(json!({
+                "entity": "product",
+                "fields": ["id"],
+                "filters": { "$or": items },
+            }))
+            .unwrap();
+            assert_eq!(ids(conn, graph), ["prod_2"]);
+        }
+
+        fn b9_deep_filters_and_long_paths_are_refused(conn) {
+            catalog(conn);
+            let kettle = || Filter::field("name", "Kettle");
+            let product = || Graph::entity("product").fields(["id"]);
+            for or in [true, false] {
+                let graph = product().filter_by(nested(200, kettle(), or));
+                assert_malformed(&outcome(conn, graph), "nest deeper than 32");
+                let graph = product().filter_by(nested(33, kettle(), or));
+                assert_malformed(&outcome(conn, graph), "nest deeper than 32");
+                // 32 levels still run.
+                assert_eq!(ids(conn, product().filter_by(nested(32, kettle(), or))), ["prod_1"]);
+            }
+            // `$or` in JSON, 200 deep: each is an `or` of an `and`.
+            let document = (0..200)
+                .fold(json!({ "name": "Kettle" }), |inner, _| json!({ "$or": [inner] }));
+            let graph =
+                Graph::from_json(json!({ "entity": "product", "filters": document })).unwrap();
+            assert_malformed(&outcome(conn, graph), "nest deeper than 32");
+
+            // Paths through more than 16 links.
+            let graph = product().fields([long_path(20, "id")]);
+            assert_malformed(&outcome(conn, graph), "more than 16 links");
+            let graph = product().fields([long_path(17, "*")]);
+            assert_malformed(&outcome(conn, graph), "more than 16 links");
+            let graph = product().filter(long_path(17, "name"), "Kettle");
+            assert_malformed(&outcome(conn, graph), "more than 16 links");
+            let graph = product().order(long_path(17, "name"), Order::Asc);
+            assert_malformed(&outcome(conn, graph), "more than 16 links");
+            let document = (0..20).fold(json!({ "name": "Kettle" }), |inner, i| {
+                let link = if i % 2 == 0 { "products" } else { "brand" };
+                json!({ link: inner })
+            });
+            let graph =
+                Graph::from_json(json!({ "entity": "product", "filters": document })).unwrap();
+            assert_malformed(&outcome(conn, graph), "more than 16 links");
+            // 16 links still run: the products of a brand with a product named Kettle.
+            let graph = product().filter(long_path(16, "name"), "Kettle");
+            assert_eq!(ids(conn, graph), ["prod_1", "prod_2"]);
+            assert!(outcome(conn, product().fields([long_path(16, "id")])).is_ok());
         }
     }
 }

@@ -227,7 +227,10 @@ pub(crate) enum Op {
     NotIn(Vec<Bind>),
     /// A long list of text values, bound as one JSON array (see [`JSON_LIST_FROM`]);
     /// `NOT IN` when `negated`.
-    InJson { list: String, negated: bool },
+    InJson {
+        list: String,
+        negated: bool,
+    },
     Like(Bind),
     ILike(Bind),
     IsNull,
@@ -729,7 +732,11 @@ fn to_bind(kind: Option<ColumnKind>, value: Value) -> std::result::Result<Bind, 
 /// hold and SQLite's `LIKE` reads as the end of the text.
 fn text(value: &str) -> std::result::Result<String, String> {
     if value.contains('\0') {
-        return Err("text with a NUL character (U+0000) matches nothing stored: refused".into());
+        return Err(
+            "text holding a NUL character (U+0000) is refused: PostgreSQL cannot store it, \
+             and SQLite's LIKE reads text only up to it"
+                .into(),
+        );
     }
     Ok(value.to_owned())
 }

@@ -403,7 +403,9 @@ impl Condition {
     fn from_json(path: &str, value: Value) -> Result<Vec<Condition>> {
         Ok(match value {
             Value::Object(operators) if operators.is_empty() => {
-                return Err(malformed(format!("`{path}`: an empty object is no condition")))
+                return Err(malformed(format!(
+                    "`{path}`: an empty object is no condition"
+                )))
             }
             Value::Object(operators) => {
                 let mut conditions = Vec::with_capacity(operators.len());
