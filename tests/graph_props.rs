@@ -34,7 +34,7 @@ use link_runtime::chrono::{Datelike, NaiveDate, NaiveDateTime};
 use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Order, Query};
 use link_runtime::{Dialect, Error, LinkConnection, Linkable};
 use link_test_support::TestSql;
-use link_tests::links::{product_supplier, product_tag};
+use link_tests::fixtures::catalog;
 use link_tests::modules::brand::Brand;
 use link_tests::modules::customer::Customer;
 use link_tests::modules::product::Product;
@@ -50,80 +50,13 @@ use serde_json::{json, Map, Value};
 // ---------------------------------------------------------------------------------------
 // Fixtures
 
-/// The products of [`catalog`], by id.
+/// The products of the shared [`catalog`], by id.
 const PRODUCTS: [(&str, &str); 4] = [
     ("prod_1", "Kettle"),
     ("prod_2", "Teapot"),
     ("prod_3", "Toaster"),
     ("prod_4", "Whisk"),
 ];
-
-/// Every fixture model's table with rows, and links between them: a brand and a supplier
-/// per product (one dismissed, one soft-deleted), tags with extra columns, a customer's
-/// wishlist.
-fn catalog(conn: &mut impl Store) {
-    link_runtime::migrate(conn).expect("link tables are created");
-    conn.migrate_suppliers()
-        .expect("the supplier table is created");
-    conn.batch_execute(
-        "CREATE TABLE products (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-         CREATE TABLE tags (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-         CREATE TABLE brands (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-         CREATE TABLE customers (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-         CREATE TABLE wishlists (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-         INSERT INTO tags VALUES ('tag_1', 'kitchen'), ('tag_2', 'gift'), ('tag_3', 'sale');
-         INSERT INTO brands VALUES ('brand_1', 'Acme'), ('brand_2', 'Birch'), ('brand_3', 'Cedar');
-         INSERT INTO customers VALUES ('cus_1', 'Ada'), ('cus_2', 'Grace');
-         INSERT INTO wishlists VALUES ('wish_1', 'Birthday'), ('wish_2', 'Holiday');
-         INSERT INTO supplier (id, name) VALUES ('sup_a', 'Alder'), ('sup_b', 'Beech');
-         INSERT INTO supplier (id, name, deleted_at)
-             VALUES ('sup_c', 'Cherry', '2026-02-03 04:05:06');",
-    )
-    .expect("the catalog's tables are created");
-    for (id, name) in PRODUCTS {
-        conn.exec("INSERT INTO products (id, name) VALUES (?, ?)", &[id, name]);
-    }
-    for (product, brand) in [
-        ("prod_1", "brand_1"),
-        ("prod_2", "brand_1"),
-        ("prod_3", "brand_2"),
-        ("prod_4", "brand_2"),
-    ] {
-        link_runtime::create(conn, Product::id(product), Brand::id(brand)).unwrap();
-    }
-    assert!(link_runtime::dismiss(conn, Product::id("prod_4"), Brand::id("brand_2")).unwrap());
-    for (product, supplier) in [
-        ("prod_1", "sup_a"),
-        ("prod_2", "sup_b"),
-        ("prod_3", "sup_a"),
-        ("prod_4", "sup_c"),
-    ] {
-        product_supplier::Link::create(conn, Product::id(product), Supplier::id(supplier)).unwrap();
-    }
-    for (supplier, brand) in [
-        ("sup_a", "brand_1"),
-        ("sup_a", "brand_2"),
-        ("sup_b", "brand_3"),
-    ] {
-        link_runtime::create(conn, Supplier::id(supplier), Brand::id(brand)).unwrap();
-    }
-    link_runtime::create(conn, Customer::id("cus_1"), Wishlist::id("wish_1")).unwrap();
-    for (product, tag, featured, position, note) in [
-        ("prod_1", "tag_1", true, 2, Some("front page")),
-        ("prod_1", "tag_2", false, 7, None),
-        ("prod_2", "tag_2", true, 5, None),
-        ("prod_3", "tag_3", false, 1, None),
-    ] {
-        let columns = product_tag::Columns {
-            featured,
-            position,
-            note: note.map(str::to_owned),
-            ..Default::default()
-        };
-        product_tag::Link::create_with(conn, Product::id(product), Tag::id(tag), columns).unwrap();
-    }
-    assert!(product_tag::Link::dismiss(conn, Product::id("prod_3"), Tag::id("tag_3")).unwrap());
-}
 
 /// The text of every statement a connection starts, in order.
 #[derive(Clone, Default)]

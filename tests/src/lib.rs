@@ -6,6 +6,7 @@
 #![deny(warnings)]
 #![forbid(unsafe_code)]
 
+pub mod fixtures;
 pub mod modules;
 
 link_runtime::links!();
