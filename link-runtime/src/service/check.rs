@@ -4,7 +4,7 @@
 //! can point at a record that no longer exists, or that its module soft-deleted. [`check`]
 //! finds such links in every registered link table; with `prune` it soft-deletes them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use diesel::sql_types::{Integer, Text};
@@ -149,17 +149,21 @@ pub fn check<C: LinkConnection>(conn: &mut C, prune: bool) -> Result<Integrity> 
 pub(crate) fn check_in<X: Connections>(conns: &mut X, prune: bool) -> Result<Integrity> {
     let mut links = registered_links()?;
     links.sort_by_key(|link| link.table);
-    // Every table first: a missing one stops the check before anything is pruned.
+    // Every table first, each module's once: a missing one stops the check before
+    // anything is pruned.
+    let mut seen = HashSet::new();
     for link in &links {
         let place = Place::Link(link.table);
         require_table(conns, place, link.table, || {
             format!("link `{}`", link.table)
         })?;
         for side in [&link.left, &link.right] {
-            let place = Place::Module(side.module);
-            require_table(conns, place, side.table, || {
-                format!("module `{}`", side.module)
-            })?;
+            if seen.insert((side.module, side.table)) {
+                let place = Place::Module(side.module);
+                require_table(conns, place, side.table, || {
+                    format!("module `{}`", side.module)
+                })?;
+            }
         }
     }
     let mut found = Vec::with_capacity(links.len());
