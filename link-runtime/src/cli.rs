@@ -87,18 +87,15 @@ impl LinksCommand {
     ///
     /// # Errors
     ///
-    /// The errors of [`migrate::plan`], [`migrate::apply`] and
-    /// [`migrate::export_migrations`], and [`Error::Output`] if `out` cannot be written.
+    /// The errors of [`migrate::plan`], [`migrate::apply`],
+    /// [`migrate::export_migrations`] and [`service::check`], and [`Error::Output`] if
+    /// `out` cannot be written.
     pub fn run<C: LinkConnection>(&self, conn: &mut C, out: &mut dyn Write) -> Result<()> {
-        if let LinksCommand::Check { prune } = self {
-            let integrity = service::check(conn, *prune)?;
-            return write_integrity(&integrity, *prune, out).map_err(Error::Output);
-        }
-        let plan = migrate::plan(conn)?;
         match self {
-            LinksCommand::Plan => write_plan(&plan, out),
-            LinksCommand::Sql => write!(out, "{plan}"),
+            LinksCommand::Plan => write_plan(&migrate::plan(conn)?, out).map_err(Error::Output),
+            LinksCommand::Sql => write!(out, "{}", migrate::plan(conn)?).map_err(Error::Output),
             LinksCommand::Migrate { allow_unsafe } => {
+                let plan = migrate::plan(conn)?;
                 let applied = migrate::apply(conn, &plan, *allow_unsafe)?;
                 for action in &applied.applied {
                     writeln!(out, "applied: {action}").map_err(Error::Output)?;
@@ -110,8 +107,10 @@ impl LinksCommand {
                     applied.applied.len(),
                     applied.skipped.len()
                 )
+                .map_err(Error::Output)
             }
             LinksCommand::ExportMigrations { dir, allow_unsafe } => {
+                let plan = migrate::plan(conn)?;
                 let skipped = plan.skipped(*allow_unsafe);
                 match migrate::export_migrations(&plan, dir, *allow_unsafe)? {
                     Some(folder) => {
@@ -120,16 +119,15 @@ impl LinksCommand {
                     None => writeln!(out, "nothing to export"),
                 }
                 .map_err(Error::Output)?;
-                write_skipped(&skipped, out)?;
-                Ok(())
+                write_skipped(&skipped, out)
             }
-            LinksCommand::Check { .. } => unreachable!("run above"),
+            LinksCommand::Check { prune } => {
+                let integrity = service::check(conn, *prune)?;
+                write_integrity(&integrity, *prune, out).map_err(Error::Output)
+            }
         }
-        .map_err(Error::Output)
     }
-}
 
-impl LinksCommand {
     /// Runs the command on `databases`: the sync commands on the database of the links not
     /// placed elsewhere (as [`run`](Self::run) on
     /// [`Databases::for_links`](crate::databases::Databases::for_links)), and `check`

@@ -316,11 +316,11 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan> {
 /// [`MAX_FILTER_DEPTH`], before anything recurses over them.
 fn check_shape(graph: &Graph) -> Result<()> {
     let too_long = |path: &str| path.matches('.').count() > MAX_PATH_LINKS;
-    let paths = graph
+    let mut paths = graph
         .fields
         .iter()
         .chain(graph.order.iter().map(|(path, _)| path));
-    if let Some(path) = paths.into_iter().find(|path| too_long(path)) {
+    if let Some(path) = paths.find(|path| too_long(path)) {
         return Err(Error::MalformedQuery {
             reason: format!("the path `{path}` goes through more than {MAX_PATH_LINKS} links"),
         });
@@ -352,7 +352,8 @@ fn check_shape(graph: &Graph) -> Result<()> {
 /// How many values `cond` binds one by one.
 fn bound_values(cond: &Cond) -> usize {
     match cond {
-        Cond::True | Cond::Ids { .. } => 1,
+        Cond::True => 0,
+        Cond::Ids { .. } => 1,
         Cond::Column { op, .. } => match op {
             Op::In(values) | Op::NotIn(values) => values.len(),
             _ => 1,
