@@ -74,10 +74,10 @@ use std::sync::{Arc, Mutex, TryLockError};
 
 use diesel::connection::TransactionManager;
 
-use crate::backend::LinkConnection;
+use crate::backend::{block_on, Blocking, Connections, LinkConnection, Place};
 use crate::definition::{LinkDefinition, LinkSchema};
+use crate::entity::registered_entities;
 use crate::error::{Error, Result};
-use crate::graph::registered_entities;
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::migrate::Applied;
@@ -486,7 +486,7 @@ impl<C: LinkConnection> Databases<C> {
     /// As [`delete`](crate::delete()), and [`Error::Connection`].
     pub fn delete<M: Linkable>(&self, modules: &Modules<C>, ids: &[Id<M>]) -> Result<Deletion> {
         let mut session = Session::new(self);
-        let outcome = crate::service::delete_in(&mut session, modules, ids);
+        let outcome = block_on(crate::service::delete_in(&mut session, modules, ids));
         session.finish(outcome)
     }
 
@@ -498,7 +498,7 @@ impl<C: LinkConnection> Databases<C> {
     /// As [`restore`](crate::restore()), and [`Error::Connection`].
     pub fn restore(&self, modules: &Modules<C>, deletion: &Deletion) -> Result<usize> {
         let mut session = Session::new(self);
-        let outcome = crate::service::restore_in(&mut session, modules, deletion);
+        let outcome = block_on(crate::service::restore_in(&mut session, modules, deletion));
         session.finish(outcome)
     }
 
@@ -511,7 +511,7 @@ impl<C: LinkConnection> Databases<C> {
     ///
     /// As [`service::check`](crate::service::check), and [`Error::Connection`].
     pub fn check(&self, prune: bool) -> Result<crate::service::Integrity> {
-        crate::service::check_in(&mut Session::reading(self), prune)
+        block_on(crate::service::check_in(&mut Session::reading(self), prune))
     }
 }
 
@@ -539,48 +539,11 @@ impl<C> fmt::Debug for Databases<C> {
     }
 }
 
-/// Where a table lives: with a module, or with a link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Place<'a> {
-    /// A table of the module of this name.
-    Module(&'a str),
-    /// The pivot table of the link of this table name.
-    Link(&'a str),
-}
-
-/// The connections an operation runs on: one for everything, or one per database.
-pub(crate) trait Connections {
-    /// The connection type.
-    type Conn: LinkConnection;
-
-    /// The connection to the database `place` is in.
-    fn conn(&mut self, place: Place<'_>) -> Result<&mut Self::Conn>;
-
-    /// Whether the tables of `a` and `b` are in one database, so one statement may read
-    /// both.
-    fn together(&self, a: Place<'_>, b: Place<'_>) -> bool;
-}
-
-/// Everything on one connection.
-pub(crate) struct OneConnection<'c, C>(pub &'c mut C);
-
-impl<C: LinkConnection> Connections for OneConnection<'_, C> {
-    type Conn = C;
-
-    fn conn(&mut self, _: Place<'_>) -> Result<&mut C> {
-        Ok(self.0)
-    }
-
-    fn together(&self, _: Place<'_>, _: Place<'_>) -> bool {
-        true
-    }
-}
-
 /// The connections of one operation across [`Databases`]: each database's checked out at
 /// its first use and held to the end, in a transaction when asked for.
 pub(crate) struct Session<'d, C: LinkConnection> {
     databases: &'d Databases<C>,
-    open: Vec<(usize, Checkout<'d, C>)>,
+    open: Vec<(usize, Blocking<Checkout<'d, C>>)>,
     transactions: bool,
 }
 
@@ -610,7 +573,7 @@ impl<'d, C: LinkConnection> Session<'d, C> {
         let ok = outcome.is_ok();
         let mut ended = Ok(());
         for (_, conn) in &mut self.open {
-            let conn: &mut C = conn;
+            let conn: &mut C = &mut conn.0;
             let end = if ok && ended.is_ok() {
                 <C::TransactionManager as TransactionManager<C>>::commit_transaction(conn)
             } else {
@@ -627,10 +590,10 @@ impl<'d, C: LinkConnection> Session<'d, C> {
     }
 }
 
-impl<C: LinkConnection> Connections for Session<'_, C> {
-    type Conn = C;
+impl<'d, C: LinkConnection> Connections for Session<'d, C> {
+    type Conn = Blocking<Checkout<'d, C>>;
 
-    fn conn(&mut self, place: Place<'_>) -> Result<&mut C> {
+    async fn conn(&mut self, place: Place<'_>) -> Result<&mut Self::Conn> {
         let index = self.databases.place(place);
         let slot = match self.open.iter().position(|(open, _)| *open == index) {
             Some(slot) => slot,
@@ -641,11 +604,11 @@ impl<C: LinkConnection> Connections for Session<'_, C> {
                         &mut *conn,
                     )?;
                 }
-                self.open.push((index, conn));
+                self.open.push((index, Blocking(conn)));
                 self.open.len() - 1
             }
         };
-        Ok(&mut *self.open[slot].1)
+        Ok(&mut self.open[slot].1)
     }
 
     fn together(&self, a: Place<'_>, b: Place<'_>) -> bool {
@@ -658,7 +621,7 @@ impl<C: LinkConnection> Drop for Session<'_, C> {
         // Only a panic gets here with transactions open: leave nothing half written.
         if self.transactions {
             for (_, conn) in &mut self.open {
-                let conn: &mut C = conn;
+                let conn: &mut C = &mut conn.0;
                 let _ =
                     <C::TransactionManager as TransactionManager<C>>::rollback_transaction(conn);
             }

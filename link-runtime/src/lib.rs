@@ -65,11 +65,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "async")]
+pub mod aio;
 mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod column;
 pub mod databases;
 mod definition;
+mod dialect;
+mod entity;
 mod error;
 pub mod graph;
 mod id;
@@ -81,11 +86,12 @@ pub mod service;
 pub mod sql_types;
 pub mod steps;
 
-pub use backend::{Dialect, LinkConnection};
+pub use backend::{LinkBackend, LinkConnection};
 pub use definition::{
     ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, Index, LinkDefinition, LinkSchema,
     LinkedFrom, Side, ToColumnValue,
 };
+pub use dialect::Dialect;
 pub use error::{Error, Result};
 pub use id::Id;
 pub use linkable::Linkable;
@@ -243,9 +249,32 @@ where
 /// Items generated code refers to. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::entity::EntityRegistration;
     pub use crate::graph::checks;
-    pub use crate::graph::EntityRegistration;
     pub use crate::registry::Registration;
     pub use inventory;
     pub use link_macros::__define_link_resolved as define_link_resolved;
+
+    use crate::backend::{JsonRow, LinkBackend};
+    use crate::{ColumnValue, LinkConnection};
+
+    /// Runs a statement on a blocking connection (for the test suites' fixtures).
+    pub fn execute<C: LinkConnection>(
+        conn: &mut C,
+        sql: &str,
+        binds: &[ColumnValue<'_>],
+    ) -> diesel::QueryResult<usize> {
+        C::Backend::execute(conn, sql, binds)
+    }
+
+    /// Runs a query on a blocking connection and reads every column of its rows as JSON,
+    /// whatever its type (for the test suites' fixtures).
+    pub fn load_json<C: LinkConnection>(
+        conn: &mut C,
+        sql: &str,
+        binds: &[ColumnValue<'_>],
+    ) -> diesel::QueryResult<Vec<Vec<serde_json::Value>>> {
+        let rows: Vec<JsonRow> = C::Backend::load(conn, sql, binds)?;
+        Ok(rows.into_iter().map(|row| row.0).collect())
+    }
 }

@@ -1,6 +1,6 @@
 //! The trait of a data model that links can point at.
 
-use crate::graph::EntitySchema;
+use crate::entity::EntitySchema;
 
 /// A data model of a module that links can associate with models of other modules
 /// (Medusa's `.linkable`).

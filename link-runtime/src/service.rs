@@ -33,15 +33,17 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 use diesel::QueryableByName;
 
-use crate::backend::{json_list, Dialect, LinkConnection};
+use crate::backend::{block_on, finish, Blocking, Executor, LinkConnection};
 use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, Side};
+pub use crate::definition::{Pair, PairWith};
+use crate::dialect::{json_list, Dialect};
 use crate::error::{Error, Result};
 use crate::id::Id;
 
 pub(crate) use check::check_in;
 pub use check::{check, Dangling, Gone, Integrity, LinkCheck};
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
-pub(crate) use delete::{delete_in, restore_in};
+pub(crate) use delete::{delete_in, module_error, restore_in, typed, Cascade, Handlers};
 
 /// The most rows one generated statement carries, whatever the backend allows. Ten
 /// thousand is what a hand-written diesel batch insert would use: with 2,000, a bulk
@@ -57,19 +59,6 @@ const PLAIN_INSERT_FROM: usize = 100;
 /// How many times a batch is written when concurrent writers of the same pairs make it
 /// fail: the second attempt sees their rows, so more than three means something else.
 const MAX_ATTEMPTS: usize = 3;
-
-/// A pair of ids of the link `L`, the left one first.
-pub type Pair<L> = (
-    Id<<L as LinkDefinition>::Left>,
-    Id<<L as LinkDefinition>::Right>,
-);
-
-/// A pair of ids of the link `L` with values for its extra columns.
-pub type PairWith<L> = (
-    Id<<L as LinkDefinition>::Left>,
-    Id<<L as LinkDefinition>::Right>,
-    <L as LinkDefinition>::Columns,
-);
 
 /// What [`create`] or [`create_with`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,8 +86,7 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
-    Ok(first(upsert(conn, L::SCHEMA, vec![pair], false)?))
+    block_on(create_in::<L, _>(&mut Blocking(conn), left, right))
 }
 
 /// Links `left` to `right` with `L` and the given extra column values. If the pair is
@@ -117,8 +105,12 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    let pair = Write::new(left.as_str(), right.as_str(), columns.values());
-    Ok(first(upsert(conn, L::SCHEMA, vec![pair], true)?))
+    block_on(create_with_in::<L, _>(
+        &mut Blocking(conn),
+        left,
+        right,
+        columns,
+    ))
 }
 
 /// Links many pairs with `L`, the extra columns at their defaults, in one transaction.
@@ -164,11 +156,7 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    let pairs = pairs
-        .iter()
-        .map(|(left, right)| Write::new(left.as_str(), right.as_str(), Vec::new()))
-        .collect();
-    upsert(conn, L::SCHEMA, pairs, false)
+    block_on(create_many_in::<L, _>(&mut Blocking(conn), pairs))
 }
 
 /// Links many pairs with `L` and extra column values, in one transaction. A pair given
@@ -182,11 +170,7 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    let pairs = rows
-        .iter()
-        .map(|(left, right, columns)| Write::new(left.as_str(), right.as_str(), columns.values()))
-        .collect();
-    upsert(conn, L::SCHEMA, pairs, true)
+    block_on(create_many_with_in::<L, _>(&mut Blocking(conn), rows))
 }
 
 /// Dismisses the live link between `left` and `right`; returns whether there was one.
@@ -199,7 +183,7 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
-    Ok(dismiss_pairs(conn, L::SCHEMA, &[(left.as_str(), right.as_str())])? > 0)
+    block_on(dismiss_in::<L, _>(&mut Blocking(conn), left, right))
 }
 
 /// Dismisses the live links of many pairs, in one transaction; returns how many were live.
@@ -212,11 +196,73 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
+    block_on(dismiss_many_in::<L, _>(&mut Blocking(conn), pairs))
+}
+
+/// [`create`] on any executor.
+pub(crate) async fn create_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    left: &Id<L::Left>,
+    right: &Id<L::Right>,
+) -> Result<Created> {
+    let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
+    Ok(first(upsert(conn, L::SCHEMA, vec![pair], false).await?))
+}
+
+/// [`create_with`] on any executor.
+pub(crate) async fn create_with_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    left: &Id<L::Left>,
+    right: &Id<L::Right>,
+    columns: &L::Columns,
+) -> Result<Created> {
+    let pair = Write::new(left.as_str(), right.as_str(), columns.values());
+    Ok(first(upsert(conn, L::SCHEMA, vec![pair], true).await?))
+}
+
+/// [`create_many`] on any executor.
+pub(crate) async fn create_many_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    pairs: &[Pair<L>],
+) -> Result<Vec<Created>> {
+    let pairs = pairs
+        .iter()
+        .map(|(left, right)| Write::new(left.as_str(), right.as_str(), Vec::new()))
+        .collect();
+    upsert(conn, L::SCHEMA, pairs, false).await
+}
+
+/// [`create_many_with`] on any executor.
+pub(crate) async fn create_many_with_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    rows: &[PairWith<L>],
+) -> Result<Vec<Created>> {
+    let pairs = rows
+        .iter()
+        .map(|(left, right, columns)| Write::new(left.as_str(), right.as_str(), columns.values()))
+        .collect();
+    upsert(conn, L::SCHEMA, pairs, true).await
+}
+
+/// [`dismiss`] on any executor.
+pub(crate) async fn dismiss_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    left: &Id<L::Left>,
+    right: &Id<L::Right>,
+) -> Result<bool> {
+    Ok(dismiss_pairs(conn, L::SCHEMA, &[(left.as_str(), right.as_str())]).await? > 0)
+}
+
+/// [`dismiss_many`] on any executor.
+pub(crate) async fn dismiss_many_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    pairs: &[Pair<L>],
+) -> Result<usize> {
     let pairs: Vec<(&str, &str)> = pairs
         .iter()
         .map(|(left, right)| (left.as_str(), right.as_str()))
         .collect();
-    dismiss_pairs(conn, L::SCHEMA, &pairs)
+    dismiss_pairs(conn, L::SCHEMA, &pairs).await
 }
 
 /// Which pivot rows [`list`] reads: by either side's ids, live ones only unless
@@ -317,8 +363,16 @@ where
     L: LinkDefinition,
     C: LinkConnection,
 {
+    block_on(list_in(&mut Blocking(conn), filter))
+}
+
+/// [`list`] on any executor.
+pub(crate) async fn list_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    filter: &ListFilter<L>,
+) -> Result<Vec<L::Row>> {
     let schema = L::SCHEMA;
-    let dialect = C::DIALECT;
+    let dialect = E::DIALECT;
     let left: Option<Vec<&str>> = filter
         .left
         .as_ref()
@@ -364,7 +418,7 @@ where
             if !filter.with_deleted {
                 sql.push_str(r#" AND "deleted_at" IS NULL"#);
             }
-            rows.extend(conn.load_rows::<L::Row>(&sql, &binds)?);
+            rows.extend(conn.load::<L::Row>(&sql, &binds).await?);
         }
     }
     Ok(rows)
@@ -414,13 +468,13 @@ pub(crate) fn ids_per_statement(dialect: Dialect) -> usize {
 ///
 /// A plain create (`with_values` false) revives a dismissed row and leaves a live one
 /// alone; a create with values also writes them over a live row.
-fn upsert<C: LinkConnection>(
-    conn: &mut C,
+async fn upsert<E: Executor>(
+    conn: &mut E,
     schema: &'static LinkSchema,
     pairs: Vec<Write<'_>>,
     with_values: bool,
 ) -> Result<Vec<Created>> {
-    let dialect = C::DIALECT;
+    let dialect = E::DIALECT;
     // Each pair once, the last occurrence's values winning: PostgreSQL refuses a statement
     // that would update one row twice.
     let mut slot_of: HashMap<(&str, &str), usize> = HashMap::with_capacity(pairs.len());
@@ -482,8 +536,10 @@ fn upsert<C: LinkConnection>(
     // The batch's statements, in one transaction (a savepoint inside the caller's): a
     // refused statement leaves the caller's transaction usable, and the partner lookup
     // below can run. Returns what happened to each pair, by slot.
-    let write = |conn: &mut C| {
-        conn.transaction(|conn| {
+    let mut attempt = 1;
+    let outcomes = loop {
+        conn.begin().await?;
+        let written = async {
             // What happened to each pair; a row the upsert leaves alone is returned by none.
             let mut outcomes: Vec<Created> = vec![Created::Unchanged; unique.len()];
             let slots: Vec<usize> = (0..unique.len()).collect();
@@ -492,7 +548,7 @@ fn upsert<C: LinkConnection>(
                 let pending = if with_values || chunk.len() < PLAIN_INSERT_FROM {
                     chunk.to_vec()
                 } else {
-                    insert_new(conn, schema, &names, &unique, &ids, chunk, &mut outcomes)?
+                    insert_new(conn, schema, &names, &unique, &ids, chunk, &mut outcomes).await?
                 };
                 if pending.is_empty() {
                     continue;
@@ -503,7 +559,7 @@ fn upsert<C: LinkConnection>(
                     table = schema.table,
                     names = quoted(&names),
                 );
-                for row in conn.load_rows::<Returned>(&sql, &binds)? {
+                for row in conn.load::<Returned>(&sql, &binds).await? {
                     let pair = (row.left_id.as_str(), row.right_id.as_str());
                     if let Some(&slot) = slot_of.get(&pair) {
                         // The row's id tells what happened: ours for a new row, the old
@@ -519,15 +575,13 @@ fn upsert<C: LinkConnection>(
                 }
             }
             diesel::QueryResult::Ok(outcomes)
-        })
-    };
-    let mut attempt = 1;
-    let outcomes = loop {
-        match write(conn) {
+        }
+        .await;
+        match finish(conn, written).await {
             Ok(outcomes) => break outcomes,
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
                 let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
-                if let Some(error) = cardinality_error(conn, schema, &pairs)? {
+                if let Some(error) = cardinality_error(conn, schema, &pairs).await? {
                     return Err(error);
                 }
                 // No record has another partner: a concurrent writer created one of these
@@ -590,8 +644,8 @@ fn values<'a>(
 ///   pairs' rows are looked up first, by the left column's index, and the new ones go in
 ///   with a plain `INSERT`. A pair a concurrent writer inserts in between is a unique
 ///   violation, which the caller retries.
-fn insert_new<C: LinkConnection>(
-    conn: &mut C,
+async fn insert_new<E: Executor>(
+    conn: &mut E,
     schema: &LinkSchema,
     names: &[&str],
     pairs: &[Write<'_>],
@@ -599,7 +653,7 @@ fn insert_new<C: LinkConnection>(
     slots: &[usize],
     outcomes: &mut [Created],
 ) -> diesel::QueryResult<Vec<usize>> {
-    let dialect = C::DIALECT;
+    let dialect = E::DIALECT;
     let insert = |slots: &[usize], on_conflict: &str| {
         let (tuples, binds) = values(dialect, pairs, ids, slots, false);
         let sql = format!(
@@ -618,11 +672,12 @@ fn insert_new<C: LinkConnection>(
                     schema.left.column, schema.right.column
                 ),
             );
-            if conn.execute_bound(&sql, &binds)? == slots.len() {
+            if conn.execute(&sql, &binds).await? == slots.len() {
                 (slots.to_vec(), Vec::new())
             } else {
                 let ours: Vec<&str> = slots.iter().map(|&slot| ids[slot].as_str()).collect();
-                let went_in: HashSet<String> = select_in(conn, schema, "id", "id", &ours)?
+                let went_in: HashSet<String> = select_in(conn, schema, "id", "id", &ours)
+                    .await?
                     .into_iter()
                     .map(|row| row.record)
                     .collect();
@@ -645,7 +700,9 @@ fn insert_new<C: LinkConnection>(
                 schema.left.column,
                 schema.right.column,
                 &lefts,
-            )? {
+            )
+            .await?
+            {
                 rows.entry(row.record).or_default().insert(row.partner);
             }
             let (pending, new): (Vec<usize>, Vec<usize>) = slots.iter().partition(|&&slot| {
@@ -655,7 +712,7 @@ fn insert_new<C: LinkConnection>(
             });
             if !new.is_empty() {
                 let (sql, binds) = insert(&new, "");
-                conn.execute_bound(&sql, &binds)?;
+                conn.execute(&sql, &binds).await?;
             }
             (new, pending)
         }
@@ -668,21 +725,22 @@ fn insert_new<C: LinkConnection>(
 
 /// `column` and `other` of the pivot rows, live or dismissed, whose `column` is one of
 /// `values`: one statement, the values bound as one JSON array.
-fn select_in<C: LinkConnection>(
-    conn: &mut C,
+async fn select_in<E: Executor>(
+    conn: &mut E,
     schema: &LinkSchema,
     column: &str,
     other: &str,
     values: &[&str],
 ) -> diesel::QueryResult<Vec<Partner>> {
-    let dialect = C::DIALECT;
+    let dialect = E::DIALECT;
     let list = json_list(values);
     let sql = format!(
         r#"SELECT "{column}" AS record, "{other}" AS partner FROM "{table}" WHERE {matches}"#,
         table = schema.table,
         matches = dialect.in_json(&format!(r#""{column}""#), &dialect.placeholder(1)),
     );
-    conn.load_rows::<Partner>(&sql, &[ColumnValue::Text(&list)])
+    conn.load::<Partner>(&sql, &[ColumnValue::Text(&list)])
+        .await
 }
 
 /// Refuses a batch that gives one record two partners on a side that is not a list, before
@@ -746,15 +804,15 @@ fn single_sides(schema: &LinkSchema) -> impl Iterator<Item = SingleSide<'_>> {
 
 /// After a unique violation: the pair of `pairs` that would give a record a second live
 /// partner, as an error; `None` if no pair would (another unique index fired).
-pub(crate) fn cardinality_error<C: LinkConnection>(
-    conn: &mut C,
+pub(crate) async fn cardinality_error<E: Executor>(
+    conn: &mut E,
     schema: &'static LinkSchema,
     pairs: &[(&str, &str)],
 ) -> Result<Option<Error>> {
     for single in single_sides(schema) {
         let (side, other) = (single.side, single.other);
         let records: Vec<&str> = pairs.iter().map(|&(l, r)| single.split(l, r).0).collect();
-        let partners = live_partners(conn, schema, side, other, &records)?;
+        let partners = live_partners(conn, schema, side, other, &records).await?;
         for &(left, right) in pairs {
             let (record, wanted) = single.split(left, right);
             if let Some(partner) = partners.get(record).filter(|p| p.as_str() != wanted) {
@@ -781,14 +839,14 @@ struct Partner {
 }
 
 /// The live partner (on `other`) of each of `records` (on `side`) that has one.
-fn live_partners<C: LinkConnection>(
-    conn: &mut C,
+async fn live_partners<E: Executor>(
+    conn: &mut E,
     schema: &LinkSchema,
     side: &Side,
     other: &Side,
     records: &[&str],
 ) -> Result<HashMap<String, String>> {
-    let dialect: Dialect = C::DIALECT;
+    let dialect: Dialect = E::DIALECT;
     let mut partners = HashMap::new();
     for chunk in records.chunks(ids_per_statement(dialect)) {
         let sql = format!(
@@ -799,7 +857,7 @@ fn live_partners<C: LinkConnection>(
             list = dialect.placeholders(1, chunk.len()),
         );
         let binds: Vec<ColumnValue<'_>> = chunk.iter().map(|id| ColumnValue::Text(id)).collect();
-        for row in conn.load_rows::<Partner>(&sql, &binds)? {
+        for row in conn.load::<Partner>(&sql, &binds).await? {
             partners.insert(row.record, row.partner);
         }
     }
@@ -807,14 +865,15 @@ fn live_partners<C: LinkConnection>(
 }
 
 /// Sets `deleted_at` on the live rows of `pairs`, in one transaction.
-fn dismiss_pairs<C: LinkConnection>(
-    conn: &mut C,
+async fn dismiss_pairs<E: Executor>(
+    conn: &mut E,
     schema: &LinkSchema,
     pairs: &[(&str, &str)],
 ) -> Result<usize> {
-    let dialect = C::DIALECT;
+    let dialect = E::DIALECT;
     let per_statement = (dialect.max_binds() / 2).min(MAX_ROWS_PER_STATEMENT);
-    let dismissed = conn.transaction(|conn| {
+    conn.begin().await?;
+    let dismissed = async {
         let mut dismissed = 0;
         for chunk in pairs.chunks(per_statement) {
             let tuples: Vec<String> = (0..chunk.len())
@@ -832,24 +891,26 @@ fn dismiss_pairs<C: LinkConnection>(
                 .iter()
                 .flat_map(|&(l, r)| [ColumnValue::Text(l), ColumnValue::Text(r)])
                 .collect();
-            dismissed += conn.execute_bound(&sql, &binds)?;
+            dismissed += conn.execute(&sql, &binds).await?;
         }
         diesel::QueryResult::Ok(dismissed)
-    })?;
+    }
+    .await;
+    let dismissed = finish(conn, dismissed).await?;
     Ok(dismissed)
 }
 
 /// Writes the extra column values of the rows of some pairs, live or not, leaving
 /// everything else of the rows as it is: one statement per pair, for undoing a step.
-pub(crate) fn overwrite_values<C: LinkConnection>(
-    conn: &mut C,
+pub(crate) async fn overwrite_values<E: Executor>(
+    conn: &mut E,
     schema: &LinkSchema,
     rows: &[(&str, &str, Vec<ColumnValue<'_>>)],
 ) -> Result<()> {
     if schema.columns.is_empty() || rows.is_empty() {
         return Ok(());
     }
-    let dialect = C::DIALECT;
+    let dialect = E::DIALECT;
     let count = schema.columns.len();
     let sets: Vec<String> = schema
         .columns
@@ -866,14 +927,17 @@ pub(crate) fn overwrite_values<C: LinkConnection>(
         l = dialect.placeholder(count + 1),
         r = dialect.placeholder(count + 2),
     );
-    conn.transaction(|conn| {
+    conn.begin().await?;
+    let done = async {
         for (left, right, values) in rows {
             let mut binds = values.clone();
             binds.extend([ColumnValue::Text(left), ColumnValue::Text(right)]);
-            conn.execute_bound(&sql, &binds)?;
+            conn.execute(&sql, &binds).await?;
         }
         diesel::QueryResult::Ok(())
-    })?;
+    }
+    .await;
+    finish(conn, done).await?;
     Ok(())
 }
 

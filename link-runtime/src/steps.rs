@@ -62,7 +62,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::backend::LinkConnection;
+use crate::backend::{block_on, Blocking, LinkConnection};
 use crate::databases::Databases;
 use crate::definition::{ExtraColumns, LinkDefinition};
 use crate::error::{Error, Result};
@@ -322,7 +322,11 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
                     .iter()
                     .map(|(left, right, columns)| (left.as_str(), right.as_str(), columns.values()))
                     .collect();
-                service::overwrite_values(conn, L::SCHEMA, &values)
+                block_on(service::overwrite_values(
+                    &mut Blocking(conn),
+                    L::SCHEMA,
+                    &values,
+                ))
             })?;
             Ok(())
         });

@@ -252,7 +252,7 @@ pub trait TestSql: LinkConnection + SimpleConnection {
     /// If the database refuses it.
     fn exec(&mut self, sql: &str, binds: &[&str]) -> usize {
         let binds: Vec<ColumnValue<'_>> = binds.iter().map(|b| ColumnValue::Text(b)).collect();
-        self.execute_bound(&placeholders(Self::DIALECT, sql), &binds)
+        link_runtime::__private::execute(self, &placeholders(Self::DIALECT, sql), &binds)
             .unwrap_or_else(|error| panic!("{sql}: {error}"))
     }
 
@@ -264,9 +264,9 @@ pub trait TestSql: LinkConnection + SimpleConnection {
     /// If the database refuses it.
     fn texts(&mut self, sql: &str, binds: &[&str]) -> Vec<String> {
         let binds: Vec<ColumnValue<'_>> = binds.iter().map(|b| ColumnValue::Text(b)).collect();
-        let rows = self
-            .load_json(&placeholders(Self::DIALECT, sql), &binds)
-            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        let rows =
+            link_runtime::__private::load_json(self, &placeholders(Self::DIALECT, sql), &binds)
+                .unwrap_or_else(|error| panic!("{sql}: {error}"));
         rows.into_iter()
             .map(|row| {
                 row.into_iter()
@@ -283,9 +283,9 @@ pub trait TestSql: LinkConnection + SimpleConnection {
     /// If the database refuses it.
     fn rows(&mut self, sql: &str, binds: &[&str]) -> Vec<Vec<String>> {
         let binds: Vec<ColumnValue<'_>> = binds.iter().map(|b| ColumnValue::Text(b)).collect();
-        let rows = self
-            .load_json(&placeholders(Self::DIALECT, sql), &binds)
-            .unwrap_or_else(|error| panic!("{sql}: {error}"));
+        let rows =
+            link_runtime::__private::load_json(self, &placeholders(Self::DIALECT, sql), &binds)
+                .unwrap_or_else(|error| panic!("{sql}: {error}"));
         rows.into_iter()
             .map(|row| row.into_iter().map(text).collect())
             .collect()

@@ -10,19 +10,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::backend::{json_list, Dialect, LinkConnection};
-use crate::databases::{Connections, Place};
+use crate::backend::{key, shape, Connections, Executor, JsonRow, Place};
 use crate::definition::{ColumnValue, LinkSchema};
+use crate::dialect::{json_list, Dialect};
 use crate::error::{Error, Result};
 use crate::graph::plan::{Bind, Column, Cond, Edge, Hop, Node, Op, OrderKey, Plan, Source};
 use crate::graph::record::{Linked, Record};
 use crate::graph::request::Order;
-use crate::graph::value::{key, shape};
-use crate::graph::Metadata;
+use crate::graph::result::Metadata;
 use crate::migrate::sql::ident;
 
 /// A statement being written: its text, its binds, and the table aliases used so far.
@@ -55,7 +54,7 @@ impl Sql {
         format!("t{}", self.aliases)
     }
 
-    fn run<C: LinkConnection>(&self, conn: &mut C) -> Result<Vec<Vec<Value>>> {
+    async fn run<E: Executor>(&self, conn: &mut E) -> Result<Vec<Vec<Value>>> {
         let binds: Vec<ColumnValue<'_>> = self
             .binds
             .iter()
@@ -67,7 +66,8 @@ impl Sql {
                 Bind::Timestamp(value) => ColumnValue::Timestamp(*value),
             })
             .collect();
-        Ok(conn.load_json(&self.text, &binds)?)
+        let rows: Vec<JsonRow> = conn.load(&self.text, &binds).await?;
+        Ok(rows.into_iter().map(|row| row.0).collect())
     }
 }
 
@@ -104,11 +104,11 @@ pub(crate) struct Loaded {
     pub metadata: Metadata,
 }
 
-pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Loaded> {
-    let dialect = <X::Conn as LinkConnection>::DIALECT;
+pub(crate) async fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Loaded> {
+    let dialect = <X::Conn as Executor>::DIALECT;
     let root = &plan.root;
     let home = root.source.place();
-    let filter_cond = localize(conns, root.source, &plan.filter, plan.with_deleted)?;
+    let filter_cond = localize(conns, root.source, &plan.filter, plan.with_deleted).await?;
     let mut sql = Sql::new(dialect);
     let alias = "t0";
     let filter = cond(
@@ -164,7 +164,7 @@ pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Loaded> 
             sql.text += &format!(" OFFSET {offset}");
         }
     }
-    let rows = sql.run(conns.conn(home)?)?;
+    let rows = sql.run(conns.conn(home).await?).await?;
 
     // Without a page, the rows are the count; with one, the database counts.
     let count = if plan.take.is_none() && plan.skip == 0 {
@@ -183,7 +183,7 @@ pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Loaded> 
             ident(root.source.table()),
             ident(alias)
         );
-        let counted = sql.run(conns.conn(home)?)?;
+        let counted = sql.run(conns.conn(home).await?).await?;
         counted
             .first()
             .and_then(|row| row.first())
@@ -191,7 +191,7 @@ pub(crate) fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Loaded> 
             .unwrap_or(0)
     };
 
-    let records = stitch(conns, root, rows, &joined, plan.with_deleted)?;
+    let records = stitch(conns, root, rows, &joined, plan.with_deleted).await?;
     Ok(Loaded {
         records,
         metadata: Metadata {
@@ -271,7 +271,7 @@ fn select_joined(
 
 /// The records of `rows` of `node`, with their links loaded. Each row holds the node's
 /// columns, then the columns of each hop `joined` into its statement.
-fn stitch<X: Connections>(
+async fn stitch<X: Connections>(
     conns: &mut X,
     node: &Node,
     rows: Vec<Vec<Value>>,
@@ -288,7 +288,7 @@ fn stitch<X: Connections>(
             false => rows.iter().map(|row| key(&row[hop.from])).collect(),
         })
         .collect();
-    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let dialect = <X::Conn as Executor>::DIALECT;
     // The hops joined into the rows: a record with no links of its own is built in place;
     // one with links keeps its columns for the next level.
     let mut joins: Vec<Join<'_>> = node
@@ -320,7 +320,7 @@ fn stitch<X: Connections>(
                 let linked =
                     output_fields(dialect, &join.hop.node, columns, Some(join.primary_key));
                 links[join.index] = Linked::One(linked.map(|fields| {
-                    Rc::new(Record {
+                    Arc::new(Record {
                         fields,
                         links: Vec::new(),
                     })
@@ -340,9 +340,16 @@ fn stitch<X: Connections>(
             continue;
         }
         let no_joins = vec![false; join.hop.node.hops.len()];
-        let linked = stitch(conns, &join.hop.node, join.rows, &no_joins, with_deleted)?;
+        let linked = Box::pin(stitch(
+            conns,
+            &join.hop.node,
+            join.rows,
+            &no_joins,
+            with_deleted,
+        ))
+        .await?;
         for (i, linked) in join.found.into_iter().zip(linked) {
-            records[i].links[join.index] = Linked::One(Some(Rc::new(linked)));
+            records[i].links[join.index] = Linked::One(Some(Arc::new(linked)));
         }
     }
 
@@ -359,7 +366,7 @@ fn stitch<X: Connections>(
             .collect();
         let links = match hop.edge {
             Edge::Pivot { link, from, to } if !keys.is_empty() => {
-                pivot_rows(conns, link, from, to.column, &keys, with_deleted)?
+                pivot_rows(conns, link, from, to.column, &keys, with_deleted).await?
             }
             Edge::Pivot { .. } => Vec::new(),
             Edge::Direct { .. } => keys
@@ -387,18 +394,25 @@ fn stitch<X: Connections>(
                 "SELECT {select} FROM {from} WHERE {}{live}",
                 dialect.in_json(&col("t0", target.source.primary_key()), &ids),
             );
-            sql.run(conns.conn(target.source.place())?)?
+            sql.run(conns.conn(target.source.place()).await?).await?
         };
         let primary_key = primary_key_index(&hop.node);
         let target_keys: Vec<Option<String>> = target_rows
             .iter()
             .map(|row| key(&row[primary_key]))
             .collect();
-        let target_records = stitch(conns, &hop.node, target_rows, &target_joins, with_deleted)?;
-        let by_key: HashMap<String, Rc<Record>> = target_keys
+        let target_records = Box::pin(stitch(
+            conns,
+            &hop.node,
+            target_rows,
+            &target_joins,
+            with_deleted,
+        ))
+        .await?;
+        let by_key: HashMap<String, Arc<Record>> = target_keys
             .into_iter()
             .zip(target_records)
-            .filter_map(|(k, record)| Some((k?, Rc::new(record))))
+            .filter_map(|(k, record)| Some((k?, Arc::new(record))))
             .collect();
 
         // Each record's links to records that exist, live ones first, then in the order
@@ -420,7 +434,7 @@ fn stitch<X: Connections>(
             let Some(found) = row_key.as_deref().and_then(|k| partners.get(k)) else {
                 continue;
             };
-            let linked = |link: &&PivotRow| Rc::clone(&by_key[&link.to]);
+            let linked = |link: &&PivotRow| Arc::clone(&by_key[&link.to]);
             record.links[index] = match hop.many {
                 true => Linked::Many(found.iter().map(linked).collect()),
                 false => Linked::One(found.first().map(linked)),
@@ -493,7 +507,7 @@ impl PivotRow {
 
 /// The pivot rows whose `from` column holds one of `keys`; sorted later, in memory, and
 /// only where a record has several.
-fn pivot_rows<X: Connections>(
+async fn pivot_rows<X: Connections>(
     conns: &mut X,
     link: &'static LinkSchema,
     from: &str,
@@ -501,7 +515,7 @@ fn pivot_rows<X: Connections>(
     keys: &[&str],
     with_deleted: bool,
 ) -> Result<Vec<PivotRow>> {
-    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let dialect = <X::Conn as Executor>::DIALECT;
     let mut sql = Sql::new(dialect);
     let ids = sql.bind(Bind::Text(json_list(keys)));
     let live = live(Source::Link(link), "t0", with_deleted);
@@ -516,7 +530,8 @@ fn pivot_rows<X: Connections>(
         dialect.in_json(&col("t0", from), &ids),
     );
     Ok(sql
-        .run(conns.conn(Place::Link(link.table))?)?
+        .run(conns.conn(Place::Link(link.table)).await?)
+        .await?
         .into_iter()
         .filter_map(|row| {
             let mut row = row.into_iter();
@@ -537,7 +552,7 @@ fn pivot_rows<X: Connections>(
 /// `cond_` on `source`, with every filter through a link whose tables are not in
 /// `source`'s database resolved into the ids it matches ([`Cond::Ids`]): one statement per
 /// database involved, whatever the number of rows.
-fn localize<X: Connections>(
+async fn localize<X: Connections>(
     conns: &mut X,
     source: Source,
     cond_: &Cond,
@@ -545,10 +560,11 @@ fn localize<X: Connections>(
 ) -> Result<Cond> {
     Ok(match cond_ {
         Cond::And(conds) | Cond::Or(conds) => {
-            let conds = conds
-                .iter()
-                .map(|c| localize(conns, source, c, with_deleted))
-                .collect::<Result<Vec<_>>>()?;
+            let mut localized = Vec::with_capacity(conds.len());
+            for cond in conds {
+                localized.push(Box::pin(localize(conns, source, cond, with_deleted)).await?);
+            }
+            let conds = localized;
             match cond_ {
                 Cond::And(_) => Cond::And(conds),
                 _ => Cond::Or(conds),
@@ -560,7 +576,7 @@ fn localize<X: Connections>(
             inner,
         } => {
             // The inner filter runs where the linked table is: resolve what it needs first.
-            let inner = localize(conns, *target, inner, with_deleted)?;
+            let inner = Box::pin(localize(conns, *target, inner, with_deleted)).await?;
             if reachable(conns, source, *edge, *target) {
                 return Ok(Cond::Linked {
                     edge: *edge,
@@ -581,14 +597,15 @@ fn localize<X: Connections>(
                         }
                     } else {
                         let ids =
-                            select_ids(conns, *target, target.primary_key(), &inner, with_deleted)?;
+                            select_ids(conns, *target, target.primary_key(), &inner, with_deleted)
+                                .await?;
                         Cond::Ids {
                             column: to.column,
                             ids,
                         }
                     };
-                    let ids =
-                        select_ids(conns, Source::Link(link), from, &to_linked, with_deleted)?;
+                    let ids = select_ids(conns, Source::Link(link), from, &to_linked, with_deleted)
+                        .await?;
                     Cond::Ids {
                         column: source.primary_key(),
                         ids,
@@ -596,7 +613,8 @@ fn localize<X: Connections>(
                 }
                 Edge::Direct { to } => {
                     let ids =
-                        select_ids(conns, *target, target.primary_key(), &inner, with_deleted)?;
+                        select_ids(conns, *target, target.primary_key(), &inner, with_deleted)
+                            .await?;
                     Cond::Ids {
                         column: to.column,
                         ids,
@@ -624,14 +642,14 @@ fn reachable<X: Connections>(conns: &X, source: Source, edge: Edge, target: Sour
 /// The distinct values of `column` in the rows of `source` that meet `cond_`, read in
 /// `source`'s database. A pivot's dismissed rows count only `with_deleted`; a model's
 /// soft-deleted rows are already excluded by `cond_` as planned.
-fn select_ids<X: Connections>(
+async fn select_ids<X: Connections>(
     conns: &mut X,
     source: Source,
     column: &str,
     cond_: &Cond,
     with_deleted: bool,
 ) -> Result<Vec<String>> {
-    let mut sql = Sql::new(<X::Conn as LinkConnection>::DIALECT);
+    let mut sql = Sql::new(<X::Conn as Executor>::DIALECT);
     let filter = cond(&mut sql, "t0", source, cond_, with_deleted);
     let live = match source {
         Source::Link(_) => live(source, "t0", with_deleted),
@@ -644,7 +662,8 @@ fn select_ids<X: Connections>(
         ident("t0"),
     );
     Ok(sql
-        .run(conns.conn(source.place())?)?
+        .run(conns.conn(source.place()).await?)
+        .await?
         .into_iter()
         .filter_map(|row| key(row.first()?))
         .collect())

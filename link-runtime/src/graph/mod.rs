@@ -56,129 +56,78 @@
 //!
 //! The parts: `request.rs` ([`Graph`], filters, JSON), `plan.rs` (names resolved against
 //! the registry into a tree of typed nodes), `load.rs` (SQL, batching, stitching),
-//! `value.rs` (reading columns whatever their type), `typed.rs` ([`GraphSelect`]), and
-//! `entity.rs` (models as entities).
+//! `record.rs` (the records a query loads, and their JSON or typed form), `typed.rs`
+//! ([`GraphSelect`]), `result.rs` ([`GraphResult`]), and `query.rs` ([`Query`], the
+//! blocking way to run them; `link_runtime::aio` has the async one).
 
-mod entity;
 mod load;
 mod plan;
+mod query;
 mod record;
 mod request;
+mod result;
 mod typed;
-mod value;
 
-use serde::Serialize;
 use serde_json::Value;
 
-pub use self::entity::{EntityField, EntitySchema};
+pub use self::query::Query;
 pub use self::request::{Condition, Filter, Graph, Order};
+pub use self::result::{GraphResult, Metadata};
 pub use self::typed::{
     Field, GraphLink, GraphSelect, HoldsLinked, Many, One, TypedFilter, TypedGraph, TypedOrder,
 };
+pub use crate::entity::{EntityField, EntitySchema};
 /// Derives [`GraphSelect`](trait@GraphSelect); see the trait.
 pub use link_macros::GraphSelect;
 
-pub(crate) use self::entity::registered_entities;
-#[doc(hidden)]
-pub use self::entity::EntityRegistration;
 #[doc(hidden)]
 pub use self::typed::checks;
-pub(crate) use self::value::JsonRow;
+#[doc(hidden)]
+pub use crate::entity::EntityRegistration;
 
-use crate::backend::LinkConnection;
-use crate::databases::{Databases, OneConnection, Session};
+use crate::backend::Connections;
 use crate::error::{Error, Result};
 use crate::linkable::Linkable;
 
-/// Runs graph queries: on one connection, or across [`Databases`].
-///
-/// ```
-/// use diesel::{Connection, SqliteConnection};
-/// use link_runtime::graph::Query;
-///
-/// let mut conn = SqliteConnection::establish(":memory:").unwrap();
-/// let query = Query::new(&mut conn);
-/// # let _ = query;
-/// ```
-pub struct Query<'c, C> {
-    target: Target<'c, C>,
-}
-
-enum Target<'c, C> {
-    One(&'c mut C),
-    Across(&'c Databases<C>),
-}
-
-impl<'c, C: LinkConnection> Query<'c, C> {
-    /// Queries through `conn`, where the modules' tables and the links' tables are.
-    pub fn new(conn: &'c mut C) -> Self {
-        Query {
-            target: Target::One(conn),
-        }
-    }
-
-    /// Queries across `databases`: each statement runs in the database of its table, and
-    /// records are joined in the application (see [`databases`](crate::databases)).
-    /// Ordering by a linked record's field needs the link and the record in the root's
-    /// database: across databases it is refused with [`Error::InvalidOrder`].
-    pub fn across(databases: &'c Databases<C>) -> Self {
-        Query {
-            target: Target::Across(databases),
-        }
-    }
-
-    /// Runs a [`Graph`] (rows as JSON values) or a [`TypedGraph`] (rows as the selecting
-    /// struct).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::UnknownEntity`], [`Error::UnknownField`], [`Error::InvalidFilter`],
-    /// [`Error::InvalidOrder`] and [`Error::MalformedQuery`] name what the query got wrong
-    /// before any SQL runs; [`Error::Database`] if the database refuses a statement (a
-    /// model's table that does not exist, say); [`Error::Deserialize`] if a typed row does
-    /// not fit its struct; [`Error::Connection`] if a database cannot be reached.
-    pub fn graph<R: GraphRequest>(&mut self, request: R) -> Result<R::Output> {
-        request.run(self)
-    }
-
-    fn run_plan(&mut self, plan: &plan::Plan) -> Result<load::Loaded> {
-        match &mut self.target {
-            Target::One(conn) => load::run(&mut OneConnection(&mut **conn), plan),
-            Target::Across(databases) => load::run(&mut Session::reading(databases), plan),
-        }
-    }
-}
-
-impl<C> std::fmt::Debug for Query<'_, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.target {
-            Target::One(_) => f.write_str("Query(one connection)"),
-            Target::Across(databases) => f.debug_tuple("Query").field(databases).finish(),
-        }
-    }
-}
-
-/// What [`Query::graph`] runs: a [`Graph`] or a [`TypedGraph`].
+/// What [`Query::graph`] runs: a [`Graph`] (rows as JSON values) or a [`TypedGraph`] (rows
+/// as the selecting struct).
 pub trait GraphRequest: sealed::Sealed {
     /// The result: [`GraphResult`] of JSON rows, or of typed rows.
     type Output;
-
-    #[doc(hidden)]
-    fn run<C: LinkConnection>(self, query: &mut Query<'_, C>) -> Result<Self::Output>;
 }
 
+// The sealed supertrait cannot be named outside the crate, so its methods may speak of the
+// crate's own plan and records.
+#[allow(private_interfaces)]
 mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::Graph {}
-    impl<S> Sealed for super::TypedGraph<S> {}
+    use super::load::Loaded;
+    use super::plan::Plan;
+    use crate::error::Result;
+
+    /// How a request runs, whatever the driver: planned before any SQL, then shaped from
+    /// the records loaded.
+    pub trait Sealed: Sized {
+        /// Resolves the request's names against the registry.
+        fn plan(self) -> Result<Plan>;
+
+        /// The result, from the records the plan loaded.
+        fn output(plan: &Plan, loaded: Loaded) -> Result<<Self as super::GraphRequest>::Output>
+        where
+            Self: super::GraphRequest;
+    }
 }
 
 impl GraphRequest for Graph {
     type Output = GraphResult<Value>;
+}
 
-    fn run<C: LinkConnection>(self, query: &mut Query<'_, C>) -> Result<Self::Output> {
-        let plan = plan::plan(&self)?;
-        let loaded = query.run_plan(&plan)?;
+#[allow(private_interfaces)]
+impl sealed::Sealed for Graph {
+    fn plan(self) -> Result<plan::Plan> {
+        plan::plan(&self)
+    }
+
+    fn output(plan: &plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
         Ok(GraphResult {
             data: loaded
                 .records
@@ -192,11 +141,15 @@ impl GraphRequest for Graph {
 
 impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
     type Output = GraphResult<S>;
+}
 
-    fn run<C: LinkConnection>(self, query: &mut Query<'_, C>) -> Result<Self::Output> {
-        let graph = self.into_graph();
-        let plan = plan::plan(&graph)?;
-        let loaded = query.run_plan(&plan)?;
+#[allow(private_interfaces)]
+impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
+    fn plan(self) -> Result<plan::Plan> {
+        plan::plan(&self.into_graph())
+    }
+
+    fn output(plan: &plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
         // Straight from the records: no JSON objects are built on the way.
         let data = loaded
             .records
@@ -214,22 +167,13 @@ impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
     }
 }
 
-/// The rows of a graph query and how they relate to the whole.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GraphResult<T> {
-    /// The rows, with exactly the fields asked for.
-    pub data: Vec<T>,
-    /// The count of matching rows, and the page.
-    pub metadata: Metadata,
-}
-
-/// The page a graph query returned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Metadata {
-    /// How many rows match the filters, whatever the page.
-    pub count: u64,
-    /// How many rows the page skipped.
-    pub skip: u64,
-    /// The page's size, if one was asked for.
-    pub take: Option<u64>,
+/// Runs `request` on `conns`, whatever the driver: plans it, loads its records, shapes
+/// them.
+pub(crate) async fn run<R: GraphRequest, X: Connections>(
+    conns: &mut X,
+    request: R,
+) -> Result<R::Output> {
+    let plan = request.plan()?;
+    let loaded = load::run(conns, &plan).await?;
+    R::output(&plan, loaded)
 }

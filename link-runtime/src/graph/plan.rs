@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, NaiveDateTime};
 use serde_json::Value;
 
-use crate::databases::Place;
+use crate::backend::Place;
 use crate::definition::{ColumnKind, LinkSchema, Side};
+use crate::entity::{registered_entities, EntitySchema};
 use crate::error::{Error, Result};
-use crate::graph::entity::{registered_entities, EntitySchema};
 use crate::graph::request::{Condition, EntityName, Filter, Graph, Order};
 use crate::registry::registered_links;
 
@@ -656,7 +656,7 @@ fn column_filter(source: Source, name: &str, condition: Condition) -> Result<Con
                 if column.kind == Some(ColumnKind::Text) && texts.len() >= JSON_LIST_FROM =>
             {
                 Op::InJson {
-                    list: crate::backend::json_list(&texts),
+                    list: crate::dialect::json_list(&texts),
                     negated,
                 }
             }

@@ -3,10 +3,10 @@
 //! straight from the record without building JSON objects first.
 //!
 //! A record holds its output fields' values in the order of its [`Node`]'s columns, and
-//! one [`Linked`] per hop; a record linked from several others is shared ([`Rc`]), and
+//! one [`Linked`] per hop; a record linked from several others is shared ([`Arc`]), and
 //! copied only where an output needs its own.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess};
@@ -26,9 +26,9 @@ pub(crate) struct Record {
 #[derive(Debug, Clone)]
 pub(crate) enum Linked {
     /// A side that is not a list: its record, if there is one.
-    One(Option<Rc<Record>>),
+    One(Option<Arc<Record>>),
     /// A list side.
-    Many(Vec<Rc<Record>>),
+    Many(Vec<Arc<Record>>),
 }
 
 impl Linked {
@@ -43,8 +43,8 @@ impl Linked {
 }
 
 /// The record itself when no other holds it, a copy when others do.
-fn take(record: Rc<Record>) -> Record {
-    Rc::try_unwrap(record).unwrap_or_else(|shared| Record::clone(&shared))
+fn take(record: Arc<Record>) -> Record {
+    Arc::try_unwrap(record).unwrap_or_else(|shared| Record::clone(&shared))
 }
 
 /// `record` of `node` as a JSON object.
@@ -201,7 +201,7 @@ impl<'de> Deserializer<'de> for LinkedDeserializer<'_> {
 /// The records of a list side.
 struct Records<'n> {
     node: &'n Node,
-    records: std::vec::IntoIter<Rc<Record>>,
+    records: std::vec::IntoIter<Arc<Record>>,
 }
 
 impl<'de> SeqAccess<'de> for Records<'_> {

@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::entity::EntitySchema;
 use crate::error::{Error, Result};
-use crate::graph::entity::EntitySchema;
 
 /// A graph query: an entity, the fields to read (across links, in both directions), filters
 /// on the entity, pagination and ordering. Run it with [`Query::graph`](crate::graph::Query::graph).

@@ -1,6 +1,6 @@
 //! Running a plan.
 
-use crate::backend::LinkConnection;
+use crate::backend::{block_on, finish, Blocking, Executor, LinkConnection};
 use crate::error::{Error, Result};
 use crate::migrate::plan::{Action, ActionKind, Plan, Skipped};
 
@@ -71,22 +71,36 @@ impl Applied {
 /// # }
 /// ```
 pub fn apply<C: LinkConnection>(conn: &mut C, plan: &Plan, allow_unsafe: bool) -> Result<Applied> {
-    if plan.dialect() != C::DIALECT {
+    block_on(apply_in(&mut Blocking(conn), plan, allow_unsafe))
+}
+
+/// [`apply`] on any executor.
+pub(crate) async fn apply_in<E: Executor>(
+    conn: &mut E,
+    plan: &Plan,
+    allow_unsafe: bool,
+) -> Result<Applied> {
+    if plan.dialect() != E::DIALECT {
         return Err(Error::WrongDialect {
             planned: plan.dialect(),
-            connection: C::DIALECT,
+            connection: E::DIALECT,
         });
     }
     let (run, skipped) = plan.select(allow_unsafe);
     let mut applied = Vec::with_capacity(run.len());
     for action in run {
-        conn.transaction(|conn| {
-            action
-                .up()
-                .iter()
-                .try_for_each(|statement| conn.batch_execute(statement))
-        })
-        .map_err(|source| Error::Sync {
+        conn.begin().await.map_err(|source| Error::Sync {
+            action: action.to_string(),
+            source,
+        })?;
+        let ran = async {
+            for statement in action.up() {
+                conn.batch_execute(statement).await?;
+            }
+            Ok(())
+        }
+        .await;
+        finish(conn, ran).await.map_err(|source| Error::Sync {
             action: action.to_string(),
             source,
         })?;

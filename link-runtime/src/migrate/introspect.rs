@@ -6,8 +6,9 @@
 use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;
 
-use crate::backend::{Dialect, LinkConnection};
+use crate::backend::{load_text, Executor};
 use crate::definition::ColumnValue;
+use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::migrate::sql::ident;
 
@@ -45,8 +46,8 @@ struct Count {
 }
 
 /// Whether `table` exists.
-pub(crate) fn table_exists<C: LinkConnection>(conn: &mut C, table: &str) -> Result<bool> {
-    let sql = match C::DIALECT {
+pub(crate) async fn table_exists<E: Executor>(conn: &mut E, table: &str) -> Result<bool> {
+    let sql = match E::DIALECT {
         Dialect::Sqlite => {
             "SELECT name AS value FROM sqlite_master WHERE type = 'table' AND name = ?"
         }
@@ -55,13 +56,15 @@ pub(crate) fn table_exists<C: LinkConnection>(conn: &mut C, table: &str) -> Resu
              WHERE table_schema = current_schema() AND table_name = $1"
         }
     };
-    Ok(!conn.load_text(sql, &[ColumnValue::Text(table)])?.is_empty())
+    Ok(!load_text(conn, sql, &[ColumnValue::Text(table)])
+        .await?
+        .is_empty())
 }
 
 /// The columns and indexes of `table`, or `None` if it does not exist (a table has at
 /// least one column, so no columns means no table).
-pub(crate) fn table<C: LinkConnection>(conn: &mut C, table: &str) -> Result<Option<TableShape>> {
-    let (columns, indexes) = match C::DIALECT {
+pub(crate) async fn table<E: Executor>(conn: &mut E, table: &str) -> Result<Option<TableShape>> {
+    let (columns, indexes) = match E::DIALECT {
         Dialect::Sqlite => (
             "SELECT name AS value, type AS kind FROM pragma_table_info(?) ORDER BY cid",
             "SELECT name AS value FROM sqlite_master WHERE type = 'index' AND tbl_name = ? \
@@ -77,7 +80,7 @@ pub(crate) fn table<C: LinkConnection>(conn: &mut C, table: &str) -> Result<Opti
         ),
     };
     let binds = [ColumnValue::Text(table)];
-    let columns: Vec<Column> = conn.load_rows(columns, &binds)?;
+    let columns: Vec<Column> = conn.load(columns, &binds).await?;
     if columns.is_empty() {
         return Ok(None);
     }
@@ -86,13 +89,13 @@ pub(crate) fn table<C: LinkConnection>(conn: &mut C, table: &str) -> Result<Opti
             .into_iter()
             .map(|column| (column.value, column.kind))
             .collect(),
-        indexes: conn.load_text(indexes, &binds)?,
+        indexes: load_text(conn, indexes, &binds).await?,
     }))
 }
 
 /// How many rows `table` holds, soft-deleted ones included.
-pub(crate) fn row_count<C: LinkConnection>(conn: &mut C, table: &str) -> Result<i64> {
+pub(crate) async fn row_count<E: Executor>(conn: &mut E, table: &str) -> Result<i64> {
     let sql = format!("SELECT COUNT(*) AS value FROM {}", ident(table));
-    let counts: Vec<Count> = conn.load_rows(&sql, &[])?;
+    let counts: Vec<Count> = conn.load(&sql, &[]).await?;
     Ok(counts.first().map_or(0, |count| count.value))
 }

@@ -9,8 +9,9 @@
 use diesel::sql_types::Text;
 use diesel::QueryableByName;
 
-use crate::backend::{Dialect, LinkConnection};
+use crate::backend::Executor;
 use crate::definition::{LinkSchema, Side};
+use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::migrate::sql::{fnv1a, ident, literal};
 
@@ -230,13 +231,13 @@ struct Row {
 }
 
 /// Every recorded link, by table name. The metadata table must exist.
-pub(crate) fn load<C: LinkConnection>(conn: &mut C) -> Result<Vec<LinkRecord>> {
+pub(crate) async fn load<E: Executor>(conn: &mut E) -> Result<Vec<LinkRecord>> {
     let sql = format!(
         "SELECT {} FROM {} ORDER BY \"table_name\"",
         COLUMNS[..13].join(", "),
         ident(TABLE)
     );
-    let rows: Vec<Row> = conn.load_rows(&sql, &[])?;
+    let rows: Vec<Row> = conn.load(&sql, &[]).await?;
     Ok(rows
         .into_iter()
         .map(|row| LinkRecord {

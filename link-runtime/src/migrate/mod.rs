@@ -25,11 +25,13 @@ mod metadata;
 mod plan;
 pub(crate) mod sql;
 
+pub(crate) use apply::apply_in;
 pub use apply::{apply, Applied};
 pub use export::export_migrations;
 pub use plan::{plan, plan_for, Action, ActionKind, Plan, Safety, SkipReason, Skipped};
+pub(crate) use plan::{plan_for_in, plan_in};
 
-use crate::backend::LinkConnection;
+use crate::backend::{block_on, Blocking, Executor, LinkConnection};
 use crate::error::Result;
 
 /// Syncs the link tables with the registered links, running only safe actions: creates
@@ -61,6 +63,11 @@ use crate::error::Result;
 /// # }
 /// ```
 pub fn migrate<C: LinkConnection>(conn: &mut C) -> Result<Applied> {
-    let plan = plan(conn)?;
-    apply(conn, &plan, false)
+    block_on(migrate_in(&mut Blocking(conn)))
+}
+
+/// [`migrate`] on any executor.
+pub(crate) async fn migrate_in<E: Executor>(conn: &mut E) -> Result<Applied> {
+    let plan = plan_in(conn).await?;
+    apply_in(conn, &plan, false).await
 }

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::backend::{Dialect, LinkConnection};
+use crate::backend::{block_on, Blocking, Executor, LinkConnection};
 use crate::definition::LinkSchema;
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::migrate::introspect::{self, TableShape};
 use crate::migrate::metadata::{self, LinkRecord};
@@ -344,6 +345,11 @@ pub fn plan<C: LinkConnection>(conn: &mut C) -> Result<Plan> {
     plan_for(conn, &registered_links()?)
 }
 
+/// [`plan`] on any executor.
+pub(crate) async fn plan_in<E: Executor>(conn: &mut E) -> Result<Plan> {
+    plan_for_in(conn, &registered_links()?).await
+}
+
 /// Plans the sync of the given links, as if they were all the links there are.
 ///
 /// [`plan`] passes the registered links. This form lets a tool or a test plan for another
@@ -354,11 +360,16 @@ pub fn plan<C: LinkConnection>(conn: &mut C) -> Result<Plan> {
 ///
 /// As [`plan`]: [`Error::DuplicateTable`] if two of `links` claim one table.
 pub fn plan_for<C: LinkConnection>(conn: &mut C, links: &[&LinkSchema]) -> Result<Plan> {
-    let dialect = C::DIALECT;
+    block_on(plan_for_in(&mut Blocking(conn), links))
+}
+
+/// [`plan_for`] on any executor.
+pub(crate) async fn plan_for_in<E: Executor>(conn: &mut E, links: &[&LinkSchema]) -> Result<Plan> {
+    let dialect = E::DIALECT;
     let mut actions = Vec::new();
 
-    let records = if introspect::table_exists(conn, metadata::TABLE)? {
-        metadata::load(conn)?
+    let records = if introspect::table_exists(conn, metadata::TABLE).await? {
+        metadata::load(conn).await?
     } else {
         actions.push(Action {
             table: metadata::TABLE.to_owned(),
@@ -382,20 +393,20 @@ pub fn plan_for<C: LinkConnection>(conn: &mut C, links: &[&LinkSchema]) -> Resul
             });
         }
         let previous = recorded(schema.table);
-        match introspect::table(conn, schema.table)? {
+        match introspect::table(conn, schema.table).await? {
             None => actions.push(create_table(schema, dialect, previous)),
             Some(shape) => {
                 let base = schema.base_columns();
                 if base.iter().all(|column| shape.has_column(column)) {
                     let rows = Rows::new(conn, schema.table);
-                    plan_existing(&mut actions, schema, dialect, previous, &shape, rows)?;
+                    plan_existing(&mut actions, schema, dialect, previous, &shape, rows).await?;
                 } else {
                     // The table was made for a link between other models (a link moved
                     // onto a table name another one had): it cannot be altered into this
                     // one's, so it is dropped, and the new one created once it is.
                     let old =
                         previous.map_or_else(|| "not recorded".to_owned(), LinkRecord::describe);
-                    let rows = introspect::row_count(conn, schema.table)?;
+                    let rows = introspect::row_count(conn, schema.table).await?;
                     actions.push(drop_table(schema.table, old, previous, dialect, rows));
                     actions.push(create_table(schema, dialect, previous));
                 }
@@ -407,8 +418,8 @@ pub fn plan_for<C: LinkConnection>(conn: &mut C, links: &[&LinkSchema]) -> Resul
         .iter()
         .filter(|r| !defined.contains_key(r.table.as_str()))
     {
-        actions.push(if introspect::table_exists(conn, &record.table)? {
-            let rows = introspect::row_count(conn, &record.table)?;
+        actions.push(if introspect::table_exists(conn, &record.table).await? {
+            let rows = introspect::row_count(conn, &record.table).await?;
             drop_table(
                 &record.table,
                 record.describe(),
@@ -458,14 +469,14 @@ fn restore_record(table: &str, previous: Option<&LinkRecord>, dialect: Dialect) 
 
 /// The rows of a link table, counted only if an action's safety depends on them: a sync
 /// that changes nothing does not scan its tables.
-struct Rows<'a, C> {
-    conn: &'a mut C,
+struct Rows<'a, E> {
+    conn: &'a mut E,
     table: &'static str,
     count: Option<i64>,
 }
 
-impl<'a, C: LinkConnection> Rows<'a, C> {
-    fn new(conn: &'a mut C, table: &'static str) -> Self {
+impl<'a, E: Executor> Rows<'a, E> {
+    fn new(conn: &'a mut E, table: &'static str) -> Self {
         Rows {
             conn,
             table,
@@ -474,12 +485,12 @@ impl<'a, C: LinkConnection> Rows<'a, C> {
     }
 
     /// Safe on an empty table; otherwise unsafe, because of `what`.
-    fn safety(&mut self, what: &str) -> Result<Safety> {
+    async fn safety(&mut self, what: &str) -> Result<Safety> {
         let rows = match self.count {
             Some(rows) => rows,
             None => *self
                 .count
-                .insert(introspect::row_count(self.conn, self.table)?),
+                .insert(introspect::row_count(self.conn, self.table).await?),
         };
         Ok(if rows == 0 {
             Safety::Safe
@@ -492,13 +503,13 @@ impl<'a, C: LinkConnection> Rows<'a, C> {
 }
 
 /// The actions that bring an existing link table in line with its link.
-fn plan_existing<C: LinkConnection>(
+async fn plan_existing<E: Executor>(
     actions: &mut Vec<Action>,
     schema: &LinkSchema,
     dialect: Dialect,
     previous: Option<&LinkRecord>,
     shape: &TableShape,
-    mut rows: Rows<'_, C>,
+    mut rows: Rows<'_, E>,
 ) -> Result<()> {
     let table = ident(schema.table);
     let start = actions.len();
@@ -524,7 +535,8 @@ fn plan_existing<C: LinkConnection>(
             ActionKind::DropColumn {
                 column: column.clone(),
             },
-            rows.safety("their values in this column would be lost")?,
+            rows.safety("their values in this column would be lost")
+                .await?,
             vec![format!(
                 "ALTER TABLE {table} DROP COLUMN {};",
                 ident(column)
@@ -558,7 +570,8 @@ fn plan_existing<C: LinkConnection>(
         let converts = column_type(recorded) != column_type(definition)
             || recorded.contains("NOT NULL") != definition.contains("NOT NULL");
         let safety = if converts {
-            rows.safety("converting their values may fail or change them")?
+            rows.safety("converting their values may fail or change them")
+                .await?
         } else {
             // Only the default changed: the copy keeps every value as it is.
             Safety::Safe

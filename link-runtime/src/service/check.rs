@@ -8,13 +8,16 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use diesel::sql_types::{Integer, Text};
-use diesel::{Connection, QueryableByName};
+use diesel::QueryableByName;
 
-use crate::backend::{json_list, LinkConnection};
-use crate::databases::{Connections, OneConnection, Place};
+use crate::backend::{
+    block_on, finish, load_text, Blocking, Connections, Executor, LinkConnection, OneConnection,
+    Place,
+};
 use crate::definition::{ColumnValue, LinkSchema, Side};
+use crate::dialect::json_list;
+use crate::entity::registered_entities;
 use crate::error::{Error, Result};
-use crate::graph::registered_entities;
 use crate::migrate::introspect::table_exists;
 use crate::registry::registered_links;
 
@@ -142,11 +145,11 @@ impl Integrity {
 /// # }
 /// ```
 pub fn check<C: LinkConnection>(conn: &mut C, prune: bool) -> Result<Integrity> {
-    check_in(&mut OneConnection(conn), prune)
+    block_on(check_in(&mut OneConnection(Blocking(conn)), prune))
 }
 
 /// [`check`] on `conns`.
-pub(crate) fn check_in<X: Connections>(conns: &mut X, prune: bool) -> Result<Integrity> {
+pub(crate) async fn check_in<X: Connections>(conns: &mut X, prune: bool) -> Result<Integrity> {
     let mut links = registered_links()?;
     links.sort_by_key(|link| link.table);
     // Every table first, each module's once: a missing one stops the check before
@@ -156,30 +159,32 @@ pub(crate) fn check_in<X: Connections>(conns: &mut X, prune: bool) -> Result<Int
         let place = Place::Link(link.table);
         require_table(conns, place, link.table, || {
             format!("link `{}`", link.table)
-        })?;
+        })
+        .await?;
         for side in [&link.left, &link.right] {
             if seen.insert((side.module, side.table)) {
                 let place = Place::Module(side.module);
                 require_table(conns, place, side.table, || {
                     format!("module `{}`", side.module)
-                })?;
+                })
+                .await?;
             }
         }
     }
     let mut found = Vec::with_capacity(links.len());
     for link in links {
-        found.push(check_link(conns, link, prune)?);
+        found.push(check_link(conns, link, prune).await?);
     }
     Ok(Integrity { links: found })
 }
 
-fn require_table<X: Connections>(
+async fn require_table<X: Connections>(
     conns: &mut X,
     place: Place<'_>,
     table: &'static str,
     owner: impl FnOnce() -> String,
 ) -> Result<()> {
-    if table_exists(conns.conn(place)?, table)? {
+    if table_exists(conns.conn(place).await?, table).await? {
         Ok(())
     } else {
         Err(Error::MissingTable {
@@ -213,23 +218,25 @@ struct PivotRow {
     right_id: String,
 }
 
-fn check_link<X: Connections>(
+async fn check_link<X: Connections>(
     conns: &mut X,
     link: &'static LinkSchema,
     prune: bool,
 ) -> Result<LinkCheck> {
-    let dialect = <X::Conn as LinkConnection>::DIALECT;
-    let count = conns.conn(Place::Link(link.table))?.load_text(
+    let dialect = <X::Conn as Executor>::DIALECT;
+    let count = load_text(
+        conns.conn(Place::Link(link.table)).await?,
         &format!(
             r#"SELECT CAST(COUNT(*) AS TEXT) AS value FROM "{}" WHERE "deleted_at" IS NULL"#,
             link.table
         ),
         &[],
-    )?;
+    )
+    .await?;
     let live = count.first().and_then(|n| n.parse().ok()).unwrap_or(0);
 
-    let left_gone = gone_records(conns, link, &link.left)?;
-    let right_gone = gone_records(conns, link, &link.right)?;
+    let left_gone = gone_records(conns, link, &link.left).await?;
+    let right_gone = gone_records(conns, link, &link.right).await?;
 
     // The live links of those records, read by side.
     let mut dangling: HashMap<String, Dangling> = HashMap::new();
@@ -246,8 +253,10 @@ fn check_link<X: Connections>(
             );
             let list = json_list(chunk);
             let rows = conns
-                .conn(Place::Link(link.table))?
-                .load_rows::<PivotRow>(&sql, &[ColumnValue::Text(&list)])?;
+                .conn(Place::Link(link.table))
+                .await?
+                .load::<PivotRow>(&sql, &[ColumnValue::Text(&list)])
+                .await?;
             for row in rows {
                 dangling.entry(row.id.clone()).or_insert_with(|| Dangling {
                     left_gone: left_gone.get(&row.left_id).copied(),
@@ -264,9 +273,10 @@ fn check_link<X: Connections>(
 
     let mut pruned = 0;
     if prune && !dangling.is_empty() {
-        let conn = conns.conn(Place::Link(link.table))?;
+        let conn = conns.conn(Place::Link(link.table)).await?;
         let ids: Vec<&str> = dangling.iter().map(|d| d.link_id.as_str()).collect();
-        pruned = conn.transaction(|conn| {
+        conn.begin().await?;
+        let done = async {
             let mut pruned = 0;
             for chunk in ids.chunks(IDS_PER_BATCH) {
                 let sql = format!(
@@ -276,10 +286,12 @@ fn check_link<X: Connections>(
                     matches = dialect.in_json(r#""id""#, &dialect.placeholder(1)),
                 );
                 let list = json_list(chunk);
-                pruned += conn.execute_bound(&sql, &[ColumnValue::Text(&list)])?;
+                pruned += conn.execute(&sql, &[ColumnValue::Text(&list)]).await?;
             }
             diesel::QueryResult::Ok(pruned)
-        })?;
+        }
+        .await;
+        pruned = finish(conn, done).await?;
     }
     Ok(LinkCheck {
         table: link.table,
@@ -293,12 +305,12 @@ fn check_link<X: Connections>(
 /// The records of `side` that live links of `link` point at and that are missing or
 /// soft-deleted: the link's distinct ids in pages, each page looked up in the module's
 /// table with one statement.
-fn gone_records<X: Connections>(
+async fn gone_records<X: Connections>(
     conns: &mut X,
     link: &'static LinkSchema,
     side: &'static Side,
 ) -> Result<HashMap<String, Gone>> {
-    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let dialect = <X::Conn as Executor>::DIALECT;
     let deleted_at = registered_entities()
         .find(|entity| entity.module == side.module && entity.model == side.model)
         .and_then(|entity| entity.field("deleted_at"))
@@ -338,8 +350,10 @@ fn gone_records<X: Connections>(
             side.column
         ));
         let page: Vec<String> = conns
-            .conn(Place::Link(link.table))?
-            .load_rows::<Value>(&sql, &binds)?
+            .conn(Place::Link(link.table))
+            .await?
+            .load::<Value>(&sql, &binds)
+            .await?
             .into_iter()
             .map(|row| row.value)
             .collect();
@@ -350,8 +364,10 @@ fn gone_records<X: Connections>(
         let ids: Vec<&str> = page.iter().map(String::as_str).collect();
         let list = json_list(&ids);
         let found: HashMap<String, bool> = conns
-            .conn(Place::Module(side.module))?
-            .load_rows::<Found>(&lookup, &[ColumnValue::Text(&list)])?
+            .conn(Place::Module(side.module))
+            .await?
+            .load::<Found>(&lookup, &[ColumnValue::Text(&list)])
+            .await?
             .into_iter()
             .map(|row| (row.record, row.deleted != 0))
             .collect();

@@ -5,11 +5,12 @@ use std::fmt;
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
-use diesel::{Connection, QueryableByName};
+use diesel::QueryableByName;
 
 use super::{cardinality_error, ids_per_statement};
-use crate::backend::LinkConnection;
-use crate::databases::{Connections, OneConnection, Place};
+use crate::backend::{
+    block_on, finish, Blocking, Connections, Executor, LinkConnection, OneConnection, Place,
+};
 use crate::definition::{ColumnValue, LinkSchema, Side};
 use crate::error::{Error, Result};
 use crate::id::Id;
@@ -92,14 +93,14 @@ type Handler<C> = fn(&mut C, &[String]) -> Result<(), ModuleError>;
 /// assert!(modules.handles("brand", "brand"));
 /// ```
 pub struct Modules<C> {
-    handlers: Vec<(Record, Handler<C>, Handler<C>)>,
+    handlers: Handlers<Handler<C>>,
 }
 
 impl<C> Modules<C> {
     /// No module: [`delete`] then refuses any cascade.
     pub fn new() -> Self {
         Modules {
-            handlers: Vec::new(),
+            handlers: Handlers::default(),
         }
     }
 
@@ -107,25 +108,16 @@ impl<C> Modules<C> {
     /// [`SoftDelete`].
     #[must_use]
     pub fn with<T: SoftDelete<C>>(mut self) -> Self {
-        let record = Record {
-            module: T::MODULE,
-            model: T::MODEL,
-        };
-        self.handlers.retain(|(known, _, _)| *known != record);
-        self.handlers
-            .push((record, erased_soft_delete::<T, C>, erased_restore::<T, C>));
+        self.handlers.insert::<T>(
+            |conn, ids| T::soft_delete(conn, &typed(ids)),
+            |conn, ids| T::restore(conn, &typed(ids)),
+        );
         self
     }
 
     /// Whether the model `module`/`model` was added.
     pub fn handles(&self, module: &str, model: &str) -> bool {
-        self.find(module, model).is_some()
-    }
-
-    fn find(&self, module: &str, model: &str) -> Option<&(Record, Handler<C>, Handler<C>)> {
-        self.handlers
-            .iter()
-            .find(|(record, _, _)| record.module == module && record.model == model)
+        self.handlers.handles(module, model)
     }
 }
 
@@ -137,23 +129,101 @@ impl<C> Default for Modules<C> {
 
 impl<C> fmt::Debug for Modules<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.handlers.fmt(f)
+    }
+}
+
+/// The soft-delete and restore handlers of some models, whatever a handler is: a driver's
+/// `Modules` holds one.
+pub(crate) struct Handlers<H> {
+    entries: Vec<(Record, [H; 2])>,
+}
+
+impl<H> Default for Handlers<H> {
+    fn default() -> Self {
+        Handlers {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<H> Handlers<H> {
+    /// The handlers of `T`, in place of any it had.
+    pub(crate) fn insert<T: Linkable>(&mut self, soft_delete: H, restore: H) {
+        let record = Record {
+            module: T::MODULE,
+            model: T::MODEL,
+        };
+        self.entries.retain(|(known, _)| *known != record);
+        self.entries.push((record, [soft_delete, restore]));
+    }
+
+    /// Whether the model `module`/`model` has handlers.
+    pub(crate) fn handles(&self, module: &str, model: &str) -> bool {
+        self.entries
+            .iter()
+            .any(|(record, _)| record.module == module && record.model == model)
+    }
+
+    /// The handler that soft-deletes (`restore` false) or restores records of `record`.
+    pub(crate) fn get(&self, record: Record, restore: bool) -> Result<&H> {
+        self.entries
+            .iter()
+            .find(|(known, _)| *known == record)
+            .map(|(_, handlers)| &handlers[usize::from(restore)])
+            .ok_or(Error::NoSoftDelete {
+                module: record.module,
+                model: record.model,
+            })
+    }
+}
+
+impl<H> fmt::Debug for Handlers<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list()
-            .entries(self.handlers.iter().map(|(record, _, _)| record))
+            .entries(self.entries.iter().map(|(record, _)| record))
             .finish()
     }
 }
 
-fn erased_soft_delete<T: SoftDelete<C>, C>(
-    conn: &mut C,
-    ids: &[String],
-) -> Result<(), ModuleError> {
-    let ids: Vec<Id<T>> = ids.iter().map(Id::new).collect();
-    T::soft_delete(conn, &ids)
+/// Raw ids as ids of `T`, for a module's handler.
+pub(crate) fn typed<T>(ids: &[String]) -> Vec<Id<T>> {
+    ids.iter().map(Id::new).collect()
 }
 
-fn erased_restore<T: SoftDelete<C>, C>(conn: &mut C, ids: &[String]) -> Result<(), ModuleError> {
-    let ids: Vec<Id<T>> = ids.iter().map(Id::new).collect();
-    T::restore(conn, &ids)
+/// A module handler's failure, as the runtime reports it.
+pub(crate) fn module_error(record: Record, restore: bool, source: ModuleError) -> Error {
+    Error::Module {
+        module: record.module,
+        model: record.model,
+        action: if restore { "restore" } else { "soft-delete" },
+        source,
+    }
+}
+
+/// What soft-deletes and restores records of the modules for [`delete_in`] and
+/// [`restore_in`], on the executor `E` the module's database is reached through: a
+/// driver's `Modules`.
+pub(crate) trait Cascade<E> {
+    /// Soft-deletes (`restore` false) or restores the records `ids` of `record`'s model.
+    async fn run(&self, conn: &mut E, record: Record, restore: bool, ids: &[String]) -> Result<()>;
+}
+
+impl<H, C> Cascade<Blocking<H>> for Modules<C>
+where
+    H: std::ops::DerefMut<Target = C>,
+    C: LinkConnection,
+{
+    async fn run(
+        &self,
+        conn: &mut Blocking<H>,
+        record: Record,
+        restore: bool,
+        ids: &[String],
+    ) -> Result<()> {
+        let handler = self.handlers.get(record, restore)?;
+        handler(&mut conn.0, ids).map_err(|source| module_error(record, restore, source))
+    }
 }
 
 /// A linkable model, by module and name.
@@ -226,13 +296,18 @@ where
     M: Linkable,
     C: LinkConnection,
 {
-    conn.transaction(|conn| delete_in(&mut OneConnection(conn), modules, ids))
+    block_on(async {
+        let mut conns = OneConnection(Blocking(conn));
+        conns.0.begin().await?;
+        let outcome = delete_in(&mut conns, modules, ids).await;
+        finish(&mut conns.0, outcome).await
+    })
 }
 
 /// [`delete`] on `conns`, in the transactions the caller opened.
-pub(crate) fn delete_in<M, X>(
+pub(crate) async fn delete_in<M, X>(
     conns: &mut X,
-    modules: &Modules<X::Conn>,
+    modules: &impl Cascade<X::Conn>,
     ids: &[Id<M>],
 ) -> Result<Deletion>
 where
@@ -245,7 +320,7 @@ where
         module: M::MODULE,
         model: M::MODEL,
     };
-    delete_links(conns, modules, &links, root, ids)
+    delete_links(conns, modules, &links, root, ids).await
 }
 
 #[derive(QueryableByName)]
@@ -256,21 +331,21 @@ struct DeletedRow {
     partner: String,
 }
 
-fn delete_links<X: Connections>(
+async fn delete_links<X: Connections>(
     conns: &mut X,
-    modules: &Modules<X::Conn>,
+    modules: &impl Cascade<X::Conn>,
     links: &[&'static LinkSchema],
     root: Record,
     ids: Vec<String>,
 ) -> Result<Deletion> {
-    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let dialect = <X::Conn as Executor>::DIALECT;
     let mut deletion = Deletion::default();
     let mut seen: BTreeSet<(Record, String)> = ids.iter().map(|id| (root, id.clone())).collect();
     let mut queue = VecDeque::from([(root, ids)]);
     while let Some((record, ids)) = queue.pop_front() {
         for &schema in links {
             for (side, other) in schema.sides_of(record.module, record.model) {
-                let conn = conns.conn(Place::Link(schema.table))?;
+                let conn = conns.conn(Place::Link(schema.table)).await?;
                 let mut partners = BTreeSet::new();
                 for chunk in ids.chunks(ids_per_statement(dialect)) {
                     let sql = format!(
@@ -283,7 +358,7 @@ fn delete_links<X: Connections>(
                     );
                     let binds: Vec<ColumnValue<'_>> =
                         chunk.iter().map(|id| ColumnValue::Text(id)).collect();
-                    for row in conn.load_rows::<DeletedRow>(&sql, &binds)? {
+                    for row in conn.load::<DeletedRow>(&sql, &binds).await? {
                         deletion
                             .links
                             .entry(schema.table)
@@ -299,7 +374,7 @@ fn delete_links<X: Connections>(
                 // The rows just deleted are gone from the live set: a partner still in it is
                 // held by another record.
                 let partner_list: Vec<&str> = partners.iter().map(String::as_str).collect();
-                let held = super::live_partners(conn, schema, other, side, &partner_list)?;
+                let held = super::live_partners(conn, schema, other, side, &partner_list).await?;
                 let mut cascade = Vec::new();
                 for partner in partners {
                     if held.contains_key(&partner) {
@@ -311,20 +386,8 @@ fn delete_links<X: Connections>(
                 if cascade.is_empty() {
                     continue;
                 }
-                let (_, soft_delete, _) =
-                    modules
-                        .find(target.module, target.model)
-                        .ok_or(Error::NoSoftDelete {
-                            module: target.module,
-                            model: target.model,
-                        })?;
-                let conn = conns.conn(Place::Module(target.module))?;
-                soft_delete(conn, &cascade).map_err(|source| Error::Module {
-                    module: target.module,
-                    model: target.model,
-                    action: "soft-delete",
-                    source,
-                })?;
+                let conn = conns.conn(Place::Module(target.module)).await?;
+                modules.run(conn, target, false, &cascade).await?;
                 deletion
                     .cascaded
                     .entry(target)
@@ -360,13 +423,18 @@ pub fn restore<C: LinkConnection>(
     modules: &Modules<C>,
     deletion: &Deletion,
 ) -> Result<usize> {
-    conn.transaction(|conn| restore_in(&mut OneConnection(conn), modules, deletion))
+    block_on(async {
+        let mut conns = OneConnection(Blocking(conn));
+        conns.0.begin().await?;
+        let outcome = restore_in(&mut conns, modules, deletion).await;
+        finish(&mut conns.0, outcome).await
+    })
 }
 
 /// [`restore`] on `conns`, in the transactions the caller opened.
-pub(crate) fn restore_in<X: Connections>(
+pub(crate) async fn restore_in<X: Connections>(
     conns: &mut X,
-    modules: &Modules<X::Conn>,
+    modules: &impl Cascade<X::Conn>,
     deletion: &Deletion,
 ) -> Result<usize> {
     let links = registered_links()?;
@@ -380,10 +448,10 @@ pub(crate) fn restore_in<X: Connections>(
             })?;
         schemas.push((*schema, ids));
     }
-    let dialect = <X::Conn as LinkConnection>::DIALECT;
+    let dialect = <X::Conn as Executor>::DIALECT;
     let mut restored = 0;
     for &(schema, ids) in &schemas {
-        let conn = conns.conn(Place::Link(schema.table))?;
+        let conn = conns.conn(Place::Link(schema.table)).await?;
         for chunk in ids.chunks(ids_per_statement(dialect)) {
             let sql = format!(
                 r#"UPDATE "{table}" SET "deleted_at" = NULL, "updated_at" = {now} WHERE "id" IN ({list}) AND "deleted_at" IS NOT NULL"#,
@@ -395,48 +463,38 @@ pub(crate) fn restore_in<X: Connections>(
                 chunk.iter().map(|id| ColumnValue::Text(id)).collect();
             // A savepoint: after a refusal the transaction can still look up the partner
             // that caused it.
-            match conn.transaction(|conn| conn.execute_bound(&sql, &binds)) {
+            conn.begin().await?;
+            let outcome = conn.execute(&sql, &binds).await;
+            match finish(conn, outcome).await {
                 Ok(count) => restored += count,
                 Err(error @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                    let pairs = rows_of(conn, schema, ids)?;
+                    let pairs = rows_of(conn, schema, ids).await?;
                     let pairs: Vec<(&str, &str)> = pairs
                         .iter()
                         .map(|row| (row.left_id.as_str(), row.right_id.as_str()))
                         .collect();
-                    return Err(
-                        cardinality_error(conn, schema, &pairs)?.unwrap_or(Error::Database(error))
-                    );
+                    return Err(cardinality_error(conn, schema, &pairs)
+                        .await?
+                        .unwrap_or(Error::Database(error)));
                 }
                 Err(error) => return Err(error.into()),
             }
         }
     }
-    for (record, ids) in &deletion.cascaded {
-        let (_, _, restore) =
-            modules
-                .find(record.module, record.model)
-                .ok_or(Error::NoSoftDelete {
-                    module: record.module,
-                    model: record.model,
-                })?;
-        let conn = conns.conn(Place::Module(record.module))?;
-        restore(conn, ids).map_err(|source| Error::Module {
-            module: record.module,
-            model: record.model,
-            action: "restore",
-            source,
-        })?;
+    for (&record, ids) in &deletion.cascaded {
+        let conn = conns.conn(Place::Module(record.module)).await?;
+        modules.run(conn, record, true, ids).await?;
     }
     Ok(restored)
 }
 
 /// The pairs of the pivot rows `ids`.
-fn rows_of<C: LinkConnection>(
-    conn: &mut C,
+async fn rows_of<E: Executor>(
+    conn: &mut E,
     schema: &LinkSchema,
     ids: &[String],
 ) -> Result<Vec<PairRow>> {
-    let dialect = C::DIALECT;
+    let dialect = E::DIALECT;
     let mut rows = Vec::new();
     for chunk in ids.chunks(ids_per_statement(dialect)) {
         let sql = format!(
@@ -447,7 +505,7 @@ fn rows_of<C: LinkConnection>(
             list = dialect.placeholders(1, chunk.len()),
         );
         let binds: Vec<ColumnValue<'_>> = chunk.iter().map(|id| ColumnValue::Text(id)).collect();
-        rows.extend(conn.load_rows::<PairRow>(&sql, &binds)?);
+        rows.extend(conn.load::<PairRow>(&sql, &binds).await?);
     }
     Ok(rows)
 }

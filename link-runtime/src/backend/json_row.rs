@@ -8,8 +8,8 @@ use diesel::row::{Field, Row};
 use diesel::sql_types::Untyped;
 use serde_json::{Number, Value};
 
-use crate::backend::Dialect;
 use crate::definition::ColumnKind;
+use crate::dialect::Dialect;
 
 /// A row of any columns, as JSON values.
 pub(crate) struct JsonRow(pub Vec<Value>);

@@ -1,0 +1,72 @@
+//! diesel-async's connections as the core's executor.
+
+use std::ops::DerefMut;
+
+use diesel::QueryResult;
+use diesel_async::{AsyncConnection, SimpleAsyncConnection, TransactionManager};
+
+use crate::backend::{Executor, LinkBackend, LoadRow};
+use crate::definition::ColumnValue;
+use crate::dialect::Dialect;
+
+/// A diesel-async connection that links can be stored in: any
+/// [`AsyncConnection`](diesel_async::AsyncConnection) whose backend is SQLite or
+/// PostgreSQL. Implemented automatically.
+///
+/// ```
+/// use diesel::SqliteConnection;
+/// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+/// use link_runtime::aio::AsyncLinkConnection;
+/// use link_runtime::Dialect;
+///
+/// fn dialect_of<C: AsyncLinkConnection>() -> Dialect {
+///     C::DIALECT
+/// }
+///
+/// assert_eq!(dialect_of::<SyncConnectionWrapper<SqliteConnection>>(), Dialect::Sqlite);
+/// ```
+pub trait AsyncLinkConnection: AsyncConnection<Backend: LinkBackend> + Send {
+    /// The connection's SQL dialect.
+    const DIALECT: Dialect = <Self::Backend as LinkBackend>::DIALECT;
+}
+
+impl<C> AsyncLinkConnection for C where C: AsyncConnection<Backend: LinkBackend> + Send {}
+
+/// An async connection, or a handle on one (a pool's), as the core's [`Executor`].
+pub(crate) struct Async<H>(pub(crate) H);
+
+impl<H, C> Executor for Async<H>
+where
+    H: DerefMut<Target = C> + Send,
+    C: AsyncLinkConnection,
+{
+    const DIALECT: Dialect = <C as AsyncLinkConnection>::DIALECT;
+
+    async fn execute(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize> {
+        C::Backend::execute_async(&mut *self.0, sql, binds).await
+    }
+
+    async fn load<R: LoadRow>(
+        &mut self,
+        sql: &str,
+        binds: &[ColumnValue<'_>],
+    ) -> QueryResult<Vec<R>> {
+        C::Backend::load_async(&mut *self.0, sql, binds).await
+    }
+
+    async fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
+        self.0.batch_execute(sql).await
+    }
+
+    async fn begin(&mut self) -> QueryResult<()> {
+        C::TransactionManager::begin_transaction(&mut *self.0).await
+    }
+
+    async fn commit(&mut self) -> QueryResult<()> {
+        C::TransactionManager::commit_transaction(&mut *self.0).await
+    }
+
+    async fn rollback(&mut self) -> QueryResult<()> {
+        C::TransactionManager::rollback_transaction(&mut *self.0).await
+    }
+}

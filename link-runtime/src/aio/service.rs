@@ -1,0 +1,290 @@
+//! The link service, awaited: writing, listing, deleting and restoring links.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+
+use super::connection::{Async, AsyncLinkConnection};
+use crate::backend::{finish, Executor, OneConnection};
+use crate::definition::{LinkDefinition, LinkedFrom, PairWith};
+use crate::error::Result;
+use crate::id::Id;
+use crate::linkable::Linkable;
+use crate::service::{
+    self as core, module_error, typed, Cascade, Created, Deletion, Handlers, ListFilter,
+    ModuleError, Record,
+};
+
+/// [`link_runtime::create`](crate::create()), awaited: links `left` to `right` with the
+/// link defined from `A` to `B`, found from the id types, in the order it was declared.
+///
+/// # Errors
+///
+/// As [`link_runtime::create`](crate::create()).
+pub async fn create<C, A, B, L>(conn: &mut C, left: Id<A>, right: Id<B>) -> Result<Created>
+where
+    C: AsyncLinkConnection,
+    A: Linkable,
+    B: LinkedFrom<A, L>,
+    L: LinkDefinition<Left = A, Right = B>,
+{
+    core::create_in::<L, _>(&mut Async(conn), &left, &right).await
+}
+
+/// [`service::create_with`](crate::service::create_with), awaited: links `left` to `right`
+/// with values for the link's extra columns.
+///
+/// # Errors
+///
+/// As [`link_runtime::create`](crate::create()).
+pub async fn create_with<C, A, B, L>(
+    conn: &mut C,
+    left: Id<A>,
+    right: Id<B>,
+    columns: L::Columns,
+) -> Result<Created>
+where
+    C: AsyncLinkConnection,
+    A: Linkable,
+    B: LinkedFrom<A, L>,
+    L: LinkDefinition<Left = A, Right = B>,
+{
+    core::create_with_in::<L, _>(&mut Async(conn), &left, &right, &columns).await
+}
+
+/// [`service::create_many`](crate::service::create_many), awaited: links many pairs in one
+/// transaction, all or nothing.
+///
+/// # Errors
+///
+/// As [`link_runtime::create`](crate::create()).
+pub async fn create_many<C, A, B, L>(conn: &mut C, pairs: &[(Id<A>, Id<B>)]) -> Result<Vec<Created>>
+where
+    C: AsyncLinkConnection,
+    A: Linkable,
+    B: LinkedFrom<A, L>,
+    L: LinkDefinition<Left = A, Right = B>,
+{
+    core::create_many_in::<L, _>(&mut Async(conn), pairs).await
+}
+
+/// [`service::create_many_with`](crate::service::create_many_with), awaited.
+///
+/// # Errors
+///
+/// As [`link_runtime::create`](crate::create()).
+pub async fn create_many_with<C, L>(conn: &mut C, rows: &[PairWith<L>]) -> Result<Vec<Created>>
+where
+    C: AsyncLinkConnection,
+    L: LinkDefinition,
+{
+    core::create_many_with_in::<L, _>(&mut Async(conn), rows).await
+}
+
+/// [`link_runtime::dismiss`](crate::dismiss()), awaited: dismisses the live link between
+/// `left` and `right`; returns whether there was one.
+///
+/// # Errors
+///
+/// As [`link_runtime::dismiss`](crate::dismiss()).
+pub async fn dismiss<C, A, B, L>(conn: &mut C, left: Id<A>, right: Id<B>) -> Result<bool>
+where
+    C: AsyncLinkConnection,
+    A: Linkable,
+    B: LinkedFrom<A, L>,
+    L: LinkDefinition<Left = A, Right = B>,
+{
+    core::dismiss_in::<L, _>(&mut Async(conn), &left, &right).await
+}
+
+/// [`service::dismiss_many`](crate::service::dismiss_many), awaited: dismisses the live
+/// links of many pairs in one transaction; returns how many were live.
+///
+/// # Errors
+///
+/// As [`service::dismiss_many`](crate::service::dismiss_many).
+pub async fn dismiss_many<C, A, B, L>(conn: &mut C, pairs: &[(Id<A>, Id<B>)]) -> Result<usize>
+where
+    C: AsyncLinkConnection,
+    A: Linkable,
+    B: LinkedFrom<A, L>,
+    L: LinkDefinition<Left = A, Right = B>,
+{
+    core::dismiss_many_in::<L, _>(&mut Async(conn), pairs).await
+}
+
+/// [`service::list`](crate::service::list), awaited: the pivot rows of `L` that `filter`
+/// selects.
+///
+/// # Errors
+///
+/// As [`service::list`](crate::service::list).
+pub async fn list<C, L>(conn: &mut C, filter: &ListFilter<L>) -> Result<Vec<L::Row>>
+where
+    C: AsyncLinkConnection,
+    L: LinkDefinition,
+{
+    core::list_in(&mut Async(conn), filter).await
+}
+
+/// [`service::delete`](crate::service::delete), awaited: soft-deletes every link of the
+/// records `ids`, following `delete_cascade` through `modules`, in one transaction.
+///
+/// # Errors
+///
+/// As [`service::delete`](crate::service::delete).
+pub async fn delete<M, C>(conn: &mut C, modules: &Modules<C>, ids: &[Id<M>]) -> Result<Deletion>
+where
+    M: Linkable,
+    C: AsyncLinkConnection,
+{
+    let mut conns = OneConnection(Async(conn));
+    conns.0.begin().await?;
+    let outcome = core::delete_in(&mut conns, modules, ids).await;
+    finish(&mut conns.0, outcome).await
+}
+
+/// [`service::restore`](crate::service::restore), awaited: undoes a [`delete`], in one
+/// transaction.
+///
+/// # Errors
+///
+/// As [`service::restore`](crate::service::restore).
+pub async fn restore<C>(conn: &mut C, modules: &Modules<C>, deletion: &Deletion) -> Result<usize>
+where
+    C: AsyncLinkConnection,
+{
+    let mut conns = OneConnection(Async(conn));
+    conns.0.begin().await?;
+    let outcome = core::restore_in(&mut conns, modules, deletion).await;
+    finish(&mut conns.0, outcome).await
+}
+
+/// [`service::SoftDelete`](crate::service::SoftDelete) on an async connection: how a module
+/// soft-deletes and restores its records when a `delete_cascade` link asks for it.
+///
+/// ```
+/// use diesel::SqliteConnection;
+/// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+/// use diesel_async::RunQueryDsl;
+/// use link_runtime::aio::{Modules, SoftDelete};
+/// use link_runtime::prelude::*;
+/// use link_runtime::service::ModuleError;
+///
+/// #[derive(Linkable)]
+/// #[linkable(module = "brand")]
+/// pub struct Brand { pub id: String }
+///
+/// type Conn = SyncConnectionWrapper<SqliteConnection>;
+///
+/// impl SoftDelete<Conn> for Brand {
+///     async fn soft_delete(conn: &mut Conn, ids: &[Id<Brand>]) -> Result<(), ModuleError> {
+///         for id in ids {
+///             diesel::sql_query("UPDATE brand SET deleted_at = CURRENT_TIMESTAMP WHERE id = ?")
+///                 .bind::<diesel::sql_types::Text, _>(id.as_str())
+///                 .execute(conn)
+///                 .await?;
+///         }
+///         Ok(())
+///     }
+///
+///     async fn restore(conn: &mut Conn, ids: &[Id<Brand>]) -> Result<(), ModuleError> {
+///         for id in ids {
+///             diesel::sql_query("UPDATE brand SET deleted_at = NULL WHERE id = ?")
+///                 .bind::<diesel::sql_types::Text, _>(id.as_str())
+///                 .execute(conn)
+///                 .await?;
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let modules = Modules::<Conn>::new().with::<Brand>();
+/// assert!(modules.handles("brand", "brand"));
+/// ```
+pub trait SoftDelete<C>: Linkable {
+    /// Soft-deletes the records `ids`.
+    ///
+    /// # Errors
+    ///
+    /// Whatever keeps the module from doing it; the whole [`delete`] is then undone.
+    fn soft_delete(
+        conn: &mut C,
+        ids: &[Id<Self>],
+    ) -> impl Future<Output = Result<(), ModuleError>> + Send;
+
+    /// Restores the soft-deleted records `ids`.
+    ///
+    /// # Errors
+    ///
+    /// Whatever keeps the module from doing it; the whole [`restore`] is then undone.
+    fn restore(
+        conn: &mut C,
+        ids: &[Id<Self>],
+    ) -> impl Future<Output = Result<(), ModuleError>> + Send;
+}
+
+type Handled<'a> = Pin<Box<dyn Future<Output = Result<(), ModuleError>> + Send + 'a>>;
+type Handler<C> = for<'a> fn(&'a mut C, &'a [String]) -> Handled<'a>;
+
+/// The modules [`delete`] may cascade into, each with its [`SoftDelete`]: as
+/// [`service::Modules`](crate::service::Modules), for async connections.
+pub struct Modules<C> {
+    handlers: Handlers<Handler<C>>,
+}
+
+impl<C: Send> Modules<C> {
+    /// No module: [`delete`] then refuses any cascade.
+    pub fn new() -> Self {
+        Modules {
+            handlers: Handlers::default(),
+        }
+    }
+
+    /// Adds the model `T`, whose records [`delete`] may soft-delete through
+    /// [`SoftDelete`].
+    #[must_use]
+    pub fn with<T: SoftDelete<C>>(mut self) -> Self {
+        self.handlers.insert::<T>(
+            |conn, ids| Box::pin(async move { T::soft_delete(conn, &typed(ids)).await }),
+            |conn, ids| Box::pin(async move { T::restore(conn, &typed(ids)).await }),
+        );
+        self
+    }
+
+    /// Whether the model `module`/`model` was added.
+    pub fn handles(&self, module: &str, model: &str) -> bool {
+        self.handlers.handles(module, model)
+    }
+}
+
+impl<C: Send> Default for Modules<C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C> fmt::Debug for Modules<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.handlers.fmt(f)
+    }
+}
+
+impl<H, C> Cascade<Async<H>> for Modules<C>
+where
+    H: std::ops::DerefMut<Target = C> + Send,
+    C: AsyncLinkConnection,
+{
+    async fn run(
+        &self,
+        conn: &mut Async<H>,
+        record: Record,
+        restore: bool,
+        ids: &[String],
+    ) -> Result<()> {
+        let handler = self.handlers.get(record, restore)?;
+        handler(&mut conn.0, ids)
+            .await
+            .map_err(|source| module_error(record, restore, source))
+    }
+}

@@ -1,0 +1,93 @@
+//! The blocking driver: any diesel connection of a supported backend runs the core.
+
+use std::future::Future;
+use std::ops::DerefMut;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use diesel::connection::{LoadConnection, TransactionManager};
+use diesel::{Connection, QueryResult};
+
+use super::bind::LinkBackend;
+use super::executor::Executor;
+use super::row::LoadRow;
+use crate::definition::ColumnValue;
+use crate::dialect::Dialect;
+
+/// A diesel connection that links can be stored in: any [`Connection`] whose backend is
+/// SQLite (feature `sqlite`, on by default) or PostgreSQL (feature `postgres`).
+///
+/// That is `SqliteConnection` and `PgConnection`, and as well diesel-async's
+/// `AsyncConnectionWrapper` or a wrapper of a user's own that instruments a connection.
+/// Implemented automatically.
+///
+/// ```
+/// use diesel::{Connection, SqliteConnection};
+/// use link_runtime::{Dialect, LinkConnection};
+///
+/// fn dialect_of<C: LinkConnection>(_: &C) -> Dialect {
+///     C::DIALECT
+/// }
+///
+/// let conn = SqliteConnection::establish(":memory:").unwrap();
+/// assert_eq!(dialect_of(&conn), Dialect::Sqlite);
+/// ```
+pub trait LinkConnection: Connection<Backend: LinkBackend> + LoadConnection {
+    /// The connection's SQL dialect.
+    const DIALECT: Dialect = <Self::Backend as LinkBackend>::DIALECT;
+}
+
+impl<C> LinkConnection for C where C: Connection<Backend: LinkBackend> + LoadConnection {}
+
+/// A blocking connection, or a handle on one (a pool's checkout), as the core's
+/// [`Executor`].
+pub(crate) struct Blocking<H>(pub(crate) H);
+
+impl<H, C> Executor for Blocking<H>
+where
+    H: DerefMut<Target = C>,
+    C: LinkConnection,
+{
+    const DIALECT: Dialect = C::DIALECT;
+
+    async fn execute(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize> {
+        C::Backend::execute(&mut *self.0, sql, binds)
+    }
+
+    async fn load<R: LoadRow>(
+        &mut self,
+        sql: &str,
+        binds: &[ColumnValue<'_>],
+    ) -> QueryResult<Vec<R>> {
+        C::Backend::load(&mut *self.0, sql, binds)
+    }
+
+    async fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
+        self.0.batch_execute(sql)
+    }
+
+    async fn begin(&mut self) -> QueryResult<()> {
+        C::TransactionManager::begin_transaction(&mut *self.0)
+    }
+
+    async fn commit(&mut self) -> QueryResult<()> {
+        C::TransactionManager::commit_transaction(&mut *self.0)
+    }
+
+    async fn rollback(&mut self) -> QueryResult<()> {
+        C::TransactionManager::rollback_transaction(&mut *self.0)
+    }
+}
+
+/// Runs a core operation on a [`Blocking`] executor to its end: its statements are answered
+/// as they are asked, so it is ready at its first poll.
+pub(crate) fn block_on<F: Future>(operation: F) -> F::Output {
+    let mut operation = pin!(operation);
+    match operation
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => unreachable!("a core operation on a blocking connection waited"),
+    }
+}

@@ -1,0 +1,75 @@
+//! What the core asks of a connection: run a statement, read rows, delimit a transaction.
+
+use diesel::QueryResult;
+
+use super::row::{LoadRow, TextValue};
+use crate::definition::ColumnValue;
+use crate::dialect::Dialect;
+
+/// A connection as the core sees it. The core's operations are `async fn`s over this trait
+/// and do nothing else that could wait: every `.await` in them is a statement for the
+/// executor. The blocking driver's futures are therefore ready at their first poll.
+///
+/// Transactions nest as diesel's do: `begin` inside a transaction opens a savepoint.
+pub(crate) trait Executor {
+    /// The SQL dialect statements are written in.
+    const DIALECT: Dialect;
+
+    /// Runs one statement with `binds` as its parameters; returns the affected row count.
+    async fn execute(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize>;
+
+    /// Runs a query and reads its rows.
+    async fn load<R: LoadRow>(
+        &mut self,
+        sql: &str,
+        binds: &[ColumnValue<'_>],
+    ) -> QueryResult<Vec<R>>;
+
+    /// Runs statements with no parameters, separated by `;`.
+    async fn batch_execute(&mut self, sql: &str) -> QueryResult<()>;
+
+    /// Opens a transaction (a savepoint inside one).
+    async fn begin(&mut self) -> QueryResult<()>;
+
+    /// Commits the innermost transaction.
+    async fn commit(&mut self) -> QueryResult<()>;
+
+    /// Rolls the innermost transaction back.
+    async fn rollback(&mut self) -> QueryResult<()>;
+}
+
+/// Runs a query whose one column, named `value`, is text; returns that column.
+pub(crate) async fn load_text<E: Executor>(
+    conn: &mut E,
+    sql: &str,
+    binds: &[ColumnValue<'_>],
+) -> QueryResult<Vec<String>> {
+    let rows: Vec<TextValue> = conn.load(sql, binds).await?;
+    Ok(rows.into_iter().map(|row| row.value).collect())
+}
+
+/// Ends the transaction a [`begin`](Executor::begin) opened: commits it if `outcome` is a
+/// success, rolls it back if not. A failed commit is the outcome then.
+///
+/// ```text
+/// conn.begin().await?;
+/// let outcome = work(conn).await;
+/// finish(conn, outcome).await
+/// ```
+pub(crate) async fn finish<E, T, Err>(conn: &mut E, outcome: Result<T, Err>) -> Result<T, Err>
+where
+    E: Executor,
+    Err: From<diesel::result::Error>,
+{
+    match outcome {
+        Ok(value) => {
+            conn.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The error that made us roll back is the one worth reporting.
+            let _ = conn.rollback().await;
+            Err(error)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The SQL dialects links are written in: the one fact about a backend that plain code needs.
+
+/// The SQL dialect of a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dialect {
+    /// SQLite (the embedded default, bundled).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// `values` as a JSON array of strings: the one parameter [`Dialect::in_json`] reads.
+pub(crate) fn json_list(values: &[&str]) -> String {
+    serde_json::to_string(values).expect("strings serialize")
+}
+
+impl Dialect {
+    /// The bind placeholder for the `n`th parameter (1-based).
+    pub(crate) fn placeholder(self, n: usize) -> String {
+        match self {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${n}"),
+        }
+    }
+
+    /// The most parameters one statement may bind: SQLite's default limit (32,766 since
+    /// 3.32; the bundled SQLite is newer) and PostgreSQL's protocol limit (65,535).
+    pub(crate) fn max_binds(self) -> usize {
+        match self {
+            Dialect::Sqlite => 32_766,
+            Dialect::Postgres => 65_535,
+        }
+    }
+
+    /// `n` placeholders from the `first`th on, comma separated: `?, ?` or `$3, $4`.
+    pub(crate) fn placeholders(self, first: usize, n: usize) -> String {
+        let mut list = String::with_capacity(n * 4);
+        self.push_placeholders(&mut list, first, n);
+        list
+    }
+
+    /// Appends [`Dialect::placeholders`] to `sql`, without allocating each one: a batch
+    /// writes thousands.
+    pub(crate) fn push_placeholders(self, sql: &mut String, first: usize, n: usize) {
+        use std::fmt::Write as _;
+        for i in first..first + n {
+            if i > first {
+                sql.push_str(", ");
+            }
+            match self {
+                Dialect::Sqlite => sql.push('?'),
+                Dialect::Postgres => {
+                    let _ = write!(sql, "${i}");
+                }
+            }
+        }
+    }
+
+    /// `column` is one of the text values of the JSON array bound at `placeholder`: any
+    /// number of values in one bound parameter. On PostgreSQL the array is read once
+    /// (`= ANY(ARRAY(..))`, an init plan) and looked up in `column`'s index; an
+    /// `IN (SELECT jsonb_array_elements_text(..))` may instead be planned as a nested loop
+    /// that reads the array again for every row.
+    pub(crate) fn in_json(self, column: &str, placeholder: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("{column} IN (SELECT value FROM json_each({placeholder}))"),
+            Dialect::Postgres => format!(
+                "{column} = ANY(ARRAY(SELECT jsonb_array_elements_text(CAST({placeholder} AS JSONB))))"
+            ),
+        }
+    }
+
+    /// The expression for the current time.
+    pub(crate) fn now(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "CURRENT_TIMESTAMP",
+            Dialect::Postgres => "now()",
+        }
+    }
+}
