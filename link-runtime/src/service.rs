@@ -43,7 +43,9 @@ use crate::id::Id;
 pub(crate) use check::check_in;
 pub use check::{check, Dangling, Gone, Integrity, LinkCheck};
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
-pub(crate) use delete::{delete_in, module_error, restore_in, typed, Cascade, Handlers};
+pub(crate) use delete::{delete_in, restore_in};
+#[cfg(feature = "async")]
+pub(crate) use delete::{module_error, typed, Cascade, Handlers};
 
 /// The most rows one generated statement carries, whatever the backend allows. Ten
 /// thousand is what a hand-written diesel batch insert would use: with 2,000, a bulk
