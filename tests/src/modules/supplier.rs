@@ -5,7 +5,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use link_runtime::prelude::*;
-use link_runtime::service::{ModuleError, SoftDelete};
+use link_runtime::service::ModuleError;
 use link_runtime::LinkConnection;
 
 diesel::table! {
@@ -62,18 +62,25 @@ pub trait Store: LinkConnection + SimpleConnection {
     fn live_suppliers(&mut self) -> QueryResult<Vec<String>>;
 }
 
-// diesel's query builder is typed by backend: the same code, once per connection type.
+/// Implements [`Store`] and [`SoftDelete`] for connection types, with diesel's query
+/// builder (which is typed by backend): the same code, once per connection type. Exported
+/// for tests that bring connection types of their own.
+#[macro_export]
 macro_rules! store_on {
     ($($connection:ty),*) => {$(
-        impl Store for $connection {
-            fn add_supplier(&mut self, id: &str, name: &str) -> QueryResult<()> {
-                diesel::insert_into(supplier::table)
+        impl $crate::modules::supplier::Store for $connection {
+            fn add_supplier(&mut self, id: &str, name: &str) -> ::diesel::QueryResult<()> {
+                use ::diesel::prelude::*;
+                use $crate::modules::supplier::supplier;
+                ::diesel::insert_into(supplier::table)
                     .values((supplier::id.eq(id), supplier::name.eq(name)))
                     .execute(self)
                     .map(drop)
             }
 
-            fn live_suppliers(&mut self) -> QueryResult<Vec<String>> {
+            fn live_suppliers(&mut self) -> ::diesel::QueryResult<Vec<String>> {
+                use ::diesel::prelude::*;
+                use $crate::modules::supplier::supplier;
                 supplier::table
                     .filter(supplier::deleted_at.is_null())
                     .select(supplier::id)
@@ -82,17 +89,29 @@ macro_rules! store_on {
             }
         }
 
-        impl SoftDelete<$connection> for Supplier {
-            fn soft_delete(conn: &mut $connection, ids: &[Id<Self>]) -> Result<(), ModuleError> {
-                diesel::update(supplier::table.filter(supplier::id.eq_any(ids.iter().map(Id::as_str))))
-                    .set(supplier::deleted_at.eq(diesel::dsl::now.nullable()))
+        impl ::link_runtime::service::SoftDelete<$connection> for $crate::modules::supplier::Supplier {
+            fn soft_delete(
+                conn: &mut $connection,
+                ids: &[::link_runtime::Id<Self>],
+            ) -> Result<(), ::link_runtime::service::ModuleError> {
+                use ::diesel::prelude::*;
+                use $crate::modules::supplier::supplier;
+                let ids = ids.iter().map(::link_runtime::Id::as_str);
+                ::diesel::update(supplier::table.filter(supplier::id.eq_any(ids)))
+                    .set(supplier::deleted_at.eq(::diesel::dsl::now.nullable()))
                     .execute(conn)?;
                 Ok(())
             }
 
-            fn restore(conn: &mut $connection, ids: &[Id<Self>]) -> Result<(), ModuleError> {
-                diesel::update(supplier::table.filter(supplier::id.eq_any(ids.iter().map(Id::as_str))))
-                    .set(supplier::deleted_at.eq(None::<link_runtime::chrono::NaiveDateTime>))
+            fn restore(
+                conn: &mut $connection,
+                ids: &[::link_runtime::Id<Self>],
+            ) -> Result<(), ::link_runtime::service::ModuleError> {
+                use ::diesel::prelude::*;
+                use $crate::modules::supplier::supplier;
+                let ids = ids.iter().map(::link_runtime::Id::as_str);
+                ::diesel::update(supplier::table.filter(supplier::id.eq_any(ids)))
+                    .set(supplier::deleted_at.eq(None::<::link_runtime::chrono::NaiveDateTime>))
                     .execute(conn)?;
                 Ok(())
             }
@@ -100,4 +119,36 @@ macro_rules! store_on {
     )*};
 }
 
-store_on!(SqliteConnection, PgConnection);
+store_on!(
+    SqliteConnection,
+    PgConnection,
+    diesel_async::async_connection_wrapper::AsyncConnectionWrapper<diesel_async::AsyncPgConnection>
+);
+
+// The same module on diesel-async's connections, for the async driver's cascades.
+macro_rules! async_soft_delete_on {
+    ($($connection:ty),*) => {$(
+        impl link_runtime::aio::SoftDelete<$connection> for Supplier {
+            async fn soft_delete(conn: &mut $connection, ids: &[Id<Self>]) -> Result<(), ModuleError> {
+                let ids: Vec<&str> = ids.iter().map(Id::as_str).collect();
+                let update = diesel::update(supplier::table.filter(supplier::id.eq_any(ids)))
+                    .set(supplier::deleted_at.eq(diesel::dsl::now.nullable()));
+                diesel_async::RunQueryDsl::execute(update, conn).await?;
+                Ok(())
+            }
+
+            async fn restore(conn: &mut $connection, ids: &[Id<Self>]) -> Result<(), ModuleError> {
+                let ids: Vec<&str> = ids.iter().map(Id::as_str).collect();
+                let update = diesel::update(supplier::table.filter(supplier::id.eq_any(ids)))
+                    .set(supplier::deleted_at.eq(None::<link_runtime::chrono::NaiveDateTime>));
+                diesel_async::RunQueryDsl::execute(update, conn).await?;
+                Ok(())
+            }
+        }
+    )*};
+}
+
+async_soft_delete_on!(
+    diesel_async::sync_connection_wrapper::SyncConnectionWrapper<SqliteConnection>,
+    diesel_async::AsyncPgConnection
+);
