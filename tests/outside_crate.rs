@@ -1,10 +1,11 @@
-//! A crate outside the workspace uses link-runtime exactly as the README shows, and a link
-//! file added to its `src/links/` is picked up by the next `cargo build` with no other file
-//! touched.
+//! Crates outside the workspace use link-runtime exactly as the README shows: with the
+//! blocking API on SQLite, where a link file added to `src/links/` is picked up by the next
+//! `cargo build` with no other file touched, and with the async driver on PostgreSQL, as a
+//! tokio service would.
 //!
-//! The crate is `tests/quickstart`, copied to a temporary folder with its path dependency
-//! made absolute, and built by a real `cargo` (into `target/outside-crate`, so that the
-//! dependencies are compiled once across runs).
+//! The crates are `tests/quickstart` and `tests/quickstart-async`, each copied to a
+//! temporary folder with its path dependency made absolute, and built by a real `cargo`
+//! (into `target/outside-crate`, so that the dependencies are compiled once across runs).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -39,11 +40,12 @@ struct Crate {
 }
 
 impl Crate {
-    fn copy_quickstart() -> Self {
+    /// A copy of `tests/{name}`.
+    fn copy(name: &str) -> Self {
         let workspace = workspace();
-        let dir = std::env::temp_dir().join(format!("link-quickstart-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("link-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        copy_dir(&workspace.join("tests/quickstart"), &dir);
+        copy_dir(&workspace.join("tests").join(name), &dir);
 
         let manifest = dir.join("Cargo.toml");
         let runtime = workspace.join("link-runtime");
@@ -59,9 +61,12 @@ impl Crate {
     }
 
     fn cargo(&self, args: &[&str]) -> Output {
+        // `--offline` right after the subcommand: what follows a `--` is the program's.
+        let (command, rest) = args.split_first().expect("a cargo subcommand");
         Command::new(env!("CARGO"))
-            .args(args)
+            .arg(command)
             .arg("--offline")
+            .args(rest)
             .current_dir(&self.dir)
             .env("CARGO_TARGET_DIR", workspace().join("target/outside-crate"))
             .env("CARGO_TERM_COLOR", "never")
@@ -71,8 +76,10 @@ impl Crate {
             .expect("cargo runs")
     }
 
-    fn run(&self) -> String {
-        let output = self.cargo(&["run", "--quiet"]);
+    fn run(&self, args: &[&str]) -> String {
+        let mut run = vec!["run", "--quiet", "--"];
+        run.extend(args);
+        let output = self.cargo(&run);
         assert!(
             output.status.success(),
             "quick start failed:\n{}",
@@ -90,9 +97,9 @@ impl Drop for Crate {
 
 #[test]
 fn the_quick_start_builds_runs_and_picks_up_a_new_link_file() {
-    let quickstart = Crate::copy_quickstart();
+    let quickstart = Crate::copy("quickstart");
 
-    let first = quickstart.run();
+    let first = quickstart.run(&[]);
     assert_eq!(
         first,
         "created link table product_product_brand_brand\n\
@@ -107,7 +114,7 @@ fn the_quick_start_builds_runs_and_picks_up_a_new_link_file() {
          define_link!(Brand, Product(is_list), database(table = \"brand_product_featured\"));\n",
     )
     .unwrap();
-    let second = quickstart.run();
+    let second = quickstart.run(&[]);
     assert_eq!(
         second,
         "created link table brand_product_featured\n\
@@ -124,5 +131,23 @@ fn the_quick_start_builds_runs_and_picks_up_a_new_link_file() {
         stderr.contains("`links!()` needs a build script")
             && stderr.contains(r#"println!("cargo:rerun-if-changed=src/links");"#),
         "{stderr}"
+    );
+}
+
+#[test]
+fn the_async_quick_start_runs_on_postgres_with_await() {
+    let Some(database) = link_test_support::postgres_database("the_async_quick_start") else {
+        return;
+    };
+    let quickstart = Crate::copy("quickstart-async");
+    let output = quickstart.run(&[database.url()]);
+    assert_eq!(
+        output,
+        "created link table product_product_brand_brand\n\
+         create: Inserted\n\
+         second brand: link `product_product_brand_brand` allows one brand per product, and \
+         product `prod_1` is already linked to brand `brand_1` (refused: brand `brand_2`)\n\
+         [{\"brand\":{\"id\":\"brand_1\",\"name\":\"Acme\"},\"id\":\"prod_1\",\"title\":\"Kettle\"}]\n\
+         dismissed: true\n"
     );
 }
