@@ -4,19 +4,24 @@
 //! and, when `LINK_TEST_POSTGRES_URL` is set, on PostgreSQL. Each iteration starts from an
 //! empty pivot table.
 //!
+//! And single writes: 10,000 pairs created one `Link::create` call at a time, inside one
+//! transaction, against diesel's single-row insert of the same rows, one call at a time.
+//!
 //! `cargo bench -p link-bench --bench writes`; the ratios print at the end.
 
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
 use diesel::{Connection, SqliteConnection};
-use link_bench::catalog::{self, Backend, Size};
+use link_bench::catalog::{self, Backend, Brand, Product, Size};
 use link_bench::links::product_brand::Link;
 use link_bench::report::{count_statements, criterion_home, Report};
-use link_runtime::Dialect;
+use link_runtime::{Dialect, Id};
 
 const INSERT: &str = "diesel batch insert";
 const SERVICE: &str = "Link::create_many";
+const INSERT_ONE: &str = "diesel single-row insert";
+const SERVICE_ONE: &str = "Link::create";
 
 fn main() {
     criterion_home();
@@ -87,6 +92,7 @@ where
     timed(SERVICE, &|conn| {
         Link::create_many(conn, &pairs).unwrap();
     });
+    drop(timed);
     g.finish();
     report.compare(
         &group,
@@ -94,5 +100,52 @@ where
         INSERT,
         &[SERVICE],
         format!("{statements} statements, baseline {baseline_statements}; target ≤ 1.3×"),
+    );
+
+    // One call per pair, in one transaction: what each call costs beyond its statement.
+    let singles = &pairs[..pairs.len().min(10_000)];
+    let one_by_one = |conn: &mut C, write: &dyn Fn(&mut C, &(Id<Product>, Id<Brand>))| {
+        conn.transaction(|conn| {
+            for pair in singles {
+                write(conn, pair);
+            }
+            diesel::QueryResult::Ok(())
+        })
+        .unwrap();
+    };
+    empty(conn);
+    let (_, statements) = count_statements(conn, |conn| {
+        Link::create(conn, singles[0].0.clone(), singles[0].1.clone()).unwrap()
+    });
+    let group = format!("create 10k links one at a time/{backend}");
+    let mut g = c.benchmark_group(&group);
+    g.measurement_time(Duration::from_secs(10));
+    let mut timed = |id: &str, write: &dyn Fn(&mut C, &(Id<Product>, Id<Brand>))| {
+        g.bench_function(BenchmarkId::new(id, singles.len()), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    empty(conn);
+                    let started = Instant::now();
+                    one_by_one(conn, write);
+                    total += started.elapsed();
+                }
+                total
+            })
+        });
+    };
+    timed(INSERT_ONE, &|conn, (product, brand)| {
+        conn.insert_pivot_row(product, brand).unwrap()
+    });
+    timed(SERVICE_ONE, &|conn, (product, brand)| {
+        Link::create(conn, product.clone(), brand.clone()).unwrap();
+    });
+    g.finish();
+    report.compare(
+        &group,
+        singles.len(),
+        INSERT_ONE,
+        &[SERVICE_ONE],
+        format!("{statements} statements per create, outside a transaction; target ≤ 1.3×"),
     );
 }

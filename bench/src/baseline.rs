@@ -57,6 +57,21 @@ macro_rules! backend {
                 })
             }
 
+            fn insert_pivot_row(
+                &mut self,
+                product: &Id<Product>,
+                brand: &Id<Brand>,
+            ) -> QueryResult<()> {
+                diesel::insert_into(pivot::table)
+                    .values((
+                        pivot::id.eq(link_id()),
+                        pivot::product_id.eq(product.as_str()),
+                        pivot::brand_id.eq(brand.as_str()),
+                    ))
+                    .execute(self)
+                    .map(drop)
+            }
+
             fn products_with_brand(&mut self) -> QueryResult<Vec<(Product, Option<Brand>)>> {
                 product::table
                     .left_join(

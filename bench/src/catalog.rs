@@ -175,6 +175,14 @@ pub trait Backend: LinkConnection + SimpleConnection {
     /// When the database refuses a statement.
     fn insert_pivot_rows(&mut self, pairs: &[(Id<Product>, Id<Brand>)]) -> QueryResult<()>;
 
+    /// The baseline of a single link write: one pair inserted into the pivot table with
+    /// diesel's single-row insert, its id made as the service makes it.
+    ///
+    /// # Errors
+    ///
+    /// When the database refuses the statement.
+    fn insert_pivot_row(&mut self, product: &Id<Product>, brand: &Id<Brand>) -> QueryResult<()>;
+
     /// The baseline of `product { id, title, brand.* }`: products `LEFT JOIN` their live
     /// link `LEFT JOIN` its brand, by product id.
     ///

@@ -255,7 +255,7 @@ pub mod __private {
     pub use inventory;
     pub use link_macros::__define_link_resolved as define_link_resolved;
 
-    use crate::backend::{JsonRow, LinkBackend};
+    use crate::backend::{JsonRow, LinkBackend, Statement};
     use crate::{ColumnValue, LinkConnection};
 
     /// Runs a statement on a blocking connection (for the test suites' fixtures).
@@ -264,7 +264,7 @@ pub mod __private {
         sql: &str,
         binds: &[ColumnValue<'_>],
     ) -> diesel::QueryResult<usize> {
-        C::Backend::execute(conn, sql, binds)
+        C::Backend::execute(conn, Statement::once(sql, binds))
     }
 
     /// Runs a query on a blocking connection and reads every column of its rows as JSON,
@@ -274,7 +274,7 @@ pub mod __private {
         sql: &str,
         binds: &[ColumnValue<'_>],
     ) -> diesel::QueryResult<Vec<Vec<serde_json::Value>>> {
-        let rows: Vec<JsonRow> = C::Backend::load(conn, sql, binds)?;
+        let rows: Vec<JsonRow> = C::Backend::load(conn, Statement::once(sql, binds))?;
         Ok(rows.into_iter().map(|row| row.0).collect())
     }
 }

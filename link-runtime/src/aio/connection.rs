@@ -5,8 +5,7 @@ use std::ops::DerefMut;
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, SimpleAsyncConnection, TransactionManager};
 
-use crate::backend::{Executor, LinkBackend, LoadRow};
-use crate::definition::ColumnValue;
+use crate::backend::{Executor, Key, LinkBackend, LoadRow, Statement};
 use crate::dialect::Dialect;
 
 /// A diesel-async connection that links can be stored in: any
@@ -42,16 +41,15 @@ where
 {
     const DIALECT: Dialect = <C as AsyncLinkConnection>::DIALECT;
 
-    async fn execute(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize> {
-        C::Backend::execute_async(&mut *self.0, sql, binds).await
+    async fn run<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize> {
+        C::Backend::execute_async(&mut *self.0, statement).await
     }
 
-    async fn load<R: LoadRow>(
+    async fn fetch<K: Key, R: LoadRow>(
         &mut self,
-        sql: &str,
-        binds: &[ColumnValue<'_>],
+        statement: Statement<'_, K>,
     ) -> QueryResult<Vec<R>> {
-        C::Backend::load_async(&mut *self.0, sql, binds).await
+        C::Backend::load_async(&mut *self.0, statement).await
     }
 
     async fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {

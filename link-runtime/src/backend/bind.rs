@@ -1,10 +1,16 @@
 //! The one place a statement's values are bound, and run, per backend.
 
 use diesel::connection::LoadConnection;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{
     BigInt, Bool, Double, Float, Integer, Nullable, SmallInt, Text, Timestamp,
 };
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{OnceLock, PoisonError, RwLock};
+
+use diesel::sql_types::Untyped;
 use diesel::{Connection, QueryResult};
 
 use super::row::LoadRow;
@@ -24,13 +30,13 @@ pub trait LinkBackend: diesel::backend::Backend + sealed::Sealed {
 
     /// Runs one statement with `binds` as its parameters; returns the affected row count.
     #[doc(hidden)]
-    fn execute<C>(conn: &mut C, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize>
+    fn execute<C, K: Key>(conn: &mut C, statement: Statement<'_, K>) -> QueryResult<usize>
     where
         C: Connection<Backend = Self>;
 
     /// Runs a query and reads its rows.
     #[doc(hidden)]
-    fn load<C, R>(conn: &mut C, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<Vec<R>>
+    fn load<C, K: Key, R>(conn: &mut C, statement: Statement<'_, K>) -> QueryResult<Vec<R>>
     where
         C: Connection<Backend = Self> + LoadConnection,
         R: LoadRow;
@@ -38,10 +44,9 @@ pub trait LinkBackend: diesel::backend::Backend + sealed::Sealed {
     /// [`execute`](Self::execute) on a diesel-async connection.
     #[cfg(feature = "async")]
     #[doc(hidden)]
-    fn execute_async<'c, C>(
+    fn execute_async<'c, C, K: Key>(
         conn: &'c mut C,
-        sql: &'c str,
-        binds: &'c [ColumnValue<'c>],
+        statement: Statement<'c, K>,
     ) -> impl std::future::Future<Output = QueryResult<usize>> + Send + 'c
     where
         C: diesel_async::AsyncConnectionCore<Backend = Self>;
@@ -49,10 +54,9 @@ pub trait LinkBackend: diesel::backend::Backend + sealed::Sealed {
     /// [`load`](Self::load) on a diesel-async connection.
     #[cfg(feature = "async")]
     #[doc(hidden)]
-    fn load_async<'c, C, R>(
+    fn load_async<'c, C, K: Key, R>(
         conn: &'c mut C,
-        sql: &'c str,
-        binds: &'c [ColumnValue<'c>],
+        statement: Statement<'c, K>,
     ) -> impl std::future::Future<Output = QueryResult<Vec<R>>> + Send + 'c
     where
         C: diesel_async::AsyncConnectionCore<Backend = Self>,
@@ -63,88 +67,244 @@ mod sealed {
     pub trait Sealed {}
 }
 
-macro_rules! bound {
-    ($backend:ty, $sql:expr, $binds:expr) => {{
-        let mut query: BoxedSqlQuery<'_, $backend, SqlQuery> = diesel::sql_query($sql).into_boxed();
-        for bind in $binds {
-            query = match *bind {
-                ColumnValue::Null(kind) => match kind {
-                    ColumnKind::Bool => query.bind::<Nullable<Bool>, _>(None::<bool>),
-                    ColumnKind::SmallInt => query.bind::<Nullable<SmallInt>, _>(None::<i16>),
-                    ColumnKind::Integer => query.bind::<Nullable<Integer>, _>(None::<i32>),
-                    ColumnKind::BigInt => query.bind::<Nullable<BigInt>, _>(None::<i64>),
-                    ColumnKind::Float => query.bind::<Nullable<Float>, _>(None::<f32>),
-                    ColumnKind::Double => query.bind::<Nullable<Double>, _>(None::<f64>),
-                    ColumnKind::Text => query.bind::<Nullable<Text>, _>(None::<String>),
-                    ColumnKind::Timestamp => {
-                        query.bind::<Nullable<Timestamp>, _>(None::<chrono::NaiveDateTime>)
-                    }
-                    ColumnKind::Json => query.bind::<Nullable<Json>, _>(None::<serde_json::Value>),
-                },
-                ColumnValue::Bool(value) => query.bind::<Bool, _>(value),
-                ColumnValue::SmallInt(value) => query.bind::<SmallInt, _>(value),
-                ColumnValue::Integer(value) => query.bind::<Integer, _>(value),
-                ColumnValue::BigInt(value) => query.bind::<BigInt, _>(value),
-                ColumnValue::Float(value) => query.bind::<Float, _>(value),
-                ColumnValue::Double(value) => query.bind::<Double, _>(value),
-                ColumnValue::Text(value) => query.bind::<Text, _>(value),
-                ColumnValue::Timestamp(value) => query.bind::<Timestamp, _>(value),
-                ColumnValue::Json(value) => query.bind::<Json, _>(value),
-            };
-        }
-        query
-    }};
+/// A statement as the drivers hand it to diesel: the runtime's SQL, written with the
+/// dialect's placeholders (`?`, or `$1`, `$2`, ..), and the values they stand for.
+///
+/// Like `diesel::sql_query`, a statement is prepared anew each time it runs, unless it is
+/// keyed by a type `K` of its own: then it stays prepared in the connection's statement
+/// cache and is found again by that type, as diesel finds its typed queries. Only the few
+/// fixed statements every single write runs are keyed, so the cache stays as small as that
+/// set; statements whose text depends on the data (a batch's `VALUES` list, a query's
+/// filters) are not kept.
+#[doc(hidden)]
+pub struct Statement<'a, K = ()> {
+    sql: &'a str,
+    binds: &'a [ColumnValue<'a>],
+    key: PhantomData<fn() -> K>,
 }
 
-// One impl per backend: diesel's boxed queries are typed by backend, and a row type is known
-// to be readable on a backend only through that backend's bound in `LoadRow`.
+impl<'a> Statement<'a> {
+    /// A statement prepared for this run only.
+    pub(crate) fn once(sql: &'a str, binds: &'a [ColumnValue<'a>]) -> Self {
+        Statement {
+            sql,
+            binds,
+            key: PhantomData,
+        }
+    }
+}
+
+impl<'a, K: Key> Statement<'a, K> {
+    /// A statement kept prepared across runs, found again by the type `K` alone, as
+    /// diesel finds its own typed queries: for the hottest statements, whose text is then
+    /// neither rebuilt nor hashed to be found. One `K` must always mean one text.
+    pub(crate) fn keyed(sql: &'a str, binds: &'a [ColumnValue<'a>]) -> Self {
+        Statement {
+            sql,
+            binds,
+            key: PhantomData,
+        }
+    }
+}
+
+/// The text of the keyed statement `K` in `dialect`, built once per process: the hottest
+/// statements are neither rebuilt nor found by their text. Texts live as long as the
+/// process; there is one per key and dialect, a handful per link.
+pub(crate) fn keyed_text<K: Key>(dialect: Dialect, build: impl FnOnce() -> String) -> &'static str {
+    type Texts = RwLock<HashMap<(TypeId, Dialect), &'static str>>;
+    static TEXTS: OnceLock<Texts> = OnceLock::new();
+    let texts = TEXTS.get_or_init(Texts::default);
+    let key = (TypeId::of::<K>(), dialect);
+    if let Some(text) = texts
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return text;
+    }
+    let mut texts = texts.write().unwrap_or_else(PoisonError::into_inner);
+    texts
+        .entry(key)
+        .or_insert_with(|| Box::leak(build().into_boxed_str()))
+}
+
+impl<K> std::fmt::Debug for Statement<'_, K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Statement")
+            .field("sql", &self.sql)
+            .field("binds", &self.binds)
+            .finish()
+    }
+}
+
+/// What identifies a kept statement: `()` for its text, or a type of its own.
+#[doc(hidden)]
+pub trait Key: 'static {
+    /// Whether the type is the key (rather than the text).
+    const BY_TYPE: bool;
+}
+
+impl Key for () {
+    const BY_TYPE: bool = false;
+}
+
+impl<K: Key> QueryId for Statement<'_, K> {
+    type QueryId = K;
+    const HAS_STATIC_QUERY_ID: bool = K::BY_TYPE;
+}
+
+impl<K> Query for Statement<'_, K> {
+    type SqlType = Untyped;
+}
+
+// Both diesel's `RunQueryDsl` and diesel-async's, through their blanket impls.
+impl<K> diesel::query_dsl::RunQueryDslSupport for Statement<'_, K> {}
+
+/// The SQL text of `sql` between its placeholders, each followed by the index of the bind
+/// it stands for: `?` in order, or `$n` for the `n`th. Quoted text and names are skipped.
+fn segments(sql: &str, dialect: Dialect) -> impl Iterator<Item = (&str, Option<usize>)> {
+    let marker = match dialect {
+        Dialect::Sqlite => b'?',
+        Dialect::Postgres => b'$',
+    };
+    let bytes = sql.as_bytes();
+    let (mut start, mut at, mut next) = (0, 0, 0);
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        while let Some(found) = bytes[at..]
+            .iter()
+            .position(|&b| b == marker || b == b'\'' || b == b'"')
+        {
+            at += found;
+            let byte = bytes[at];
+            if byte != marker {
+                // A quoted string or name: up to its closing quote (a doubled quote
+                // closes and reopens it).
+                at += 1 + bytes[at + 1..]
+                    .iter()
+                    .position(|&b| b == byte)
+                    .map_or(bytes.len() - at - 1, |end| end + 1);
+                continue;
+            }
+            let text = &sql[start..at];
+            at += 1;
+            let index = if dialect == Dialect::Sqlite {
+                next += 1;
+                Some(next - 1)
+            } else {
+                let digits = bytes[at..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+                if digits == 0 {
+                    continue;
+                }
+                let n: usize = sql[at..at + digits].parse().unwrap_or(0);
+                at += digits;
+                n.checked_sub(1)
+            };
+            start = at;
+            return Some((text, index));
+        }
+        done = true;
+        Some((&sql[start..], None))
+    })
+}
+
+// One impl per backend: binding a value is typed by backend, and a row type is known to be
+// readable on a backend only through that backend's bound in `LoadRow`.
 macro_rules! link_backend {
     ($(#[$attr:meta])* $backend:ty, $dialect:expr) => {
         $(#[$attr])*
         impl sealed::Sealed for $backend {}
 
         $(#[$attr])*
+        impl<K: Key> QueryFragment<$backend> for Statement<'_, K> {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, $backend>) -> QueryResult<()> {
+                if !K::BY_TYPE {
+                    out.unsafe_to_cache_prepared();
+                }
+                for (text, bind) in segments(self.sql, $dialect) {
+                    out.push_sql(text);
+                    let Some(bind) = bind else { continue };
+                    let value = self.binds.get(bind).ok_or_else(|| {
+                        diesel::result::Error::QueryBuilderError(
+                            format!("no value for placeholder {} of: {}", bind + 1, self.sql).into(),
+                        )
+                    })?;
+                    match value {
+                        ColumnValue::Null(kind) => match kind {
+                            ColumnKind::Bool => out.push_bind_param::<Nullable<Bool>, _>(&None::<bool>)?,
+                            ColumnKind::SmallInt => out.push_bind_param::<Nullable<SmallInt>, _>(&None::<i16>)?,
+                            ColumnKind::Integer => out.push_bind_param::<Nullable<Integer>, _>(&None::<i32>)?,
+                            ColumnKind::BigInt => out.push_bind_param::<Nullable<BigInt>, _>(&None::<i64>)?,
+                            ColumnKind::Float => out.push_bind_param::<Nullable<Float>, _>(&None::<f32>)?,
+                            ColumnKind::Double => out.push_bind_param::<Nullable<Double>, _>(&None::<f64>)?,
+                            ColumnKind::Text => out.push_bind_param::<Nullable<Text>, _>(&None::<String>)?,
+                            ColumnKind::Timestamp => out
+                                .push_bind_param::<Nullable<Timestamp>, _>(&None::<chrono::NaiveDateTime>)?,
+                            ColumnKind::Json => {
+                                out.push_bind_param::<Nullable<Json>, _>(&None::<serde_json::Value>)?
+                            }
+                        },
+                        ColumnValue::Bool(value) => out.push_bind_param::<Bool, _>(value)?,
+                        ColumnValue::SmallInt(value) => out.push_bind_param::<SmallInt, _>(value)?,
+                        ColumnValue::Integer(value) => out.push_bind_param::<Integer, _>(value)?,
+                        ColumnValue::BigInt(value) => out.push_bind_param::<BigInt, _>(value)?,
+                        ColumnValue::Float(value) => out.push_bind_param::<Float, _>(value)?,
+                        ColumnValue::Double(value) => out.push_bind_param::<Double, _>(value)?,
+                        ColumnValue::Text(value) => out.push_bind_param::<Text, _>(*value)?,
+                        ColumnValue::Timestamp(value) => out.push_bind_param::<Timestamp, _>(value)?,
+                        ColumnValue::Json(value) => out.push_bind_param::<Json, _>(*value)?,
+                    }
+                }
+                Ok(())
+            }
+        }
+
+        $(#[$attr])*
         impl LinkBackend for $backend {
             const DIALECT: Dialect = $dialect;
 
-            fn execute<C>(conn: &mut C, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize>
+            fn execute<C, K: Key>(conn: &mut C, statement: Statement<'_, K>) -> QueryResult<usize>
             where
                 C: Connection<Backend = Self>,
             {
-                diesel::RunQueryDsl::execute(bound!($backend, sql, binds), conn)
+                diesel::RunQueryDsl::execute(statement, conn)
             }
 
-            fn load<C, R>(conn: &mut C, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<Vec<R>>
+            fn load<C, K: Key, R>(conn: &mut C, statement: Statement<'_, K>) -> QueryResult<Vec<R>>
             where
                 C: Connection<Backend = Self> + LoadConnection,
                 R: LoadRow,
             {
-                diesel::RunQueryDsl::load(bound!($backend, sql, binds), conn)
+                diesel::RunQueryDsl::load(statement, conn)
             }
 
             #[cfg(feature = "async")]
-            fn execute_async<'c, C>(
+            fn execute_async<'c, C, K: Key>(
                 conn: &'c mut C,
-                sql: &'c str,
-                binds: &'c [ColumnValue<'c>],
+                statement: Statement<'c, K>,
             ) -> impl std::future::Future<Output = QueryResult<usize>> + Send + 'c
             where
                 C: diesel_async::AsyncConnectionCore<Backend = Self>,
             {
-                diesel_async::RunQueryDsl::execute(bound!($backend, sql, binds), conn)
+                diesel_async::RunQueryDsl::execute(statement, conn)
             }
 
             #[cfg(feature = "async")]
-            fn load_async<'c, C, R>(
+            fn load_async<'c, C, K: Key, R>(
                 conn: &'c mut C,
-                sql: &'c str,
-                binds: &'c [ColumnValue<'c>],
+                statement: Statement<'c, K>,
             ) -> impl std::future::Future<Output = QueryResult<Vec<R>>> + Send + 'c
             where
                 C: diesel_async::AsyncConnectionCore<Backend = Self>,
                 R: LoadRow,
             {
-                diesel_async::RunQueryDsl::load(bound!($backend, sql, binds), conn)
+                diesel_async::RunQueryDsl::load(statement, conn)
             }
         }
     };

@@ -8,10 +8,9 @@ use std::task::{Context, Poll, Waker};
 use diesel::connection::{LoadConnection, TransactionManager};
 use diesel::{Connection, QueryResult};
 
-use super::bind::LinkBackend;
+use super::bind::{Key, LinkBackend, Statement};
 use super::executor::Executor;
 use super::row::LoadRow;
-use crate::definition::ColumnValue;
 use crate::dialect::Dialect;
 
 /// A diesel connection that links can be stored in: any [`Connection`] whose backend is
@@ -50,16 +49,15 @@ where
 {
     const DIALECT: Dialect = C::DIALECT;
 
-    async fn execute(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize> {
-        C::Backend::execute(&mut *self.0, sql, binds)
+    async fn run<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize> {
+        C::Backend::execute(&mut *self.0, statement)
     }
 
-    async fn load<R: LoadRow>(
+    async fn fetch<K: Key, R: LoadRow>(
         &mut self,
-        sql: &str,
-        binds: &[ColumnValue<'_>],
+        statement: Statement<'_, K>,
     ) -> QueryResult<Vec<R>> {
-        C::Backend::load(&mut *self.0, sql, binds)
+        C::Backend::load(&mut *self.0, statement)
     }
 
     async fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {

@@ -2,6 +2,7 @@
 
 use diesel::QueryResult;
 
+use super::bind::{Key, Statement};
 use super::row::{LoadRow, TextValue};
 use crate::definition::ColumnValue;
 use crate::dialect::Dialect;
@@ -15,15 +16,30 @@ pub(crate) trait Executor {
     /// The SQL dialect statements are written in.
     const DIALECT: Dialect;
 
-    /// Runs one statement with `binds` as its parameters; returns the affected row count.
-    async fn execute(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize>;
+    /// Runs one statement; returns the affected row count.
+    async fn run<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize>;
 
     /// Runs a query and reads its rows.
+    async fn fetch<K: Key, R: LoadRow>(
+        &mut self,
+        statement: Statement<'_, K>,
+    ) -> QueryResult<Vec<R>>;
+
+    /// Runs one statement with `binds` as its parameters, prepared for this run only;
+    /// returns the affected row count.
+    async fn execute(&mut self, sql: &str, binds: &[ColumnValue<'_>]) -> QueryResult<usize> {
+        self.run(Statement::once(sql, binds)).await
+    }
+
+    /// Runs a query with `binds` as its parameters, prepared for this run only, and reads
+    /// its rows.
     async fn load<R: LoadRow>(
         &mut self,
         sql: &str,
         binds: &[ColumnValue<'_>],
-    ) -> QueryResult<Vec<R>>;
+    ) -> QueryResult<Vec<R>> {
+        self.fetch(Statement::once(sql, binds)).await
+    }
 
     /// Runs statements with no parameters, separated by `;`.
     async fn batch_execute(&mut self, sql: &str) -> QueryResult<()>;

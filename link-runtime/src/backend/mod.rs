@@ -20,7 +20,10 @@ mod executor;
 mod json_row;
 mod row;
 
+pub(crate) use self::bind::keyed_text;
 pub use self::bind::LinkBackend;
+#[doc(hidden)]
+pub use self::bind::{Key, Statement};
 pub use self::blocking::LinkConnection;
 pub(crate) use self::blocking::{block_on, Blocking};
 pub(crate) use self::connections::{Connections, OneConnection, Place};

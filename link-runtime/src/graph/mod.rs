@@ -61,11 +61,13 @@
 //! blocking way to run them; `link_runtime::aio` has the async one).
 
 mod load;
+mod localize;
 mod plan;
 mod query;
 mod record;
 mod request;
 mod result;
+mod sql;
 mod typed;
 
 use serde_json::Value;

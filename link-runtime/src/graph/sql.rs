@@ -1,0 +1,376 @@
+//! The SQL of graph queries: a statement being written ([`Sql`]), with every value bound
+//! and every name taken from the plan (which took it from the registry), never from the
+//! query's own strings; conditions, orders, and the select list of a node with the links
+//! joined into it.
+
+use serde_json::Value;
+
+use crate::backend::{Executor, JsonRow};
+use crate::definition::ColumnValue;
+use crate::dialect::{json_list, Dialect};
+use crate::error::Result;
+use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Source};
+use crate::graph::request::Order;
+use crate::migrate::sql::ident;
+
+/// A statement being written: its text, its binds, and the table aliases used so far.
+pub(super) struct Sql {
+    dialect: Dialect,
+    pub(super) text: String,
+    binds: Vec<Bind>,
+    aliases: usize,
+}
+
+impl Sql {
+    pub(super) fn new(dialect: Dialect) -> Self {
+        Sql {
+            dialect,
+            text: String::new(),
+            binds: Vec::new(),
+            aliases: 0,
+        }
+    }
+
+    /// Binds a value; returns its placeholder.
+    pub(super) fn bind(&mut self, value: Bind) -> String {
+        self.binds.push(value);
+        self.dialect.placeholder(self.binds.len())
+    }
+
+    /// A fresh table alias.
+    pub(super) fn alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("t{}", self.aliases)
+    }
+
+    pub(super) async fn run<E: Executor>(&self, conn: &mut E) -> Result<Vec<Vec<Value>>> {
+        let binds: Vec<ColumnValue<'_>> = self
+            .binds
+            .iter()
+            .map(|bind| match bind {
+                Bind::Bool(value) => ColumnValue::Bool(*value),
+                Bind::Int(value) => ColumnValue::BigInt(*value),
+                Bind::Float(value) => ColumnValue::Double(*value),
+                Bind::Text(value) => ColumnValue::Text(value),
+                Bind::Timestamp(value) => ColumnValue::Timestamp(*value),
+            })
+            .collect();
+        let rows: Vec<JsonRow> = conn.load(&self.text, &binds).await?;
+        Ok(rows.into_iter().map(|row| row.0).collect())
+    }
+}
+
+/// `"alias"."column"`
+pub(super) fn col(alias: &str, column: &str) -> String {
+    format!("{}.{}", ident(alias), ident(column))
+}
+
+pub(super) fn select_list(alias: &str, columns: &[Column]) -> String {
+    columns
+        .iter()
+        .map(|c| col(alias, c.column))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// ` AND "alias"."deleted_at" IS NULL`: the live rows of `source`, aliased `alias`, unless
+/// deleted rows are asked for or the table has no soft-delete column.
+pub(super) fn live(source: Source, alias: &str, with_deleted: bool) -> String {
+    match source.deleted_at() {
+        Some(deleted_at) if !with_deleted => format!(" AND {} IS NULL", col(alias, deleted_at)),
+        _ => String::new(),
+    }
+}
+
+/// A page bound: `u64` as SQL's signed integer.
+pub(super) fn count_bind(value: u64) -> Bind {
+    Bind::Int(i64::try_from(value).unwrap_or(i64::MAX))
+}
+
+/// The select list and the `FROM` clause of a statement on `node`: its table as `t0`, then
+/// for each joined hop its pivot (if any) and its table `LEFT JOIN`ed, their columns
+/// selected after the node's, hop by hop.
+pub(super) fn select_joined(
+    sql: &mut Sql,
+    node: &Node,
+    joined: &[bool],
+    with_deleted: bool,
+) -> (String, String) {
+    let mut select = vec![select_list("t0", &node.select)];
+    let mut from = format!("{} AS {}", ident(node.source.table()), ident("t0"));
+    for hop in node
+        .hops
+        .iter()
+        .zip(joined)
+        .filter_map(|(h, j)| j.then_some(h))
+    {
+        let key = col("t0", node.select[hop.from].column);
+        let target = hop.node.source;
+        let linked = match hop.edge {
+            Edge::Pivot {
+                link,
+                from: own,
+                to,
+            } => {
+                let p = sql.alias();
+                from += &format!(
+                    " LEFT JOIN {} AS {} ON {} = {key}{}",
+                    ident(link.table),
+                    ident(&p),
+                    col(&p, own),
+                    live(Source::Link(link), &p, with_deleted),
+                );
+                col(&p, to.column)
+            }
+            Edge::Direct { .. } => key,
+        };
+        let t = sql.alias();
+        from += &format!(
+            " LEFT JOIN {} AS {} ON {} = {linked}{}",
+            ident(target.table()),
+            ident(&t),
+            col(&t, target.primary_key()),
+            live(target, &t, with_deleted),
+        );
+        select.push(select_list(&t, &hop.node.select));
+    }
+    (select.join(", "), from)
+}
+
+/// A `LIKE` pattern (`%`, `_`, `\` escaping the next character) as the SQLite `GLOB`
+/// pattern that matches the same strings, case included.
+fn like_to_glob(pattern: &str) -> String {
+    let mut glob = String::with_capacity(pattern.len() + 4);
+    let literal = |glob: &mut String, c: char| match c {
+        // GLOB's own wildcards, matched literally as a one-character set.
+        '*' | '?' | '[' => {
+            glob.push('[');
+            glob.push(c);
+            glob.push(']');
+        }
+        c => glob.push(c),
+    };
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => glob.push('*'),
+            '_' => glob.push('?'),
+            '\\' => literal(&mut glob, chars.next().unwrap_or('\\')),
+            c => literal(&mut glob, c),
+        }
+    }
+    glob
+}
+
+/// `cond` on the rows of `source` aliased `alias`, as SQL.
+pub(super) fn cond(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    cond_: &Cond,
+    with_deleted: bool,
+) -> String {
+    match cond_ {
+        Cond::True => "1 = 1".to_owned(),
+        Cond::Column { column, op } => {
+            let column = col(alias, column);
+            match op {
+                Op::Compare(operator, value) => {
+                    let p = sql.bind(value.clone());
+                    format!("{column} {operator} {p}")
+                }
+                Op::In(values) if values.is_empty() => "1 = 0".to_owned(),
+                Op::NotIn(values) if values.is_empty() => "1 = 1".to_owned(),
+                Op::In(values) | Op::NotIn(values) => {
+                    let list: Vec<String> = values.iter().map(|v| sql.bind(v.clone())).collect();
+                    let not = if matches!(op, Op::NotIn(_)) {
+                        "NOT "
+                    } else {
+                        ""
+                    };
+                    format!("{column} {not}IN ({})", list.join(", "))
+                }
+                Op::InJson { list, negated } => {
+                    let p = sql.bind(Bind::Text(list.clone()));
+                    let matches = sql.dialect.in_json(&column, &p);
+                    if *negated {
+                        format!("NOT ({matches})")
+                    } else {
+                        matches
+                    }
+                }
+                // PostgreSQL's semantics on both backends: `LIKE` respects case, and a
+                // backslash escapes the character after it.
+                Op::Like(pattern) => match (sql.dialect, pattern) {
+                    // SQLite's LIKE ignores ASCII case: its GLOB does not.
+                    (Dialect::Sqlite, Bind::Text(pattern)) => {
+                        let p = sql.bind(Bind::Text(like_to_glob(pattern)));
+                        format!("{column} GLOB {p}")
+                    }
+                    _ => {
+                        let p = sql.bind(pattern.clone());
+                        format!("{column} LIKE {p}")
+                    }
+                },
+                Op::ILike(pattern) => {
+                    let p = sql.bind(pattern.clone());
+                    match sql.dialect {
+                        // SQLite's LIKE ignores ASCII case already.
+                        Dialect::Sqlite => format!("{column} LIKE {p} ESCAPE '\\'"),
+                        Dialect::Postgres => format!("{column} ILIKE {p}"),
+                    }
+                }
+                Op::IsNull => format!("{column} IS NULL"),
+                Op::IsNotNull => format!("{column} IS NOT NULL"),
+            }
+        }
+        Cond::Linked {
+            edge,
+            target,
+            inner,
+        } => {
+            let t = sql.alias();
+            match *edge {
+                // Nested semi-joins rather than a join: the database finds the matching
+                // targets first, then their pivot rows by the side's index, instead of
+                // looking up the target of every pivot row.
+                Edge::Pivot { link, from, to } => {
+                    let p = sql.alias();
+                    let inner = cond(sql, &t, *target, inner, with_deleted);
+                    let live = live(Source::Link(link), &p, with_deleted);
+                    format!(
+                        "{} IN (SELECT {} FROM {} AS {} WHERE {} IN \
+                         (SELECT {} FROM {} AS {} WHERE {inner}){live})",
+                        col(alias, source.primary_key()),
+                        col(&p, from),
+                        ident(link.table),
+                        ident(&p),
+                        col(&p, to.column),
+                        col(&t, target.primary_key()),
+                        ident(target.table()),
+                        ident(&t),
+                    )
+                }
+                Edge::Direct { to } => {
+                    let inner = cond(sql, &t, *target, inner, with_deleted);
+                    format!(
+                        "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
+                        col(alias, to.column),
+                        col(&t, target.primary_key()),
+                        ident(target.table()),
+                        ident(&t),
+                    )
+                }
+            }
+        }
+        Cond::Ids { ids, .. } if ids.is_empty() => "1 = 0".to_owned(),
+        Cond::Ids { column, ids } => {
+            let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let p = sql.bind(Bind::Text(json_list(&keys)));
+            sql.dialect.in_json(&col(alias, column), &p)
+        }
+        Cond::And(conds) | Cond::Or(conds) => {
+            let (joiner, empty) = match cond_ {
+                Cond::And(_) => (" AND ", "1 = 1"),
+                _ => (" OR ", "1 = 0"),
+            };
+            if conds.is_empty() {
+                return empty.to_owned();
+            }
+            let parts: Vec<String> = conds
+                .iter()
+                .map(|c| cond(sql, alias, source, c, with_deleted))
+                .collect();
+            if parts.len() <= FLAT_TERMS {
+                format!("({})", parts.join(joiner))
+            } else {
+                balanced(&parts, joiner)
+            }
+        }
+    }
+}
+
+/// Up to how many terms an `AND` or `OR` is written flat: `(a OR b OR c)`.
+const FLAT_TERMS: usize = 64;
+
+/// `parts` joined by `joiner` as a balanced tree, `((a OR b) OR (c OR d))`: SQLite parses
+/// a flat chain into a tree as deep as it is long, and refuses one deeper than 1,000.
+fn balanced(parts: &[String], joiner: &str) -> String {
+    match parts {
+        [one] => one.clone(),
+        _ => {
+            let (left, right) = parts.split_at(parts.len() / 2);
+            format!(
+                "({}{joiner}{})",
+                balanced(left, joiner),
+                balanced(right, joiner)
+            )
+        }
+    }
+}
+
+/// An `ORDER BY` term. A linked field is read by a subquery that yields the live partner's
+/// value (a side ordered by has at most one live partner), so the order is well defined.
+/// NULLs sort as PostgreSQL sorts them by default, on both backends.
+pub(super) fn order_expr(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    key: &OrderKey,
+    with_deleted: bool,
+) -> String {
+    let expr = match key.via {
+        None => col(alias, key.column),
+        Some((edge, target)) => {
+            let t = sql.alias();
+            let target_live = live(target, &t, with_deleted);
+            match edge {
+                Edge::Pivot { link, from, to } => {
+                    let p = sql.alias();
+                    let live = live(Source::Link(link), &p, with_deleted);
+                    format!(
+                        "(SELECT {} FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {} = {}{live}{target_live} \
+                         ORDER BY {} IS NOT NULL, {} LIMIT 1)",
+                        col(&t, key.column),
+                        ident(link.table),
+                        ident(&p),
+                        ident(target.table()),
+                        ident(&t),
+                        col(&t, target.primary_key()),
+                        col(&p, to.column),
+                        col(&p, from),
+                        col(alias, source.primary_key()),
+                        col(&p, "deleted_at"),
+                        col(&p, "id"),
+                    )
+                }
+                Edge::Direct { to } => format!(
+                    "(SELECT {} FROM {} AS {} WHERE {} = {}{target_live})",
+                    col(&t, key.column),
+                    ident(target.table()),
+                    ident(&t),
+                    col(&t, target.primary_key()),
+                    col(alias, to.column),
+                ),
+            }
+        }
+    };
+    match key.order {
+        Order::Asc => format!("{expr} ASC NULLS LAST"),
+        Order::Desc => format!("{expr} DESC NULLS FIRST"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_to_glob;
+
+    #[test]
+    fn like_patterns_become_the_globs_that_match_the_same() {
+        assert_eq!(like_to_glob("Trail%"), "Trail*");
+        assert_eq!(like_to_glob("_ead"), "?ead");
+        assert_eq!(like_to_glob("100\\%"), "100%");
+        assert_eq!(like_to_glob("a*b?c[d]"), "a[*]b[?]c[[]d]");
+        assert_eq!(like_to_glob("x\\_y"), "x_y");
+    }
+}

@@ -1,0 +1,127 @@
+//! Cardinality: a side without `is_list` gives each record of the other side one live
+//! partner at most. A batch is checked before anything is written; after the database
+//! refuses a write, the live partners are read to say which record and which partner.
+
+use std::collections::HashMap;
+
+use super::rows::{ids_per_statement, Partner};
+use crate::backend::Executor;
+use crate::definition::{ColumnValue, LinkSchema, Side};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+
+/// Refuses a batch that gives one record two partners on a side that is not a list, before
+/// anything is written.
+pub(super) fn check_batch_cardinality(
+    schema: &'static LinkSchema,
+    pairs: &[(&str, &str)],
+) -> Result<()> {
+    for single in single_sides(schema) {
+        let (side, other) = (single.side, single.other);
+        let mut partner_of: HashMap<&str, &str> = HashMap::new();
+        for &(left, right) in pairs {
+            let (record, partner) = single.split(left, right);
+            if let Some(first) = partner_of.insert(record, partner) {
+                if first != partner {
+                    return Err(Error::Cardinality {
+                        link: schema.table,
+                        model: side.model,
+                        record: record.to_owned(),
+                        partner_model: other.model,
+                        partner: first.to_owned(),
+                        refused: partner.to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A side whose records may have one live partner only, and the side of that partner.
+struct SingleSide<'a> {
+    on_left: bool,
+    side: &'a Side,
+    other: &'a Side,
+}
+
+impl SingleSide<'_> {
+    /// A `(left, right)` pair as (this side's record, its partner).
+    fn split<'p>(&self, left: &'p str, right: &'p str) -> (&'p str, &'p str) {
+        if self.on_left {
+            (left, right)
+        } else {
+            (right, left)
+        }
+    }
+}
+
+/// The sides of `schema` whose records may have one live partner only.
+fn single_sides(schema: &LinkSchema) -> impl Iterator<Item = SingleSide<'_>> {
+    // Without `is_list` on the right side, a left record has one right partner at most.
+    [
+        (!schema.right.is_list, true, &schema.left, &schema.right),
+        (!schema.left.is_list, false, &schema.right, &schema.left),
+    ]
+    .into_iter()
+    .filter(|&(single, ..)| single)
+    .map(|(_, on_left, side, other)| SingleSide {
+        on_left,
+        side,
+        other,
+    })
+}
+
+/// After a unique violation: the pair of `pairs` that would give a record a second live
+/// partner, as an error; `None` if no pair would (another unique index fired).
+pub(crate) async fn cardinality_error<E: Executor>(
+    conn: &mut E,
+    schema: &'static LinkSchema,
+    pairs: &[(&str, &str)],
+) -> Result<Option<Error>> {
+    for single in single_sides(schema) {
+        let (side, other) = (single.side, single.other);
+        let records: Vec<&str> = pairs.iter().map(|&(l, r)| single.split(l, r).0).collect();
+        let partners = live_partners(conn, schema, side, other, &records).await?;
+        for &(left, right) in pairs {
+            let (record, wanted) = single.split(left, right);
+            if let Some(partner) = partners.get(record).filter(|p| p.as_str() != wanted) {
+                return Ok(Some(Error::Cardinality {
+                    link: schema.table,
+                    model: side.model,
+                    record: record.to_owned(),
+                    partner_model: other.model,
+                    partner: partner.clone(),
+                    refused: wanted.to_owned(),
+                }));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The live partner (on `other`) of each of `records` (on `side`) that has one.
+pub(crate) async fn live_partners<E: Executor>(
+    conn: &mut E,
+    schema: &LinkSchema,
+    side: &Side,
+    other: &Side,
+    records: &[&str],
+) -> Result<HashMap<String, String>> {
+    let dialect: Dialect = E::DIALECT;
+    let mut partners = HashMap::new();
+    for chunk in records.chunks(ids_per_statement(dialect)) {
+        let sql = format!(
+            r#"SELECT "{side}" AS record, "{other}" AS partner FROM "{table}" WHERE "{side}" IN ({list}) AND "deleted_at" IS NULL"#,
+            side = side.column,
+            other = other.column,
+            table = schema.table,
+            list = dialect.placeholders(1, chunk.len()),
+        );
+        let binds: Vec<ColumnValue<'_>> = chunk.iter().map(|id| ColumnValue::Text(id)).collect();
+        for row in conn.load::<Partner>(&sql, &binds).await? {
+            partners.insert(row.record, row.partner);
+        }
+    }
+    Ok(partners)
+}

@@ -1,0 +1,553 @@
+//! Writing pairs: the upsert path of `create` and `create_many` (with or without extra
+//! column values), `dismiss`, and the statement kept prepared for a single new pair.
+
+use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Text;
+use diesel::QueryableByName;
+
+use super::cardinality::{cardinality_error, check_batch_cardinality};
+use super::rows::{quoted, Partner, MAX_ROWS_PER_STATEMENT};
+use crate::backend::{finish, keyed_text, Executor, Key, Statement};
+use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, Pair, PairWith};
+use crate::dialect::{json_list, Dialect};
+use crate::error::{Error, Result};
+use crate::id::Id;
+
+/// From how many pairs a statement's worth of a batch goes in with a plain insert
+/// ([`insert_new`]) rather than one upsert that returns every row: two or three statements
+/// instead of one pay off for bulk creates, not for a single `create`.
+const PLAIN_INSERT_FROM: usize = 100;
+
+/// How many times a batch is written when concurrent writers of the same pairs make it
+/// fail: the second attempt sees their rows, so more than three means something else.
+const MAX_ATTEMPTS: usize = 3;
+
+/// What [`create`](super::create) or [`create_with`](super::create_with) did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Created {
+    /// The pair had no row: a new one was inserted.
+    Inserted,
+    /// The pair had been dismissed: its row is live again, with its `id` and `created_at`.
+    Revived,
+    /// The pair was linked already: nothing changed (`create` only).
+    Unchanged,
+    /// The pair had a row, live or dismissed: it is live and holds the given extra column
+    /// values (`create_with` only).
+    Updated,
+}
+
+/// [`create`](super::create) on any executor.
+pub(crate) async fn create_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    left: &Id<L::Left>,
+    right: &Id<L::Right>,
+) -> Result<Created> {
+    let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
+    if insert_one::<L, _, false>(conn, &pair).await? {
+        return Ok(Created::Inserted);
+    }
+    Ok(first(upsert(conn, L::SCHEMA, vec![pair], false).await?))
+}
+
+/// [`create_with`] on any executor.
+pub(crate) async fn create_with_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    left: &Id<L::Left>,
+    right: &Id<L::Right>,
+    columns: &L::Columns,
+) -> Result<Created> {
+    let pair = Write::new(left.as_str(), right.as_str(), columns.values());
+    if insert_one::<L, _, true>(conn, &pair).await? {
+        return Ok(Created::Inserted);
+    }
+    Ok(first(upsert(conn, L::SCHEMA, vec![pair], true).await?))
+}
+
+/// [`create_many`] on any executor.
+pub(crate) async fn create_many_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    pairs: &[Pair<L>],
+) -> Result<Vec<Created>> {
+    let pairs = pairs
+        .iter()
+        .map(|(left, right)| Write::new(left.as_str(), right.as_str(), Vec::new()))
+        .collect();
+    upsert(conn, L::SCHEMA, pairs, false).await
+}
+
+/// [`create_many_with`] on any executor.
+pub(crate) async fn create_many_with_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    rows: &[PairWith<L>],
+) -> Result<Vec<Created>> {
+    let pairs = rows
+        .iter()
+        .map(|(left, right, columns)| Write::new(left.as_str(), right.as_str(), columns.values()))
+        .collect();
+    upsert(conn, L::SCHEMA, pairs, true).await
+}
+
+/// [`dismiss`] on any executor.
+pub(crate) async fn dismiss_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    left: &Id<L::Left>,
+    right: &Id<L::Right>,
+) -> Result<bool> {
+    Ok(dismiss_pairs(conn, L::SCHEMA, &[(left.as_str(), right.as_str())]).await? > 0)
+}
+
+/// [`dismiss_many`] on any executor.
+pub(crate) async fn dismiss_many_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    pairs: &[Pair<L>],
+) -> Result<usize> {
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(left, right)| (left.as_str(), right.as_str()))
+        .collect();
+    dismiss_pairs(conn, L::SCHEMA, &pairs).await
+}
+
+/// One pair to write, with its extra column values (empty for a plain create).
+struct Write<'a> {
+    left: &'a str,
+    right: &'a str,
+    values: Vec<ColumnValue<'a>>,
+}
+
+impl<'a> Write<'a> {
+    fn new(left: &'a str, right: &'a str, values: Vec<ColumnValue<'a>>) -> Self {
+        Write {
+            left,
+            right,
+            values,
+        }
+    }
+}
+
+/// A row of `RETURNING`: which pair, and the id its row has now.
+#[derive(QueryableByName)]
+struct Returned {
+    #[diesel(sql_type = Text)]
+    link_id: String,
+    #[diesel(sql_type = Text)]
+    left_id: String,
+    #[diesel(sql_type = Text)]
+    right_id: String,
+}
+
+/// The common case of a single write, a pair with no row and records with no other
+/// partner, in one statement kept prepared: the pair goes in unless a unique index (the
+/// pair's, or a side's over live rows) already holds it, in which case nothing happens and
+/// nothing fails, so no savepoint is needed around it. Returns whether it went in; if not,
+/// the upsert finds out why (a live or dismissed row of the pair, another partner).
+async fn insert_one<L: LinkDefinition, E: Executor, const VALUES: bool>(
+    conn: &mut E,
+    pair: &Write<'_>,
+) -> Result<bool> {
+    let schema = L::SCHEMA;
+    let id = new_link_id();
+    let mut binds = vec![
+        ColumnValue::Text(&id),
+        ColumnValue::Text(pair.left),
+        ColumnValue::Text(pair.right),
+    ];
+    if VALUES {
+        binds.extend(pair.values.iter().cloned());
+    }
+    let sql = keyed_text::<InsertOne<L, VALUES>>(E::DIALECT, || {
+        let mut names = vec!["id", schema.left.column, schema.right.column];
+        if VALUES {
+            names.extend(schema.columns.iter().map(|c| c.name));
+        }
+        format!(
+            r#"INSERT INTO "{table}" ({names}) VALUES ({values}) ON CONFLICT DO NOTHING"#,
+            table = schema.table,
+            names = quoted(&names),
+            values = E::DIALECT.placeholders(1, names.len()),
+        )
+    });
+    let statement = Statement::<InsertOne<L, VALUES>>::keyed(sql, &binds);
+    Ok(conn.run(statement).await? == 1)
+}
+
+/// The key [`insert_one`]'s statement is kept prepared under: one per link, with or
+/// without values for the extra columns.
+struct InsertOne<L, const VALUES: bool>(PhantomData<L>);
+
+impl<L: LinkDefinition, const VALUES: bool> Key for InsertOne<L, VALUES> {
+    const BY_TYPE: bool = true;
+}
+
+fn first(created: Vec<Created>) -> Created {
+    created
+        .into_iter()
+        .next()
+        .expect("one pair in, one outcome out")
+}
+
+/// Inserts or revives `pairs`, in one transaction, a few thousand rows per statement.
+///
+/// A plain create (`with_values` false) revives a dismissed row and leaves a live one
+/// alone; a create with values also writes them over a live row.
+async fn upsert<E: Executor>(
+    conn: &mut E,
+    schema: &'static LinkSchema,
+    pairs: Vec<Write<'_>>,
+    with_values: bool,
+) -> Result<Vec<Created>> {
+    let dialect = E::DIALECT;
+    // Each pair once, the last occurrence's values winning: PostgreSQL refuses a statement
+    // that would update one row twice.
+    let mut slot_of: HashMap<(&str, &str), usize> = HashMap::with_capacity(pairs.len());
+    let mut unique: Vec<Write<'_>> = Vec::with_capacity(pairs.len());
+    let mut slots = Vec::with_capacity(pairs.len());
+    for pair in pairs {
+        match slot_of.get(&(pair.left, pair.right)) {
+            Some(&slot) => {
+                slots.push(slot);
+                unique[slot] = pair;
+            }
+            None => {
+                slot_of.insert((pair.left, pair.right), unique.len());
+                slots.push(unique.len());
+                unique.push(pair);
+            }
+        }
+    }
+    let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
+    check_batch_cardinality(schema, &pairs)?;
+
+    let ids: Vec<String> = unique.iter().map(|_| new_link_id()).collect();
+    let mut names = vec!["id", schema.left.column, schema.right.column];
+    if with_values {
+        names.extend(schema.columns.iter().map(|c| c.name));
+    }
+    let mut updates = vec![
+        r#""deleted_at" = NULL"#.to_owned(),
+        format!(r#""updated_at" = {}"#, dialect.now()),
+    ];
+    if with_values {
+        updates.extend(
+            schema
+                .columns
+                .iter()
+                .map(|c| format!(r#""{0}" = excluded."{0}""#, c.name)),
+        );
+    }
+    let mut conflict = format!(
+        r#" ON CONFLICT ("{left}", "{right}") DO UPDATE SET {updates}"#,
+        left = schema.left.column,
+        right = schema.right.column,
+        updates = updates.join(", "),
+    );
+    if !with_values {
+        conflict.push_str(&format!(
+            r#" WHERE "{}"."deleted_at" IS NOT NULL"#,
+            schema.table
+        ));
+    }
+    // The row's id tells what happened: ours for a new row, the old one for an existing
+    // row, none when the `WHERE` above left a live row alone.
+    conflict.push_str(&format!(
+        r#" RETURNING "id" AS link_id, "{}" AS left_id, "{}" AS right_id"#,
+        schema.left.column, schema.right.column
+    ));
+
+    let per_row = names.len();
+    let rows_per_statement = (dialect.max_binds() / per_row).min(MAX_ROWS_PER_STATEMENT);
+    // The batch's statements, in one transaction (a savepoint inside the caller's): a
+    // refused statement leaves the caller's transaction usable, and the partner lookup
+    // below can run. Returns what happened to each pair, by slot.
+    let mut attempt = 1;
+    let outcomes = loop {
+        conn.begin().await?;
+        let written = async {
+            // What happened to each pair; a row the upsert leaves alone is returned by none.
+            let mut outcomes: Vec<Created> = vec![Created::Unchanged; unique.len()];
+            let slots: Vec<usize> = (0..unique.len()).collect();
+            for chunk in slots.chunks(rows_per_statement) {
+                // A few pairs are cheapest as one upsert; a bulk create as a plain insert.
+                let pending = if with_values || chunk.len() < PLAIN_INSERT_FROM {
+                    chunk.to_vec()
+                } else {
+                    insert_new(conn, schema, &names, &unique, &ids, chunk, &mut outcomes).await?
+                };
+                if pending.is_empty() {
+                    continue;
+                }
+                let (tuples, binds) = values(dialect, &unique, &ids, &pending, with_values);
+                let sql = format!(
+                    r#"INSERT INTO "{table}" ({names}) VALUES {tuples}{conflict}"#,
+                    table = schema.table,
+                    names = quoted(&names),
+                );
+                for row in conn.load::<Returned>(&sql, &binds).await? {
+                    let pair = (row.left_id.as_str(), row.right_id.as_str());
+                    if let Some(&slot) = slot_of.get(&pair) {
+                        // The row's id tells what happened: ours for a new row, the old
+                        // one for a row that existed.
+                        outcomes[slot] = if row.link_id == ids[slot] {
+                            Created::Inserted
+                        } else if with_values {
+                            Created::Updated
+                        } else {
+                            Created::Revived
+                        };
+                    }
+                }
+            }
+            diesel::QueryResult::Ok(outcomes)
+        }
+        .await;
+        match finish(conn, written).await {
+            Ok(outcomes) => break outcomes,
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
+                if let Some(error) = cardinality_error(conn, schema, &pairs).await? {
+                    return Err(error);
+                }
+                // No record has another partner: a concurrent writer created one of these
+                // very pairs between the conflict check and the insert, and the violation
+                // came from a side's index rather than the pair's. Its row is committed
+                // now, so the next attempt finds it as a conflict on the pair.
+                if attempt == MAX_ATTEMPTS {
+                    return Err(Error::Database(DieselError::DatabaseError(
+                        DatabaseErrorKind::UniqueViolation,
+                        info,
+                    )));
+                }
+                attempt += 1;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    };
+
+    Ok(slots.into_iter().map(|slot| outcomes[slot]).collect())
+}
+
+/// The `VALUES` tuples of the pairs at `slots` (new id, left, right, and the extra columns'
+/// values when `with_values`), and their binds.
+fn values<'a>(
+    dialect: Dialect,
+    pairs: &'a [Write<'a>],
+    ids: &'a [String],
+    slots: &[usize],
+    with_values: bool,
+) -> (String, Vec<ColumnValue<'a>>) {
+    let mut binds = Vec::new();
+    let mut tuples = String::new();
+    for &slot in slots {
+        let first = binds.len() + 1;
+        let pair = &pairs[slot];
+        binds.push(ColumnValue::Text(&ids[slot]));
+        binds.push(ColumnValue::Text(pair.left));
+        binds.push(ColumnValue::Text(pair.right));
+        if with_values {
+            binds.extend(pair.values.iter().cloned());
+        }
+        if !tuples.is_empty() {
+            tuples.push_str(", ");
+        }
+        tuples.push('(');
+        dialect.push_placeholders(&mut tuples, first, binds.len() + 1 - first);
+        tuples.push(')');
+    }
+    (tuples, binds)
+}
+
+/// Inserts the pairs at `slots` that have no row yet, with nothing returned, and marks
+/// them inserted in `outcomes`; returns the slots of the pairs that have a row (live or
+/// dismissed), for the upsert. A bulk create of new links costs about what a plain insert
+/// costs, by the cheapest way each backend has:
+///
+/// - SQLite: `INSERT .. ON CONFLICT DO NOTHING` costs what a plain insert does. When some
+///   pairs were skipped, which of the ids went in tells them apart.
+/// - PostgreSQL: `ON CONFLICT` is a speculative insertion, a quarter slower per row. The
+///   pairs' rows are looked up first, by the left column's index, and the new ones go in
+///   with a plain `INSERT`. A pair a concurrent writer inserts in between is a unique
+///   violation, which the caller retries.
+async fn insert_new<E: Executor>(
+    conn: &mut E,
+    schema: &LinkSchema,
+    names: &[&str],
+    pairs: &[Write<'_>],
+    ids: &[String],
+    slots: &[usize],
+    outcomes: &mut [Created],
+) -> diesel::QueryResult<Vec<usize>> {
+    let dialect = E::DIALECT;
+    let insert = |slots: &[usize], on_conflict: &str| {
+        let (tuples, binds) = values(dialect, pairs, ids, slots, false);
+        let sql = format!(
+            r#"INSERT INTO "{table}" ({names}) VALUES {tuples}{on_conflict}"#,
+            table = schema.table,
+            names = quoted(names),
+        );
+        (sql, binds)
+    };
+    let (new, pending): (Vec<usize>, Vec<usize>) = match dialect {
+        Dialect::Sqlite => {
+            let (sql, binds) = insert(
+                slots,
+                &format!(
+                    r#" ON CONFLICT ("{}", "{}") DO NOTHING"#,
+                    schema.left.column, schema.right.column
+                ),
+            );
+            if conn.execute(&sql, &binds).await? == slots.len() {
+                (slots.to_vec(), Vec::new())
+            } else {
+                let ours: Vec<&str> = slots.iter().map(|&slot| ids[slot].as_str()).collect();
+                let went_in: HashSet<String> = select_in(conn, schema, "id", "id", &ours)
+                    .await?
+                    .into_iter()
+                    .map(|row| row.record)
+                    .collect();
+                slots
+                    .iter()
+                    .partition(|&&slot| went_in.contains(&ids[slot]))
+            }
+        }
+        Dialect::Postgres => {
+            let mut seen = HashSet::new();
+            let lefts: Vec<&str> = slots
+                .iter()
+                .map(|&slot| pairs[slot].left)
+                .filter(|left| seen.insert(*left))
+                .collect();
+            let mut rows: HashMap<String, HashSet<String>> = HashMap::new();
+            for row in select_in(
+                conn,
+                schema,
+                schema.left.column,
+                schema.right.column,
+                &lefts,
+            )
+            .await?
+            {
+                rows.entry(row.record).or_default().insert(row.partner);
+            }
+            let (pending, new): (Vec<usize>, Vec<usize>) = slots.iter().partition(|&&slot| {
+                let pair = &pairs[slot];
+                rows.get(pair.left)
+                    .is_some_and(|rights| rights.contains(pair.right))
+            });
+            if !new.is_empty() {
+                let (sql, binds) = insert(&new, "");
+                conn.execute(&sql, &binds).await?;
+            }
+            (new, pending)
+        }
+    };
+    for slot in new {
+        outcomes[slot] = Created::Inserted;
+    }
+    Ok(pending)
+}
+
+/// `column` and `other` of the pivot rows, live or dismissed, whose `column` is one of
+/// `values`: one statement, the values bound as one JSON array.
+async fn select_in<E: Executor>(
+    conn: &mut E,
+    schema: &LinkSchema,
+    column: &str,
+    other: &str,
+    values: &[&str],
+) -> diesel::QueryResult<Vec<Partner>> {
+    let dialect = E::DIALECT;
+    let list = json_list(values);
+    let sql = format!(
+        r#"SELECT "{column}" AS record, "{other}" AS partner FROM "{table}" WHERE {matches}"#,
+        table = schema.table,
+        matches = dialect.in_json(&format!(r#""{column}""#), &dialect.placeholder(1)),
+    );
+    conn.load::<Partner>(&sql, &[ColumnValue::Text(&list)])
+        .await
+}
+
+/// Sets `deleted_at` on the live rows of `pairs`, in one transaction.
+async fn dismiss_pairs<E: Executor>(
+    conn: &mut E,
+    schema: &LinkSchema,
+    pairs: &[(&str, &str)],
+) -> Result<usize> {
+    let dialect = E::DIALECT;
+    let per_statement = (dialect.max_binds() / 2).min(MAX_ROWS_PER_STATEMENT);
+    conn.begin().await?;
+    let dismissed = async {
+        let mut dismissed = 0;
+        for chunk in pairs.chunks(per_statement) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|i| format!("({})", dialect.placeholders(2 * i + 1, 2)))
+                .collect();
+            let sql = format!(
+                r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE "deleted_at" IS NULL AND ("{left}", "{right}") IN (VALUES {tuples})"#,
+                table = schema.table,
+                now = dialect.now(),
+                left = schema.left.column,
+                right = schema.right.column,
+                tuples = tuples.join(", "),
+            );
+            let binds: Vec<ColumnValue<'_>> = chunk
+                .iter()
+                .flat_map(|&(l, r)| [ColumnValue::Text(l), ColumnValue::Text(r)])
+                .collect();
+            dismissed += conn.execute(&sql, &binds).await?;
+        }
+        diesel::QueryResult::Ok(dismissed)
+    }
+    .await;
+    let dismissed = finish(conn, dismissed).await?;
+    Ok(dismissed)
+}
+
+/// Writes the extra column values of the rows of some pairs, live or not, leaving
+/// everything else of the rows as it is: one statement per pair, for undoing a step.
+pub(crate) async fn overwrite_values<E: Executor>(
+    conn: &mut E,
+    schema: &LinkSchema,
+    rows: &[(&str, &str, Vec<ColumnValue<'_>>)],
+) -> Result<()> {
+    if schema.columns.is_empty() || rows.is_empty() {
+        return Ok(());
+    }
+    let dialect = E::DIALECT;
+    let count = schema.columns.len();
+    let sets: Vec<String> = schema
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| format!(r#""{}" = {}"#, column.name, dialect.placeholder(i + 1)))
+        .collect();
+    let sql = format!(
+        r#"UPDATE "{table}" SET {sets} WHERE "{left}" = {l} AND "{right}" = {r}"#,
+        table = schema.table,
+        sets = sets.join(", "),
+        left = schema.left.column,
+        right = schema.right.column,
+        l = dialect.placeholder(count + 1),
+        r = dialect.placeholder(count + 2),
+    );
+    conn.begin().await?;
+    let done = async {
+        for (left, right, values) in rows {
+            let mut binds = values.clone();
+            binds.extend([ColumnValue::Text(left), ColumnValue::Text(right)]);
+            conn.execute(&sql, &binds).await?;
+        }
+        diesel::QueryResult::Ok(())
+    }
+    .await;
+    finish(conn, done).await?;
+    Ok(())
+}
+
+/// A new pivot row id: `link_` and a ULID, as Medusa's.
+fn new_link_id() -> String {
+    format!("link_{}", ulid::Ulid::new())
+}
