@@ -444,7 +444,7 @@ link_test_support::backend_tests! {
             conn,
             Graph::entity("product")
                 .fields(["id", "supplier.name", "supplier.brands.name"])
-                .filter("id", Condition::any_of(["prod_1", "prod_4", "prod_5", "prod_6"])),
+                .filter("id", Condition::eq_any(["prod_1", "prod_4", "prod_5", "prod_6"])),
         );
         assert_eq!(
             rows.data,
@@ -794,12 +794,12 @@ link_test_support::backend_tests! {
         for (condition, expected) in [
             (Condition::from("Teapot"), vec!["prod_2"]),
             (Condition::ne("Teapot"), vec!["prod_1", "prod_3", "prod_4"]),
-            (Condition::any_of(["Whisk", "Kettle", "Spoon"]), vec!["prod_1", "prod_4"]),
-            (Condition::none_of(["Kettle", "Teapot"]), vec!["prod_3", "prod_4"]),
-            (Condition::In(vec![]), vec![]),
-            (Condition::NotIn(vec![]), vec!["prod_1", "prod_2", "prod_3", "prod_4"]),
+            (Condition::eq_any(["Whisk", "Kettle", "Spoon"]), vec!["prod_1", "prod_4"]),
+            (Condition::ne_all(["Kettle", "Teapot"]), vec!["prod_3", "prod_4"]),
+            (Condition::EqAny(vec![]), vec![]),
+            (Condition::NeAll(vec![]), vec!["prod_1", "prod_2", "prod_3", "prod_4"]),
             (Condition::gt("Teapot"), vec!["prod_3", "prod_4"]),
-            (Condition::lte("Teapot"), vec!["prod_1", "prod_2"]),
+            (Condition::le("Teapot"), vec!["prod_1", "prod_2"]),
             (Condition::like("T%"), vec!["prod_2", "prod_3"]),
             (Condition::like("%ett%"), vec!["prod_1"]),
             (Condition::like("_hisk"), vec!["prod_4"]),
@@ -818,7 +818,7 @@ link_test_support::backend_tests! {
         assert_eq!(
             graph(
                 conn,
-                products(Condition::gte("T")).filter("name", Condition::lt("Tu")),
+                products(Condition::ge("T")).filter("name", Condition::lt("Tu")),
             )
             .data,
             ids(&["prod_2", "prod_3"])
@@ -842,10 +842,10 @@ link_test_support::backend_tests! {
         };
         for (path, condition, expected) in [
             ("brand.name", Condition::ilike("ACME"), vec!["prod_1", "prod_2"]),
-            ("brand.id", Condition::any_of(["brand_2", "brand_3"]), vec!["prod_3"]),
+            ("brand.id", Condition::eq_any(["brand_2", "brand_3"]), vec!["prod_3"]),
             ("tags.name", Condition::like("k%"), vec!["prod_1"]),
             ("tags.name", Condition::from("gift"), vec!["prod_1", "prod_2"]),
-            ("supplier.name", Condition::any_of(["Alder", "Cherry"]), vec!["prod_1", "prod_3"]),
+            ("supplier.name", Condition::eq_any(["Alder", "Cherry"]), vec!["prod_1", "prod_3"]),
             ("supplier.deleted_at", Condition::IsNull, vec!["prod_1", "prod_2", "prod_3"]),
         ] {
             assert_eq!(
@@ -865,7 +865,7 @@ link_test_support::backend_tests! {
         };
         for (path, condition, expected) in [
             ("position", Condition::from(5), vec![("prod_2", "tag_2")]),
-            ("position", Condition::any_of([2, 7]), vec![("prod_1", "tag_2"), ("prod_1", "tag_1")]),
+            ("position", Condition::eq_any([2, 7]), vec![("prod_1", "tag_2"), ("prod_1", "tag_1")]),
             ("offset", Condition::gt(2_147_483_647_i64), vec![("prod_1", "tag_2")]),
             ("offset", Condition::from(-3), vec![("prod_1", "tag_1"), ("prod_2", "tag_2")]),
             ("weight", Condition::lt(1.0), vec![("prod_1", "tag_2")]),
@@ -877,12 +877,12 @@ link_test_support::backend_tests! {
             ("label", Condition::ilike("GIFT"), vec![("prod_1", "tag_2")]),
             (
                 "created_at",
-                Condition::gte("2026-01-01T10:00:00"),
+                Condition::ge("2026-01-01T10:00:00"),
                 vec![("prod_1", "tag_1"), ("prod_2", "tag_2")],
             ),
             ("created_at", Condition::lt("2026-01-01 10:00:00"), vec![("prod_1", "tag_2")]),
             // An offset is converted to UTC: 11:00 at +02:00 is 09:00.
-            ("created_at", Condition::lte("2026-01-01T11:00:00+02:00"), vec![("prod_1", "tag_2")]),
+            ("created_at", Condition::le("2026-01-01T11:00:00+02:00"), vec![("prod_1", "tag_2")]),
         ] {
             assert_eq!(
                 graph(conn, pivots(path, condition.clone())).data,
@@ -893,7 +893,7 @@ link_test_support::backend_tests! {
         assert_eq!(
             graph(
                 conn,
-                pivots("position", Condition::gte(2)).filter("position", Condition::lt(7)),
+                pivots("position", Condition::ge(2)).filter("position", Condition::lt(7)),
             )
             .data,
             pairs(&[("prod_1", "tag_1"), ("prod_2", "tag_2")])
@@ -964,7 +964,7 @@ link_test_support::backend_tests! {
             graph(
                 conn,
                 products(Filter::and([
-                    Filter::field("id", Condition::none_of(["prod_1"])),
+                    Filter::field("id", Condition::ne_all(["prod_1"])),
                     Filter::or([
                         Filter::field("brand.name", "Acme"),
                         Filter::field("supplier.deleted_at", Condition::IsNotNull),
@@ -1060,10 +1060,10 @@ link_test_support::backend_tests! {
         let built = Graph::entity("product")
             .fields(["id", "name", "brand.name", "tags.name"])
             .filter("brand.name", Condition::ilike("acme"))
-            .filter("id", Condition::none_of(["prod_9"]))
+            .filter("id", Condition::ne_all(["prod_9"]))
             .filter_by(Filter::or([
                 Filter::field("name", "Kettle"),
-                Filter::field("tags.name", Condition::any_of(["gift"])),
+                Filter::field("tags.name", Condition::eq_any(["gift"])),
             ]))
             .order("brand.name", Order::Asc)
             .order("name", Order::Desc)
@@ -1497,7 +1497,7 @@ link_test_support::backend_tests! {
                     .to_owned(),
             ),
             (
-                Graph::entity("product").filter("name", Condition::any_of([json!(["Kettle"])])),
+                Graph::entity("product").filter("name", Condition::eq_any([json!(["Kettle"])])),
                 "InvalidFilter",
                 "filter on `product.name`: expects a single value, got `[\"Kettle\"]`".to_owned(),
             ),
@@ -1559,7 +1559,7 @@ link_test_support::backend_tests! {
             Filter::field("name", "x' OR '1'='1"),
             Filter::field("name", "Kettle'; DROP TABLE products; --"),
             Filter::field("name", Condition::ilike("%' OR '1'='1")),
-            Filter::field("brand.name", Condition::any_of(["x') OR ('1'='1", "Acme' --"])),
+            Filter::field("brand.name", Condition::eq_any(["x') OR ('1'='1", "Acme' --"])),
             Filter::field("id", Condition::gt("x' OR '1'='1")),
             Filter::field("name", "?"),
             Filter::field("name", "$1"),

@@ -831,9 +831,9 @@ fn condition() -> BoxedStrategy<Condition> {
         1 => (many_texts(), any::<bool>()).prop_map(|(texts, not)| {
             let values = texts.into_iter().map(Value::from).collect();
             if not {
-                Condition::NotIn(values)
+                Condition::NeAll(values)
             } else {
-                Condition::In(values)
+                Condition::EqAny(values)
             }
         }),
     ]
@@ -848,11 +848,11 @@ fn small_condition() -> BoxedStrategy<Condition> {
         1 => json_value().prop_map(Condition::Eq),
         1 => json_value().prop_map(Condition::Ne),
         1 => json_value().prop_map(Condition::Gt),
-        1 => json_value().prop_map(Condition::Gte),
+        1 => json_value().prop_map(Condition::Ge),
         1 => json_value().prop_map(Condition::Lt),
-        1 => json_value().prop_map(Condition::Lte),
-        1 => vec(json_value(), 0..5).prop_map(Condition::In),
-        1 => vec(json_value(), 0..5).prop_map(Condition::NotIn),
+        1 => json_value().prop_map(Condition::Le),
+        1 => vec(json_value(), 0..5).prop_map(Condition::EqAny),
+        1 => vec(json_value(), 0..5).prop_map(Condition::NeAll),
         2 => text().prop_map(Condition::Like),
         2 => text().prop_map(Condition::ILike),
         1 => Just(Condition::IsNull),
@@ -945,10 +945,10 @@ impl Built {
                         Condition::Eq(value)
                         | Condition::Ne(value)
                         | Condition::Gt(value)
-                        | Condition::Gte(value)
+                        | Condition::Ge(value)
                         | Condition::Lt(value)
-                        | Condition::Lte(value) => json_texts(value, texts),
-                        Condition::In(values) | Condition::NotIn(values) => {
+                        | Condition::Le(value) => json_texts(value, texts),
+                        Condition::EqAny(values) | Condition::NeAll(values) => {
                             values.iter().for_each(|value| json_texts(value, texts))
                         }
                         Condition::Like(pattern) | Condition::ILike(pattern) => {
@@ -1541,31 +1541,31 @@ impl Probe {
                 0 => Condition::Eq(value),
                 1 => Condition::Ne(value),
                 2 => Condition::Gt(value),
-                3 => Condition::Gte(value),
+                3 => Condition::Ge(value),
                 4 => Condition::Lt(value),
-                _ => Condition::Lte(value),
+                _ => Condition::Le(value),
             }
         }
         match self {
             Probe::Text(text) => match op % 9 {
                 6 => Condition::Like(text.clone()),
                 7 => Condition::ILike(text.clone()),
-                8 => Condition::In(vec![Value::from(text.as_str())]),
+                8 => Condition::EqAny(vec![Value::from(text.as_str())]),
                 op => compare(op, Value::from(text.as_str())),
             },
             Probe::Texts(texts) => {
                 let values = texts.iter().map(|t| Value::from(t.as_str())).collect();
                 match op % 2 {
-                    0 => Condition::In(values),
-                    _ => Condition::NotIn(values),
+                    0 => Condition::EqAny(values),
+                    _ => Condition::NeAll(values),
                 }
             }
             Probe::Int(n) => compare(op, Value::from(*n)),
             Probe::Ints(ns) => {
                 let values = ns.iter().copied().map(Value::from).collect();
                 match op % 2 {
-                    0 => Condition::In(values),
-                    _ => Condition::NotIn(values),
+                    0 => Condition::EqAny(values),
+                    _ => Condition::NeAll(values),
                 }
             }
             Probe::Float(x) => compare(op, Value::from(*x)),
@@ -2018,9 +2018,9 @@ fn property_results<C: Store + Connection>(conn: &mut C) {
             ),
             1 => (Condition::ne(text.as_str()), sup_c_deleted_at() != time),
             2 => (Condition::gt(text.as_str()), sup_c_deleted_at() > time),
-            3 => (Condition::gte(text.as_str()), sup_c_deleted_at() >= time),
+            3 => (Condition::ge(text.as_str()), sup_c_deleted_at() >= time),
             4 => (Condition::lt(text.as_str()), sup_c_deleted_at() < time),
-            _ => (Condition::lte(text.as_str()), sup_c_deleted_at() <= time),
+            _ => (Condition::le(text.as_str()), sup_c_deleted_at() <= time),
         };
         let suppliers = Graph::entity("supplier")
             .fields(["id"])
@@ -2263,8 +2263,8 @@ mod regressions {
                 ("name", Condition::from("a\0b")),
                 ("name", Condition::ne("\0")),
                 ("name", Condition::gt("Kettle\0")),
-                ("name", Condition::any_of(["Kettle", "a\0b"])),
-                ("name", Condition::none_of(long_list)),
+                ("name", Condition::eq_any(["Kettle", "a\0b"])),
+                ("name", Condition::ne_all(long_list)),
                 ("brand.name", Condition::from("\0")),
             ] {
                 statements.take();
@@ -2309,8 +2309,8 @@ mod regressions {
             assert_eq!(ids(conn, suppliers(Condition::gt("0001-01-01T00:00:00"))), ["sup_c"]);
             assert_eq!(ids(conn, suppliers(Condition::lt("9999-12-31T23:59:59"))), ["sup_c"]);
             let none = Vec::<String>::new();
-            assert_eq!(ids(conn, suppliers(Condition::lte("0001-01-01 00:00:00"))), none);
-            assert_eq!(ids(conn, suppliers(Condition::gte("9999-12-31T23:59:59Z"))), none);
+            assert_eq!(ids(conn, suppliers(Condition::le("0001-01-01 00:00:00"))), none);
+            assert_eq!(ids(conn, suppliers(Condition::ge("9999-12-31T23:59:59Z"))), none);
         }
 
         fn b4_a_last_lone_backslash_is_a_backslash(conn) {
@@ -2380,14 +2380,14 @@ mod regressions {
                 names
             };
             let many = names(65_536, "Kettle");
-            assert_eq!(products(conn, Condition::any_of(many.clone())), ["prod_1"]);
+            assert_eq!(products(conn, Condition::eq_any(many.clone())), ["prod_1"]);
             assert_eq!(
-                products(conn, Condition::none_of(many.clone())),
+                products(conn, Condition::ne_all(many.clone())),
                 ["prod_2", "prod_3", "prod_4"]
             );
             let birch = Graph::entity("product")
                 .fields(["id"])
-                .filter("brand.name", Condition::any_of(names(65_536, "Birch")));
+                .filter("brand.name", Condition::eq_any(names(65_536, "Birch")));
             assert_eq!(ids(conn, birch), ["prod_3"]);
             let graph = Graph::from_json(json!({
                 "entity": "product",
@@ -2402,7 +2402,7 @@ mod regressions {
             let statements = Statements::record(conn);
             let mut sql = |n: usize| {
                 statements.take();
-                assert_eq!(products(conn, Condition::any_of(names(n, "Teapot"))), ["prod_2"]);
+                assert_eq!(products(conn, Condition::eq_any(names(n, "Teapot"))), ["prod_2"]);
                 statements.take().remove(0)
             };
             let (short, long, longer) = (sql(999), sql(1_000), sql(65_536));
@@ -2416,7 +2416,7 @@ mod regressions {
             let pivot = |n: i32| {
                 Graph::entity("product_tags")
                     .fields(["id"])
-                    .filter("position", Condition::any_of(0..n))
+                    .filter("position", Condition::eq_any(0..n))
             };
             assert_malformed(&outcome(conn, pivot(30_001)), "at most 30000");
             assert_eq!(ids(conn, pivot(29_000)).len(), 3);

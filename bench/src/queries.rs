@@ -32,7 +32,7 @@ pub fn brands_with_products() -> Graph {
 pub fn page_by_brand_name(names: &[String], take: u64) -> Graph {
     Graph::entity("product")
         .fields(["id", "title", "brand.*"])
-        .filter("brand.name", Condition::any_of(names.iter().cloned()))
+        .filter("brand.name", Condition::eq_any(names.iter().cloned()))
         .take(take)
 }
 

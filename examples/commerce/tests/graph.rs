@@ -214,7 +214,7 @@ fn filters_by_value_list_comparison_pattern_and_linked_field() {
         &mut conn,
         Graph::entity("review")
             .fields(["id"])
-            .filter("rating", Condition::gte(4))
+            .filter("rating", Condition::ge(4))
             .order("id", Order::Asc),
     );
     assert_eq!(ids(good), ["rev_1", "rev_2"]);

@@ -22,7 +22,7 @@ use crate::error::{Error, Result};
 /// let graph = Graph::entity("product")
 ///     .fields(["id", "title", "brand.*"])
 ///     .filter("brand.name", "Acme")
-///     .filter("price", Condition::gte(10))
+///     .filter("price", Condition::ge(10))
 ///     .order("title", Order::Asc)
 ///     .skip(0)
 ///     .take(12);
@@ -317,13 +317,13 @@ impl Filter {
 /// when the query runs and always bound as parameters.
 ///
 /// A plain value converts into [`Condition::Eq`], an array or a `Vec` into
-/// [`Condition::In`], and `serde_json::Value::Null` into [`Condition::IsNull`].
+/// [`Condition::EqAny`], and `serde_json::Value::Null` into [`Condition::IsNull`].
 ///
 /// ```
 /// use link_runtime::graph::Condition;
 ///
 /// assert_eq!(Condition::from("Acme"), Condition::Eq("Acme".into()));
-/// assert_eq!(Condition::from(["a", "b"]), Condition::In(vec!["a".into(), "b".into()]));
+/// assert_eq!(Condition::from(["a", "b"]), Condition::EqAny(vec!["a".into(), "b".into()]));
 /// assert_eq!(Condition::gt(3), Condition::Gt(3.into()));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -336,15 +336,15 @@ pub enum Condition {
     /// `> value`
     Gt(Value),
     /// `>= value`
-    Gte(Value),
+    Ge(Value),
     /// `< value`
     Lt(Value),
     /// `<= value`
-    Lte(Value),
+    Le(Value),
     /// `IN (values)`; an empty list matches nothing.
-    In(Vec<Value>),
+    EqAny(Vec<Value>),
     /// `NOT IN (values)`; an empty list matches everything.
-    NotIn(Vec<Value>),
+    NeAll(Vec<Value>),
     /// `LIKE pattern`: `%` matches any run of characters, `_` one character, and a
     /// backslash makes the character after it literal (a backslash at the very end is a
     /// backslash). Case matters, on both backends (PostgreSQL's `LIKE`; on SQLite, whose
@@ -361,41 +361,75 @@ pub enum Condition {
 }
 
 impl Condition {
+    /// `= value`; `null` is `IS NULL`.
+    pub fn eq(value: impl Into<Value>) -> Self {
+        match value.into() {
+            Value::Null => Condition::IsNull,
+            value => Condition::Eq(value),
+        }
+    }
+    /// `<> value`
+    pub fn ne(value: impl Into<Value>) -> Self {
+        Condition::Ne(value.into())
+    }
     /// `> value`
     pub fn gt(value: impl Into<Value>) -> Self {
         Condition::Gt(value.into())
     }
     /// `>= value`
-    pub fn gte(value: impl Into<Value>) -> Self {
-        Condition::Gte(value.into())
+    pub fn ge(value: impl Into<Value>) -> Self {
+        Condition::Ge(value.into())
     }
     /// `< value`
     pub fn lt(value: impl Into<Value>) -> Self {
         Condition::Lt(value.into())
     }
     /// `<= value`
-    pub fn lte(value: impl Into<Value>) -> Self {
-        Condition::Lte(value.into())
+    pub fn le(value: impl Into<Value>) -> Self {
+        Condition::Le(value.into())
     }
-    /// `<> value`
-    pub fn ne(value: impl Into<Value>) -> Self {
-        Condition::Ne(value.into())
+    /// `IN (values)`, as diesel's `eq_any`.
+    pub fn eq_any<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Self {
+        Condition::EqAny(values.into_iter().map(Into::into).collect())
     }
-    /// `IN (values)`
-    pub fn any_of<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Self {
-        Condition::In(values.into_iter().map(Into::into).collect())
+    /// `NOT IN (values)`, as diesel's `ne_all`.
+    pub fn ne_all<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Self {
+        Condition::NeAll(values.into_iter().map(Into::into).collect())
     }
-    /// `NOT IN (values)`
-    pub fn none_of<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Self {
-        Condition::NotIn(values.into_iter().map(Into::into).collect())
-    }
-    /// `LIKE pattern`
+    /// `LIKE pattern`; see [`Condition::Like`].
     pub fn like(pattern: impl Into<String>) -> Self {
         Condition::Like(pattern.into())
     }
-    /// `LIKE pattern`, ignoring case.
+    /// `LIKE pattern`, ignoring case; see [`Condition::ILike`].
     pub fn ilike(pattern: impl Into<String>) -> Self {
         Condition::ILike(pattern.into())
+    }
+
+    /// `>= value`.
+    #[deprecated(since = "0.2.0", note = "named as diesel names it: `Condition::ge`")]
+    pub fn gte(value: impl Into<Value>) -> Self {
+        Self::ge(value)
+    }
+    /// `<= value`.
+    #[deprecated(since = "0.2.0", note = "named as diesel names it: `Condition::le`")]
+    pub fn lte(value: impl Into<Value>) -> Self {
+        Self::le(value)
+    }
+    /// `IN (values)`.
+    #[deprecated(
+        since = "0.2.0",
+        note = "named as diesel names it: `Condition::eq_any`"
+    )]
+    pub fn any_of<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Self {
+        Self::eq_any(values)
+    }
+    /// `NOT IN (values)`.
+    #[deprecated(
+        since = "0.2.0",
+        note = "named as diesel names it: `Condition::ne_all`"
+    )]
+    pub fn none_of<V: Into<Value>>(values: impl IntoIterator<Item = V>) -> Self {
+        Self::ne_all(values)
     }
 
     /// A JSON value as a condition: a value is an equality, an array an `IN` list, `null`
@@ -432,11 +466,11 @@ impl Condition {
             "$ne" if value.is_null() => Condition::IsNotNull,
             "$ne" => Condition::Ne(value),
             "$gt" => Condition::Gt(value),
-            "$gte" => Condition::Gte(value),
+            "$gte" => Condition::Ge(value),
             "$lt" => Condition::Lt(value),
-            "$lte" => Condition::Lte(value),
-            "$in" => Condition::In(list(value)?),
-            "$nin" => Condition::NotIn(list(value)?),
+            "$lte" => Condition::Le(value),
+            "$in" => Condition::EqAny(list(value)?),
+            "$nin" => Condition::NeAll(list(value)?),
             "$like" => Condition::Like(text(value)?),
             "$ilike" => Condition::ILike(text(value)?),
             _ => {
@@ -457,7 +491,7 @@ impl From<Value> for Condition {
     fn from(value: Value) -> Self {
         match value {
             Value::Null => Condition::IsNull,
-            Value::Array(values) => Condition::In(values),
+            Value::Array(values) => Condition::EqAny(values),
             value => Condition::Eq(value),
         }
     }
@@ -477,13 +511,13 @@ condition_from!(&str, String, bool, i16, i32, i64, u16, u32, u64, f32, f64);
 
 impl<T: Into<Value>> From<Vec<T>> for Condition {
     fn from(values: Vec<T>) -> Self {
-        Condition::any_of(values)
+        Condition::eq_any(values)
     }
 }
 
 impl<T: Into<Value>, const N: usize> From<[T; N]> for Condition {
     fn from(values: [T; N]) -> Self {
-        Condition::any_of(values)
+        Condition::eq_any(values)
     }
 }
 

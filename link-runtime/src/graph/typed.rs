@@ -208,7 +208,7 @@ impl<M, T: Serialize> Field<M, T> {
     }
     /// `>= value`
     pub fn ge(self, value: impl Into<T>) -> TypedFilter<M> {
-        self.filter(Condition::Gte(json(value.into())))
+        self.filter(Condition::Ge(json(value.into())))
     }
     /// `< value`
     pub fn lt(self, value: impl Into<T>) -> TypedFilter<M> {
@@ -216,17 +216,17 @@ impl<M, T: Serialize> Field<M, T> {
     }
     /// `<= value`
     pub fn le(self, value: impl Into<T>) -> TypedFilter<M> {
-        self.filter(Condition::Lte(json(value.into())))
+        self.filter(Condition::Le(json(value.into())))
     }
     /// `IN (values)`, as diesel's `eq_any`.
     pub fn eq_any<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> TypedFilter<M> {
-        self.filter(Condition::In(
+        self.filter(Condition::EqAny(
             values.into_iter().map(|v| json(v.into())).collect(),
         ))
     }
     /// `NOT IN (values)`, as diesel's `ne_all`.
     pub fn ne_all<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> TypedFilter<M> {
-        self.filter(Condition::NotIn(
+        self.filter(Condition::NeAll(
             values.into_iter().map(|v| json(v.into())).collect(),
         ))
     }
