@@ -1605,7 +1605,7 @@ impl Probe {
             Probe::Int(_) | Probe::Ints(_) | Probe::Float(_) => {
                 let field = match self {
                     Probe::Float(_) => "weight",
-                    _ if shape % 2 == 0 => "position",
+                    _ if shape.is_multiple_of(2) => "position",
                     _ => "offset",
                 };
                 pivot()

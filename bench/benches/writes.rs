@@ -43,6 +43,9 @@ fn main() {
     report.print();
 }
 
+/// One pair written by one call.
+type WriteOne<C> = dyn Fn(&mut C, &(Id<Product>, Id<Brand>));
+
 fn run<D, C>(c: &mut Criterion, report: &mut Report, backend: &str, connect: impl Fn() -> Option<D>)
 where
     D: std::ops::DerefMut<Target = C>,
@@ -74,7 +77,7 @@ where
     let mut g = c.benchmark_group(&group);
     g.measurement_time(Duration::from_secs(20));
     // Each write into an empty table: the emptying is not timed.
-    let mut timed = |id: &str, write: &dyn Fn(&mut C)| {
+    let mut timed = |g: &mut criterion::BenchmarkGroup<'_, _>, id: &str, write: &dyn Fn(&mut C)| {
         g.bench_function(BenchmarkId::new(id, pairs.len()), |b| {
             b.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;
@@ -88,11 +91,12 @@ where
             })
         });
     };
-    timed(INSERT, &|conn| conn.insert_pivot_rows(&pairs).unwrap());
-    timed(SERVICE, &|conn| {
+    timed(&mut g, INSERT, &|conn| {
+        conn.insert_pivot_rows(&pairs).unwrap()
+    });
+    timed(&mut g, SERVICE, &|conn| {
         Link::create_many(conn, &pairs).unwrap();
     });
-    drop(timed);
     g.finish();
     report.compare(
         &group,
@@ -104,7 +108,7 @@ where
 
     // One call per pair, in one transaction: what each call costs beyond its statement.
     let singles = &pairs[..pairs.len().min(10_000)];
-    let one_by_one = |conn: &mut C, write: &dyn Fn(&mut C, &(Id<Product>, Id<Brand>))| {
+    let one_by_one = |conn: &mut C, write: &WriteOne<C>| {
         conn.transaction(|conn| {
             for pair in singles {
                 write(conn, pair);
@@ -120,7 +124,7 @@ where
     let group = format!("create 10k links one at a time/{backend}");
     let mut g = c.benchmark_group(&group);
     g.measurement_time(Duration::from_secs(10));
-    let mut timed = |id: &str, write: &dyn Fn(&mut C, &(Id<Product>, Id<Brand>))| {
+    let mut timed = |id: &str, write: &WriteOne<C>| {
         g.bench_function(BenchmarkId::new(id, singles.len()), |b| {
             b.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;
