@@ -6,9 +6,10 @@ use diesel::sql_types::{
     BigInt, Bool, Double, Float, Integer, Nullable, SmallInt, Text, Timestamp,
 };
 use std::any::TypeId;
-use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
-use std::sync::{OnceLock, PoisonError, RwLock};
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 
 use diesel::sql_types::Untyped;
 use diesel::{Connection, QueryResult};
@@ -71,15 +72,17 @@ mod sealed {
 /// dialect's placeholders (`?`, or `$1`, `$2`, ..), and the values they stand for.
 ///
 /// Like `diesel::sql_query`, a statement is prepared anew each time it runs, unless it is
-/// keyed by a type `K` of its own: then it stays prepared in the connection's statement
-/// cache and is found again by that type, as diesel finds its typed queries. Only the few
-/// fixed statements every single write runs are keyed, so the cache stays as small as that
-/// set; statements whose text depends on the data (a batch's `VALUES` list, a query's
-/// filters) are not kept.
+/// kept prepared in the connection's statement cache: keyed by a type `K` of its own
+/// ([`Statement::keyed`], found again as diesel finds its typed queries: the fixed
+/// statements every single write runs), or by its text ([`Statement::shaped`]: the
+/// statements of a request's shape, a bounded number of them per process). Statements whose
+/// text depends on the data (a batch's `VALUES` list) are never kept.
 #[doc(hidden)]
 pub struct Statement<'a, K = ()> {
     sql: &'a str,
     binds: &'a [ColumnValue<'a>],
+    /// Whether the statement is kept prepared, found again by its text.
+    by_text: bool,
     key: PhantomData<fn() -> K>,
 }
 
@@ -89,6 +92,22 @@ impl<'a> Statement<'a> {
         Statement {
             sql,
             binds,
+            by_text: false,
+            key: PhantomData,
+        }
+    }
+
+    /// A statement whose text depends on the shape of a request, not on its data (every
+    /// value bound, every list one bound array): kept prepared, and found again by its
+    /// text, if it is one of the first [`SHAPES`] texts the process asks to keep; prepared
+    /// anew each run otherwise. A request shape costs one round trip less on a connection
+    /// that prepares before it runs (diesel-async's PostgreSQL), and the caches of
+    /// long-lived connections stay bounded whatever shapes clients send.
+    pub(crate) fn shaped(sql: &'a str, binds: &'a [ColumnValue<'a>]) -> Self {
+        Statement {
+            sql,
+            binds,
+            by_text: admitted(sql),
             key: PhantomData,
         }
     }
@@ -102,9 +121,26 @@ impl<'a, K: Key> Statement<'a, K> {
         Statement {
             sql,
             binds,
+            by_text: false,
             key: PhantomData,
         }
     }
+}
+
+/// How many statement texts a process keeps prepared by their text ([`Statement::shaped`]).
+pub(crate) const SHAPES: usize = 1_000;
+
+/// Whether `sql` is one of the texts kept prepared: it is, if it was admitted before or
+/// fewer than [`SHAPES`] were.
+fn admitted(sql: &str) -> bool {
+    use std::hash::BuildHasher;
+    type Admitted = Mutex<(HashSet<u64>, RandomState)>;
+    static ADMITTED: OnceLock<Admitted> = OnceLock::new();
+    let admitted = ADMITTED.get_or_init(Admitted::default);
+    let mut admitted = admitted.lock().unwrap_or_else(PoisonError::into_inner);
+    let (texts, state) = &mut *admitted;
+    let hash = state.hash_one(sql);
+    texts.contains(&hash) || (texts.len() < SHAPES && texts.insert(hash))
 }
 
 /// The text of the keyed statement `K` in `dialect`, built once per process: the hottest
@@ -224,7 +260,7 @@ macro_rules! link_backend {
         $(#[$attr])*
         impl<K: Key> QueryFragment<$backend> for Statement<'_, K> {
             fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, $backend>) -> QueryResult<()> {
-                if !K::BY_TYPE {
+                if !K::BY_TYPE && !self.by_text {
                     out.unsafe_to_cache_prepared();
                 }
                 for (text, bind) in segments(self.sql, $dialect) {

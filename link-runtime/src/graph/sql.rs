@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::backend::{Executor, JsonRow};
+use crate::backend::{Executor, JsonRow, Statement};
 use crate::definition::ColumnValue;
 use crate::dialect::{json_list, Dialect};
 use crate::error::Result;
@@ -55,7 +55,7 @@ impl Sql {
                 Bind::Timestamp(value) => ColumnValue::Timestamp(*value),
             })
             .collect();
-        let rows: Vec<JsonRow> = conn.load(&self.text, &binds).await?;
+        let rows: Vec<JsonRow> = conn.fetch(Statement::shaped(&self.text, &binds)).await?;
         Ok(rows.into_iter().map(|row| row.0).collect())
     }
 }
