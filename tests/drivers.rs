@@ -747,7 +747,7 @@ driver_tests!(
 #[test]
 fn async_futures_are_send() {
     fn send<T: Send>(_: T) {}
-    fn on<C: AsyncLinkConnection + Send>(conn: &mut C, deletion: &Deletion)
+    fn on<C: AsyncLinkConnection + Send + 'static>(conn: &mut C, deletion: &Deletion)
     where
         Supplier: aio::SoftDelete<C>,
     {

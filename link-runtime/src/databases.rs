@@ -67,21 +67,19 @@
 //! # }
 //! ```
 
-use std::collections::HashMap;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, TryLockError};
 
 use diesel::connection::TransactionManager;
 
-use crate::backend::{block_on, Blocking, Connections, LinkConnection, Place};
-use crate::definition::{LinkDefinition, LinkSchema};
-use crate::entity::registered_entities;
+use crate::backend::{block_on, Blocking, LinkConnection, Place};
+use crate::definition::LinkDefinition;
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::migrate::Applied;
-use crate::registry::registered_links;
+use crate::placement::{Handle, Placement, Reach};
 use crate::service::{Deletion, Modules};
 
 /// A connection checked out of a [`Database`]: use it as `&mut C` with `&mut *checkout`.
@@ -338,44 +336,35 @@ impl<C> fmt::Debug for Database<C> {
 /// # }
 /// ```
 pub struct Databases<C> {
-    /// Every distinct database, the default first.
-    databases: Vec<Database<C>>,
-    modules: HashMap<String, usize>,
-    links: HashMap<&'static str, usize>,
-    links_default: usize,
+    placement: Placement<Database<C>>,
 }
 
 impl<C> Databases<C> {
     /// Everything in `default` until placed elsewhere.
     pub fn new(default: &Database<C>) -> Self {
         Databases {
-            databases: vec![default.clone()],
-            modules: HashMap::new(),
-            links: HashMap::new(),
-            links_default: 0,
+            placement: Placement::new(default),
         }
     }
 
     /// The module `module`'s tables are in `database`.
     #[must_use]
     pub fn module(mut self, module: impl Into<String>, database: &Database<C>) -> Self {
-        let index = self.index_of(database);
-        self.modules.insert(module.into(), index);
+        self.placement.module(module.into(), database);
         self
     }
 
     /// The pivot tables of links not placed with [`link`](Self::link) are in `database`.
     #[must_use]
     pub fn links(mut self, database: &Database<C>) -> Self {
-        self.links_default = self.index_of(database);
+        self.placement.links(database);
         self
     }
 
     /// The pivot table of the link `L` is in `database`.
     #[must_use]
     pub fn link<L: LinkDefinition>(mut self, database: &Database<C>) -> Self {
-        let index = self.index_of(database);
-        self.links.insert(L::SCHEMA.table, index);
+        self.placement.link(L::SCHEMA.table, database);
         self
     }
 
@@ -387,26 +376,7 @@ impl<C> Databases<C> {
     /// model belongs to it (a misspelt name would otherwise reach the default database),
     /// and [`Error::Connection`] if the source cannot hand out a connection.
     pub fn for_module(&self, module: &str) -> Result<Checkout<'_, C>> {
-        if !self.modules.contains_key(module) {
-            let mut known: Vec<String> = registered_entities()
-                .map(|entity| entity.module.to_owned())
-                .chain(
-                    registered_links()?
-                        .iter()
-                        .flat_map(|link| [link.left.module, link.right.module])
-                        .map(str::to_owned),
-                )
-                .collect();
-            if !known.iter().any(|known| known == module) {
-                known.sort();
-                known.dedup();
-                return Err(Error::UnknownModule {
-                    module: module.to_owned(),
-                    known,
-                });
-            }
-        }
-        self.databases[self.place(Place::Module(module))].checkout()
+        self.placement.module_database(module)?.checkout()
     }
 
     /// A connection to the database of the link tables not placed with
@@ -416,7 +386,7 @@ impl<C> Databases<C> {
     ///
     /// [`Error::Connection`] if its source cannot hand one out.
     pub fn for_links(&self) -> Result<Checkout<'_, C>> {
-        self.databases[self.links_default].checkout()
+        self.placement.links_database().checkout()
     }
 
     /// A connection to the database of the link `L`'s pivot table, for the link service:
@@ -426,25 +396,9 @@ impl<C> Databases<C> {
     ///
     /// [`Error::Connection`] if its source cannot hand one out.
     pub fn for_link<L: LinkDefinition>(&self) -> Result<Checkout<'_, C>> {
-        self.databases[self.place(Place::Link(L::SCHEMA.table))].checkout()
-    }
-
-    fn index_of(&mut self, database: &Database<C>) -> usize {
-        match self.databases.iter().position(|d| d.same_as(database)) {
-            Some(index) => index,
-            None => {
-                self.databases.push(database.clone());
-                self.databases.len() - 1
-            }
-        }
-    }
-
-    /// The index of the database `place` is in.
-    pub(crate) fn place(&self, place: Place<'_>) -> usize {
-        match place {
-            Place::Module(module) => self.modules.get(module).copied().unwrap_or(0),
-            Place::Link(table) => self.links.get(table).copied().unwrap_or(self.links_default),
-        }
+        self.placement
+            .database(Place::Link(L::SCHEMA.table))
+            .checkout()
     }
 }
 
@@ -457,23 +411,7 @@ impl<C: LinkConnection> Databases<C> {
     ///
     /// As [`migrate`](crate::migrate()), and [`Error::Connection`].
     pub fn migrate(&self) -> Result<Vec<(String, Applied)>> {
-        let links = registered_links()?;
-        let mut done = Vec::new();
-        for (index, database) in self.databases.iter().enumerate() {
-            let here: Vec<&LinkSchema> = links
-                .iter()
-                .copied()
-                .filter(|link| self.place(Place::Link(link.table)) == index)
-                .collect();
-            if here.is_empty() {
-                continue;
-            }
-            let mut conn = database.checkout()?;
-            let plan = crate::migrate::plan_for(&mut *conn, &here)?;
-            let applied = crate::migrate::apply(&mut *conn, &plan, false)?;
-            done.push((database.name().to_owned(), applied));
-        }
-        Ok(done)
+        block_on(self.placement.migrate())
     }
 
     /// [`delete`](crate::delete()) across databases: the pivot rows are soft-deleted where
@@ -485,9 +423,7 @@ impl<C: LinkConnection> Databases<C> {
     ///
     /// As [`delete`](crate::delete()), and [`Error::Connection`].
     pub fn delete<M: Linkable>(&self, modules: &Modules<C>, ids: &[Id<M>]) -> Result<Deletion> {
-        let mut session = Session::new(self);
-        let outcome = block_on(crate::service::delete_in(&mut session, modules, ids));
-        session.finish(outcome)
+        block_on(self.placement.delete(modules, ids))
     }
 
     /// [`restore`](crate::restore()) across databases, in one transaction per database as
@@ -497,9 +433,7 @@ impl<C: LinkConnection> Databases<C> {
     ///
     /// As [`restore`](crate::restore()), and [`Error::Connection`].
     pub fn restore(&self, modules: &Modules<C>, deletion: &Deletion) -> Result<usize> {
-        let mut session = Session::new(self);
-        let outcome = block_on(crate::service::restore_in(&mut session, modules, deletion));
-        session.finish(outcome)
+        block_on(self.placement.restore(modules, deletion))
     }
 
     /// [`service::check`](crate::service::check) across the databases: each link's rows
@@ -511,120 +445,46 @@ impl<C: LinkConnection> Databases<C> {
     ///
     /// As [`service::check`](crate::service::check), and [`Error::Connection`].
     pub fn check(&self, prune: bool) -> Result<crate::service::Integrity> {
-        block_on(crate::service::check_in(&mut Session::reading(self), prune))
+        block_on(self.placement.check(prune))
+    }
+
+    /// The placement, for graph queries across the databases.
+    pub(crate) fn placement(&self) -> &Placement<Database<C>> {
+        &self.placement
     }
 }
 
 impl<C> fmt::Debug for Databases<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = |index: usize| self.databases[index].name();
-        let mut modules: Vec<(&str, &str)> = self
-            .modules
-            .iter()
-            .map(|(module, &index)| (module.as_str(), name(index)))
-            .collect();
-        modules.sort_unstable();
-        let mut links: Vec<(&str, &str)> = self
-            .links
-            .iter()
-            .map(|(&table, &index)| (table, name(index)))
-            .collect();
-        links.sort_unstable();
-        f.debug_struct("Databases")
-            .field("default", &name(0))
-            .field("links", &name(self.links_default))
-            .field("modules", &modules)
-            .field("link_tables", &links)
-            .finish()
+        self.placement.fmt(f)
     }
 }
 
-/// The connections of one operation across [`Databases`]: each database's checked out at
-/// its first use and held to the end, in a transaction when asked for.
-pub(crate) struct Session<'d, C: LinkConnection> {
-    databases: &'d Databases<C>,
-    open: Vec<(usize, Blocking<Checkout<'d, C>>)>,
-    transactions: bool,
-}
-
-impl<'d, C: LinkConnection> Session<'d, C> {
-    /// A session whose every connection runs in a transaction, ended by
-    /// [`finish`](Self::finish).
-    fn new(databases: &'d Databases<C>) -> Self {
-        Session {
-            databases,
-            open: Vec::new(),
-            transactions: true,
-        }
+impl<C> Handle for Database<C> {
+    fn name(&self) -> &str {
+        &self.name
     }
 
-    /// A session of reads: no transactions.
-    pub(crate) fn reading(databases: &'d Databases<C>) -> Self {
-        Session {
-            databases,
-            open: Vec::new(),
-            transactions: false,
-        }
-    }
-
-    /// Commits every transaction if `outcome` is a success, rolls every one back if not.
-    /// A commit that fails rolls back the ones not yet committed.
-    fn finish<T>(mut self, outcome: Result<T>) -> Result<T> {
-        let ok = outcome.is_ok();
-        let mut ended = Ok(());
-        for (_, conn) in &mut self.open {
-            let conn: &mut C = &mut conn.0;
-            let end = if ok && ended.is_ok() {
-                <C::TransactionManager as TransactionManager<C>>::commit_transaction(conn)
-            } else {
-                <C::TransactionManager as TransactionManager<C>>::rollback_transaction(conn)
-            };
-            if ended.is_ok() {
-                ended = end;
-            }
-        }
-        self.transactions = false;
-        let value = outcome?;
-        ended?;
-        Ok(value)
+    fn same_as(&self, other: &Self) -> bool {
+        Database::same_as(self, other)
     }
 }
 
-impl<'d, C: LinkConnection> Connections for Session<'d, C> {
-    type Conn = Blocking<Checkout<'d, C>>;
+impl<C: LinkConnection> Reach for Database<C> {
+    type Conn<'a>
+        = Blocking<Checkout<'a, C>>
+    where
+        C: 'a;
 
-    async fn conn(&mut self, place: Place<'_>) -> Result<&mut Self::Conn> {
-        let index = self.databases.place(place);
-        let slot = match self.open.iter().position(|(open, _)| *open == index) {
-            Some(slot) => slot,
-            None => {
-                let mut conn = self.databases.databases[index].checkout()?;
-                if self.transactions {
-                    <C::TransactionManager as TransactionManager<C>>::begin_transaction(
-                        &mut *conn,
-                    )?;
-                }
-                self.open.push((index, Blocking(conn)));
-                self.open.len() - 1
-            }
-        };
-        Ok(&mut self.open[slot].1)
+    async fn reach(&self) -> Result<Self::Conn<'_>> {
+        self.checkout().map(Blocking)
     }
 
-    fn together(&self, a: Place<'_>, b: Place<'_>) -> bool {
-        self.databases.place(a) == self.databases.place(b)
-    }
-}
-
-impl<C: LinkConnection> Drop for Session<'_, C> {
-    fn drop(&mut self) {
-        // Only a panic gets here with transactions open: leave nothing half written.
-        if self.transactions {
-            for (_, conn) in &mut self.open {
-                let conn: &mut C = &mut conn.0;
-                let _ =
-                    <C::TransactionManager as TransactionManager<C>>::rollback_transaction(conn);
-            }
-        }
+    fn abandon<'a>(conn: &mut Self::Conn<'a>)
+    where
+        C: 'a,
+    {
+        let conn: &mut C = &mut conn.0;
+        let _ = <C::TransactionManager as TransactionManager<C>>::rollback_transaction(conn);
     }
 }

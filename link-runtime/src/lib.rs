@@ -80,6 +80,7 @@ pub mod graph;
 mod id;
 mod linkable;
 pub mod migrate;
+mod placement;
 pub mod prelude;
 mod registry;
 pub mod service;

@@ -9,11 +9,11 @@
 //!   happened.
 //! - Cardinality is enforced by the database: without `is_list` on a side, a partial unique
 //!   index (over live rows) lets a record of the other side have one live partner only. A
-//!   violation writes nothing and is reported as [`Error::Cardinality`], naming the record
+//!   violation writes nothing and is reported as [`Error::Cardinality`](crate::Error::Cardinality), naming the record
 //!   and its current partner. Medusa checks with a read before the write, which two
 //!   concurrent writers both pass. Here, of clients racing to link the same pair one
 //!   inserts it and the others get [`Created::Unchanged`]; of clients racing to give a
-//!   record different partners one wins and the others get [`Error::Cardinality`].
+//!   record different partners one wins and the others get [`Error::Cardinality`](crate::Error::Cardinality).
 //! - Many pairs at once ([`create_many`], [`dismiss_many`]) run in one transaction: one
 //!   refused pair and nothing of the batch is written, as in Medusa.
 //! - `dismiss` is a soft delete: it sets `deleted_at` on the live row, leaves `created_at`
@@ -49,16 +49,16 @@ pub(crate) use write::{
 pub(crate) use check::check_in;
 pub use check::{check, Dangling, Gone, Integrity, LinkCheck};
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
-pub(crate) use delete::{delete_in, restore_in};
+pub(crate) use delete::{delete_in, restore_in, Cascade};
 #[cfg(feature = "async")]
-pub(crate) use delete::{module_error, typed, Cascade, Handlers};
+pub(crate) use delete::{module_error, typed, Handlers};
 
 /// Links `left` to `right` with `L`, the extra columns at their defaults.
 ///
 /// # Errors
 ///
-/// [`Error::Cardinality`] if a record would get a second live partner on a side that is not
-/// a list (nothing is written), and [`Error::Database`] if the database refuses the statement.
+/// [`Error::Cardinality`](crate::Error::Cardinality) if a record would get a second live partner on a side that is not
+/// a list (nothing is written), and [`Error::Database`](crate::Error::Database) if the database refuses the statement.
 pub fn create<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<Created>
 where
     L: LinkDefinition,
@@ -155,7 +155,7 @@ where
 ///
 /// # Errors
 ///
-/// [`Error::Database`] if the database refuses the statement.
+/// [`Error::Database`](crate::Error::Database) if the database refuses the statement.
 pub fn dismiss<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<bool>
 where
     L: LinkDefinition,
@@ -168,7 +168,7 @@ where
 ///
 /// # Errors
 ///
-/// [`Error::Database`] if the database refuses a statement (nothing is dismissed).
+/// [`Error::Database`](crate::Error::Database) if the database refuses a statement (nothing is dismissed).
 pub fn dismiss_many<L, C>(conn: &mut C, pairs: &[Pair<L>]) -> Result<usize>
 where
     L: LinkDefinition,
@@ -182,7 +182,7 @@ where
 ///
 /// # Errors
 ///
-/// [`Error::Database`] if the database refuses the query (for one, if the link's table has
+/// [`Error::Database`](crate::Error::Database) if the database refuses the query (for one, if the link's table has
 /// not been created).
 pub fn list<L, C>(conn: &mut C, filter: &ListFilter<L>) -> Result<Vec<L::Row>>
 where

@@ -45,11 +45,13 @@
 //! and do not hand such a connection out again.
 
 mod connection;
+mod databases;
 mod migrate;
 mod query;
 mod service;
 
 pub use self::connection::AsyncLinkConnection;
+pub use self::databases::{Checkout, CheckoutFuture, ConnectionSource, Database, Databases};
 pub use self::migrate::{apply, migrate, plan, plan_for};
 pub use self::query::Query;
 pub use self::service::{

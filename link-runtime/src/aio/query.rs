@@ -1,9 +1,11 @@
 //! [`Query`]: graph queries on an async connection.
 
 use super::connection::{Async, AsyncLinkConnection};
+use super::databases::Databases;
 use crate::backend::OneConnection;
 use crate::error::Result;
 use crate::graph::{run, GraphRequest};
+use crate::placement::Session;
 
 /// Runs graph queries on an async connection: [`graph::Query`](crate::graph::Query),
 /// awaited, with the same requests and results.
@@ -38,13 +40,28 @@ use crate::graph::{run, GraphRequest};
 /// # }
 /// ```
 pub struct Query<'c, C> {
-    conn: &'c mut C,
+    target: Target<'c, C>,
+}
+
+enum Target<'c, C> {
+    One(&'c mut C),
+    Across(&'c Databases<C>),
 }
 
 impl<'c, C: AsyncLinkConnection> Query<'c, C> {
     /// Queries through `conn`, where the modules' tables and the links' tables are.
     pub fn new(conn: &'c mut C) -> Self {
-        Query { conn }
+        Query {
+            target: Target::One(conn),
+        }
+    }
+
+    /// Queries across `databases`, as
+    /// [`graph::Query::across`](crate::graph::Query::across) does.
+    pub fn across(databases: &'c Databases<C>) -> Self {
+        Query {
+            target: Target::Across(databases),
+        }
     }
 
     /// Runs a [`Graph`](crate::graph::Graph) or a [`TypedGraph`](crate::graph::TypedGraph):
@@ -54,12 +71,20 @@ impl<'c, C: AsyncLinkConnection> Query<'c, C> {
     ///
     /// As [`graph::Query::graph`](crate::graph::Query::graph).
     pub async fn graph<R: GraphRequest>(&mut self, request: R) -> Result<R::Output> {
-        run(&mut OneConnection(Async(&mut *self.conn)), request).await
+        match &mut self.target {
+            Target::One(conn) => run(&mut OneConnection(Async(&mut **conn)), request).await,
+            Target::Across(databases) => {
+                run(&mut Session::new(databases.placement(), false), request).await
+            }
+        }
     }
 }
 
 impl<C> std::fmt::Debug for Query<'_, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("aio::Query(one connection)")
+        match &self.target {
+            Target::One(_) => f.write_str("aio::Query(one connection)"),
+            Target::Across(databases) => f.debug_tuple("aio::Query").field(databases).finish(),
+        }
     }
 }

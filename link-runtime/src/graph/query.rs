@@ -2,8 +2,9 @@
 
 use super::{run, GraphRequest};
 use crate::backend::{block_on, Blocking, LinkConnection, OneConnection};
-use crate::databases::{Databases, Session};
+use crate::databases::Databases;
 use crate::error::Result;
+use crate::placement::Session;
 
 /// Runs graph queries: on one connection, or across [`Databases`].
 ///
@@ -61,7 +62,10 @@ impl<'c, C: LinkConnection> Query<'c, C> {
     pub fn graph<R: GraphRequest>(&mut self, request: R) -> Result<R::Output> {
         match &mut self.target {
             Target::One(conn) => block_on(run(&mut OneConnection(Blocking(&mut **conn)), request)),
-            Target::Across(databases) => block_on(run(&mut Session::reading(databases), request)),
+            Target::Across(databases) => block_on(run(
+                &mut Session::new(databases.placement(), false),
+                request,
+            )),
         }
     }
 }

@@ -28,10 +28,8 @@ pub(crate) mod sql;
 pub(crate) use apply::apply_in;
 pub use apply::{apply, Applied};
 pub use export::export_migrations;
-#[cfg(feature = "async")]
-pub(crate) use plan::plan_for_in;
-pub(crate) use plan::plan_in;
 pub use plan::{plan, plan_for, Action, ActionKind, Plan, Safety, SkipReason, Skipped};
+pub(crate) use plan::{plan_for_in, plan_in};
 
 use crate::backend::{block_on, Blocking, Executor, LinkConnection};
 use crate::error::Result;

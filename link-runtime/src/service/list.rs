@@ -8,7 +8,7 @@ use crate::definition::{ColumnValue, LinkDefinition};
 use crate::error::Result;
 use crate::id::Id;
 
-/// Which pivot rows [`list`] reads: by either side's ids, live ones only unless
+/// Which pivot rows [`list`](super::list) reads: by either side's ids, live ones only unless
 /// [`with_deleted`](Self::with_deleted).
 ///
 /// A side without ids is not filtered; a side given an empty list matches nothing.

@@ -1,5 +1,5 @@
 //! The supplier module: records in a table of its own, soft-deleted through
-//! [`SoftDelete`] when a `delete_cascade` link asks. It runs on SQLite and on PostgreSQL.
+//! [`SoftDelete`](link_runtime::service::SoftDelete) when a `delete_cascade` link asks. It runs on SQLite and on PostgreSQL.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -62,7 +62,7 @@ pub trait Store: LinkConnection + SimpleConnection {
     fn live_suppliers(&mut self) -> QueryResult<Vec<String>>;
 }
 
-/// Implements [`Store`] and [`SoftDelete`] for connection types, with diesel's query
+/// Implements [`Store`] and [`SoftDelete`](link_runtime::service::SoftDelete) for connection types, with diesel's query
 /// builder (which is typed by backend): the same code, once per connection type. Exported
 /// for tests that bring connection types of their own.
 #[macro_export]

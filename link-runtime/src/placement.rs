@@ -1,0 +1,284 @@
+//! Where each module and link lives, and the operations across databases, whatever the
+//! driver: `databases::Databases` places blocking connection sources, `aio::Databases`
+//! async ones; both are a [`Placement`] of their driver's database handle.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::backend::{Connections, Executor, Place};
+use crate::definition::LinkSchema;
+use crate::entity::registered_entities;
+use crate::error::{Error, Result};
+use crate::id::Id;
+use crate::linkable::Linkable;
+use crate::migrate::{apply_in, plan_for_in, Applied};
+use crate::registry::registered_links;
+use crate::service::{check_in, delete_in, restore_in, Cascade, Deletion, Integrity};
+
+/// A database: a named handle on a source of connections, of either driver.
+pub(crate) trait Handle: Clone {
+    /// Its name, for errors and results.
+    fn name(&self) -> &str;
+
+    /// Whether `other` is a handle on the same source.
+    fn same_as(&self, other: &Self) -> bool;
+}
+
+/// A database as a driver reaches it.
+pub(crate) trait Reach: Handle {
+    /// A connection checked out of the source, as the core's executor.
+    type Conn<'a>: Executor
+    where
+        Self: 'a;
+
+    /// A connection to it.
+    async fn reach(&self) -> Result<Self::Conn<'_>>;
+
+    /// Leaves `conn` without the transaction a session opened on it, when the session ends
+    /// without [`Session::finish`] (a panic, a dropped future): the blocking driver rolls
+    /// back; an async connection cannot be awaited here, and is left for its pool to find
+    /// in a transaction and discard.
+    fn abandon<'a>(conn: &mut Self::Conn<'a>)
+    where
+        Self: 'a;
+}
+
+/// Every distinct database, and where each module's tables and each link's pivot table are.
+pub(crate) struct Placement<H> {
+    /// Every distinct database, the default first.
+    databases: Vec<H>,
+    modules: HashMap<String, usize>,
+    links: HashMap<&'static str, usize>,
+    links_default: usize,
+}
+
+impl<H: Handle> Placement<H> {
+    /// Everything in `default` until placed elsewhere.
+    pub(crate) fn new(default: &H) -> Self {
+        Placement {
+            databases: vec![default.clone()],
+            modules: HashMap::new(),
+            links: HashMap::new(),
+            links_default: 0,
+        }
+    }
+
+    /// The module `module`'s tables are in `database`.
+    pub(crate) fn module(&mut self, module: String, database: &H) {
+        let index = self.index_of(database);
+        self.modules.insert(module, index);
+    }
+
+    /// Link tables not placed one by one are in `database`.
+    pub(crate) fn links(&mut self, database: &H) {
+        self.links_default = self.index_of(database);
+    }
+
+    /// The pivot table `table` is in `database`.
+    pub(crate) fn link(&mut self, table: &'static str, database: &H) {
+        let index = self.index_of(database);
+        self.links.insert(table, index);
+    }
+
+    fn index_of(&mut self, database: &H) -> usize {
+        match self.databases.iter().position(|d| d.same_as(database)) {
+            Some(index) => index,
+            None => {
+                self.databases.push(database.clone());
+                self.databases.len() - 1
+            }
+        }
+    }
+}
+
+impl<H: Handle> Placement<H> {
+    /// The database `place` is in.
+    pub(crate) fn database(&self, place: Place<'_>) -> &H {
+        &self.databases[self.index(place)]
+    }
+
+    /// The database of the module `module`, which must be one that was placed or that a
+    /// registered model or link belongs to: a misspelt name would otherwise reach the
+    /// default database.
+    pub(crate) fn module_database(&self, module: &str) -> Result<&H> {
+        if !self.modules.contains_key(module) {
+            let mut known: Vec<String> = registered_entities()
+                .map(|entity| entity.module.to_owned())
+                .chain(
+                    registered_links()?
+                        .iter()
+                        .flat_map(|link| [link.left.module, link.right.module])
+                        .map(str::to_owned),
+                )
+                .collect();
+            if !known.iter().any(|known| known == module) {
+                known.sort();
+                known.dedup();
+                return Err(Error::UnknownModule {
+                    module: module.to_owned(),
+                    known,
+                });
+            }
+        }
+        Ok(self.database(Place::Module(module)))
+    }
+
+    /// The database of the link tables not placed one by one.
+    pub(crate) fn links_database(&self) -> &H {
+        &self.databases[self.links_default]
+    }
+
+    fn index(&self, place: Place<'_>) -> usize {
+        match place {
+            Place::Module(module) => self.modules.get(module).copied().unwrap_or(0),
+            Place::Link(table) => self.links.get(table).copied().unwrap_or(self.links_default),
+        }
+    }
+}
+
+impl<H: Reach> Placement<H> {
+    /// Syncs the link tables of each database that holds links with the links placed
+    /// there: safe actions only. What was done, by database name.
+    pub(crate) async fn migrate(&self) -> Result<Vec<(String, Applied)>> {
+        let links = registered_links()?;
+        let mut done = Vec::new();
+        for (index, database) in self.databases.iter().enumerate() {
+            let here: Vec<&LinkSchema> = links
+                .iter()
+                .copied()
+                .filter(|link| self.index(Place::Link(link.table)) == index)
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            let mut conn = database.reach().await?;
+            let plan = plan_for_in(&mut conn, &here).await?;
+            let applied = apply_in(&mut conn, &plan, false).await?;
+            done.push((database.name().to_owned(), applied));
+        }
+        Ok(done)
+    }
+
+    /// `delete` across the databases, one transaction in each, committed together.
+    pub(crate) async fn delete<'d, M, X>(&'d self, modules: &X, ids: &[Id<M>]) -> Result<Deletion>
+    where
+        M: Linkable,
+        X: Cascade<H::Conn<'d>>,
+    {
+        let mut session = Session::new(self, true);
+        let outcome = delete_in(&mut session, modules, ids).await;
+        session.finish(outcome).await
+    }
+
+    /// `restore` across the databases, one transaction in each, committed together.
+    pub(crate) async fn restore<'d, X>(&'d self, modules: &X, deletion: &Deletion) -> Result<usize>
+    where
+        X: Cascade<H::Conn<'d>>,
+    {
+        let mut session = Session::new(self, true);
+        let outcome = restore_in(&mut session, modules, deletion).await;
+        session.finish(outcome).await
+    }
+
+    /// `check` across the databases.
+    pub(crate) async fn check(&self, prune: bool) -> Result<Integrity> {
+        check_in(&mut Session::new(self, false), prune).await
+    }
+}
+
+impl<H: Handle> fmt::Debug for Placement<H> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = |index: usize| self.databases[index].name();
+        let mut modules: Vec<(&str, &str)> = self
+            .modules
+            .iter()
+            .map(|(module, &index)| (module.as_str(), name(index)))
+            .collect();
+        modules.sort_unstable();
+        let mut links: Vec<(&str, &str)> = self
+            .links
+            .iter()
+            .map(|(&table, &index)| (table, name(index)))
+            .collect();
+        links.sort_unstable();
+        f.debug_struct("Databases")
+            .field("default", &name(0))
+            .field("links", &name(self.links_default))
+            .field("modules", &modules)
+            .field("link_tables", &links)
+            .finish()
+    }
+}
+
+/// The connections of one operation across a [`Placement`]: each database's checked out at
+/// its first use and held to the end, in a transaction when asked for.
+pub(crate) struct Session<'d, H: Reach> {
+    placement: &'d Placement<H>,
+    open: Vec<(usize, H::Conn<'d>)>,
+    transactions: bool,
+}
+
+impl<'d, H: Reach> Session<'d, H> {
+    /// A session whose every connection runs in a transaction (ended by
+    /// [`finish`](Self::finish)) if `transactions`, or a session of reads.
+    pub(crate) fn new(placement: &'d Placement<H>, transactions: bool) -> Self {
+        Session {
+            placement,
+            open: Vec::new(),
+            transactions,
+        }
+    }
+
+    /// Commits every transaction if `outcome` is a success, rolls every one back if not.
+    /// A commit that fails rolls back the ones not yet committed.
+    pub(crate) async fn finish<T>(mut self, outcome: Result<T>) -> Result<T> {
+        let mut outcome = outcome;
+        for (_, conn) in &mut self.open {
+            if outcome.is_ok() {
+                if let Err(error) = conn.commit().await {
+                    outcome = Err(error.into());
+                }
+            } else {
+                // The error that ended the session is the one worth reporting.
+                let _ = conn.rollback().await;
+            }
+        }
+        self.transactions = false;
+        outcome
+    }
+}
+
+impl<'d, H: Reach> Connections for Session<'d, H> {
+    type Conn = H::Conn<'d>;
+
+    async fn conn(&mut self, place: Place<'_>) -> Result<&mut Self::Conn> {
+        let index = self.placement.index(place);
+        let slot = match self.open.iter().position(|(open, _)| *open == index) {
+            Some(slot) => slot,
+            None => {
+                let mut conn = self.placement.databases[index].reach().await?;
+                if self.transactions {
+                    conn.begin().await?;
+                }
+                self.open.push((index, conn));
+                self.open.len() - 1
+            }
+        };
+        Ok(&mut self.open[slot].1)
+    }
+
+    fn together(&self, a: Place<'_>, b: Place<'_>) -> bool {
+        self.placement.index(a) == self.placement.index(b)
+    }
+}
+
+impl<H: Reach> Drop for Session<'_, H> {
+    fn drop(&mut self) {
+        // Only a panic or a dropped future gets here with transactions open.
+        if self.transactions {
+            for (_, conn) in &mut self.open {
+                H::abandon(conn);
+            }
+        }
+    }
+}
