@@ -608,6 +608,120 @@ mod counting {
 // The supplier module on the wrapper connections, as on the connections it wraps.
 link_tests::store_on!(Counting);
 
+async fn graph_queries_filter_page_and_read_the_link_entity(d: &mut impl Driver) {
+    catalog(d).await;
+    for (product, brand) in [
+        ("prod_1", "brand_1"),
+        ("prod_2", "brand_1"),
+        ("prod_3", "brand_2"),
+    ] {
+        d.create(Product::id(product), Brand::id(brand))
+            .await
+            .unwrap();
+    }
+    let rows = [
+        (
+            Product::id("prod_1"),
+            Tag::id("tag_1"),
+            product_tag::Columns {
+                featured: true,
+                position: 2,
+                ..Default::default()
+            },
+        ),
+        (
+            Product::id("prod_2"),
+            Tag::id("tag_1"),
+            product_tag::Columns {
+                position: 1,
+                ..Default::default()
+            },
+        ),
+        (Product::id("prod_2"), Tag::id("tag_2"), Default::default()),
+    ];
+    d.create_many_with::<product_tag::Link>(&rows)
+        .await
+        .unwrap();
+    d.sql(
+        "CREATE TABLE tags (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+         INSERT INTO tags VALUES ('tag_1', 'kitchen'), ('tag_2', 'gift');",
+    )
+    .await;
+    d.dismiss(Product::id("prod_3"), Brand::id("brand_2"))
+        .await
+        .unwrap();
+
+    // The JSON form, as a client sends it: filters through links, an `$or`, a page.
+    let query = Graph::from_json(json!({
+        "entity": "product",
+        "fields": ["id", "name", "brand.name", "tags.name"],
+        "filters": {
+            "brand": { "name": { "$ilike": "ACME" } },
+            "$or": [{ "name": "Kettle" }, { "tags": { "name": { "$in": ["gift"] } } }],
+        },
+        "pagination": { "take": 1, "skip": 1, "order": { "name": "DESC" } },
+    }))
+    .unwrap();
+    let page = d.graph(query).await.unwrap();
+    assert_eq!(
+        page.data,
+        [
+            json!({ "id": "prod_1", "name": "Kettle", "brand": { "name": "Acme" },
+                 "tags": [{ "name": "kitchen" }] })
+        ]
+    );
+    assert_eq!(
+        (page.metadata.count, page.metadata.skip, page.metadata.take),
+        (2, 1, Some(1))
+    );
+
+    // Dismissed links are hidden unless asked for.
+    let toaster = || {
+        Graph::entity("product")
+            .fields(["id", "brand.name"])
+            .filter("id", "prod_3")
+    };
+    assert_eq!(
+        d.graph(toaster()).await.unwrap().data,
+        [json!({ "id": "prod_3", "brand": null })]
+    );
+    assert_eq!(
+        d.graph(toaster().with_deleted()).await.unwrap().data,
+        [json!({ "id": "prod_3", "brand": { "name": "Birch" } })]
+    );
+
+    // The link's table is an entity, with its extra columns and both sides.
+    let pivots = d
+        .graph(
+            Graph::entity("product_tags")
+                .fields(["product_id", "featured", "position", "tag.name"])
+                .filter("tag_id", "tag_1")
+                .order("position", Order::Asc),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        pivots.data,
+        [
+            json!({ "product_id": "prod_2", "featured": false, "position": 1, "tag": { "name": "kitchen" } }),
+            json!({ "product_id": "prod_1", "featured": true, "position": 2, "tag": { "name": "kitchen" } }),
+        ]
+    );
+
+    // Mistakes are named before any SQL runs.
+    let unknown = d
+        .graph(Graph::entity("product").fields(["id", "brand.nmae"]))
+        .await;
+    assert!(
+        matches!(unknown, Err(Error::UnknownField { .. })),
+        "{unknown:?}"
+    );
+    let bad = d
+        .graph(Graph::entity("product_tags").filter("featured", "yes"))
+        .await;
+    assert!(matches!(bad, Err(Error::InvalidFilter { .. })), "{bad:?}");
+}
+
 /// Runs a scenario on the blocking driver, with no runtime at all (a runtime would refuse
 /// `AsyncConnectionWrapper`, which blocks on one of its own): every statement is answered
 /// as it is asked, so the scenario is over at its first poll.
@@ -740,7 +854,90 @@ driver_tests!(
     a_plan_is_applied_once,
     a_delete_cascades_and_a_restore_undoes_it,
     graph_queries_read_both_directions,
+    graph_queries_filter_page_and_read_the_link_entity,
 );
+
+/// Clients racing on one connection each, through the async driver on PostgreSQL: to give
+/// one product different brands, one wins and the others are refused with the typed
+/// error; to create one pair, it is inserted once and found unchanged by the others.
+#[test]
+fn async_races_end_in_one_partner() {
+    let Some(schema) = link_test_support::postgres("async_races") else {
+        return;
+    };
+    let url = link_test_support::postgres_url("async_races").unwrap();
+    let search_path = format!("SET search_path TO {}", schema.name());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        // Each client connects on its own task.
+        let connect = || {
+            let (url, search_path) = (url.clone(), search_path.clone());
+            async move {
+                let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+                conn.batch_execute(&search_path).await.unwrap();
+                conn
+            }
+        };
+        aio::migrate(&mut connect().await).await.unwrap();
+        let race = |brand: fn(usize) -> String| {
+            let tasks: Vec<_> = (0..8)
+                .map(|i| {
+                    let conn = connect();
+                    tokio::spawn(async move {
+                        let mut conn = conn.await;
+                        aio::create(&mut conn, Product::id("prod_1"), Brand::id(brand(i))).await
+                    })
+                })
+                .collect();
+            async move {
+                let mut outcomes = Vec::new();
+                for task in tasks {
+                    outcomes.push(task.await.unwrap());
+                }
+                outcomes
+            }
+        };
+
+        let outcomes = race(|i| format!("brand_{i}")).await;
+        let won = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(Created::Inserted)))
+            .count();
+        let refused = outcomes
+            .iter()
+            .filter(|o| matches!(o, Err(Error::Cardinality { .. })))
+            .count();
+        assert_eq!((won, refused), (1, 7), "{outcomes:?}");
+
+        let mut conn = connect().await;
+        aio::dismiss_many(
+            &mut conn,
+            &(0..8)
+                .map(|i| (Product::id("prod_1"), Brand::id(format!("brand_{i}"))))
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .unwrap();
+        let outcomes = race(|_| "brand_x".to_owned()).await;
+        let inserted = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(Created::Inserted)))
+            .count();
+        let unchanged = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(Created::Unchanged)))
+            .count();
+        assert_eq!((inserted, unchanged), (1, 7), "{outcomes:?}");
+        let live = aio::list(&mut conn, &ListFilter::<product_brand::Link>::new())
+            .await
+            .unwrap();
+        assert_eq!(live.len(), 1);
+    });
+}
 
 /// The async driver's futures can be spawned on a multi-threaded runtime (axum and tokio
 /// require `Send` futures), whatever the backend.
