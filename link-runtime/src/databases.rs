@@ -67,11 +67,7 @@
 //! # }
 //! ```
 
-use std::fmt;
-use std::ops::{Deref, DerefMut};
-use std::sync::{Arc, Mutex, TryLockError};
-
-use diesel::connection::TransactionManager;
+use std::sync::{Mutex, TryLockError};
 
 use crate::backend::{block_on, Blocking, LinkConnection, Place};
 use crate::definition::LinkDefinition;
@@ -79,39 +75,8 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::migrate::Applied;
-use crate::placement::{Handle, Placement, Reach};
+use crate::placement::databases_face;
 use crate::service::{Deletion, Modules};
-
-/// A connection checked out of a [`Database`]: use it as `&mut C` with `&mut *checkout`.
-/// It goes back to its source when dropped.
-pub struct Checkout<'a, C>(Box<dyn DerefMut<Target = C> + 'a>);
-
-impl<'a, C> Checkout<'a, C> {
-    /// A checkout of `conn`: a connection, or a handle on one (a pool's, a lock's).
-    pub fn new(conn: impl DerefMut<Target = C> + 'a) -> Self {
-        Checkout(Box::new(conn))
-    }
-}
-
-impl<C> Deref for Checkout<'_, C> {
-    type Target = C;
-
-    fn deref(&self) -> &C {
-        &self.0
-    }
-}
-
-impl<C> DerefMut for Checkout<'_, C> {
-    fn deref_mut(&mut self) -> &mut C {
-        &mut self.0
-    }
-}
-
-impl<C> fmt::Debug for Checkout<'_, C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Checkout")
-    }
-}
 
 /// The error a [`ConnectionSource`] returns when it cannot hand out a connection.
 pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
@@ -190,35 +155,56 @@ impl<C: Send> ConnectionSource<C> for Shared<C> {
     }
 }
 
-/// A database: a named, cloneable handle on a [`ConnectionSource`]. Clones are the same
-/// database, which is how [`Databases`] knows that two modules share one (and that SQL may
-/// join their tables).
-///
-/// ```
-/// use diesel::{Connection, SqliteConnection};
-/// use link_runtime::databases::Database;
-///
-/// // A new connection per checkout...
-/// let file = Database::connect("catalog", || SqliteConnection::establish("file:catalog?mode=memory"));
-/// // ... or one connection, shared.
-/// let memory = Database::from_connection(SqliteConnection::establish(":memory:").unwrap());
-/// assert_eq!(file.name(), "catalog");
-/// assert!(file.same_as(&file.clone()) && !file.same_as(&memory));
-/// ```
-pub struct Database<C> {
-    name: Arc<str>,
-    source: Arc<dyn ConnectionSource<C>>,
+databases_face! {
+    checkout_bounds: [],
+    reach: Blocking<Checkout> for LinkConnection, checkout [],
+    /// A connection checked out of a [`Database`]: use it as `&mut C` with `&mut *checkout`.
+    /// It goes back to its source when dropped.
+    checkout,
+    /// A database: a named, cloneable handle on a [`ConnectionSource`]. Clones are the same
+    /// database, which is how [`Databases`] knows that two modules share one (and that SQL may
+    /// join their tables).
+    ///
+    /// ```
+    /// use diesel::{Connection, SqliteConnection};
+    /// use link_runtime::databases::Database;
+    ///
+    /// // A new connection per checkout...
+    /// let file = Database::connect("catalog", || SqliteConnection::establish("file:catalog?mode=memory"));
+    /// // ... or one connection, shared.
+    /// let memory = Database::from_connection(SqliteConnection::establish(":memory:").unwrap());
+    /// assert_eq!(file.name(), "catalog");
+    /// assert!(file.same_as(&file.clone()) && !file.same_as(&memory));
+    /// ```
+    database,
+    /// Where each module's tables and each link's pivot table live.
+    ///
+    /// Links, and modules not placed with [`module`](Self::module), are in the default
+    /// database; [`links`](Self::links) and [`link`](Self::link) move links elsewhere.
+    ///
+    /// ```
+    /// use diesel::{Connection, SqliteConnection};
+    /// use link_runtime::databases::{Database, Databases};
+    /// # use link_runtime::prelude::*;
+    /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+    /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+    /// # mod product_brand { use super::*; define_link!(Product, Brand); }
+    /// # fn main() {
+    /// let main = Database::from_connection(SqliteConnection::establish(":memory:").unwrap()).named("main");
+    /// let brands = Database::from_connection(SqliteConnection::establish(":memory:").unwrap()).named("brands");
+    /// let databases = Databases::new(&main).module("brand", &brands);
+    ///
+    /// // The link table is created where links are: in `main`.
+    /// let synced = databases.migrate().unwrap();
+    /// assert_eq!(synced[0].0, "main");
+    /// let mut conn = databases.for_link::<product_brand::Link>().unwrap();
+    /// product_brand::Link::create(&mut *conn, Product::id("p1"), Brand::id("b1")).unwrap();
+    /// # }
+    /// ```
+    databases,
 }
 
 impl<C: 'static> Database<C> {
-    /// The database `name` (used in errors), reached through `source`.
-    pub fn new(name: impl Into<String>, source: impl ConnectionSource<C> + 'static) -> Self {
-        Database {
-            name: Arc::from(name.into()),
-            source: Arc::new(source),
-        }
-    }
-
     /// The database `name`, a new connection from `connect` per checkout.
     pub fn connect<F>(name: impl Into<String>, connect: F) -> Self
     where
@@ -235,14 +221,6 @@ impl<C: 'static> Database<C> {
         C: Send,
     {
         Self::new("connection", Shared(Mutex::new(conn)))
-    }
-
-    /// The same database under the name `name` (used in errors and in
-    /// [`Databases::migrate`]'s result).
-    #[must_use]
-    pub fn named(mut self, name: impl Into<String>) -> Self {
-        self.name = Arc::from(name.into());
-        self
     }
 
     /// The database behind a diesel r2d2 pool (feature `r2d2`).
@@ -273,16 +251,6 @@ impl<C: 'static> Database<C> {
 }
 
 impl<C> Database<C> {
-    /// Its name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Whether `other` is a clone of this database.
-    pub fn same_as(&self, other: &Database<C>) -> bool {
-        Arc::ptr_eq(&self.source, &other.source)
-    }
-
     /// A connection to it.
     ///
     /// # Errors
@@ -296,78 +264,7 @@ impl<C> Database<C> {
     }
 }
 
-impl<C> Clone for Database<C> {
-    fn clone(&self) -> Self {
-        Database {
-            name: Arc::clone(&self.name),
-            source: Arc::clone(&self.source),
-        }
-    }
-}
-
-impl<C> fmt::Debug for Database<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Database").field(&self.name).finish()
-    }
-}
-
-/// Where each module's tables and each link's pivot table live.
-///
-/// Links, and modules not placed with [`module`](Self::module), are in the default
-/// database; [`links`](Self::links) and [`link`](Self::link) move links elsewhere.
-///
-/// ```
-/// use diesel::{Connection, SqliteConnection};
-/// use link_runtime::databases::{Database, Databases};
-/// # use link_runtime::prelude::*;
-/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
-/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
-/// # mod product_brand { use super::*; define_link!(Product, Brand); }
-/// # fn main() {
-/// let main = Database::from_connection(SqliteConnection::establish(":memory:").unwrap()).named("main");
-/// let brands = Database::from_connection(SqliteConnection::establish(":memory:").unwrap()).named("brands");
-/// let databases = Databases::new(&main).module("brand", &brands);
-///
-/// // The link table is created where links are: in `main`.
-/// let synced = databases.migrate().unwrap();
-/// assert_eq!(synced[0].0, "main");
-/// let mut conn = databases.for_link::<product_brand::Link>().unwrap();
-/// product_brand::Link::create(&mut *conn, Product::id("p1"), Brand::id("b1")).unwrap();
-/// # }
-/// ```
-pub struct Databases<C> {
-    placement: Placement<Database<C>>,
-}
-
 impl<C> Databases<C> {
-    /// Everything in `default` until placed elsewhere.
-    pub fn new(default: &Database<C>) -> Self {
-        Databases {
-            placement: Placement::new(default),
-        }
-    }
-
-    /// The module `module`'s tables are in `database`.
-    #[must_use]
-    pub fn module(mut self, module: impl Into<String>, database: &Database<C>) -> Self {
-        self.placement.module(module.into(), database);
-        self
-    }
-
-    /// The pivot tables of links not placed with [`link`](Self::link) are in `database`.
-    #[must_use]
-    pub fn links(mut self, database: &Database<C>) -> Self {
-        self.placement.links(database);
-        self
-    }
-
-    /// The pivot table of the link `L` is in `database`.
-    #[must_use]
-    pub fn link<L: LinkDefinition>(mut self, database: &Database<C>) -> Self {
-        self.placement.link(L::SCHEMA.table, database);
-        self
-    }
-
     /// A connection to the database of the module `module`.
     ///
     /// # Errors
@@ -446,45 +343,5 @@ impl<C: LinkConnection> Databases<C> {
     /// As [`service::check`](crate::service::check), and [`Error::Connection`].
     pub fn check(&self, prune: bool) -> Result<crate::service::Integrity> {
         block_on(self.placement.check(prune))
-    }
-
-    /// The placement, for graph queries across the databases.
-    pub(crate) fn placement(&self) -> &Placement<Database<C>> {
-        &self.placement
-    }
-}
-
-impl<C> fmt::Debug for Databases<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.placement.fmt(f)
-    }
-}
-
-impl<C> Handle for Database<C> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn same_as(&self, other: &Self) -> bool {
-        Database::same_as(self, other)
-    }
-}
-
-impl<C: LinkConnection> Reach for Database<C> {
-    type Conn<'a>
-        = Blocking<Checkout<'a, C>>
-    where
-        C: 'a;
-
-    async fn reach(&self) -> Result<Self::Conn<'_>> {
-        self.checkout().map(Blocking)
-    }
-
-    fn abandon<'a>(conn: &mut Self::Conn<'a>)
-    where
-        C: 'a,
-    {
-        let conn: &mut C = &mut conn.0;
-        let _ = <C::TransactionManager as TransactionManager<C>>::rollback_transaction(conn);
     }
 }

@@ -33,14 +33,6 @@ pub(crate) trait Reach: Handle {
 
     /// A connection to it.
     async fn reach(&self) -> Result<Self::Conn<'_>>;
-
-    /// Leaves `conn` without the transaction a session opened on it, when the session ends
-    /// without [`Session::finish`] (a panic, a dropped future): the blocking driver rolls
-    /// back; an async connection cannot be awaited here, and is left for its pool to find
-    /// in a transaction and discard.
-    fn abandon<'a>(conn: &mut Self::Conn<'a>)
-    where
-        Self: 'a;
 }
 
 /// Every distinct database, and where each module's tables and each link's pivot table are.
@@ -277,8 +269,179 @@ impl<H: Reach> Drop for Session<'_, H> {
         // Only a panic or a dropped future gets here with transactions open.
         if self.transactions {
             for (_, conn) in &mut self.open {
-                H::abandon(conn);
+                conn.abandon();
             }
         }
     }
 }
+
+/// The public face of a driver's databases, written once for both drivers: its checkout of
+/// a connection (`Checkout`), its named handle on a source of connections (`Database`) and
+/// its placement of modules and links (`Databases`). The invoking module brings the
+/// source trait (`ConnectionSource`), how a database hands out a connection
+/// (`Database::checkout`), and the operations across the databases.
+macro_rules! databases_face {
+    (
+        checkout_bounds: [$($bound:tt)*],
+        reach: $executor:ident<Checkout> for $connection:path, checkout [$($wait:tt)*],
+        $(#[$checkout_doc:meta])*
+        checkout,
+        $(#[$database_doc:meta])*
+        database,
+        $(#[$databases_doc:meta])*
+        databases,
+    ) => {
+        $(#[$checkout_doc])*
+        pub struct Checkout<'a, C>(
+            ::std::boxed::Box<dyn ::std::ops::DerefMut<Target = C> $($bound)* + 'a>,
+        );
+
+        impl<'a, C> Checkout<'a, C> {
+            /// A checkout of `conn`: a connection, or a handle on one (a pool's).
+            pub fn new(conn: impl ::std::ops::DerefMut<Target = C> $($bound)* + 'a) -> Self {
+                Checkout(::std::boxed::Box::new(conn))
+            }
+        }
+
+        impl<C> ::std::ops::Deref for Checkout<'_, C> {
+            type Target = C;
+
+            fn deref(&self) -> &C {
+                &self.0
+            }
+        }
+
+        impl<C> ::std::ops::DerefMut for Checkout<'_, C> {
+            fn deref_mut(&mut self) -> &mut C {
+                &mut self.0
+            }
+        }
+
+        impl<C> ::std::fmt::Debug for Checkout<'_, C> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str("Checkout")
+            }
+        }
+
+        $(#[$database_doc])*
+        pub struct Database<C> {
+            name: ::std::sync::Arc<str>,
+            source: ::std::sync::Arc<dyn ConnectionSource<C>>,
+        }
+
+        impl<C: 'static> Database<C> {
+            /// The database `name` (used in errors), reached through `source`.
+            pub fn new(name: impl Into<String>, source: impl ConnectionSource<C> + 'static) -> Self {
+                Database {
+                    name: ::std::sync::Arc::from(name.into()),
+                    source: ::std::sync::Arc::new(source),
+                }
+            }
+
+            /// The same database under the name `name` (used in errors and in the result
+            /// of `Databases::migrate`).
+            #[must_use]
+            pub fn named(mut self, name: impl Into<String>) -> Self {
+                self.name = ::std::sync::Arc::from(name.into());
+                self
+            }
+        }
+
+        impl<C> Database<C> {
+            /// Its name.
+            pub fn name(&self) -> &str {
+                &self.name
+            }
+
+            /// Whether `other` is a clone of this database.
+            pub fn same_as(&self, other: &Database<C>) -> bool {
+                ::std::sync::Arc::ptr_eq(&self.source, &other.source)
+            }
+        }
+
+        impl<C> ::std::clone::Clone for Database<C> {
+            fn clone(&self) -> Self {
+                Database {
+                    name: ::std::sync::Arc::clone(&self.name),
+                    source: ::std::sync::Arc::clone(&self.source),
+                }
+            }
+        }
+
+        impl<C> ::std::fmt::Debug for Database<C> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_tuple("Database").field(&self.name).finish()
+            }
+        }
+
+        impl<C> $crate::placement::Handle for Database<C> {
+            fn name(&self) -> &str {
+                &self.name
+            }
+
+            fn same_as(&self, other: &Self) -> bool {
+                Database::same_as(self, other)
+            }
+        }
+
+        impl<C: $connection> $crate::placement::Reach for Database<C> {
+            type Conn<'a>
+                = $executor<Checkout<'a, C>>
+            where
+                C: 'a;
+
+            async fn reach(&self) -> $crate::Result<Self::Conn<'_>> {
+                self.checkout()$($wait)*.map($executor)
+            }
+        }
+
+        $(#[$databases_doc])*
+        pub struct Databases<C> {
+            placement: $crate::placement::Placement<Database<C>>,
+        }
+
+        impl<C> Databases<C> {
+            /// Everything in `default` until placed elsewhere.
+            pub fn new(default: &Database<C>) -> Self {
+                Databases {
+                    placement: $crate::placement::Placement::new(default),
+                }
+            }
+
+            /// The module `module`'s tables are in `database`.
+            #[must_use]
+            pub fn module(mut self, module: impl Into<String>, database: &Database<C>) -> Self {
+                self.placement.module(module.into(), database);
+                self
+            }
+
+            /// The pivot tables of links not placed with [`link`](Self::link) are in
+            /// `database`.
+            #[must_use]
+            pub fn links(mut self, database: &Database<C>) -> Self {
+                self.placement.links(database);
+                self
+            }
+
+            /// The pivot table of the link `L` is in `database`.
+            #[must_use]
+            pub fn link<L: $crate::LinkDefinition>(mut self, database: &Database<C>) -> Self {
+                self.placement.link(L::SCHEMA.table, database);
+                self
+            }
+
+            /// The placement, for operations and graph queries across the databases.
+            pub(crate) fn placement(&self) -> &$crate::placement::Placement<Database<C>> {
+                &self.placement
+            }
+        }
+
+        impl<C> ::std::fmt::Debug for Databases<C> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.placement.fmt(f)
+            }
+        }
+    };
+}
+
+pub(crate) use databases_face;

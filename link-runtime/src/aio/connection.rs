@@ -10,24 +10,23 @@ use crate::dialect::Dialect;
 
 /// A diesel-async connection that links can be stored in: any
 /// [`AsyncConnection`](diesel_async::AsyncConnection) whose backend is SQLite or
-/// PostgreSQL. Implemented automatically.
+/// PostgreSQL (its dialect is its backend's [`LinkBackend::DIALECT`]). Implemented
+/// automatically; code generic over the connection names it as its bound.
 ///
 /// ```
-/// use diesel::SqliteConnection;
-/// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-/// use link_runtime::aio::AsyncLinkConnection;
-/// use link_runtime::Dialect;
+/// use link_runtime::aio::{self, AsyncLinkConnection};
 ///
-/// fn dialect_of<C: AsyncLinkConnection>() -> Dialect {
-///     C::DIALECT
+/// /// A service's start-up, whatever its database.
+/// async fn start<C: AsyncLinkConnection>(conn: &mut C) -> link_runtime::Result<()> {
+///     let synced = aio::migrate(conn).await?;
+///     for table in synced.tables_created() {
+///         println!("created {table}");
+///     }
+///     Ok(())
 /// }
-///
-/// assert_eq!(dialect_of::<SyncConnectionWrapper<SqliteConnection>>(), Dialect::Sqlite);
+/// # let _ = start::<diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>>;
 /// ```
-pub trait AsyncLinkConnection: AsyncConnection<Backend: LinkBackend> + Send {
-    /// The connection's SQL dialect.
-    const DIALECT: Dialect = <Self::Backend as LinkBackend>::DIALECT;
-}
+pub trait AsyncLinkConnection: AsyncConnection<Backend: LinkBackend> + Send {}
 
 impl<C> AsyncLinkConnection for C where C: AsyncConnection<Backend: LinkBackend> + Send {}
 
@@ -39,7 +38,7 @@ where
     H: DerefMut<Target = C> + Send,
     C: AsyncLinkConnection,
 {
-    const DIALECT: Dialect = <C as AsyncLinkConnection>::DIALECT;
+    const DIALECT: Dialect = <C::Backend as LinkBackend>::DIALECT;
 
     async fn run<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize> {
         C::Backend::execute_async(&mut *self.0, statement).await
@@ -67,4 +66,6 @@ where
     async fn rollback(&mut self) -> QueryResult<()> {
         C::TransactionManager::rollback_transaction(&mut *self.0).await
     }
+
+    fn abandon(&mut self) {}
 }

@@ -2,11 +2,8 @@
 //! and links in [`Database`]s whose connections come from diesel-async's pools or from a
 //! URL, as [`databases::Databases`](crate::databases::Databases) does for blocking ones.
 
-use std::fmt;
 use std::future::Future;
-use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
-use std::sync::Arc;
 
 use super::connection::{Async, AsyncLinkConnection};
 use super::service::Modules;
@@ -17,39 +14,8 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::migrate::Applied;
-use crate::placement::{Handle, Placement, Reach};
+use crate::placement::databases_face;
 use crate::service::{Deletion, Integrity};
-
-/// A connection checked out of a [`Database`]: use it as `&mut C` with `&mut *checkout`.
-/// It goes back to its source when dropped.
-pub struct Checkout<'a, C>(Box<dyn DerefMut<Target = C> + Send + Sync + 'a>);
-
-impl<'a, C> Checkout<'a, C> {
-    /// A checkout of `conn`: a connection, or a handle on one (a pool's).
-    pub fn new(conn: impl DerefMut<Target = C> + Send + Sync + 'a) -> Self {
-        Checkout(Box::new(conn))
-    }
-}
-
-impl<C> Deref for Checkout<'_, C> {
-    type Target = C;
-
-    fn deref(&self) -> &C {
-        &self.0
-    }
-}
-
-impl<C> DerefMut for Checkout<'_, C> {
-    fn deref_mut(&mut self) -> &mut C {
-        &mut self.0
-    }
-}
-
-impl<C> fmt::Debug for Checkout<'_, C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Checkout")
-    }
-}
 
 /// What [`ConnectionSource::checkout`] returns: a future of a connection.
 pub type CheckoutFuture<'a, C> =
@@ -85,33 +51,60 @@ impl<C: AsyncLinkConnection + Sync + 'static> ConnectionSource<C> for Connect {
     }
 }
 
-/// A database reached through async connections: a named, cloneable handle on a
-/// [`ConnectionSource`]. Clones are the same database.
-///
-/// ```
-/// use diesel::SqliteConnection;
-/// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-/// use link_runtime::aio::Database;
-///
-/// type Conn = SyncConnectionWrapper<SqliteConnection>;
-/// let catalog = Database::<Conn>::connect("catalog", "file:catalog?mode=memory&cache=shared");
-/// assert_eq!(catalog.name(), "catalog");
-/// assert!(catalog.same_as(&catalog.clone()));
-/// ```
-pub struct Database<C> {
-    name: Arc<str>,
-    source: Arc<dyn ConnectionSource<C>>,
+databases_face! {
+    checkout_bounds: [+ Send + Sync],
+    reach: Async<Checkout> for AsyncLinkConnection, checkout [.await],
+    /// A connection checked out of a [`Database`]: use it as `&mut C` with `&mut *checkout`.
+    /// It goes back to its source when dropped.
+    checkout,
+    /// A database reached through async connections: a named, cloneable handle on a
+    /// [`ConnectionSource`]. Clones are the same database.
+    ///
+    /// ```
+    /// use diesel::SqliteConnection;
+    /// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+    /// use link_runtime::aio::Database;
+    ///
+    /// type Conn = SyncConnectionWrapper<SqliteConnection>;
+    /// let catalog = Database::<Conn>::connect("catalog", "file:catalog?mode=memory&cache=shared");
+    /// assert_eq!(catalog.name(), "catalog");
+    /// assert!(catalog.same_as(&catalog.clone()));
+    /// ```
+    database,
+    /// Where each module's tables and each link's pivot table live, on async connections:
+    /// [`databases::Databases`](crate::databases::Databases), awaited.
+    ///
+    /// ```
+    /// use diesel::SqliteConnection;
+    /// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+    /// use link_runtime::aio::{Database, Databases};
+    /// # use link_runtime::prelude::*;
+    /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+    /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+    /// # mod product_brand { use super::*; define_link!(Product, Brand); }
+    ///
+    /// type Conn = SyncConnectionWrapper<SqliteConnection>;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("aio-databases-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let main = Database::<Conn>::connect("main", dir.join("main.db").to_str().unwrap());
+    /// let brands = Database::<Conn>::connect("brands", dir.join("brands.db").to_str().unwrap());
+    /// let databases = Databases::new(&main).module("brand", &brands);
+    ///
+    /// let synced = databases.migrate().await?;
+    /// assert_eq!(synced[0].0, "main");
+    /// let mut conn = databases.for_link::<product_brand::Link>().await?;
+    /// link_runtime::aio::create(&mut *conn, Product::id("p1"), Brand::id("b1")).await?;
+    /// # drop(conn);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    databases,
 }
 
 impl<C: 'static> Database<C> {
-    /// The database `name` (used in errors), reached through `source`.
-    pub fn new(name: impl Into<String>, source: impl ConnectionSource<C> + 'static) -> Self {
-        Database {
-            name: Arc::from(name.into()),
-            source: Arc::new(source),
-        }
-    }
-
     /// The database `name` behind a diesel-async deadpool pool (feature `deadpool`).
     #[cfg(feature = "deadpool")]
     pub fn pool(
@@ -139,16 +132,6 @@ impl<C: 'static> Database<C> {
 }
 
 impl<C> Database<C> {
-    /// Its name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// Whether `other` is a clone of this database.
-    pub fn same_as(&self, other: &Database<C>) -> bool {
-        Arc::ptr_eq(&self.source, &other.source)
-    }
-
     /// A connection to it.
     ///
     /// # Errors
@@ -165,113 +148,7 @@ impl<C> Database<C> {
     }
 }
 
-impl<C> Clone for Database<C> {
-    fn clone(&self) -> Self {
-        Database {
-            name: Arc::clone(&self.name),
-            source: Arc::clone(&self.source),
-        }
-    }
-}
-
-impl<C> fmt::Debug for Database<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Database").field(&self.name).finish()
-    }
-}
-
-impl<C> Handle for Database<C> {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn same_as(&self, other: &Self) -> bool {
-        Database::same_as(self, other)
-    }
-}
-
-impl<C: AsyncLinkConnection> Reach for Database<C> {
-    type Conn<'a>
-        = Async<Checkout<'a, C>>
-    where
-        C: 'a;
-
-    async fn reach(&self) -> Result<Self::Conn<'_>> {
-        self.checkout().await.map(Async)
-    }
-
-    fn abandon<'a>(_: &mut Self::Conn<'a>)
-    where
-        C: 'a,
-    {
-        // Nothing can be awaited here: the connection goes back to its source inside the
-        // transaction, where diesel-async's pools see it is broken and drop it.
-    }
-}
-
-/// Where each module's tables and each link's pivot table live, on async connections:
-/// [`databases::Databases`](crate::databases::Databases), awaited.
-///
-/// ```
-/// use diesel::SqliteConnection;
-/// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-/// use link_runtime::aio::{Database, Databases};
-/// # use link_runtime::prelude::*;
-/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
-/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
-/// # mod product_brand { use super::*; define_link!(Product, Brand); }
-///
-/// type Conn = SyncConnectionWrapper<SqliteConnection>;
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let dir = std::env::temp_dir().join(format!("aio-databases-{}", std::process::id()));
-/// # std::fs::create_dir_all(&dir)?;
-/// let main = Database::<Conn>::connect("main", dir.join("main.db").to_str().unwrap());
-/// let brands = Database::<Conn>::connect("brands", dir.join("brands.db").to_str().unwrap());
-/// let databases = Databases::new(&main).module("brand", &brands);
-///
-/// let synced = databases.migrate().await?;
-/// assert_eq!(synced[0].0, "main");
-/// let mut conn = databases.for_link::<product_brand::Link>().await?;
-/// link_runtime::aio::create(&mut *conn, Product::id("p1"), Brand::id("b1")).await?;
-/// # drop(conn);
-/// # std::fs::remove_dir_all(&dir)?;
-/// # Ok(())
-/// # }
-/// ```
-pub struct Databases<C> {
-    placement: Placement<Database<C>>,
-}
-
 impl<C> Databases<C> {
-    /// Everything in `default` until placed elsewhere.
-    pub fn new(default: &Database<C>) -> Self {
-        Databases {
-            placement: Placement::new(default),
-        }
-    }
-
-    /// The module `module`'s tables are in `database`.
-    #[must_use]
-    pub fn module(mut self, module: impl Into<String>, database: &Database<C>) -> Self {
-        self.placement.module(module.into(), database);
-        self
-    }
-
-    /// The pivot tables of links not placed with [`link`](Self::link) are in `database`.
-    #[must_use]
-    pub fn links(mut self, database: &Database<C>) -> Self {
-        self.placement.links(database);
-        self
-    }
-
-    /// The pivot table of the link `L` is in `database`.
-    #[must_use]
-    pub fn link<L: LinkDefinition>(mut self, database: &Database<C>) -> Self {
-        self.placement.link(L::SCHEMA.table, database);
-        self
-    }
-
     /// A connection to the database of the module `module`.
     ///
     /// # Errors
@@ -344,16 +221,5 @@ impl<C: AsyncLinkConnection> Databases<C> {
     /// As [`service::check`](crate::service::check), and [`Error::Connection`].
     pub async fn check(&self, prune: bool) -> Result<Integrity> {
         self.placement.check(prune).await
-    }
-
-    /// The placement, for graph queries across the databases.
-    pub(crate) fn placement(&self) -> &Placement<Database<C>> {
-        &self.placement
-    }
-}
-
-impl<C> fmt::Debug for Databases<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.placement.fmt(f)
     }
 }

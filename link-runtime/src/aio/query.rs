@@ -4,66 +4,47 @@ use super::connection::{Async, AsyncLinkConnection};
 use super::databases::Databases;
 use crate::backend::OneConnection;
 use crate::error::Result;
-use crate::graph::{run, GraphRequest};
+use crate::graph::{query_face, run, GraphRequest};
 use crate::placement::Session;
 
-/// Runs graph queries on an async connection: [`graph::Query`](crate::graph::Query),
-/// awaited, with the same requests and results.
-///
-/// ```
-/// # use diesel::SqliteConnection;
-/// # use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
-/// # use diesel_async::{AsyncConnection, RunQueryDsl};
-/// use link_runtime::aio;
-/// use link_runtime::graph::Graph;
-/// # use link_runtime::prelude::*;
-/// # #[derive(Linkable)] #[linkable(module = "product", table = "product")]
-/// # pub struct Product { pub id: String, pub title: String }
-/// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")]
-/// # pub struct Brand { pub id: String, pub name: String }
-/// # mod product_brand { use super::*; link_runtime::define_link!(Product(is_list), Brand); }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(":memory:").await?;
-/// # diesel::sql_query("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL)").execute(&mut conn).await?;
-/// # diesel::sql_query("CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL)").execute(&mut conn).await?;
-/// # diesel::sql_query("INSERT INTO product VALUES ('p1', 'Chair')").execute(&mut conn).await?;
-/// # diesel::sql_query("INSERT INTO brand VALUES ('b1', 'Acme')").execute(&mut conn).await?;
-/// aio::migrate(&mut conn).await?;
-/// aio::create(&mut conn, Product::id("p1"), Brand::id("b1")).await?;
-/// let page = aio::Query::new(&mut conn)
-///     .graph(Graph::entity("product").fields(["title", "brand.name"]))
-///     .await?;
-/// assert_eq!(page.data, [serde_json::json!({ "title": "Chair", "brand": { "name": "Acme" } })]);
-/// # Ok(())
-/// # }
-/// ```
-pub struct Query<'c, C> {
-    target: Target<'c, C>,
+query_face! {
+    databases: Databases,
+    connection: AsyncLinkConnection,
+    /// Runs graph queries on an async connection: [`graph::Query`](crate::graph::Query),
+    /// awaited, with the same requests and results.
+    ///
+    /// ```
+    /// # use diesel::SqliteConnection;
+    /// # use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+    /// # use diesel_async::{AsyncConnection, RunQueryDsl};
+    /// use link_runtime::aio;
+    /// use link_runtime::graph::Graph;
+    /// # use link_runtime::prelude::*;
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")]
+    /// # pub struct Product { pub id: String, pub title: String }
+    /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")]
+    /// # pub struct Brand { pub id: String, pub name: String }
+    /// # mod product_brand { use super::*; link_runtime::define_link!(Product(is_list), Brand); }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(":memory:").await?;
+    /// # diesel::sql_query("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL)").execute(&mut conn).await?;
+    /// # diesel::sql_query("CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL)").execute(&mut conn).await?;
+    /// # diesel::sql_query("INSERT INTO product VALUES ('p1', 'Chair')").execute(&mut conn).await?;
+    /// # diesel::sql_query("INSERT INTO brand VALUES ('b1', 'Acme')").execute(&mut conn).await?;
+    /// aio::migrate(&mut conn).await?;
+    /// aio::create(&mut conn, Product::id("p1"), Brand::id("b1")).await?;
+    /// let page = aio::Query::new(&mut conn)
+    ///     .graph(Graph::entity("product").fields(["title", "brand.name"]))
+    ///     .await?;
+    /// assert_eq!(page.data, [serde_json::json!({ "title": "Chair", "brand": { "name": "Acme" } })]);
+    /// # Ok(())
+    /// # }
+    /// ```
 }
 
-enum Target<'c, C> {
-    One(&'c mut C),
-    Across(&'c Databases<C>),
-}
-
-impl<'c, C: AsyncLinkConnection> Query<'c, C> {
-    /// Queries through `conn`, where the modules' tables and the links' tables are.
-    pub fn new(conn: &'c mut C) -> Self {
-        Query {
-            target: Target::One(conn),
-        }
-    }
-
-    /// Queries across `databases`, as
-    /// [`graph::Query::across`](crate::graph::Query::across) does.
-    pub fn across(databases: &'c Databases<C>) -> Self {
-        Query {
-            target: Target::Across(databases),
-        }
-    }
-
+impl<C: AsyncLinkConnection> Query<'_, C> {
     /// Runs a [`Graph`](crate::graph::Graph) or a [`TypedGraph`](crate::graph::TypedGraph):
     /// [`graph::Query::graph`](crate::graph::Query::graph), awaited.
     ///
@@ -76,15 +57,6 @@ impl<'c, C: AsyncLinkConnection> Query<'c, C> {
             Target::Across(databases) => {
                 run(&mut Session::new(databases.placement(), false), request).await
             }
-        }
-    }
-}
-
-impl<C> std::fmt::Debug for Query<'_, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.target {
-            Target::One(_) => f.write_str("aio::Query(one connection)"),
-            Target::Across(databases) => f.debug_tuple("aio::Query").field(databases).finish(),
         }
     }
 }

@@ -1,6 +1,5 @@
 //! The link service, awaited: writing, listing, deleting and restoring links.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -11,7 +10,7 @@ use crate::error::Result;
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::service::{
-    self as core, module_error, typed, Cascade, Created, Deletion, Handlers, ListFilter,
+    self as core, module_error, modules_face, typed, Cascade, Created, Deletion, ListFilter,
     ModuleError, Record,
 };
 
@@ -227,20 +226,13 @@ pub trait SoftDelete<C>: Linkable {
 type Handled<'a> = Pin<Box<dyn Future<Output = Result<(), ModuleError>> + Send + 'a>>;
 type Handler<C> = for<'a> fn(&'a mut C, &'a [String]) -> Handled<'a>;
 
-/// The modules [`delete`] may cascade into, each with its [`SoftDelete`]: as
-/// [`service::Modules`](crate::service::Modules), for async connections.
-pub struct Modules<C> {
-    handlers: Handlers<Handler<C>>,
+modules_face! {
+    handler: Handler<C>,
+    /// The modules [`delete`] may cascade into, each with its [`SoftDelete`]: as
+    /// [`service::Modules`](crate::service::Modules), for async connections.
 }
 
 impl<C: Send> Modules<C> {
-    /// No module: [`delete`] then refuses any cascade.
-    pub fn new() -> Self {
-        Modules {
-            handlers: Handlers::default(),
-        }
-    }
-
     /// Adds the model `T`, whose records [`delete`] may soft-delete through
     /// [`SoftDelete`].
     #[must_use]
@@ -250,23 +242,6 @@ impl<C: Send> Modules<C> {
             |conn, ids| Box::pin(async move { T::restore(conn, &typed(ids)).await }),
         );
         self
-    }
-
-    /// Whether the model `module`/`model` was added.
-    pub fn handles(&self, module: &str, model: &str) -> bool {
-        self.handlers.handles(module, model)
-    }
-}
-
-impl<C: Send> Default for Modules<C> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<C> fmt::Debug for Modules<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.handlers.fmt(f)
     }
 }
 

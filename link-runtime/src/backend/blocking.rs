@@ -75,6 +75,10 @@ where
     async fn rollback(&mut self) -> QueryResult<()> {
         C::TransactionManager::rollback_transaction(&mut *self.0)
     }
+
+    fn abandon(&mut self) {
+        let _ = C::TransactionManager::rollback_transaction(&mut *self.0);
+    }
 }
 
 /// Runs a core operation on a [`Blocking`] executor to its end: its statements are answered

@@ -52,6 +52,12 @@ pub(crate) trait Executor {
 
     /// Rolls the innermost transaction back.
     async fn rollback(&mut self) -> QueryResult<()>;
+
+    /// Leaves the transaction an operation opened when the operation ends without
+    /// finishing it (a panic, a dropped future). The blocking driver rolls it back; an async
+    /// connection cannot be awaited here, and goes back to its pool inside the transaction,
+    /// where diesel-async's pools see that it is broken and drop it.
+    fn abandon(&mut self);
 }
 
 /// Runs a query whose one column, named `value`, is text; returns that column.

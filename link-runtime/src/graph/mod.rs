@@ -72,6 +72,8 @@ mod typed;
 
 use serde_json::Value;
 
+#[cfg(feature = "async")]
+pub(crate) use self::query::query_face;
 pub use self::query::Query;
 pub use self::request::{Condition, Filter, Graph, Order};
 pub use self::result::{GraphResult, Metadata};

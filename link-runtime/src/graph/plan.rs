@@ -742,11 +742,23 @@ fn text(value: &str) -> std::result::Result<String, String> {
     Ok(value.to_owned())
 }
 
-/// A `LIKE` pattern as both backends read it alike: no NUL, at most
-/// [`MAX_PATTERN_CHARS`] characters, and a backslash at the very end (escaping nothing,
-/// which PostgreSQL refuses) matched as a backslash.
+/// Characters a pattern may not hold: SQLite's pattern matching reads U+FFFE and U+FFFF as
+/// U+FFFD, so a pattern holding any of the three would match other text on SQLite than on
+/// PostgreSQL. Without them in the pattern, text holding them matches alike.
+const UNMATCHABLE: [char; 3] = ['\u{fffd}', '\u{fffe}', '\u{ffff}'];
+
+/// A `LIKE` pattern as both backends read it alike: no NUL, none of [`UNMATCHABLE`], at
+/// most [`MAX_PATTERN_CHARS`] characters, and a backslash at the very end (escaping
+/// nothing, which PostgreSQL refuses) matched as a backslash.
 fn like_pattern(pattern: String) -> std::result::Result<String, String> {
     let mut pattern = text(&pattern)?;
+    if pattern.contains(UNMATCHABLE) {
+        return Err(
+            "a pattern holding U+FFFD, U+FFFE or U+FFFF is refused: SQLite matches the three \
+             as one character, so the backends would not agree"
+                .to_owned(),
+        );
+    }
     let chars = pattern.chars().count();
     if chars > MAX_PATTERN_CHARS {
         return Err(format!(

@@ -6,44 +6,70 @@ use crate::databases::Databases;
 use crate::error::Result;
 use crate::placement::Session;
 
-/// Runs graph queries: on one connection, or across [`Databases`].
-///
-/// ```
-/// use diesel::{Connection, SqliteConnection};
-/// use link_runtime::graph::Query;
-///
-/// let mut conn = SqliteConnection::establish(":memory:").unwrap();
-/// let query = Query::new(&mut conn);
-/// # let _ = query;
-/// ```
-pub struct Query<'c, C> {
-    target: Target<'c, C>,
+/// The public face of a driver's `Query`, written once for both drivers: a query runs on
+/// one connection or across the driver's `Databases`; each driver adds `graph`.
+macro_rules! query_face {
+    (databases: $databases:ident, connection: $connection:path, $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub struct Query<'c, C> {
+            target: Target<'c, C>,
+        }
+
+        enum Target<'c, C> {
+            One(&'c mut C),
+            Across(&'c $databases<C>),
+        }
+
+        impl<'c, C: $connection> Query<'c, C> {
+            /// Queries through `conn`, where the modules' tables and the links' tables are.
+            pub fn new(conn: &'c mut C) -> Self {
+                Query {
+                    target: Target::One(conn),
+                }
+            }
+
+            /// Queries across `databases`: each statement runs in the database of its
+            /// table, and records are joined in the application (see
+            /// [`databases`](crate::databases)). Ordering by a linked record's field needs
+            /// the link and the record in the root's database: across databases it is
+            /// refused with [`Error::InvalidOrder`](crate::Error::InvalidOrder).
+            pub fn across(databases: &'c $databases<C>) -> Self {
+                Query {
+                    target: Target::Across(databases),
+                }
+            }
+        }
+
+        impl<C> ::std::fmt::Debug for Query<'_, C> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match &self.target {
+                    Target::One(_) => f.write_str("Query(one connection)"),
+                    Target::Across(databases) => f.debug_tuple("Query").field(databases).finish(),
+                }
+            }
+        }
+    };
 }
 
-enum Target<'c, C> {
-    One(&'c mut C),
-    Across(&'c Databases<C>),
+#[cfg(feature = "async")]
+pub(crate) use query_face;
+
+query_face! {
+    databases: Databases,
+    connection: LinkConnection,
+    /// Runs graph queries: on one connection, or across [`Databases`].
+    ///
+    /// ```
+    /// use diesel::{Connection, SqliteConnection};
+    /// use link_runtime::graph::Query;
+    ///
+    /// let mut conn = SqliteConnection::establish(":memory:").unwrap();
+    /// let query = Query::new(&mut conn);
+    /// # let _ = query;
+    /// ```
 }
 
-impl<'c, C: LinkConnection> Query<'c, C> {
-    /// Queries through `conn`, where the modules' tables and the links' tables are.
-    pub fn new(conn: &'c mut C) -> Self {
-        Query {
-            target: Target::One(conn),
-        }
-    }
-
-    /// Queries across `databases`: each statement runs in the database of its table, and
-    /// records are joined in the application (see [`databases`](crate::databases)).
-    /// Ordering by a linked record's field needs the link and the record in the root's
-    /// database: across databases it is refused with
-    /// [`Error::InvalidOrder`](crate::Error::InvalidOrder).
-    pub fn across(databases: &'c Databases<C>) -> Self {
-        Query {
-            target: Target::Across(databases),
-        }
-    }
-
+impl<C: LinkConnection> Query<'_, C> {
     /// Runs a [`Graph`](super::Graph) (rows as JSON values) or a
     /// [`TypedGraph`](super::TypedGraph) (rows as the selecting struct).
     ///
@@ -66,15 +92,6 @@ impl<'c, C: LinkConnection> Query<'c, C> {
                 &mut Session::new(databases.placement(), false),
                 request,
             )),
-        }
-    }
-}
-
-impl<C> std::fmt::Debug for Query<'_, C> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.target {
-            Target::One(_) => f.write_str("Query(one connection)"),
-            Target::Across(databases) => f.debug_tuple("Query").field(databases).finish(),
         }
     }
 }

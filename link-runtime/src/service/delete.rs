@@ -76,34 +76,67 @@ pub trait SoftDelete<C>: Linkable {
 
 type Handler<C> = fn(&mut C, &[String]) -> Result<(), ModuleError>;
 
-/// The modules [`delete`] may cascade into, each with its [`SoftDelete`].
-///
-/// ```
-/// # use diesel::SqliteConnection;
-/// # use link_runtime::prelude::*;
-/// # use link_runtime::service::{ModuleError, SoftDelete};
-/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
-/// # impl SoftDelete<SqliteConnection> for Brand {
-/// #     fn soft_delete(_: &mut SqliteConnection, _: &[Id<Brand>]) -> Result<(), ModuleError> { Ok(()) }
-/// #     fn restore(_: &mut SqliteConnection, _: &[Id<Brand>]) -> Result<(), ModuleError> { Ok(()) }
-/// # }
-/// use link_runtime::service::Modules;
-///
-/// let modules = Modules::<SqliteConnection>::new().with::<Brand>();
-/// assert!(modules.handles("brand", "brand"));
-/// ```
-pub struct Modules<C> {
-    handlers: Handlers<Handler<C>>,
+/// The public face of a driver's `Modules`, written once for both drivers; each adds
+/// `with`, which takes its driver's `SoftDelete`.
+macro_rules! modules_face {
+    (handler: $handler:ty, $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        pub struct Modules<C> {
+            handlers: $crate::service::Handlers<$handler>,
+        }
+
+        impl<C> Modules<C> {
+            /// No module: `delete` then refuses any cascade.
+            pub fn new() -> Self {
+                Modules {
+                    handlers: ::std::default::Default::default(),
+                }
+            }
+
+            /// Whether the model `module`/`model` was added.
+            pub fn handles(&self, module: &str, model: &str) -> bool {
+                self.handlers.handles(module, model)
+            }
+        }
+
+        impl<C> ::std::default::Default for Modules<C> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl<C> ::std::fmt::Debug for Modules<C> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.handlers.fmt(f)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "async")]
+pub(crate) use modules_face;
+
+modules_face! {
+    handler: Handler<C>,
+    /// The modules [`delete`] may cascade into, each with its [`SoftDelete`].
+    ///
+    /// ```
+    /// # use diesel::SqliteConnection;
+    /// # use link_runtime::prelude::*;
+    /// # use link_runtime::service::{ModuleError, SoftDelete};
+    /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+    /// # impl SoftDelete<SqliteConnection> for Brand {
+    /// #     fn soft_delete(_: &mut SqliteConnection, _: &[Id<Brand>]) -> Result<(), ModuleError> { Ok(()) }
+    /// #     fn restore(_: &mut SqliteConnection, _: &[Id<Brand>]) -> Result<(), ModuleError> { Ok(()) }
+    /// # }
+    /// use link_runtime::service::Modules;
+    ///
+    /// let modules = Modules::<SqliteConnection>::new().with::<Brand>();
+    /// assert!(modules.handles("brand", "brand"));
+    /// ```
 }
 
 impl<C> Modules<C> {
-    /// No module: [`delete`] then refuses any cascade.
-    pub fn new() -> Self {
-        Modules {
-            handlers: Handlers::default(),
-        }
-    }
-
     /// Adds the model `T`, whose records [`delete`] may soft-delete through
     /// [`SoftDelete`].
     #[must_use]
@@ -113,23 +146,6 @@ impl<C> Modules<C> {
             |conn, ids| T::restore(conn, &typed(ids)),
         );
         self
-    }
-
-    /// Whether the model `module`/`model` was added.
-    pub fn handles(&self, module: &str, model: &str) -> bool {
-        self.handlers.handles(module, model)
-    }
-}
-
-impl<C> Default for Modules<C> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<C> fmt::Debug for Modules<C> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.handlers.fmt(f)
     }
 }
 
