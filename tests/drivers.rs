@@ -17,7 +17,7 @@ use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use link_runtime::aio::{self, AsyncLinkConnection};
-use link_runtime::graph::{Graph, GraphResult, GraphSelect, Order, Query};
+use link_runtime::graph::{Condition, Graph, GraphResult, GraphSelect, Order, Query};
 use link_runtime::migrate::{Applied, Plan};
 use link_runtime::service::{self, Deletion, ListFilter, PairWith};
 use link_runtime::{
@@ -720,6 +720,13 @@ async fn graph_queries_filter_page_and_read_the_link_entity(d: &mut impl Driver)
         .graph(Graph::entity("product_tags").filter("featured", "yes"))
         .await;
     assert!(matches!(bad, Err(Error::InvalidFilter { .. })), "{bad:?}");
+    // SQLite matches U+FFFD, U+FFFE and U+FFFF as one character: such a pattern is refused
+    // on both backends rather than answered differently.
+    d.sql("INSERT INTO products VALUES ('prod_9', '\u{fffd}')")
+        .await;
+    let odd = Graph::entity("product").filter("name", Condition::like("\u{ffff}%"));
+    let odd = d.graph(odd).await;
+    assert!(matches!(odd, Err(Error::InvalidFilter { .. })), "{odd:?}");
 }
 
 /// Runs a scenario on the blocking driver, with no runtime at all (a runtime would refuse

@@ -498,6 +498,7 @@ const MAX_PATTERN_CHARS: usize = 10_000;
 /// Why the runtime refuses a value, before any SQL runs.
 const HOLDS_NUL: &str = "refused for a NUL";
 const LONG_PATTERN: &str = "refused for a pattern over 10,000 characters";
+const UNMATCHABLE: &str = "refused for a pattern holding U+FFFD, U+FFFE or U+FFFF";
 const OUT_OF_RANGE: &str = "refused for a timestamp out of range";
 
 /// Why a query that holds `texts` (every name, value and pattern), of which `patterns`
@@ -510,8 +511,15 @@ fn must_refuse<'a>(
     if texts.into_iter().any(|text| text.contains('\0')) {
         return Some(HOLDS_NUL);
     }
+    let patterns: Vec<&str> = patterns.into_iter().collect();
     if patterns
-        .into_iter()
+        .iter()
+        .any(|pattern| pattern.contains(['\u{fffd}', '\u{fffe}', '\u{ffff}']))
+    {
+        return Some(UNMATCHABLE);
+    }
+    if patterns
+        .iter()
         .any(|pattern| pattern.chars().count() > MAX_PATTERN_CHARS)
     {
         return Some(LONG_PATTERN);
@@ -2081,6 +2089,9 @@ fn the_refusal_model_reads_nul_and_long_patterns() {
         Some(LONG_PATTERN)
     );
     assert_eq!(must_refuse([longer.as_str()], None), None);
+    // SQLite reads U+FFFE and U+FFFF as U+FFFD: such a pattern would match more there.
+    assert_eq!(must_refuse(["\u{ffff}%"], ["\u{ffff}%"]), Some(UNMATCHABLE));
+    assert_eq!(must_refuse(["\u{fffd}"], None), None);
 }
 
 #[test]
