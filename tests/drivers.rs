@@ -19,7 +19,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use link_runtime::aio::{self, AsyncLinkConnection};
 use link_runtime::graph::{Condition, Graph, GraphResult, GraphSelect, Order, Query};
 use link_runtime::migrate::{Applied, Plan};
-use link_runtime::service::{self, Deletion, ListFilter, PairWith};
+use link_runtime::service::{self, Deletion, Integrity, ListFilter, PairWith};
 use link_runtime::{
     Created, Error, Id, LinkConnection, LinkDefinition, Linkable, LinkedFrom, Result,
 };
@@ -68,6 +68,7 @@ trait Driver {
     async fn restore(&mut self, deletion: &Deletion) -> Result<usize>;
     async fn graph(&mut self, graph: Graph) -> Result<GraphResult<Value>>;
     async fn typed<S: GraphSelect>(&mut self) -> Result<GraphResult<S>>;
+    async fn check(&mut self, prune: bool) -> Result<Integrity>;
 }
 
 /// The blocking driver, on a diesel connection.
@@ -157,6 +158,10 @@ where
 
     async fn typed<S: GraphSelect>(&mut self) -> Result<GraphResult<S>> {
         Query::new(&mut self.0).graph(S::graph())
+    }
+
+    async fn check(&mut self, prune: bool) -> Result<Integrity> {
+        service::check(&mut self.0, prune)
     }
 }
 
@@ -250,6 +255,10 @@ where
 
     async fn typed<S: GraphSelect>(&mut self) -> Result<GraphResult<S>> {
         aio::Query::new(&mut self.0).graph(S::graph()).await
+    }
+
+    async fn check(&mut self, prune: bool) -> Result<Integrity> {
+        aio::check(&mut self.0, prune).await
     }
 }
 
@@ -729,6 +738,37 @@ async fn graph_queries_filter_page_and_read_the_link_entity(d: &mut impl Driver)
     assert!(matches!(odd, Err(Error::InvalidFilter { .. })), "{odd:?}");
 }
 
+async fn dangling_links_are_found_and_pruned_when_asked(d: &mut impl Driver) {
+    catalog(d).await;
+    d.sql(
+        "CREATE TABLE tags (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+         CREATE TABLE customers (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+         CREATE TABLE wishlists (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);",
+    )
+    .await;
+    d.create(Product::id("prod_1"), Brand::id("brand_1"))
+        .await
+        .unwrap();
+    // No product 9: its link dangles.
+    d.create(Product::id("prod_9"), Brand::id("brand_2"))
+        .await
+        .unwrap();
+    let found = d.check(false).await.unwrap();
+    let dangling: Vec<(&str, &str)> = found
+        .links
+        .iter()
+        .flat_map(|link| link.dangling.iter())
+        .map(|d| (d.left.as_str(), d.right.as_str()))
+        .collect();
+    assert_eq!(dangling, [("prod_9", "brand_2")]);
+    let pruned = d.check(true).await.unwrap();
+    assert_eq!(
+        pruned.links.iter().map(|link| link.pruned).sum::<usize>(),
+        1
+    );
+    assert!(d.check(false).await.unwrap().is_clean());
+}
+
 /// Runs a scenario on the blocking driver, with no runtime at all (a runtime would refuse
 /// `AsyncConnectionWrapper`, which blocks on one of its own): every statement is answered
 /// as it is asked, so the scenario is over at its first poll.
@@ -862,6 +902,7 @@ driver_tests!(
     a_delete_cascades_and_a_restore_undoes_it,
     graph_queries_read_both_directions,
     graph_queries_filter_page_and_read_the_link_entity,
+    dangling_links_are_found_and_pruned_when_asked,
 );
 
 /// Clients racing on one connection each, through the async driver on PostgreSQL: to give

@@ -55,6 +55,6 @@ pub use self::databases::{Checkout, CheckoutFuture, ConnectionSource, Database, 
 pub use self::migrate::{apply, migrate, plan, plan_for};
 pub use self::query::Query;
 pub use self::service::{
-    create, create_many, create_many_with, create_with, delete, dismiss, dismiss_many, list,
+    check, create, create_many, create_many_with, create_with, delete, dismiss, dismiss_many, list,
     restore, Modules, SoftDelete,
 };

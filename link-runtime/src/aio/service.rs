@@ -10,8 +10,8 @@ use crate::error::Result;
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::service::{
-    self as core, module_error, modules_face, typed, Cascade, Created, Deletion, ListFilter,
-    ModuleError, Record,
+    self as core, module_error, modules_face, typed, Cascade, Created, Deletion, Integrity,
+    ListFilter, ModuleError, Record,
 };
 
 /// [`link_runtime::create`](crate::create()), awaited: links `left` to `right` with the
@@ -157,6 +157,16 @@ where
     conns.0.begin().await?;
     let outcome = core::restore_in(&mut conns, modules, deletion).await;
     finish(&mut conns.0, outcome).await
+}
+
+/// [`service::check`](crate::service::check), awaited: the live links whose records are
+/// missing or soft-deleted, soft-deleted too with `prune`.
+///
+/// # Errors
+///
+/// As [`service::check`](crate::service::check).
+pub async fn check<C: AsyncLinkConnection>(conn: &mut C, prune: bool) -> Result<Integrity> {
+    core::check_in(&mut OneConnection(Async(conn)), prune).await
 }
 
 /// [`service::SoftDelete`](crate::service::SoftDelete) on an async connection: how a module
