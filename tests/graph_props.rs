@@ -123,11 +123,11 @@ fn registry() -> &'static Registry {
             identifiers.extend(model.fields.iter().map(|f| f.column));
             let mut reached = Vec::new();
             for link in &links {
-                if (link.left.module, link.left.model) == (model.module, model.model) {
-                    reached.push((link.right.graph_field, link.right.model));
+                if (link.left.module(), link.left.model()) == (model.module, model.model) {
+                    reached.push((link.right.graph_field, link.right.model()));
                 }
-                if (link.right.module, link.right.model) == (model.module, model.model) {
-                    reached.push((link.left.graph_field, link.left.model));
+                if (link.right.module(), link.right.model()) == (model.module, model.model) {
+                    reached.push((link.left.graph_field, link.left.model()));
                 }
             }
             entities.insert(
@@ -149,8 +149,8 @@ fn registry() -> &'static Registry {
                 Entity {
                     fields,
                     links: vec![
-                        (link.left.model, link.left.model),
-                        (link.right.model, link.right.model),
+                        (link.left.model(), link.left.model()),
+                        (link.right.model(), link.right.model()),
                     ],
                 },
             );

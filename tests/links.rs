@@ -15,9 +15,9 @@ fn setup(conn: &mut impl LinkConnection) {
 #[test]
 fn the_schema_describes_sides_and_options() {
     let schema = <product_brand::Link as LinkDefinition>::SCHEMA;
-    assert_eq!(schema.left.module, "product");
+    assert_eq!(schema.left.module(), "product");
     assert_eq!(schema.left.column, "product_id");
-    assert_eq!(schema.left.table, "products");
+    assert_eq!(schema.left.table(), "products");
     assert!(schema.left.is_list);
     assert!(!schema.right.is_list);
     let wishlist = <customer_wishlist::Link as LinkDefinition>::SCHEMA;

@@ -6,6 +6,7 @@
 
 pub use crate::column::{ColumnKind, ColumnValue, ToColumnValue};
 use crate::dialect::Dialect;
+use crate::entity::EntitySchema;
 use crate::id::Id;
 use crate::linkable::Linkable;
 
@@ -133,7 +134,7 @@ impl LinkSchema {
 
     /// `left -> right` by model name, for messages.
     pub fn describe(&self) -> String {
-        format!("{} -> {}", self.left.model, self.right.model)
+        format!("{} -> {}", self.left.model(), self.right.model())
     }
 
     /// The columns every pivot table has, whatever its extra columns: `id`, both sides'
@@ -175,14 +176,9 @@ pub struct Index {
 /// One side of a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Side {
-    /// The module that owns the model.
-    pub module: &'static str,
-    /// The model's name.
-    pub model: &'static str,
-    /// The model's own table (in its module's database).
-    pub table: &'static str,
-    /// The model's primary key column.
-    pub primary_key: &'static str,
+    /// The side's model: its module, name, table and primary key
+    /// ([`Linkable::ENTITY`](crate::Linkable::ENTITY)).
+    pub entity: &'static EntitySchema,
     /// The pivot column holding this side's ids: `{model}_id`.
     pub column: &'static str,
     /// The field under which graph queries from the other side find this side's records:
@@ -197,9 +193,29 @@ pub struct Side {
 }
 
 impl Side {
+    /// The module that owns the model.
+    pub fn module(&self) -> &'static str {
+        self.entity.module
+    }
+
+    /// The model's name.
+    pub fn model(&self) -> &'static str {
+        self.entity.model
+    }
+
+    /// The model's own table (in its module's database).
+    pub fn table(&self) -> &'static str {
+        self.entity.table
+    }
+
+    /// The model's primary key column.
+    pub fn primary_key(&self) -> &'static str {
+        self.entity.primary_key
+    }
+
     /// Whether this side is the model `module`/`model`.
     pub(crate) fn is(&self, module: &str, model: &str) -> bool {
-        self.module == module && self.model == model
+        self.module() == module && self.model() == model
     }
 }
 

@@ -49,18 +49,19 @@ use crate::entity::EntitySchema;
     note = "derive it: `#[derive(Linkable)]` with `#[linkable(module = \"...\")]` on the struct"
 )]
 pub trait Linkable: 'static {
+    /// The model: its module, name, table, primary key and typed columns. The one place
+    /// its identity is written; the constants below read it.
+    const ENTITY: &'static EntitySchema;
     /// The module that owns the model, e.g. `"product"`.
-    const MODULE: &'static str;
+    const MODULE: &'static str = Self::ENTITY.module;
     /// The model's name, e.g. `"product"`: it names the link's id column (`product_id`).
-    const MODEL: &'static str;
+    const MODEL: &'static str = Self::ENTITY.model;
     /// The table the module stores the model in.
-    const TABLE: &'static str;
+    const TABLE: &'static str = Self::ENTITY.table;
     /// The primary key column.
-    const PRIMARY_KEY: &'static str;
+    const PRIMARY_KEY: &'static str = Self::ENTITY.primary_key;
     /// The model's fields, in declaration order.
     const FIELDS: &'static [&'static str];
-    /// The model as graph queries see it: its table and typed columns.
-    const ENTITY: &'static EntitySchema;
 
     /// Typed paths to the model's fields for [typed graph queries](crate::graph::GraphSelect):
     /// the generated struct `{Model}Fields`, with one [`Field`](crate::graph::Field) per field.

@@ -99,7 +99,7 @@ impl<H: Handle> Placement<H> {
                 .chain(
                     registered_links()?
                         .iter()
-                        .flat_map(|link| [link.left.module, link.right.module])
+                        .flat_map(|link| [link.left.module(), link.right.module()])
                         .map(str::to_owned),
                 )
                 .collect();

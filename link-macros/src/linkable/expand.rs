@@ -27,10 +27,6 @@ pub fn expand(model: &LinkableModel) -> TokenStream {
 
     quote! {
         impl ::link_runtime::Linkable for #ident {
-            const MODULE: &'static str = #module;
-            const MODEL: &'static str = #name;
-            const TABLE: &'static str = #table;
-            const PRIMARY_KEY: &'static str = #primary_key;
             const FIELDS: &'static [&'static str] = &[#(#field_names),*];
             const ENTITY: &'static ::link_runtime::graph::EntitySchema =
                 &::link_runtime::graph::EntitySchema {

@@ -135,7 +135,7 @@ impl Source {
             }
             Source::Link(link) => [link.left, link.right]
                 .into_iter()
-                .map(|side| (side.model, Edge::Direct { to: side }))
+                .map(|side| (side.model(), Edge::Direct { to: side }))
                 .collect(),
         })
     }
@@ -395,10 +395,10 @@ fn find_source(name: &str) -> Result<Source> {
 /// The entity of a link's side.
 fn side_source(side: &Side) -> Result<Source> {
     registered_entities()
-        .find(|e| e.module == side.module && e.model == side.model)
+        .find(|e| e.module == side.module() && e.model == side.model())
         .map(Source::Entity)
         .ok_or_else(|| Error::UnknownEntity {
-            entity: format!("{}.{}", side.module, side.model),
+            entity: format!("{}.{}", side.module(), side.model()),
             known: registered_entities()
                 .map(|e| format!("{}.{}", e.module, e.model))
                 .collect(),

@@ -57,8 +57,8 @@ impl SideRecord {
         .filter_map(|(on, name)| on.then_some(name))
         .collect();
         SideRecord {
-            module: side.module.to_owned(),
-            model: side.model.to_owned(),
+            module: side.module().to_owned(),
+            model: side.model().to_owned(),
             column: side.column.to_owned(),
             options: options.join(","),
         }

@@ -25,9 +25,9 @@ pub(super) fn check_batch_cardinality(
                 if first != partner {
                     return Err(Error::Cardinality {
                         link: schema.table,
-                        model: side.model,
+                        model: side.model(),
                         record: record.to_owned(),
-                        partner_model: other.model,
+                        partner_model: other.model(),
                         partner: first.to_owned(),
                         refused: partner.to_owned(),
                     });
@@ -88,9 +88,9 @@ pub(crate) async fn cardinality_error<E: Executor>(
             if let Some(partner) = partners.get(record).filter(|p| p.as_str() != wanted) {
                 return Ok(Some(Error::Cardinality {
                     link: schema.table,
-                    model: side.model,
+                    model: side.model(),
                     record: record.to_owned(),
-                    partner_model: other.model,
+                    partner_model: other.model(),
                     partner: partner.clone(),
                     refused: wanted.to_owned(),
                 }));

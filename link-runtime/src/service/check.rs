@@ -162,10 +162,10 @@ pub(crate) async fn check_in<X: Connections>(conns: &mut X, prune: bool) -> Resu
         })
         .await?;
         for side in [&link.left, &link.right] {
-            if seen.insert((side.module, side.table)) {
-                let place = Place::Module(side.module);
-                require_table(conns, place, side.table, || {
-                    format!("module `{}`", side.module)
+            if seen.insert((side.module(), side.table())) {
+                let place = Place::Module(side.module());
+                require_table(conns, place, side.table(), || {
+                    format!("module `{}`", side.module())
                 })
                 .await?;
             }
@@ -295,7 +295,7 @@ async fn check_link<X: Connections>(
     }
     Ok(LinkCheck {
         table: link.table,
-        models: (link.left.model, link.right.model),
+        models: (link.left.model(), link.right.model()),
         live,
         dangling,
         pruned,
@@ -312,7 +312,7 @@ async fn gone_records<X: Connections>(
 ) -> Result<HashMap<String, Gone>> {
     let dialect = <X::Conn as Executor>::DIALECT;
     let deleted_at = registered_entities()
-        .find(|entity| entity.module == side.module && entity.model == side.model)
+        .find(|entity| entity.module == side.module() && entity.model == side.model())
         .and_then(|entity| entity.field("deleted_at"))
         .map(|field| field.column);
     let deleted = match deleted_at {
@@ -321,10 +321,10 @@ async fn gone_records<X: Connections>(
     };
     let lookup = format!(
         r#"SELECT CAST("{key}" AS TEXT) AS record, {deleted} AS deleted FROM "{table}" WHERE {matches}"#,
-        key = side.primary_key,
-        table = side.table,
+        key = side.primary_key(),
+        table = side.table(),
         matches = dialect.in_json(
-            &format!(r#""{}""#, side.primary_key),
+            &format!(r#""{}""#, side.primary_key()),
             &dialect.placeholder(1)
         ),
     );
@@ -364,7 +364,7 @@ async fn gone_records<X: Connections>(
         let ids: Vec<&str> = page.iter().map(String::as_str).collect();
         let list = json_list(&ids);
         let found: HashMap<String, bool> = conns
-            .conn(Place::Module(side.module))
+            .conn(Place::Module(side.module()))
             .await?
             .load::<Found>(&lookup, &[ColumnValue::Text(&list)])
             .await?

@@ -254,8 +254,8 @@ pub struct Record {
 impl Record {
     fn of(side: &Side) -> Self {
         Record {
-            module: side.module,
-            model: side.model,
+            module: side.module(),
+            model: side.model(),
         }
     }
 }

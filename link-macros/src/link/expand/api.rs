@@ -17,15 +17,8 @@ pub fn expand(cx: &Context) -> TokenStream {
     let table = &names.table;
     let sqlite_sql = sql::create_table(Dialect::Sqlite, link, names);
     let postgres_sql = sql::create_table(Dialect::Postgres, link, names);
-    let left_side = side(
-        &names.left.module,
-        &names.left.model,
-        left,
-        &names.left_column(),
-        &link.left,
-    );
+    let left_side = side(&names.left.model, left, &names.left_column(), &link.left);
     let right_side = side(
-        &names.right.module,
         &names.right.model,
         right,
         &names.right_column(),
@@ -240,16 +233,13 @@ pub fn expand(cx: &Context) -> TokenStream {
     }
 }
 
-fn side(module: &str, model: &str, path: &syn::Path, column: &str, options: &Side) -> TokenStream {
+fn side(model: &str, path: &syn::Path, column: &str, options: &Side) -> TokenStream {
     let graph_field = graph_field(model, options);
     let is_list = options.is_list;
     let delete_cascade = options.delete_cascade;
     quote! {
         ::link_runtime::Side {
-            module: #module,
-            model: #model,
-            table: <#path as ::link_runtime::Linkable>::TABLE,
-            primary_key: <#path as ::link_runtime::Linkable>::PRIMARY_KEY,
+            entity: <#path as ::link_runtime::Linkable>::ENTITY,
             column: #column,
             graph_field: #graph_field,
             is_list: #is_list,
