@@ -76,6 +76,7 @@ mod definition;
 mod dialect;
 mod entity;
 mod error;
+mod generated;
 pub mod graph;
 mod id;
 mod linkable;
@@ -251,6 +252,7 @@ where
 #[doc(hidden)]
 pub mod __private {
     pub use crate::entity::EntityRegistration;
+    pub use crate::generated::*;
     pub use crate::graph::checks;
     pub use crate::registry::Registration;
     pub use inventory;

@@ -17,7 +17,7 @@ define_link! {
     columns {
         position: i32 = 1 + 1,
         featured: bool = None,
-        seen: Option<chrono::NaiveDateTime> = "2024-01-01",
+        seen: Option<link_runtime::chrono::NaiveDateTime> = "2024-01-01",
         note: Option<String>,
         note: Option<String>,
     },

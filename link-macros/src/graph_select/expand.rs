@@ -34,6 +34,7 @@ pub fn expand(selection: &Selection) -> TokenStream {
     let checks = checks(selection);
 
     quote! {
+        #[automatically_derived]
         impl ::link_runtime::graph::GraphSelect for #ident {
             type Entity = #entity;
 
@@ -43,6 +44,19 @@ pub fn expand(selection: &Selection) -> TokenStream {
         }
 
         #checks
+    }
+}
+
+/// The impl of a struct with errors, which selects nothing: it keeps the struct's uses
+/// from reporting more.
+pub fn placeholder(ident: &syn::Ident, entity: &syn::Path) -> TokenStream {
+    quote! {
+        #[automatically_derived]
+        impl ::link_runtime::graph::GraphSelect for #ident {
+            type Entity = #entity;
+
+            fn push_fields(_: &str, _: &mut ::std::vec::Vec<::std::string::String>) {}
+        }
     }
 }
 

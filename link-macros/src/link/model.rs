@@ -41,13 +41,6 @@ pub struct Names {
     pub model: String,
 }
 
-impl Names {
-    pub fn to_tokens(&self) -> TokenStream {
-        let (module, model) = (&self.module, &self.model);
-        quote!([module = #module, model = #model])
-    }
-}
-
 impl Parse for Names {
     /// `module = "..", model = ".."`, as the derive's macro writes it.
     fn parse(input: ParseStream) -> syn::Result<Self> {

@@ -79,8 +79,53 @@ impl ModelField {
 }
 
 impl LinkableModel {
-    pub fn from_input(input: &syn::DeriveInput) -> darling::Result<Self> {
-        let attr = LinkableAttr::from_derive_input(input)?;
+    /// The model `input` declares and its errors. With errors, the model is a best effort
+    /// (an empty string for a name that is missing, no fields for a struct that has none),
+    /// for a placeholder expansion; there is none for a generic type, which no impl fits.
+    pub fn from_input(input: &syn::DeriveInput) -> (Option<Self>, Option<darling::Error>) {
+        let attr = match LinkableAttr::from_derive_input(input) {
+            Ok(attr) => attr,
+            Err(error) => return (Self::fallback(input), Some(error)),
+        };
+        let generic = !attr.generics.params.is_empty();
+        let (model, errors) = Self::from_attr(input, attr);
+        let errors = errors.into_inner();
+        let error = (!errors.is_empty()).then(|| darling::Error::multiple(errors));
+        ((!generic).then_some(model), error)
+    }
+
+    /// What a placeholder can know of an input darling could not read: its name and fields.
+    fn fallback(input: &syn::DeriveInput) -> Option<Self> {
+        if !input.generics.params.is_empty() {
+            return None;
+        }
+        let fields = match &input.data {
+            syn::Data::Struct(syn::DataStruct {
+                fields: syn::Fields::Named(fields),
+                ..
+            }) => fields
+                .named
+                .iter()
+                .filter_map(|field| LinkableField::from_field(field).ok())
+                .filter_map(ModelField::new)
+                .collect(),
+            _ => Vec::new(),
+        };
+        Some(LinkableModel {
+            ident: input.ident.clone(),
+            vis: input.vis.clone(),
+            module: String::new(),
+            model: snake_case(&input.ident.unraw().to_string()),
+            table: String::new(),
+            primary_key: String::new(),
+            fields,
+        })
+    }
+
+    fn from_attr(
+        input: &syn::DeriveInput,
+        attr: LinkableAttr,
+    ) -> (Self, darling::error::Accumulator) {
         let mut errors = darling::Error::accumulator();
 
         if !attr.generics.params.is_empty() {
@@ -179,7 +224,7 @@ impl LinkableModel {
                 .unwrap_or_else(|| format!("{}s", snake_case(&attr.ident.unraw().to_string()))),
         };
 
-        errors.finish_with(LinkableModel {
+        let model = LinkableModel {
             ident: attr.ident,
             vis: attr.vis,
             module,
@@ -187,7 +232,8 @@ impl LinkableModel {
             table,
             primary_key,
             fields,
-        })
+        };
+        (model, errors)
     }
 }
 

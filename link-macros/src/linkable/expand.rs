@@ -5,7 +5,9 @@ use quote::{format_ident, quote};
 
 use super::attr::{LinkableModel, ModelField};
 
-pub fn expand(model: &LinkableModel) -> TokenStream {
+/// The derive's code; `valid` is false for the placeholder of a model with errors, which is
+/// not registered and whose names macro says so.
+pub fn expand(model: &LinkableModel, valid: bool) -> TokenStream {
     let ident = &model.ident;
     let module = &model.module;
     let name = &model.model;
@@ -14,10 +16,17 @@ pub fn expand(model: &LinkableModel) -> TokenStream {
     let field_names = model.fields.iter().map(|f| &f.name);
     let entity_fields = model.fields.iter().map(entity_field);
     let id_doc = format!("The typed id of a `{ident}`: `{ident}::id(\"...\")`.");
-    // `define_link!` cannot see the attribute of a type it is given, so it asks this macro,
-    // which shares the type's name in the macro namespace: `use path::Product;` imports
-    // both, and `Product! { callback { .. } }` calls back with the names.
-    let names_macro = format_ident!("__link_runtime_linkable_{}", ident);
+    let names_macro = names_macro(
+        ident,
+        if valid {
+            Names::Known {
+                module,
+                model: name,
+            }
+        } else {
+            Names::Placeholder
+        },
+    );
     let fields = fields_struct(model);
     let fields_ident = fields_ident(model);
     let field_values = model.fields.iter().map(|field| {
@@ -25,7 +34,20 @@ pub fn expand(model: &LinkableModel) -> TokenStream {
         quote!(#field_ident: ::link_runtime::graph::Field::new(#name))
     });
 
+    let registration = valid.then(|| {
+        quote! {
+            const _: () = {
+                ::link_runtime::__private::inventory::submit! {
+                    ::link_runtime::__private::EntityRegistration::new(
+                        <#ident as ::link_runtime::Linkable>::ENTITY
+                    )
+                }
+            };
+        }
+    });
+
     quote! {
+        #[automatically_derived]
         impl ::link_runtime::Linkable for #ident {
             const FIELDS: &'static [&'static str] = &[#(#field_names),*];
             const ENTITY: &'static ::link_runtime::graph::EntitySchema =
@@ -56,23 +78,47 @@ pub fn expand(model: &LinkableModel) -> TokenStream {
             }
         }
 
-        ::link_runtime::__private::inventory::submit! {
-            ::link_runtime::__private::EntityRegistration::new(
-                <#ident as ::link_runtime::Linkable>::ENTITY
-            )
-        }
+        #registration
+        #names_macro
+    }
+}
 
+/// What the names macro of a model says.
+pub enum Names<'a> {
+    /// The model's module and name.
+    Known { module: &'a str, model: &'a str },
+    /// The model's derive has errors; its impl is a placeholder.
+    Placeholder,
+    /// The model's derive has errors, and there is no impl.
+    Invalid,
+}
+
+/// The macro `define_link!` asks for a model's names: `[placeholder]` for the placeholder of
+/// a model with errors, `[invalid]` where there is not even that.
+///
+/// `define_link!` cannot see the attribute of a type it is given, so it asks this macro,
+/// which shares the type's name in the macro namespace: `use path::Product;` imports both.
+/// `Product! { Brand { callback { .. } } }` calls `Brand!` with the product's names, which
+/// calls `callback!` with both, in the order of the calls.
+pub fn names_macro(ident: &syn::Ident, names: Names) -> TokenStream {
+    let macro_name = format_ident!("__link_runtime_linkable_{}", ident);
+    let names = match names {
+        Names::Known { module, model } => quote!([module = #module, model = #model]),
+        Names::Placeholder => quote!([placeholder]),
+        Names::Invalid => quote!([invalid]),
+    };
+    quote! {
         #[doc(hidden)]
         #[allow(unused_macros)]
-        macro_rules! #names_macro {
-            ($callback:path { $($args:tt)* }) => {
-                $callback! { [module = #module, model = #name] $($args)* }
+        macro_rules! #macro_name {
+            ($([$($names:tt)*])* $callback:path { $($args:tt)* }) => {
+                $callback! { $([$($names)*])* #names $($args)* }
             };
         }
 
         #[doc(hidden)]
         #[allow(unused_imports)]
-        pub(crate) use #names_macro as #ident;
+        pub(crate) use #macro_name as #ident;
     }
 }
 

@@ -1,8 +1,10 @@
-//! The typed API of a link: `Link`, its SQL, order-checked `create` / `dismiss`, and its
-//! registration.
+//! The typed API of a link: `Link`, the runtime's link type over a marker that holds what is
+//! particular to this link (its schema, SQL and row), the directions it links and graph
+//! queries follow, and its registration. `create`, `dismiss` and the rest are the runtime's,
+//! written once for every link.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
 
 use super::sql::{self, Dialect};
 use super::Context;
@@ -11,7 +13,12 @@ use crate::names::plural;
 
 pub fn expand(cx: &Context) -> TokenStream {
     let span = cx.span;
-    let Context { left, right, .. } = cx;
+    let Context {
+        left,
+        right,
+        marker,
+        ..
+    } = cx;
     let link = cx.link;
     let names = cx.names;
     let table = &names.table;
@@ -48,150 +55,35 @@ pub fn expand(cx: &Context) -> TokenStream {
 
     let graph_links = graph_links(cx);
 
-    let left_param = param(&names.left.model, "left");
-    let right_param = param(&names.right.model, "right");
     let (left_model, right_model) = (&names.left.model, &names.right.model);
     let link_doc = format!(
         "The link from `{left_model}` to `{right_model}`, stored in `{table}`.\n\n\
          Ids go in this order: the `{left_model}` id first."
     );
-    let create_doc = format!(
-        "Links `{left_model}` to `{right_model}`. Creating a live pair again changes \
-         nothing; creating a dismissed pair revives it; the result says which happened. \
-         Fails with \
-         `link_runtime::Error::Cardinality` if a record would get a second partner on a side \
-         that is not a list."
-    );
-    let dismiss_doc = format!(
-        "Dismisses the live link between `{left_model}` and `{right_model}` (a soft \
-         delete); returns whether there was one."
-    );
 
     let (left_field, right_field) = (&cx.left_column, &cx.right_column);
     let column_names = link.columns.iter().map(|column| &column.name);
-    let row_columns = if link.columns.is_empty() {
-        quote_spanned!(span=>())
+    let (columns_type, row_columns) = if link.columns.is_empty() {
+        (quote_spanned!(span=>()), quote_spanned!(span=>()))
     } else {
-        quote_spanned! {span=>
-            Columns { #(#column_names: ::core::clone::Clone::clone(&row.#column_names),)* }
-        }
-    };
-
-    let (columns_type, create_with) = if link.columns.is_empty() {
-        (quote_spanned!(span=>()), TokenStream::new())
-    } else {
-        let doc = format!(
-            "Links `{left_model}` to `{right_model}` with values for the extra columns; \
-             an existing pair takes the new values."
-        );
-        let many_doc = format!(
-            "Links many `{left_model}`/`{right_model}` pairs with values for the extra \
-             columns, in one transaction: all or nothing. Returns what happened to each \
-             pair, in order."
-        );
         (
             quote_spanned!(span=>Columns),
             quote_spanned! {span=>
-                #[doc = #doc]
-                pub fn create_with<C: ::link_runtime::LinkConnection>(
-                    conn: &mut C,
-                    #left_param: ::link_runtime::Id<#left>,
-                    #right_param: ::link_runtime::Id<#right>,
-                    columns: Columns,
-                ) -> ::link_runtime::Result<::link_runtime::Created> {
-                    ::link_runtime::service::create_with::<Self, C>(conn, &#left_param, &#right_param, &columns)
-                }
-
-                #[doc = #many_doc]
-                pub fn create_many_with<C: ::link_runtime::LinkConnection>(
-                    conn: &mut C,
-                    rows: &[(::link_runtime::Id<#left>, ::link_runtime::Id<#right>, Columns)],
-                ) -> ::link_runtime::Result<::std::vec::Vec<::link_runtime::Created>> {
-                    ::link_runtime::service::create_many_with::<Self, C>(conn, rows)
-                }
+                Columns { #(#column_names: ::core::clone::Clone::clone(&row.#column_names),)* }
             },
         )
     };
-    let create_many_doc = format!(
-        "Links many `{left_model}`/`{right_model}` pairs in one transaction: all or nothing. \
-         Returns what happened to each pair, in order."
-    );
-    let dismiss_many_doc = format!(
-        "Dismisses the live links of many `{left_model}`/`{right_model}` pairs in one \
-         statement per chunk; returns how many were live."
-    );
-    let list_doc = format!(
-        "The pivot rows of this link, filtered by `{left_model}` and `{right_model}` ids; \
-         dismissed and deleted rows only when the filter asks for them."
-    );
 
     quote_spanned! {span=>
         #[doc = #link_doc]
-        #[derive(
-            ::core::fmt::Debug,
-            ::core::clone::Clone,
-            ::core::marker::Copy,
-            ::core::default::Default,
-            ::core::cmp::PartialEq,
-            ::core::cmp::Eq,
-            ::core::hash::Hash,
-        )]
-        pub struct Link;
+        pub type Link = ::link_runtime::__private::LinkOf<#marker>;
 
-        impl Link {
-            /// The pivot table's name.
-            pub const TABLE: &'static str = #table;
-            /// The statements that create the pivot table and its indexes on SQLite.
-            pub const SQLITE_SQL: &'static str = #sqlite_sql;
-            /// The statements that create the pivot table and its indexes on PostgreSQL.
-            pub const POSTGRES_SQL: &'static str = #postgres_sql;
+        /// What is particular to this link; `Link` is the runtime's link type over it.
+        #[doc(hidden)]
+        pub enum #marker {}
 
-            #[doc = #create_doc]
-            pub fn create<C: ::link_runtime::LinkConnection>(
-                conn: &mut C,
-                #left_param: ::link_runtime::Id<#left>,
-                #right_param: ::link_runtime::Id<#right>,
-            ) -> ::link_runtime::Result<::link_runtime::Created> {
-                ::link_runtime::service::create::<Self, C>(conn, &#left_param, &#right_param)
-            }
-
-            #[doc = #create_many_doc]
-            pub fn create_many<C: ::link_runtime::LinkConnection>(
-                conn: &mut C,
-                pairs: &[(::link_runtime::Id<#left>, ::link_runtime::Id<#right>)],
-            ) -> ::link_runtime::Result<::std::vec::Vec<::link_runtime::Created>> {
-                ::link_runtime::service::create_many::<Self, C>(conn, pairs)
-            }
-
-            #create_with
-
-            #[doc = #dismiss_many_doc]
-            pub fn dismiss_many<C: ::link_runtime::LinkConnection>(
-                conn: &mut C,
-                pairs: &[(::link_runtime::Id<#left>, ::link_runtime::Id<#right>)],
-            ) -> ::link_runtime::Result<usize> {
-                ::link_runtime::service::dismiss_many::<Self, C>(conn, pairs)
-            }
-
-            #[doc = #list_doc]
-            pub fn list<C: ::link_runtime::LinkConnection>(
-                conn: &mut C,
-                filter: &::link_runtime::service::ListFilter<Self>,
-            ) -> ::link_runtime::Result<::std::vec::Vec<Row>> {
-                ::link_runtime::service::list::<Self, C>(conn, filter)
-            }
-
-            #[doc = #dismiss_doc]
-            pub fn dismiss<C: ::link_runtime::LinkConnection>(
-                conn: &mut C,
-                #left_param: ::link_runtime::Id<#left>,
-                #right_param: ::link_runtime::Id<#right>,
-            ) -> ::link_runtime::Result<bool> {
-                ::link_runtime::service::dismiss::<Self, C>(conn, &#left_param, &#right_param)
-            }
-        }
-
-        impl ::link_runtime::LinkDefinition for Link {
+        #[automatically_derived]
+        impl ::link_runtime::__private::Definition for #marker {
             type Left = #left;
             type Right = #right;
             type Columns = #columns_type;
@@ -202,13 +94,14 @@ pub fn expand(cx: &Context) -> TokenStream {
                 right: #right_side,
                 columns: &[#(#extra_columns),*],
                 indexes: &[#(#indexes),*],
-                sqlite_sql: Link::SQLITE_SQL,
-                postgres_sql: Link::POSTGRES_SQL,
+                sqlite_sql: #sqlite_sql,
+                postgres_sql: #postgres_sql,
             };
 
+            #[inline]
             fn row_parts(
                 row: &Row,
-            ) -> ::link_runtime::service::PairWith<Self> {
+            ) -> (::link_runtime::Id<#left>, ::link_runtime::Id<#right>, #columns_type) {
                 (
                     ::core::clone::Clone::clone(&row.#left_field),
                     ::core::clone::Clone::clone(&row.#right_field),
@@ -216,20 +109,24 @@ pub fn expand(cx: &Context) -> TokenStream {
                 )
             }
 
+            #[inline]
             fn row_is_live(row: &Row) -> bool {
-                row.deleted_at.is_none()
+                ::core::option::Option::is_none(&row.deleted_at)
             }
         }
 
+        #[automatically_derived]
         impl ::link_runtime::LinkedFrom<#left, Link> for #right {}
 
         #graph_links
 
-        ::link_runtime::__private::inventory::submit! {
-            ::link_runtime::__private::Registration::new(
-                <Link as ::link_runtime::LinkDefinition>::SCHEMA
-            )
-        }
+        const _: () = {
+            ::link_runtime::__private::inventory::submit! {
+                ::link_runtime::__private::Registration::new(
+                    <#marker as ::link_runtime::__private::Definition>::SCHEMA
+                )
+            }
+        };
     }
 }
 
@@ -271,6 +168,7 @@ fn graph_links(cx: &Context) -> TokenStream {
             quote_spanned!(span=>::link_runtime::graph::One)
         };
         quote_spanned! {span=>
+            #[automatically_derived]
             impl ::link_runtime::graph::GraphLink<#to, Link> for #from {
                 const FIELD: &'static str = #field;
                 type Cardinality = #cardinality;
@@ -282,13 +180,5 @@ fn graph_links(cx: &Context) -> TokenStream {
     quote! {
         #forward
         #backward
-    }
-}
-
-/// A parameter named after the model, unless that would clash with the other parameters.
-fn param(model: &str, fallback: &str) -> syn::Ident {
-    match model {
-        "conn" | "columns" => format_ident!("{}", fallback),
-        _ => format_ident!("{}", model),
     }
 }

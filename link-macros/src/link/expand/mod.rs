@@ -1,16 +1,23 @@
 //! Code generation from a validated [`Link`]: the diesel schema (`schema.rs`), the SQL
-//! (`sql.rs`) and the typed API (`api.rs`).
+//! (`sql.rs`) and the typed API (`api.rs`); and, for a `define_link!` with an error, the
+//! names user code refers to (`placeholder.rs`).
 //!
 //! Everything goes into a hidden module re-exported with a glob. Its name is the message a
 //! user sees when a file declares two links: "the name `one_define_link_per_file` is
 //! defined multiple times".
+//!
+//! Paths are absolute (`::link_runtime::..`, `::core::..`, `::std::..`) so that the user's
+//! own names cannot change what generated code means; helpers that need no name sit in
+//! `const _: () = { .. };`.
 
 mod api;
+pub mod placeholder;
 mod schema;
 mod sql;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::model::{Link, ResolvedNames};
@@ -24,7 +31,11 @@ pub fn expand(link: &Link) -> TokenStream {
     let context = Context::new(link, names);
     let schema = schema::expand(&context);
     let api = api::expand(&context);
-    let span = context.span;
+    in_hidden_module(context.span, quote!(#schema #api))
+}
+
+/// `items` in the module whose name tells two links in one file apart, re-exported.
+fn in_hidden_module(span: Span, items: TokenStream) -> TokenStream {
     quote_spanned! {span=>
         #[doc(hidden)]
         #[allow(dead_code)]
@@ -32,8 +43,7 @@ pub fn expand(link: &Link) -> TokenStream {
             #[allow(unused_imports)]
             use super::*;
 
-            #schema
-            #api
+            #items
         }
 
         #[doc(inline)]
@@ -42,8 +52,8 @@ pub fn expand(link: &Link) -> TokenStream {
 }
 
 /// Compile-time checks that both sides are linkable, pointing at the side that is not.
-pub fn linkable_checks(link: &Link) -> TokenStream {
-    let checks = [&link.left.path, &link.right.path].map(|path| {
+pub fn linkable_checks(left: &syn::Path, right: &syn::Path) -> TokenStream {
+    let checks = [left, right].map(|path| {
         quote_spanned! {path.span()=>
             let _ = is_linkable::<#path>;
         }
@@ -69,6 +79,9 @@ pub struct Context<'a> {
     pub span: Span,
     pub left_column: syn::Ident,
     pub right_column: syn::Ident,
+    /// The hidden type that carries what is particular to this link: `ProductToBrand`.
+    /// `Link` is the runtime's link type over it, and messages name it so.
+    pub marker: syn::Ident,
 }
 
 impl<'a> Context<'a> {
@@ -85,8 +98,21 @@ impl<'a> Context<'a> {
             table: ident(&names.table),
             left_column: ident(&names.left_column()),
             right_column: ident(&names.right_column()),
+            marker: marker(&link.left.path, &link.right.path, span),
         }
     }
+}
+
+/// The name of the type that carries what is particular to a link: `ProductToBrand`.
+fn marker(left: &syn::Path, right: &syn::Path, span: Span) -> syn::Ident {
+    // The last segment of a side's path, without `r#`: `Product` for `crate::x::Product`.
+    let name = |path: &syn::Path| {
+        path.segments
+            .last()
+            .map(|segment| segment.ident.unraw().to_string())
+            .unwrap_or_default()
+    };
+    syn::Ident::new(&format!("{}To{}", name(left), name(right)), span)
 }
 
 /// Rewrites a path written in the link's module so that it resolves in the hidden child

@@ -65,39 +65,59 @@ fn table_macro(cx: &Context) -> TokenStream {
     }
 }
 
+/// The pivot row, with diesel's `Queryable`, `Selectable` and `QueryableByName` written out
+/// rather than derived: in the table's column order, and by name through the runtime, which
+/// reads the columns every pivot has.
 fn row(cx: &Context) -> TokenStream {
     let span = cx.span;
     let Context {
         table,
         left,
         right,
+        marker,
         left_column,
         right_column,
         ..
     } = cx;
-    let extra = cx.link.columns.iter().map(|Column { name, ty, .. }| {
+    let columns = &cx.link.columns;
+    let extra = columns.iter().map(|Column { name, ty, .. }| {
         let doc = format!("The extra column `{name}`.");
         quote_spanned! {span=>
             #[doc = #doc]
             pub #name: #ty,
         }
     });
-    let eq = eq_derive(cx);
+    let extra_names: Vec<&syn::Ident> = columns.iter().map(|c| &c.name).collect();
+    let extra_types = columns.iter().map(|c| &c.ty);
+    // The Rust types of the row in the table's column order, as diesel reads them.
+    let tuple = quote_spanned! {span=>
+        (
+            ::std::string::String,
+            ::link_runtime::Id<#left>,
+            ::link_runtime::Id<#right>,
+            #(#extra_types,)*
+            ::link_runtime::chrono::NaiveDateTime,
+            ::link_runtime::chrono::NaiveDateTime,
+            ::core::option::Option<::link_runtime::chrono::NaiveDateTime>,
+        )
+    };
+    let extra_columns = columns.iter().map(|c| c.name.to_string());
+    // Positions in the table's column order: id, the two sides, the extra columns, the
+    // three timestamps.
+    let position = |i: usize| syn::Index {
+        index: i as u32,
+        span,
+    };
+    let extra_positions = (3..3 + columns.len()).map(position);
+    let [created_at, updated_at, deleted_at] = [0, 1, 2].map(|i| position(3 + columns.len() + i));
+    let [id, left_position, right_position] = [0, 1, 2].map(position);
+    let eq = eq_impl(cx, &syn::Ident::new("Row", span));
     let doc = format!("A row of the pivot table `{}`.", cx.names.table);
     let left_doc = format!("The `{}` side.", cx.names.left.model);
     let right_doc = format!("The `{}` side.", cx.names.right.model);
     quote_spanned! {span=>
         #[doc = #doc]
-        #[derive(
-            ::core::fmt::Debug,
-            ::core::clone::Clone,
-            ::core::cmp::PartialEq,
-            #eq
-            ::link_runtime::diesel::Queryable,
-            ::link_runtime::diesel::Selectable,
-            ::link_runtime::diesel::QueryableByName,
-        )]
-        #[diesel(table_name = #table)]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
         pub struct Row {
             /// The link's own id: `link_` and a ULID.
             pub id: ::std::string::String,
@@ -112,6 +132,60 @@ fn row(cx: &Context) -> TokenStream {
             pub updated_at: ::link_runtime::chrono::NaiveDateTime,
             /// When the link was dismissed or deleted (UTC), if it was.
             pub deleted_at: ::core::option::Option<::link_runtime::chrono::NaiveDateTime>,
+        }
+
+        #eq
+
+        #[automatically_derived]
+        impl<__DB, __ST> ::link_runtime::diesel::deserialize::Queryable<__ST, __DB> for Row
+        where
+            __DB: ::link_runtime::diesel::backend::Backend,
+            #tuple: ::link_runtime::diesel::deserialize::FromStaticSqlRow<__ST, __DB>,
+        {
+            type Row = #tuple;
+
+            fn build(row: Self::Row) -> ::link_runtime::diesel::deserialize::Result<Self> {
+                ::core::result::Result::Ok(Row {
+                    id: row.#id,
+                    #left_column: row.#left_position,
+                    #right_column: row.#right_position,
+                    #(#extra_names: row.#extra_positions,)*
+                    created_at: row.#created_at,
+                    updated_at: row.#updated_at,
+                    deleted_at: row.#deleted_at,
+                })
+            }
+        }
+
+        #[automatically_derived]
+        impl<__DB: ::link_runtime::diesel::backend::Backend>
+            ::link_runtime::diesel::Selectable<__DB> for Row
+        {
+            type SelectExpression = #table::AllColumns;
+
+            fn construct_selection() -> Self::SelectExpression {
+                #table::all_columns
+            }
+        }
+
+        #[automatically_derived]
+        impl<__DB: ::link_runtime::__private::RowBackend>
+            ::link_runtime::diesel::QueryableByName<__DB> for Row
+        {
+            fn build<'__a>(
+                row: &impl ::link_runtime::diesel::row::NamedRow<'__a, __DB>,
+            ) -> ::link_runtime::diesel::deserialize::Result<Self> {
+                let base = ::link_runtime::__private::pivot_base::<__DB, #marker>(row)?;
+                ::core::result::Result::Ok(Row {
+                    id: base.id,
+                    #left_column: base.left,
+                    #right_column: base.right,
+                    #(#extra_names: __DB::column(row, #extra_columns)?,)*
+                    created_at: base.created_at,
+                    updated_at: base.updated_at,
+                    deleted_at: base.deleted_at,
+                })
+            }
         }
     }
 }
@@ -135,20 +209,24 @@ fn columns_struct(cx: &Context) -> TokenStream {
         quote_spanned!(span=>#name: #value,)
     });
     let names = columns.iter().map(|c| &c.name);
-    let eq = eq_derive(cx);
+    let eq = eq_impl(cx, &syn::Ident::new("Columns", span));
     quote_spanned! {span=>
         /// The extra columns of the link, whose `Default` is the declared defaults.
-        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq, #eq)]
+        #[derive(::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
         pub struct Columns {
             #(#fields)*
         }
 
+        #eq
+
+        #[automatically_derived]
         impl ::core::default::Default for Columns {
             fn default() -> Self {
                 Columns { #(#defaults)* }
             }
         }
 
+        #[automatically_derived]
         impl ::link_runtime::ExtraColumns for Columns {
             fn values(&self) -> ::std::vec::Vec<::link_runtime::ColumnValue<'_>> {
                 ::std::vec![
@@ -156,15 +234,20 @@ fn columns_struct(cx: &Context) -> TokenStream {
                 ]
             }
         }
+
+        #[automatically_derived]
+        impl ::link_runtime::__private::DeclaredColumns for Columns {}
     }
 }
 
-/// `Eq` for the row and column structs, unless a float column rules it out.
-fn eq_derive(cx: &Context) -> TokenStream {
+/// `Eq` for the row and column structs, unless a float column rules it out. Written out
+/// rather than derived (the derive adds a function checking each field, for each struct):
+/// every other column type is `Eq`.
+fn eq_impl(cx: &Context, ty: &syn::Ident) -> TokenStream {
     if cx.link.columns.iter().any(|c| c.kind.is_float()) {
         TokenStream::new()
     } else {
-        quote_spanned!(cx.span=> ::core::cmp::Eq,)
+        quote_spanned!(cx.span=> #[automatically_derived] impl ::core::cmp::Eq for #ty {})
     }
 }
 
