@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use super::sql::{self, Dialect};
-use super::Context;
+use super::{Context, LinkItems};
 use crate::link::model::{Names, Side};
 use crate::names::plural;
 
@@ -74,21 +74,15 @@ pub fn expand(cx: &Context) -> TokenStream {
         )
     };
 
-    quote_spanned! {span=>
-        #[doc = #link_doc]
-        pub type Link = ::link_runtime::__private::LinkOf<#marker>;
-
-        /// What is particular to this link; `Link` is the runtime's link type over it.
-        #[doc(hidden)]
-        pub enum #marker {}
-
-        #[automatically_derived]
-        impl ::link_runtime::__private::Definition for #marker {
-            type Left = #left;
-            type Right = #right;
-            type Columns = #columns_type;
-            type Row = Row;
-            const SCHEMA: &'static ::link_runtime::LinkSchema = &::link_runtime::LinkSchema {
+    let definition = LinkItems {
+        span,
+        doc: &link_doc,
+        marker,
+        left,
+        right,
+        columns_type: columns_type.clone(),
+        schema: quote_spanned! {span=>
+            &::link_runtime::LinkSchema {
                 table: #table,
                 left: #left_side,
                 right: #right_side,
@@ -96,27 +90,21 @@ pub fn expand(cx: &Context) -> TokenStream {
                 indexes: &[#(#indexes),*],
                 sqlite_sql: #sqlite_sql,
                 postgres_sql: #postgres_sql,
-            };
-
-            #[inline]
-            fn row_parts(
-                row: &Row,
-            ) -> (::link_runtime::Id<#left>, ::link_runtime::Id<#right>, #columns_type) {
-                (
-                    ::core::clone::Clone::clone(&row.#left_field),
-                    ::core::clone::Clone::clone(&row.#right_field),
-                    #row_columns,
-                )
             }
+        },
+        row_parts: quote_spanned! {span=>
+            (
+                ::core::clone::Clone::clone(&row.#left_field),
+                ::core::clone::Clone::clone(&row.#right_field),
+                #row_columns,
+            )
+        },
+        row_is_live: quote_spanned!(span=> ::core::option::Option::is_none(&row.deleted_at)),
+    }
+    .expand();
 
-            #[inline]
-            fn row_is_live(row: &Row) -> bool {
-                ::core::option::Option::is_none(&row.deleted_at)
-            }
-        }
-
-        #[automatically_derived]
-        impl ::link_runtime::LinkedFrom<#left, Link> for #right {}
+    quote_spanned! {span=>
+        #definition
 
         #graph_links
 

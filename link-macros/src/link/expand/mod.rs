@@ -138,3 +138,66 @@ fn from_child_module(path: &syn::Path) -> syn::Path {
     }
     path
 }
+
+/// What a link's expansion and its placeholder both declare: `Link`, the runtime's link type
+/// over the marker `marker`; the marker's `Definition`, with the schema and the bodies of
+/// `row_parts` and `row_is_live` the caller gives; and the order check, `LinkedFrom`.
+pub(crate) struct LinkItems<'a> {
+    pub span: proc_macro2::Span,
+    pub doc: &'a str,
+    pub marker: &'a syn::Ident,
+    pub left: &'a syn::Path,
+    pub right: &'a syn::Path,
+    pub columns_type: TokenStream,
+    pub schema: TokenStream,
+    pub row_parts: TokenStream,
+    pub row_is_live: TokenStream,
+}
+
+impl LinkItems<'_> {
+    pub(crate) fn expand(self) -> TokenStream {
+        let LinkItems {
+            span,
+            doc,
+            marker,
+            left,
+            right,
+            columns_type,
+            schema,
+            row_parts,
+            row_is_live,
+        } = self;
+        quote::quote_spanned! {span=>
+            #[doc = #doc]
+            pub type Link = ::link_runtime::__private::LinkOf<#marker>;
+
+            /// What is particular to this link; `Link` is the runtime's link type over it.
+            #[doc(hidden)]
+            pub enum #marker {}
+
+            #[automatically_derived]
+            impl ::link_runtime::__private::Definition for #marker {
+                type Left = #left;
+                type Right = #right;
+                type Columns = #columns_type;
+                type Row = Row;
+                const SCHEMA: &'static ::link_runtime::LinkSchema = #schema;
+
+                #[inline]
+                fn row_parts(
+                    row: &Row,
+                ) -> (::link_runtime::Id<#left>, ::link_runtime::Id<#right>, #columns_type) {
+                    #row_parts
+                }
+
+                #[inline]
+                fn row_is_live(row: &Row) -> bool {
+                    #row_is_live
+                }
+            }
+
+            #[automatically_derived]
+            impl ::link_runtime::LinkedFrom<#left, Link> for #right {}
+        }
+    }
+}

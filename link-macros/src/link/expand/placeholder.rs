@@ -14,7 +14,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::{from_child_module, in_hidden_module, marker};
+use super::{from_child_module, in_hidden_module, marker, LinkItems};
 use crate::link::model::Names;
 use crate::link::parse::{ColumnInput, LinkInput, LinkOption};
 
@@ -65,35 +65,27 @@ pub fn typed(input: &LinkInput, names: Option<(&Names, &Names)>) -> TokenStream 
         None => (quote_spanned!(span=> ()), TokenStream::new()),
     };
 
+    let definition = LinkItems {
+        span,
+        doc: "A link whose `define_link!` has an error.",
+        marker: &marker,
+        left: &left,
+        right: &right,
+        columns_type: columns_type.clone(),
+        schema: quote_spanned!(span=> ::link_runtime::__private::PLACEHOLDER_SCHEMA),
+        row_parts: quote_spanned! {span=>
+            let _ = row;
+            ::core::unreachable!()
+        },
+        row_is_live: quote_spanned! {span=>
+            let _ = row;
+            ::core::unreachable!()
+        },
+    }
+    .expand();
+
     let items = quote_spanned! {span=>
-        /// A link whose `define_link!` has an error.
-        pub type Link = ::link_runtime::__private::LinkOf<#marker>;
-
-        #[doc(hidden)]
-        pub enum #marker {}
-
-        #[automatically_derived]
-        impl ::link_runtime::__private::Definition for #marker {
-            type Left = #left;
-            type Right = #right;
-            type Columns = #columns_type;
-            type Row = Row;
-            const SCHEMA: &'static ::link_runtime::LinkSchema =
-                ::link_runtime::__private::PLACEHOLDER_SCHEMA;
-
-            fn row_parts(
-                _: &Row,
-            ) -> (::link_runtime::Id<#left>, ::link_runtime::Id<#right>, #columns_type) {
-                ::core::unreachable!()
-            }
-
-            fn row_is_live(_: &Row) -> bool {
-                ::core::unreachable!()
-            }
-        }
-
-        #[automatically_derived]
-        impl ::link_runtime::LinkedFrom<#left, Link> for #right {}
+        #definition
 
         /// A pivot row of a link whose `define_link!` has an error.
         pub struct Row {
