@@ -49,9 +49,9 @@ pub(crate) use write::{
 pub(crate) use check::check_in;
 pub use check::{check, Dangling, Gone, Integrity, LinkCheck};
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
-pub(crate) use delete::{delete_in, restore_in, Cascade, Handlers};
+pub(crate) use delete::{delete_in, module_error, restore_in, Cascade, Handlers};
 #[cfg(feature = "async")]
-pub(crate) use delete::{module_error, modules_face, typed};
+pub(crate) use delete::{modules_face, typed};
 
 /// Links `left` to `right` with `L`, the extra columns at their defaults.
 ///

@@ -10,8 +10,7 @@ use crate::error::Result;
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::service::{
-    self as core, module_error, modules_face, typed, Cascade, Created, Deletion, Integrity,
-    ListFilter, ModuleError, Record,
+    self as core, modules_face, typed, Created, Deletion, Integrity, ListFilter, ModuleError,
 };
 
 /// [`link_runtime::create`](crate::create()), awaited: links `left` to `right` with the
@@ -238,6 +237,7 @@ type Handler<C> = for<'a> fn(&'a mut C, &'a [String]) -> Handled<'a>;
 
 modules_face! {
     handler: Handler<C>,
+    cascade: Async<H: [+ Send]> for AsyncLinkConnection, run [.await],
     /// The modules [`delete`] may cascade into, each with its [`SoftDelete`]: as
     /// [`service::Modules`](crate::service::Modules), for async connections.
 }
@@ -252,24 +252,5 @@ impl<C: Send> Modules<C> {
             |conn, ids| Box::pin(async move { T::restore(conn, &typed(ids)).await }),
         );
         self
-    }
-}
-
-impl<H, C> Cascade<Async<H>> for Modules<C>
-where
-    H: std::ops::DerefMut<Target = C> + Send,
-    C: AsyncLinkConnection,
-{
-    async fn run(
-        &self,
-        conn: &mut Async<H>,
-        record: Record,
-        restore: bool,
-        ids: &[String],
-    ) -> Result<()> {
-        let handler = self.handlers.get(record, restore)?;
-        handler(&mut conn.0, ids)
-            .await
-            .map_err(|source| module_error(record, restore, source))
     }
 }

@@ -79,7 +79,11 @@ type Handler<C> = fn(&mut C, &[String]) -> Result<(), ModuleError>;
 /// The public face of a driver's `Modules`, written once for both drivers; each adds
 /// `with`, which takes its driver's `SoftDelete`.
 macro_rules! modules_face {
-    (handler: $handler:ty, $(#[$doc:meta])*) => {
+    (
+        handler: $handler:ty,
+        cascade: $executor:ident<H: [$($handle:tt)*]> for $connection:path, run [$($wait:tt)*],
+        $(#[$doc:meta])*
+    ) => {
         $(#[$doc])*
         pub struct Modules<C> {
             handlers: $crate::service::Handlers<$handler>,
@@ -110,6 +114,24 @@ macro_rules! modules_face {
                 self.handlers.fmt(f)
             }
         }
+
+        impl<H, C> $crate::service::Cascade<$executor<H>> for Modules<C>
+        where
+            H: ::std::ops::DerefMut<Target = C> $($handle)*,
+            C: $connection,
+        {
+            async fn run(
+                &self,
+                conn: &mut $executor<H>,
+                record: $crate::service::Record,
+                restore: bool,
+                ids: &[String],
+            ) -> $crate::Result<()> {
+                let handler = self.handlers.get(record, restore)?;
+                handler(&mut conn.0, ids)$($wait)*
+                    .map_err(|source| $crate::service::module_error(record, restore, source))
+            }
+        }
     };
 }
 
@@ -118,6 +140,7 @@ pub(crate) use modules_face;
 
 modules_face! {
     handler: Handler<C>,
+    cascade: Blocking<H: []> for LinkConnection, run [],
     /// The modules [`delete`] may cascade into, each with its [`SoftDelete`].
     ///
     /// ```
@@ -223,23 +246,6 @@ pub(crate) fn module_error(record: Record, restore: bool, source: ModuleError) -
 pub(crate) trait Cascade<E> {
     /// Soft-deletes (`restore` false) or restores the records `ids` of `record`'s model.
     async fn run(&self, conn: &mut E, record: Record, restore: bool, ids: &[String]) -> Result<()>;
-}
-
-impl<H, C> Cascade<Blocking<H>> for Modules<C>
-where
-    H: std::ops::DerefMut<Target = C>,
-    C: LinkConnection,
-{
-    async fn run(
-        &self,
-        conn: &mut Blocking<H>,
-        record: Record,
-        restore: bool,
-        ids: &[String],
-    ) -> Result<()> {
-        let handler = self.handlers.get(record, restore)?;
-        handler(&mut conn.0, ids).map_err(|source| module_error(record, restore, source))
-    }
 }
 
 /// A linkable model, by module and name.
