@@ -2,11 +2,11 @@
 //! Rust on both, through the link service, the generated diesel table and graph queries.
 
 use diesel::prelude::*;
-use link_runtime::graph::{Graph, Query};
+use link_runtime::graph::Graph;
 use link_runtime::prelude::*;
 use link_runtime::service::ListFilter;
 use link_runtime::{Dialect, Error, LinkConnection};
-use link_test_support::TestSql;
+use link_test_support::{graph_via, TestSql};
 use serde_json::{json, Value};
 
 /// A product.
@@ -56,6 +56,7 @@ fn meta_of(rows: &[product_brand::Row], product: &str) -> (Value, Option<Value>)
 }
 
 link_test_support::backend_tests! {
+    drivers;
     helpers {
         /// The rows through the generated diesel table, which declares the column with
         /// the runtime's JSON SQL type.
@@ -108,8 +109,7 @@ link_test_support::backend_tests! {
         Link::create_with(conn, Product::id("prod_1"), Brand::id("brand_1"), columns).unwrap();
         Link::create(conn, Product::id("prod_2"), Brand::id("brand_1")).unwrap();
 
-        let rows = Query::new(conn)
-            .graph(
+        let rows = graph_via(conn,
                 Graph::entity(Link::TABLE)
                     .fields(["product_id", "meta", "extra"])
                     .filter("extra", Value::Null),
@@ -119,8 +119,7 @@ link_test_support::backend_tests! {
             rows.data,
             [json!({ "product_id": "prod_2", "meta": { "source": "import", "tags": [] }, "extra": null })]
         );
-        let rows = Query::new(conn)
-            .graph(Graph::from_json(json!({
+        let rows = graph_via(conn, Graph::from_json(json!({
                 "entity": Link::TABLE,
                 "fields": ["meta", "extra"],
                 "filters": { "extra": { "$ne": null } },
@@ -129,8 +128,7 @@ link_test_support::backend_tests! {
         assert_eq!(rows.data, [json!({ "meta": { "n": 1 }, "extra": [true] })]);
 
         // A document compares with nothing but null: a typed error, before any SQL.
-        let error = Query::new(conn)
-            .graph(Graph::entity(Link::TABLE).fields(["id"]).filter("meta", "x"))
+        let error = graph_via(conn, Graph::entity(Link::TABLE).fields(["id"]).filter("meta", "x"))
             .unwrap_err();
         assert!(
             matches!(&error, Error::InvalidFilter { field, reason, .. }
