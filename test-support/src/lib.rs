@@ -55,43 +55,42 @@ macro_rules! backend_tests {
             $(helpers { $($helper)* })?
             $($(#[$attr])* fn $name($conn) $body)*
         }
-
-        /// The same tests with their graph queries through the async driver
-        /// ([`graph_via`](link_test_support::graph_via)), on a second connection to the same
-        /// database: a shared in-memory SQLite database.
-        mod async_sqlite {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(dead_code)]
-            type Conn = ::diesel::SqliteConnection;
-            $($($helper)*)?
-            $(
-                $(#[$attr])*
-                #[test]
-                fn $name() {
-                    let (mut db, _mirror) = $crate::sqlite_mirrored(stringify!($name));
-                    let $conn = &mut db;
-                    $body
-                }
-            )*
+        $crate::backend_tests! {
+            @row async_sqlite, ::diesel::SqliteConnection, $crate::sqlite_mirrored,
+            "The same tests with their graph queries through the async driver \
+             ([`graph_via`](link_test_support::graph_via)), on a second connection to the \
+             same database: a shared in-memory SQLite database.";
+            $(helpers { $($helper)* })?
+            $($(#[$attr])* fn $name($conn) $body)*
         }
-
-        /// The same tests with their graph queries through the async driver, on a second
-        /// connection to the test's PostgreSQL schema.
-        mod async_postgres {
+        $crate::backend_tests! {
+            @row async_postgres, ::diesel::PgConnection, $crate::postgres_mirrored,
+            "The same tests with their graph queries through the async driver, on a second \
+             connection to the test's PostgreSQL schema.";
+            $(helpers { $($helper)* })?
+            $($(#[$attr])* fn $name($conn) $body)*
+        }
+    };
+    (
+        @row $module:ident, $connection:ty, $setup:path, $doc:literal;
+        $(helpers { $($helper:item)* })?
+        $($(#[$attr:meta])* fn $name:ident($conn:ident) $body:block)*
+    ) => {
+        #[doc = $doc]
+        mod $module {
             #[allow(unused_imports)]
             use super::*;
             #[allow(dead_code)]
-            type Conn = ::diesel::PgConnection;
+            type Conn = $connection;
             $($($helper)*)?
             $(
                 $(#[$attr])*
                 #[test]
                 fn $name() {
-                    let Some((mut db, _mirror)) = $crate::postgres_mirrored(stringify!($name)) else {
+                    let Some((mut db, _guard)) = $setup(stringify!($name)) else {
                         return;
                     };
-                    let $conn = &mut *db;
+                    let $conn: &mut Conn = &mut *db;
                     $body
                 }
             )*
@@ -101,44 +100,49 @@ macro_rules! backend_tests {
         $(helpers { $($helper:item)* })?
         $($(#[$attr:meta])* fn $name:ident($conn:ident) $body:block)*
     ) => {
-        /// The tests on an in-memory SQLite database.
-        mod sqlite {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(dead_code)]
-            type Conn = ::diesel::SqliteConnection;
-            $($($helper)*)?
-            $(
-                $(#[$attr])*
-                #[test]
-                fn $name() {
-                    let mut db = $crate::sqlite();
-                    let $conn = &mut db;
-                    $body
-                }
-            )*
+        $crate::backend_tests! {
+            @row sqlite, ::diesel::SqliteConnection, $crate::sqlite_row,
+            "The tests on an in-memory SQLite database.";
+            $(helpers { $($helper)* })?
+            $($(#[$attr])* fn $name($conn) $body)*
         }
-
-        /// The tests on PostgreSQL, each in a schema of its own.
-        mod postgres {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(dead_code)]
-            type Conn = ::diesel::PgConnection;
-            $($($helper)*)?
-            $(
-                $(#[$attr])*
-                #[test]
-                fn $name() {
-                    let Some(mut db) = $crate::postgres(stringify!($name)) else {
-                        return;
-                    };
-                    let $conn = &mut *db;
-                    $body
-                }
-            )*
+        $crate::backend_tests! {
+            @row postgres, ::diesel::PgConnection, $crate::postgres_row,
+            "The tests on PostgreSQL, each in a schema of its own.";
+            $(helpers { $($helper)* })?
+            $($(#[$attr])* fn $name($conn) $body)*
         }
     };
+}
+
+/// A connection a test owns, as `backend_tests!` hands it out.
+#[doc(hidden)]
+pub struct Owned<C>(C);
+
+impl<C> Deref for Owned<C> {
+    type Target = C;
+
+    fn deref(&self) -> &C {
+        &self.0
+    }
+}
+
+impl<C> DerefMut for Owned<C> {
+    fn deref_mut(&mut self) -> &mut C {
+        &mut self.0
+    }
+}
+
+/// `backend_tests!`'s SQLite row: a fresh in-memory database.
+#[doc(hidden)]
+pub fn sqlite_row(_test: &str) -> Option<(Owned<SqliteConnection>, ())> {
+    Some((Owned(sqlite()), ()))
+}
+
+/// `backend_tests!`'s PostgreSQL row: a fresh schema, or `None` without a server.
+#[doc(hidden)]
+pub fn postgres_row(test: &str) -> Option<(PgSchema, ())> {
+    postgres(test).map(|schema| (schema, ()))
 }
 
 /// An async connection the graph queries of this thread's test run on, through
@@ -174,7 +178,7 @@ fn mirror(connect: impl std::future::Future<Output = Mirror>) -> MirrorGuard {
 
 /// A fresh shared in-memory SQLite database, and an async connection to it for the
 /// graph queries of [`graph_via`].
-pub fn sqlite_mirrored(test: &str) -> (SqliteConnection, MirrorGuard) {
+pub fn sqlite_mirrored(test: &str) -> Option<(Owned<SqliteConnection>, MirrorGuard)> {
     let url = format!("file:{}?mode=memory&cache=shared", unique_name(test));
     let conn = SqliteConnection::establish(&url).expect("a shared in-memory database");
     let guard = mirror(async {
@@ -185,7 +189,7 @@ pub fn sqlite_mirrored(test: &str) -> (SqliteConnection, MirrorGuard) {
                 .expect("the same database, again"),
         )
     });
-    (conn, guard)
+    Some((Owned(conn), guard))
 }
 
 /// A connection in a fresh schema, and an async connection to it for the graph queries
