@@ -47,7 +47,8 @@ fn place_blocking<C: 'static>(
 }
 
 /// Each module's tables in its database, the links' in theirs, links across them; then
-/// graph queries, a cascading delete and a restore, each across the databases.
+/// graph queries, a cascading delete and a restore, an integrity check, each across the
+/// databases.
 /// Returns what the graph queries read, for the blocking driver to read the same.
 async fn scenario<C>(databases: &aio::Databases<C>) -> Vec<Value>
 where
@@ -160,6 +161,57 @@ where
         .unwrap();
     assert_eq!(live.len(), 3);
     drop(conn);
+
+    // Checking integrity reads each side's records in its own database. The modules with
+    // no records here still have their tables, in the links' database.
+    databases
+        .for_links()
+        .await
+        .unwrap()
+        .batch_execute(
+            "CREATE TABLE tags (id TEXT PRIMARY KEY NOT NULL);
+             CREATE TABLE customers (id TEXT PRIMARY KEY NOT NULL);
+             CREATE TABLE wishlists (id TEXT PRIMARY KEY NOT NULL);",
+        )
+        .await
+        .unwrap();
+    assert!(databases.check(false).await.unwrap().is_clean());
+    // A product linked, then removed from its module's database behind the links' back.
+    let mut products = databases.for_module("product").await.unwrap();
+    products
+        .batch_execute("INSERT INTO products VALUES ('prod_4', 'Jug')")
+        .await
+        .unwrap();
+    drop(products);
+    let mut conn = databases.for_link::<product_brand::Link>().await.unwrap();
+    aio::create(&mut *conn, Product::id("prod_4"), Brand::id("brand_2"))
+        .await
+        .unwrap();
+    aio::create(&mut *conn, Product::id("prod_4"), Supplier::id("sup_2"))
+        .await
+        .unwrap();
+    drop(conn);
+    databases
+        .for_module("product")
+        .await
+        .unwrap()
+        .batch_execute("DELETE FROM products WHERE id = 'prod_4'")
+        .await
+        .unwrap();
+    let found = databases.check(false).await.unwrap();
+    let dangling: Vec<_> = found
+        .dangling()
+        .map(|(table, d)| (table, d.left.as_str(), d.right.as_str()))
+        .collect();
+    assert_eq!(
+        dangling,
+        [
+            ("product_product_brand_brand", "prod_4", "brand_2"),
+            ("product_product_supplier_supplier", "prod_4", "sup_2"),
+        ]
+    );
+    assert_eq!(databases.check(true).await.unwrap().dangling().count(), 2);
+    assert!(databases.check(false).await.unwrap().is_clean());
 
     // A module no model belongs to is named, not sent to the default database.
     let misspelt = databases.for_module("prodcut").await.map(drop);

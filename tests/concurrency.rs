@@ -1,29 +1,38 @@
 //! Cardinality under concurrent writers, on PostgreSQL: clients racing to create links
-//! leave the database consistent, and every loser gets a typed outcome.
+//! leave the database consistent, and every loser gets a typed outcome. Each race runs
+//! through both drivers: the clients write with the blocking API, or with
+//! `link_runtime::aio` on connections of their own.
 
 use std::sync::{Arc, Barrier};
 use std::thread;
 
 use link_runtime::service::ListFilter;
 use link_runtime::{Created, Error};
+use link_test_support::via::{self, Via};
+use link_test_support::Driver;
 use link_tests::links::customer_wishlist;
 use link_tests::modules::{customer::Customer, wishlist::Wishlist};
 
 const CLIENTS: usize = 8;
 
-/// Runs `write` on `CLIENTS` connections to the test's schema at once; returns each
-/// client's outcome.
+/// Runs `write` on `CLIENTS` connections to the test's schema at once, through `driver`;
+/// returns each client's outcome.
 fn race<T: Send + 'static>(
+    driver: Driver,
     db: &link_test_support::PgSchema,
     write: impl Fn(usize, &mut diesel::PgConnection) -> T + Send + Sync + 'static,
 ) -> Vec<T> {
+    let url = std::env::var(link_test_support::POSTGRES_URL).expect("the schema's server");
+    let schema = db.name().to_owned();
     let write = Arc::new(write);
     let start = Arc::new(Barrier::new(CLIENTS));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|client| {
             let mut conn = db.connect_again();
             let (write, start) = (Arc::clone(&write), Arc::clone(&start));
+            let (url, schema) = (url.clone(), schema.clone());
             thread::spawn(move || {
+                let _mirror = driver.mirror_postgres(&url, Some(&schema));
                 start.wait();
                 write(client, &mut conn)
             })
@@ -36,121 +45,120 @@ fn race<T: Send + 'static>(
 }
 
 fn live_pairs(conn: &mut diesel::PgConnection) -> Vec<(String, String)> {
-    customer_wishlist::Link::list(conn, &ListFilter::new())
+    Via::<customer_wishlist::Link>::list(conn, &ListFilter::new())
         .unwrap()
         .into_iter()
         .map(|row| (row.customer_id.into_inner(), row.wishlist_id.into_inner()))
         .collect()
 }
 
-#[test]
-fn eight_clients_creating_the_same_one_to_one_pair_leave_one_live_row() {
-    let Some(mut db) = link_test_support::postgres("same_pair") else {
-        return;
-    };
-    link_runtime::migrate(&mut *db).unwrap();
-
-    for round in 0..5 {
-        let customer = format!("cus_{round}");
-        let wishlist = format!("wl_{round}");
-        let outcomes = {
-            let (customer, wishlist) = (customer.clone(), wishlist.clone());
-            race(&db, move |_, conn| {
-                customer_wishlist::Link::create(
-                    conn,
-                    Customer::id(customer.as_str()),
-                    Wishlist::id(wishlist.as_str()),
-                )
-            })
+link_test_support::driver_tests! {
+    fn eight_clients_creating_the_same_one_to_one_pair_leave_one_live_row(driver) {
+        let Some(mut db) = link_test_support::postgres("same_pair") else {
+            return;
         };
-        let inserted = outcomes
-            .iter()
-            .filter(|outcome| matches!(outcome, Ok(Created::Inserted)))
-            .count();
-        assert_eq!(inserted, 1, "round {round}: {outcomes:?}");
-        for outcome in &outcomes {
-            assert!(
-                matches!(outcome, Ok(Created::Inserted | Created::Unchanged)),
-                "round {round}: a client got {outcome:?}"
-            );
-        }
-    }
-    let live = live_pairs(&mut db);
-    assert_eq!(live.len(), 5, "{live:?}");
-    let all = customer_wishlist::Link::list(&mut *db, &ListFilter::new().with_deleted()).unwrap();
-    assert_eq!(all.len(), 5, "no second row, live or not");
-}
+        via::migrate(&mut *db).unwrap();
 
-#[test]
-fn eight_clients_giving_one_customer_different_wishlists_leave_one_winner() {
-    let Some(mut db) = link_test_support::postgres("one_customer") else {
-        return;
-    };
-    link_runtime::migrate(&mut *db).unwrap();
-
-    let outcomes = race(&db, |client, conn| {
-        customer_wishlist::Link::create(
-            conn,
-            Customer::id("cus_1"),
-            Wishlist::id(format!("wl_{client}")),
-        )
-    });
-    let live = live_pairs(&mut db);
-    assert_eq!(live.len(), 1, "{live:?}");
-    let winner = &live[0].1;
-    for (client, outcome) in outcomes.iter().enumerate() {
-        let wishlist = format!("wl_{client}");
-        if &wishlist == winner {
-            assert!(matches!(outcome, Ok(Created::Inserted)), "{outcome:?}");
-        } else {
-            assert!(
-                matches!(outcome, Err(Error::Cardinality { record, partner, refused, .. })
-                    if record == "cus_1" && partner == winner && *refused == wishlist),
-                "client {client} got {outcome:?}"
-            );
-        }
-    }
-}
-
-#[test]
-fn eight_clients_creating_the_same_bulk_batch_insert_each_pair_once() {
-    let Some(mut db) = link_test_support::postgres("same_batch") else {
-        return;
-    };
-    link_runtime::migrate(&mut *db).unwrap();
-
-    // Big enough for the plain insert of new pairs: a racing client finds the winner's
-    // rows only after its own insert fails, and writes the batch again.
-    const PAIRS: usize = 300;
-    for round in 0..3 {
-        let outcomes = race(&db, move |_, conn| {
-            let pairs: Vec<_> = (0..PAIRS)
-                .map(|i| {
-                    (
-                        Customer::id(format!("cus_{round}_{i}")),
-                        Wishlist::id(format!("wl_{round}_{i}")),
+        for round in 0..5 {
+            let customer = format!("cus_{round}");
+            let wishlist = format!("wl_{round}");
+            let outcomes = {
+                let (customer, wishlist) = (customer.clone(), wishlist.clone());
+                race(driver, &db, move |_, conn| {
+                    Via::<customer_wishlist::Link>::create(
+                        conn,
+                        Customer::id(customer.as_str()),
+                        Wishlist::id(wishlist.as_str()),
                     )
                 })
-                .collect();
-            customer_wishlist::Link::create_many(conn, &pairs)
-        });
-        let mut inserted = vec![0; PAIRS];
-        for outcome in &outcomes {
-            let created = outcome
-                .as_ref()
-                .unwrap_or_else(|error| panic!("round {round}: a client got {error:?}"));
-            for (i, created) in created.iter().enumerate() {
-                match created {
-                    Created::Inserted => inserted[i] += 1,
-                    Created::Unchanged => {}
-                    other => panic!("round {round}: pair {i} was {other:?}"),
-                }
+            };
+            let inserted = outcomes
+                .iter()
+                .filter(|outcome| matches!(outcome, Ok(Created::Inserted)))
+                .count();
+            assert_eq!(inserted, 1, "round {round}: {outcomes:?}");
+            for outcome in &outcomes {
+                assert!(
+                    matches!(outcome, Ok(Created::Inserted | Created::Unchanged)),
+                    "round {round}: a client got {outcome:?}"
+                );
             }
         }
-        assert!(
-            inserted.iter().all(|&count| count == 1),
-            "round {round}: {inserted:?}"
-        );
+        let live = live_pairs(&mut db);
+        assert_eq!(live.len(), 5, "{live:?}");
+        let all = Via::<customer_wishlist::Link>::list(&mut *db, &ListFilter::new().with_deleted()).unwrap();
+        assert_eq!(all.len(), 5, "no second row, live or not");
     }
-    assert_eq!(live_pairs(&mut db).len(), 3 * PAIRS);
+
+    fn eight_clients_giving_one_customer_different_wishlists_leave_one_winner(driver) {
+        let Some(mut db) = link_test_support::postgres("one_customer") else {
+            return;
+        };
+        via::migrate(&mut *db).unwrap();
+
+        let outcomes = race(driver, &db, |client, conn| {
+            Via::<customer_wishlist::Link>::create(
+                conn,
+                Customer::id("cus_1"),
+                Wishlist::id(format!("wl_{client}")),
+            )
+        });
+        let live = live_pairs(&mut db);
+        assert_eq!(live.len(), 1, "{live:?}");
+        let winner = &live[0].1;
+        for (client, outcome) in outcomes.iter().enumerate() {
+            let wishlist = format!("wl_{client}");
+            if &wishlist == winner {
+                assert!(matches!(outcome, Ok(Created::Inserted)), "{outcome:?}");
+            } else {
+                assert!(
+                    matches!(outcome, Err(Error::Cardinality { record, partner, refused, .. })
+                        if record == "cus_1" && partner == winner && *refused == wishlist),
+                    "client {client} got {outcome:?}"
+                );
+            }
+        }
+    }
+
+    fn eight_clients_creating_the_same_bulk_batch_insert_each_pair_once(driver) {
+        let Some(mut db) = link_test_support::postgres("same_batch") else {
+            return;
+        };
+        via::migrate(&mut *db).unwrap();
+
+        // Big enough for the plain insert of new pairs: a racing client finds the winner's
+        // rows only after its own insert fails, and writes the batch again.
+        const PAIRS: usize = 300;
+        for round in 0..3 {
+            let outcomes = race(driver, &db, move |_, conn| {
+                let pairs: Vec<_> = (0..PAIRS)
+                    .map(|i| {
+                        (
+                            Customer::id(format!("cus_{round}_{i}")),
+                            Wishlist::id(format!("wl_{round}_{i}")),
+                        )
+                    })
+                    .collect();
+                Via::<customer_wishlist::Link>::create_many(conn, &pairs)
+            });
+            let mut inserted = vec![0; PAIRS];
+            for outcome in &outcomes {
+                let created = outcome
+                    .as_ref()
+                    .unwrap_or_else(|error| panic!("round {round}: a client got {error:?}"));
+                for (i, created) in created.iter().enumerate() {
+                    match created {
+                        Created::Inserted => inserted[i] += 1,
+                        Created::Unchanged => {}
+                        other => panic!("round {round}: pair {i} was {other:?}"),
+                    }
+                }
+            }
+            assert!(
+                inserted.iter().all(|&count| count == 1),
+                "round {round}: {inserted:?}"
+            );
+        }
+        assert_eq!(live_pairs(&mut db).len(), 3 * PAIRS);
+    }
 }

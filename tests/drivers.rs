@@ -1014,3 +1014,38 @@ fn async_futures_are_send() {
     let _ = on::<AsyncPgConnection>;
     let _ = on::<SyncConnectionWrapper<SqliteConnection>>;
 }
+
+/// The rows of `backend_tests! { drivers; .. }`, as the other suites use them.
+mod via_rows {
+    use super::*;
+
+    link_test_support::backend_tests! {
+        drivers;
+        /// What the suites call through `link_test_support::via` runs on the driver of the
+        /// row: in the `async_*` rows, none of it reaches the test's blocking connection.
+        fn via_runs_each_operation_on_the_rows_driver(conn) {
+            use diesel::connection::{Connection, InstrumentationEvent};
+            use link_test_support::via::{self, Via};
+            use std::sync::{Arc, Mutex};
+
+            let seen = Arc::new(Mutex::new(0_usize));
+            let sink = Arc::clone(&seen);
+            conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+                if let InstrumentationEvent::StartQuery { .. } = event {
+                    *sink.lock().unwrap() += 1;
+                }
+            });
+            via::migrate(conn).unwrap();
+            Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_1"))
+                .unwrap();
+            let rows = Via::<product_brand::Link>::list(conn, &ListFilter::new()).unwrap();
+            assert_eq!(brand_rows(rows), [("prod_1".into(), "brand_1".into(), true)]);
+            let statements = *seen.lock().unwrap();
+            if module_path!().rsplit("::").next().unwrap().starts_with("async_") {
+                assert_eq!(statements, 0, "the async rows write through the mirror connection");
+            } else {
+                assert!(statements > 3, "the blocking rows write through `conn`: {statements}");
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@
 use diesel::connection::SimpleConnection;
 use link_runtime::graph::{Condition, Filter, Graph, GraphResult, GraphSelect, Order};
 use link_runtime::{ColumnKind, Error, LinkConnection, Linkable};
-use link_test_support::{graph_via, TestSql};
+use link_test_support::{via, TestSql};
 use link_tests::links::{product_supplier, product_tag};
 use link_tests::modules::brand::Brand;
 use link_tests::modules::supplier::{Store, Supplier};
@@ -18,12 +18,12 @@ use serde_json::{json, Value};
 use link_tests::fixtures::{catalog, setup};
 
 fn graph(conn: &mut impl LinkConnection, graph: Graph) -> GraphResult<Value> {
-    graph_via(conn, graph).expect("the query runs")
+    via::graph(conn, graph).expect("the query runs")
 }
 
 /// The error a query is refused with.
 fn refused(conn: &mut impl LinkConnection, graph: Graph) -> Error {
-    graph_via(conn, graph).expect_err("the query is refused")
+    via::graph(conn, graph).expect_err("the query is refused")
 }
 
 /// An error's variant and message, to compare whole.
@@ -296,7 +296,7 @@ link_test_support::backend_tests! {
         );
 
         // A value of the wrong type for its column is refused before any SQL runs.
-        let error = graph_via(conn, Graph::entity("product_tags").filter("featured", "yes"))
+        let error = via::graph(conn, Graph::entity("product_tags").filter("featured", "yes"))
             .unwrap_err();
         assert!(
             matches!(&error, link_runtime::Error::InvalidFilter { field, .. } if field == "featured"),
@@ -1582,7 +1582,7 @@ link_test_support::backend_tests! {
             ProductCard::field_paths(),
             ["id", "name", "brand.name", "supplier.name", "supplier.deleted_at", "tags.name"]
         );
-        let acme = graph_via(conn,
+        let acme = via::graph(conn,
                 ProductCard::graph()
                     .filter_linked::<Brand, _>(|brand| brand.name.eq("Acme"))
                     .order(|product| product.name.desc()),
@@ -1603,7 +1603,7 @@ link_test_support::backend_tests! {
             }
         );
 
-        let picked = graph_via(conn,
+        let picked = via::graph(conn,
                 ProductCard::graph()
                     .filter(|product| {
                         product.id.eq_any(["prod_1", "prod_3", "prod_4"]).and(
@@ -1624,7 +1624,7 @@ link_test_support::backend_tests! {
             ]
         );
 
-        let tagged = graph_via(conn,
+        let tagged = via::graph(conn,
                 ProductCard::graph()
                     .filter_linked::<Tag, _>(|tag| tag.name.ilike("GIFT"))
                     .filter(|product| product.name.ne("Teapot")),
@@ -1637,7 +1637,7 @@ link_test_support::backend_tests! {
 
         // With deleted rows: the dismissed brand, and the soft-deleted supplier with its
         // timestamp.
-        let whisk = graph_via(conn,
+        let whisk = via::graph(conn,
                 ProductCard::graph()
                     .filter(|product| product.id.eq("prod_4"))
                     .with_deleted(),
@@ -1655,7 +1655,7 @@ link_test_support::backend_tests! {
         );
 
         // Two levels of lists, a page of them.
-        let shelf = graph_via(conn, BrandShelf::graph().order(|brand| brand.name.asc()).skip(1).take(1))
+        let shelf = via::graph(conn, BrandShelf::graph().order(|brand| brand.name.asc()).skip(1).take(1))
             .unwrap();
         assert_eq!(
             shelf,
@@ -1678,7 +1678,7 @@ link_test_support::backend_tests! {
                 },
             }
         );
-        let acme_shelf = graph_via(conn, BrandShelf::graph().filter(|brand| brand.id.eq("brand_1")))
+        let acme_shelf = via::graph(conn, BrandShelf::graph().filter(|brand| brand.id.eq("brand_1")))
             .unwrap();
         assert_eq!(
             acme_shelf.data,
@@ -1705,7 +1705,7 @@ link_test_support::backend_tests! {
         );
 
         // A row that does not fit its struct is a typed error.
-        let error = graph_via(conn, Misread::graph()).unwrap_err();
+        let error = via::graph(conn, Misread::graph()).unwrap_err();
         assert_eq!(
             described(&error),
             ("Deserialize", "a `brand` row does not fit its `GraphSelect` struct".to_owned())

@@ -31,9 +31,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use diesel::connection::{Connection, InstrumentationEvent};
 use link_runtime::chrono::{Datelike, NaiveDate, NaiveDateTime};
-use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Order, Query};
+use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Order};
 use link_runtime::{Dialect, Error, LinkConnection, Linkable};
-use link_test_support::TestSql;
+use link_test_support::{via, TestSql};
 use link_tests::fixtures::catalog;
 use link_tests::modules::brand::Brand;
 use link_tests::modules::customer::Customer;
@@ -67,7 +67,7 @@ impl Statements {
     fn record<C: Connection>(conn: &mut C) -> Self {
         let statements = Statements::default();
         let sink = Arc::clone(&statements.0);
-        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+        link_test_support::instrument(conn, move |event: InstrumentationEvent<'_>| {
             if let InstrumentationEvent::StartQuery { query, .. } = event {
                 // diesel shows a query as `SQL -- binds: [..]`: the SQL is what comes first.
                 let shown = query.to_string();
@@ -1343,7 +1343,7 @@ fn run<C: LinkConnection>(
     graph: Graph,
 ) -> (Result<GraphResult<Value>, Error>, Vec<String>) {
     statements.take();
-    let outcome = Query::new(conn).graph(graph);
+    let outcome = via::graph(conn, graph);
     (outcome, statements.take())
 }
 
@@ -2117,6 +2117,7 @@ fn the_path_model_matches_the_registry() {
 }
 
 link_test_support::backend_tests! {
+    drivers;
     fn typed_outcomes_built(conn) {
         property_typed_outcomes_built(conn);
     }
@@ -2144,7 +2145,7 @@ mod regressions {
 
     /// Runs `graph`: its rows, or why it cannot.
     fn outcome(conn: &mut impl LinkConnection, graph: Graph) -> Result<Vec<Value>, Error> {
-        Query::new(conn).graph(graph).map(|result| result.data)
+        via::graph(conn, graph).map(|result| result.data)
     }
 
     /// The ids of the rows `graph` finds, sorted.
@@ -2239,6 +2240,7 @@ mod regressions {
     }
 
     link_test_support::backend_tests! {
+        drivers;
         fn b1_an_empty_condition_is_refused(conn) {
             catalog(conn);
             for (filters, path) in [

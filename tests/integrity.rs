@@ -3,9 +3,10 @@
 
 use diesel::connection::SimpleConnection;
 use link_runtime::cli::LinksCommand;
-use link_runtime::graph::{Graph, Query};
-use link_runtime::service::{self, Gone, ListFilter, Modules, SoftDelete};
+use link_runtime::graph::Graph;
+use link_runtime::service::{Gone, ListFilter, SoftDelete};
 use link_runtime::{Error, LinkConnection};
+use link_test_support::via::{self, Cascades, Via};
 use link_test_support::TestSql;
 use link_tests::links::{product_brand, product_supplier};
 use link_tests::modules::supplier::{Store, Supplier};
@@ -15,7 +16,7 @@ use serde_json::json;
 /// Every fixture module's table, with a few records: products 1 to 3, brands 1 and 2,
 /// suppliers a to c.
 fn setup(conn: &mut (impl Store + TestSql)) {
-    link_runtime::migrate(conn).expect("link tables are created");
+    via::migrate(conn).expect("link tables are created");
     conn.migrate_suppliers().unwrap();
     conn.batch_execute(
         "CREATE TABLE products (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
@@ -33,7 +34,7 @@ fn setup(conn: &mut (impl Store + TestSql)) {
 }
 
 fn live_supplier_links(conn: &mut impl LinkConnection) -> Vec<(String, String)> {
-    let mut rows: Vec<_> = product_supplier::Link::list(conn, &ListFilter::new())
+    let mut rows: Vec<_> = Via::<product_supplier::Link>::list(conn, &ListFilter::new())
         .unwrap()
         .into_iter()
         .map(|row| (row.product_id.into_inner(), row.supplier_id.into_inner()))
@@ -49,9 +50,10 @@ fn pairs(rows: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 link_test_support::backend_tests! {
+    drivers;
     fn links_to_missing_or_deleted_records_are_listed_and_pruned_only_when_asked(conn) {
         setup(conn);
-        product_supplier::Link::create_many(
+        Via::<product_supplier::Link>::create_many(
             conn,
             &[
                 (Product::id("prod_1"), Supplier::id("sup_a")),
@@ -61,15 +63,15 @@ link_test_support::backend_tests! {
             ],
         )
         .unwrap();
-        product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
-        product_brand::Link::create(conn, Product::id("prod_2"), Brand::id("brand_9")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_2"), Brand::id("brand_9")).unwrap();
         // A dismissed link to a missing record is not a live one: not reported.
-        product_brand::Link::create(conn, Product::id("prod_8"), Brand::id("brand_8")).unwrap();
-        product_brand::Link::dismiss(conn, Product::id("prod_8"), Brand::id("brand_8")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_8"), Brand::id("brand_8")).unwrap();
+        Via::<product_brand::Link>::dismiss(conn, Product::id("prod_8"), Brand::id("brand_8")).unwrap();
         // The supplier module soft-deletes sup_c on its own: links are not its business.
         Supplier::soft_delete(conn, &[Supplier::id("sup_c")]).unwrap();
 
-        let found = service::check(conn, false).unwrap();
+        let found = via::check(conn, false).unwrap();
         let tables: Vec<_> = found.links.iter().map(|link| link.table).collect();
         assert_eq!(
             tables,
@@ -100,7 +102,7 @@ link_test_support::backend_tests! {
         // Nothing was written.
         assert_eq!(live_supplier_links(conn).len(), 4);
 
-        let pruned = service::check(conn, true).unwrap();
+        let pruned = via::check(conn, true).unwrap();
         assert_eq!(
             pruned.links.iter().map(|link| link.pruned).collect::<Vec<_>>(),
             [0, 1, 2, 0, 0]
@@ -109,10 +111,10 @@ link_test_support::backend_tests! {
             live_supplier_links(conn),
             pairs(&[("prod_1", "sup_a"), ("prod_2", "sup_b")])
         );
-        assert!(service::check(conn, false).unwrap().is_clean());
+        assert!(via::check(conn, false).unwrap().is_clean());
 
         // A pruned link is a dismissed one: creating it again revives its row.
-        let revived = product_brand::Link::create(conn, Product::id("prod_2"), Brand::id("brand_9"));
+        let revived = Via::<product_brand::Link>::create(conn, Product::id("prod_2"), Brand::id("brand_9"));
         assert_eq!(revived.unwrap(), link_runtime::Created::Revived);
     }
 
@@ -134,9 +136,9 @@ link_test_support::backend_tests! {
             .iter()
             .map(|id| (Product::id(id.clone()), Supplier::id("sup_a")))
             .collect();
-        product_supplier::Link::create_many(conn, &links).unwrap();
+        Via::<product_supplier::Link>::create_many(conn, &links).unwrap();
 
-        let found = service::check(conn, false).unwrap();
+        let found = via::check(conn, false).unwrap();
         let missing: Vec<&str> = found.dangling().map(|(_, d)| d.left.as_str()).collect();
         let expected: Vec<String> = (0..12_001)
             .filter(|i| i % 1000 == 7)
@@ -148,10 +150,10 @@ link_test_support::backend_tests! {
 
     fn a_missing_module_table_is_a_typed_error_and_nothing_is_pruned(conn) {
         setup(conn);
-        product_brand::Link::create(conn, Product::id("prod_9"), Brand::id("brand_1")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_9"), Brand::id("brand_1")).unwrap();
         conn.batch_execute("DROP TABLE brands").unwrap();
 
-        let error = service::check(conn, true).unwrap_err();
+        let error = via::check(conn, true).unwrap_err();
         assert!(
             matches!(&error, Error::MissingTable { table: "brands", owner } if owner == "module `brand`"),
             "{error:?}"
@@ -160,19 +162,19 @@ link_test_support::backend_tests! {
             error.to_string(),
             "the table `brands` of module `brand` does not exist in its database"
         );
-        assert_eq!(product_brand::Link::list(conn, &ListFilter::new()).unwrap().len(), 1);
+        assert_eq!(Via::<product_brand::Link>::list(conn, &ListFilter::new()).unwrap().len(), 1);
     }
 
     fn the_links_command_checks_and_prunes(conn) {
         setup(conn);
-        product_brand::Link::create(conn, Product::id("prod_9"), Brand::id("brand_1")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_9"), Brand::id("brand_1")).unwrap();
         let run = |conn: &mut Conn, command: LinksCommand| {
             let mut out = Vec::new();
             command.run(conn, &mut out).unwrap();
             String::from_utf8(out).unwrap()
         };
         let listed = run(conn, LinksCommand::Check { prune: false });
-        let id = &product_brand::Link::list(conn, &ListFilter::new()).unwrap()[0].id;
+        let id = &Via::<product_brand::Link>::list(conn, &ListFilter::new()).unwrap()[0].id;
         assert!(
             listed.contains(&format!(
                 "product_product_brand_brand: 1 live link(s), 1 to missing or deleted records\n  \
@@ -194,7 +196,7 @@ link_test_support::backend_tests! {
     /// pointing at a deleted record, which `check` confirms.
     fn a_cascade_never_leaves_a_live_link_to_a_record_it_deleted(conn) {
         setup(conn);
-        product_supplier::Link::create_many(
+        Via::<product_supplier::Link>::create_many(
             conn,
             &[
                 (Product::id("prod_1"), Supplier::id("sup_a")),
@@ -203,9 +205,9 @@ link_test_support::backend_tests! {
             ],
         )
         .unwrap();
-        let modules = Modules::new().with::<Supplier>();
+        let modules = Cascades::new().with::<Supplier>();
 
-        let deletion = link_runtime::delete(conn, &modules, &[Product::id("prod_1")]).unwrap();
+        let deletion = via::delete(conn, &modules, &[Product::id("prod_1")]).unwrap();
         assert!(deletion.cascaded.is_empty(), "{deletion:?}");
         assert_eq!(conn.live_suppliers().unwrap(), ["sup_a", "sup_b", "sup_c"]);
         assert_eq!(
@@ -213,17 +215,19 @@ link_test_support::backend_tests! {
             pairs(&[("prod_2", "sup_a"), ("prod_3", "sup_b")])
         );
         // The other product still reaches its supplier through the graph.
-        let prod_2 = Query::new(conn)
-            .graph(Graph::entity("product").fields(["id", "supplier.id"]).filter("id", "prod_2"))
-            .unwrap();
+        let prod_2 = via::graph(
+            conn,
+            Graph::entity("product").fields(["id", "supplier.id"]).filter("id", "prod_2"),
+        )
+        .unwrap();
         assert_eq!(prod_2.data, [json!({ "id": "prod_2", "supplier": { "id": "sup_a" } })]);
-        assert!(service::check(conn, false).unwrap().is_clean());
+        assert!(via::check(conn, false).unwrap().is_clean());
 
         // prod_3 is sup_b's only product: sup_b goes, and no live link points at it.
-        let deletion = link_runtime::delete(conn, &modules, &[Product::id("prod_3")]).unwrap();
+        let deletion = via::delete(conn, &modules, &[Product::id("prod_3")]).unwrap();
         assert_eq!(deletion.cascaded.values().flatten().collect::<Vec<_>>(), ["sup_b"]);
         assert_eq!(conn.live_suppliers().unwrap(), ["sup_a", "sup_c"]);
         assert_eq!(live_supplier_links(conn), pairs(&[("prod_2", "sup_a")]));
-        assert!(service::check(conn, false).unwrap().is_clean());
+        assert!(via::check(conn, false).unwrap().is_clean());
     }
 }

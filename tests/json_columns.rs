@@ -6,7 +6,7 @@ use link_runtime::graph::Graph;
 use link_runtime::prelude::*;
 use link_runtime::service::ListFilter;
 use link_runtime::{Dialect, Error, LinkConnection};
-use link_test_support::{graph_via, TestSql};
+use link_test_support::{via, TestSql};
 use serde_json::{json, Value};
 
 /// A product.
@@ -109,7 +109,7 @@ link_test_support::backend_tests! {
         Link::create_with(conn, Product::id("prod_1"), Brand::id("brand_1"), columns).unwrap();
         Link::create(conn, Product::id("prod_2"), Brand::id("brand_1")).unwrap();
 
-        let rows = graph_via(conn,
+        let rows = via::graph(conn,
                 Graph::entity(Link::TABLE)
                     .fields(["product_id", "meta", "extra"])
                     .filter("extra", Value::Null),
@@ -119,7 +119,7 @@ link_test_support::backend_tests! {
             rows.data,
             [json!({ "product_id": "prod_2", "meta": { "source": "import", "tags": [] }, "extra": null })]
         );
-        let rows = graph_via(conn, Graph::from_json(json!({
+        let rows = via::graph(conn, Graph::from_json(json!({
                 "entity": Link::TABLE,
                 "fields": ["meta", "extra"],
                 "filters": { "extra": { "$ne": null } },
@@ -128,7 +128,7 @@ link_test_support::backend_tests! {
         assert_eq!(rows.data, [json!({ "meta": { "n": 1 }, "extra": [true] })]);
 
         // A document compares with nothing but null: a typed error, before any SQL.
-        let error = graph_via(conn, Graph::entity(Link::TABLE).fields(["id"]).filter("meta", "x"))
+        let error = via::graph(conn, Graph::entity(Link::TABLE).fields(["id"]).filter("meta", "x"))
             .unwrap_err();
         assert!(
             matches!(&error, Error::InvalidFilter { field, reason, .. }

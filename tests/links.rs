@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 use link_runtime::{Created, Error, LinkConnection, LinkDefinition};
+use link_test_support::via::{self, Via};
 use link_test_support::TestSql;
 use link_tests::links::{customer_wishlist, product_brand, product_tag};
 use link_tests::modules::{
@@ -9,7 +10,7 @@ use link_tests::modules::{
 };
 
 fn setup(conn: &mut impl LinkConnection) {
-    link_runtime::migrate(conn).expect("link tables are created");
+    via::migrate(conn).expect("link tables are created");
 }
 
 #[test]
@@ -56,6 +57,7 @@ fn generated_sql_is_exposed_per_backend() {
 }
 
 link_test_support::backend_tests! {
+    drivers;
     helpers {
         fn pivot_rows(conn: &mut Conn) -> Vec<product_brand::Row> {
             // `pivot` names the generated table whatever the table's name.
@@ -118,7 +120,7 @@ link_test_support::backend_tests! {
 
 
     fn migrate_creates_missing_tables_once(conn) {
-        let first = link_runtime::migrate(conn).unwrap();
+        let first = via::migrate(conn).unwrap();
         let created: Vec<&str> = first.tables_created().collect();
         for table in [
             "customer_customer_wishlist_wishlist",
@@ -128,7 +130,7 @@ link_test_support::backend_tests! {
             assert!(created.contains(&table), "{table} created");
         }
         assert!(first.skipped.is_empty());
-        let second = link_runtime::migrate(conn).unwrap();
+        let second = via::migrate(conn).unwrap();
         assert!(second.applied.is_empty(), "{:?}", second.applied);
         assert!(second.skipped.is_empty());
     }
@@ -136,7 +138,7 @@ link_test_support::backend_tests! {
     fn create_then_dismiss_round_trips(conn) {
         setup(conn);
         let created =
-            product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_1"))
+            Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_1"))
                 .unwrap();
         assert_eq!(created, Created::Inserted);
 
@@ -149,21 +151,21 @@ link_test_support::backend_tests! {
         assert_eq!(created.deleted_at, None);
 
         let dismissed =
-            product_brand::Link::dismiss(conn, Product::id("prod_1"), Brand::id("brand_1"))
+            Via::<product_brand::Link>::dismiss(conn, Product::id("prod_1"), Brand::id("brand_1"))
                 .unwrap();
         assert!(dismissed);
         let rows = pivot_rows(conn);
         assert_eq!(rows.len(), 1, "dismiss is a soft delete");
         assert!(rows[0].deleted_at.is_some());
         assert!(
-            !product_brand::Link::dismiss(conn, Product::id("prod_1"), Brand::id("brand_1"))
+            !Via::<product_brand::Link>::dismiss(conn, Product::id("prod_1"), Brand::id("brand_1"))
                 .unwrap(),
             "nothing live to dismiss the second time"
         );
 
         // Creating the dismissed pair again revives the same row.
         let revived =
-            product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_1"))
+            Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_1"))
                 .unwrap();
         assert_eq!(revived, Created::Revived);
         let rows = pivot_rows(conn);
@@ -175,9 +177,9 @@ link_test_support::backend_tests! {
 
     fn the_generic_entry_points_find_the_link_from_the_id_types(conn) {
         setup(conn);
-        link_runtime::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+        via::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
         assert_eq!(pivot_rows(conn).len(), 1);
-        assert!(link_runtime::dismiss(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap());
+        assert!(via::dismiss(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap());
         assert!(pivot_rows(conn)[0].deleted_at.is_some());
     }
 
@@ -185,7 +187,7 @@ link_test_support::backend_tests! {
         setup(conn);
         let outcomes: Vec<Created> = (0..3)
             .map(|_| {
-                customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+                Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
                     .unwrap()
             })
             .collect();
@@ -203,11 +205,11 @@ link_test_support::backend_tests! {
 
     fn a_one_to_one_link_refuses_a_second_partner_on_either_side(conn) {
         setup(conn);
-        customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+        Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
             .unwrap();
 
         let error =
-            customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_2"))
+            Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_1"), Wishlist::id("wl_2"))
                 .unwrap_err();
         match &error {
             Error::Cardinality {
@@ -234,7 +236,7 @@ link_test_support::backend_tests! {
         );
 
         let error =
-            customer_wishlist::Link::create(conn, Customer::id("cus_2"), Wishlist::id("wl_1"))
+            Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_2"), Wishlist::id("wl_1"))
                 .unwrap_err();
         assert!(
             matches!(&error, Error::Cardinality { model: "wishlist", record, partner, refused, .. }
@@ -251,15 +253,15 @@ link_test_support::backend_tests! {
 
     fn a_dismissed_partner_frees_the_single_side(conn) {
         setup(conn);
-        customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+        Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
             .unwrap();
-        customer_wishlist::Link::dismiss(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+        Via::<customer_wishlist::Link>::dismiss(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
             .unwrap();
-        customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_2"))
+        Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_1"), Wishlist::id("wl_2"))
             .unwrap();
         // Reviving the old pair would give the customer two wishlists.
         let error =
-            customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+            Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
                 .unwrap_err();
         assert!(matches!(error, Error::Cardinality { .. }), "{error:?}");
         assert_eq!(
@@ -270,7 +272,7 @@ link_test_support::backend_tests! {
 
     fn the_database_itself_enforces_cardinality(conn) {
         setup(conn);
-        customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+        Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
             .unwrap();
         // Around the runtime, straight through diesel: the unique index still refuses.
         use customer_wishlist::customer_customer_wishlist_wishlist::dsl::*;
@@ -296,11 +298,11 @@ link_test_support::backend_tests! {
     fn a_list_side_accepts_many(conn) {
         setup(conn);
         for product in ["prod_1", "prod_2", "prod_3"] {
-            product_brand::Link::create(conn, Product::id(product), Brand::id("brand_1")).unwrap();
+            Via::<product_brand::Link>::create(conn, Product::id(product), Brand::id("brand_1")).unwrap();
         }
         assert_eq!(pivot_rows(conn).len(), 3);
         // The product side is the list: a product still has one brand.
-        let error = product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_2"))
+        let error = Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_2"))
             .unwrap_err();
         assert!(
             matches!(&error, Error::Cardinality { model: "product", partner, .. } if partner == "brand_1"),
@@ -309,7 +311,7 @@ link_test_support::backend_tests! {
 
         // Many-to-many: both sides are lists.
         for (product, tag) in [("p1", "t1"), ("p1", "t2"), ("p2", "t1"), ("p2", "t2")] {
-            product_tag::Link::create(conn, Product::id(product), Tag::id(tag)).unwrap();
+            Via::<product_tag::Link>::create(conn, Product::id(product), Tag::id(tag)).unwrap();
         }
         use product_tag::product_tags::dsl::*;
         let count: i64 = product_tags.count().get_result(conn).unwrap();
@@ -318,14 +320,14 @@ link_test_support::backend_tests! {
 
     fn extra_columns_take_defaults_or_given_values(conn) {
         setup(conn);
-        product_tag::Link::create(conn, Product::id("p1"), Tag::id("t1")).unwrap();
+        Via::<product_tag::Link>::create(conn, Product::id("p1"), Tag::id("t1")).unwrap();
         let columns = product_tag::Columns {
             featured: true,
             note: Some("launch".to_owned()),
             ..product_tag::Columns::default()
         };
         let created =
-            product_tag::Link::create_with(conn, Product::id("p1"), Tag::id("t2"), columns)
+            Via::<product_tag::Link>::create_with(conn, Product::id("p1"), Tag::id("t2"), columns)
                 .unwrap();
         assert_eq!(created, Created::Inserted);
 
@@ -365,7 +367,7 @@ link_test_support::backend_tests! {
             ..product_tag::Columns::default()
         };
         let updated =
-            product_tag::Link::create_with(conn, Product::id("p1"), Tag::id("t2"), columns)
+            Via::<product_tag::Link>::create_with(conn, Product::id("p1"), Tag::id("t2"), columns)
                 .unwrap();
         assert_eq!(updated, Created::Updated);
         let row: product_tag::Row = product_tags

@@ -1,7 +1,8 @@
 //! The link service on real databases (SQLite, and PostgreSQL when configured): batches, list, delete with cascade, restore.
 
-use link_runtime::service::{ListFilter, Modules, SoftDelete};
+use link_runtime::service::ListFilter;
 use link_runtime::{Created, Error, Id, LinkConnection};
+use link_test_support::via::{self, Cascades, Via};
 use link_tests::links::{
     customer_wishlist, product_brand, product_supplier, product_tag, supplier_brand,
 };
@@ -11,7 +12,7 @@ use link_tests::modules::{
 };
 
 fn setup(conn: &mut impl Store) {
-    link_runtime::migrate(conn).expect("link tables are created");
+    via::migrate(conn).expect("link tables are created");
     conn.migrate_suppliers()
         .expect("the supplier table is created");
 }
@@ -23,20 +24,18 @@ fn products(n: usize) -> Vec<Id<Product>> {
 }
 
 fn live_brand_rows(conn: &mut impl LinkConnection) -> Vec<(String, String)> {
-    let mut rows: Vec<(String, String)> = product_brand::Link::list(conn, &ListFilter::new())
-        .expect("rows list")
-        .into_iter()
-        .map(|row| (row.product_id.into_inner(), row.brand_id.into_inner()))
-        .collect();
+    let mut rows: Vec<(String, String)> =
+        Via::<product_brand::Link>::list(conn, &ListFilter::new())
+            .expect("rows list")
+            .into_iter()
+            .map(|row| (row.product_id.into_inner(), row.brand_id.into_inner()))
+            .collect();
     rows.sort();
     rows
 }
 
-fn modules<C: LinkConnection>() -> Modules<C>
-where
-    Supplier: SoftDelete<C>,
-{
-    Modules::new().with::<Supplier>()
+fn modules() -> Cascades {
+    Cascades::new().with::<Supplier>()
 }
 
 fn live_suppliers(conn: &mut impl Store) -> Vec<String> {
@@ -44,9 +43,10 @@ fn live_suppliers(conn: &mut impl Store) -> Vec<String> {
 }
 
 link_test_support::backend_tests! {
+    drivers;
     fn a_batch_of_a_hundred_with_one_bad_pair_writes_nothing(conn) {
         setup(conn);
-        product_brand::Link::create(conn, Product::id("prod_050"), Brand::id("brand_x")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_050"), Brand::id("brand_x")).unwrap();
         let before = live_brand_rows(conn);
 
         // prod_050 has brand_x already: its pair in the batch is the one bad pair.
@@ -54,7 +54,7 @@ link_test_support::backend_tests! {
             .into_iter()
             .map(|product| (product, Brand::id("brand_1")))
             .collect();
-        let error = product_brand::Link::create_many(conn, &pairs).unwrap_err();
+        let error = Via::<product_brand::Link>::create_many(conn, &pairs).unwrap_err();
         match error {
             Error::Cardinality {
                 record,
@@ -70,7 +70,7 @@ link_test_support::backend_tests! {
             other => panic!("expected a cardinality error, got {other:?}"),
         }
         assert_eq!(live_brand_rows(conn), before);
-        let all = product_brand::Link::list(conn, &ListFilter::new().with_deleted()).unwrap();
+        let all = Via::<product_brand::Link>::list(conn, &ListFilter::new().with_deleted()).unwrap();
         assert_eq!(all.len(), 1, "not even a dismissed row was left behind");
 
         // Without the bad pair the same batch goes in whole.
@@ -78,7 +78,7 @@ link_test_support::backend_tests! {
             .into_iter()
             .filter(|(p, _)| p.as_str() != "prod_050")
             .collect();
-        let created = product_brand::Link::create_many(conn, &good).unwrap();
+        let created = Via::<product_brand::Link>::create_many(conn, &good).unwrap();
         assert_eq!(created.len(), 99);
         assert!(created.iter().all(|c| *c == Created::Inserted));
         assert_eq!(live_brand_rows(conn).len(), 100);
@@ -91,7 +91,7 @@ link_test_support::backend_tests! {
             (Product::id("prod_2"), Brand::id("brand_1")),
             (Product::id("prod_1"), Brand::id("brand_2")),
         ];
-        let error = product_brand::Link::create_many(conn, &pairs).unwrap_err();
+        let error = Via::<product_brand::Link>::create_many(conn, &pairs).unwrap_err();
         assert!(
             matches!(&error, Error::Cardinality { model: "product", record, partner, refused, .. }
                 if record == "prod_1" && partner == "brand_1" && refused == "brand_2"),
@@ -106,26 +106,26 @@ link_test_support::backend_tests! {
             .into_iter()
             .map(|product| (product, Brand::id("brand_1")))
             .collect();
-        product_brand::Link::create_many(conn, &pairs).unwrap();
-        let ids_before: Vec<String> = product_brand::Link::list(conn, &ListFilter::new())
+        Via::<product_brand::Link>::create_many(conn, &pairs).unwrap();
+        let ids_before: Vec<String> = Via::<product_brand::Link>::list(conn, &ListFilter::new())
             .unwrap()
             .into_iter()
             .map(|row| row.id)
             .collect();
 
         assert_eq!(
-            product_brand::Link::dismiss_many(conn, &pairs[..2]).unwrap(),
+            Via::<product_brand::Link>::dismiss_many(conn, &pairs[..2]).unwrap(),
             2
         );
         assert_eq!(
-            product_brand::Link::dismiss_many(conn, &pairs[..2]).unwrap(),
+            Via::<product_brand::Link>::dismiss_many(conn, &pairs[..2]).unwrap(),
             0
         );
 
         // A pair given twice is written once; every occurrence reports its outcome.
         let mut again = pairs.clone();
         again.push(pairs[0].clone());
-        let created = product_brand::Link::create_many(conn, &again).unwrap();
+        let created = Via::<product_brand::Link>::create_many(conn, &again).unwrap();
         assert_eq!(
             created,
             [
@@ -136,7 +136,7 @@ link_test_support::backend_tests! {
             ]
         );
         let mut ids_after: Vec<String> =
-            product_brand::Link::list(conn, &ListFilter::new().with_deleted())
+            Via::<product_brand::Link>::list(conn, &ListFilter::new().with_deleted())
                 .unwrap()
                 .into_iter()
                 .map(|row| row.id)
@@ -155,8 +155,8 @@ link_test_support::backend_tests! {
         let pair = |p: String, b: &str| (Product::id(p), Brand::id(b));
         let live = pair("prod_live".into(), "brand_1");
         let dismissed = pair("prod_dismissed".into(), "brand_1");
-        product_brand::Link::create_many(conn, &[live.clone(), dismissed.clone()]).unwrap();
-        product_brand::Link::dismiss_many(conn, std::slice::from_ref(&dismissed)).unwrap();
+        Via::<product_brand::Link>::create_many(conn, &[live.clone(), dismissed.clone()]).unwrap();
+        Via::<product_brand::Link>::dismiss_many(conn, std::slice::from_ref(&dismissed)).unwrap();
 
         // Big enough for a plain insert of the new pairs (a few pairs are one upsert);
         // the statement that meets existing rows revives the dismissed pair and leaves the
@@ -171,7 +171,7 @@ link_test_support::backend_tests! {
             let mut batch = new_pairs(round);
             batch.insert(live_at.min(batch.len()), live.clone());
             batch.insert(dismissed_at.min(batch.len()), dismissed.clone());
-            let created = product_brand::Link::create_many(conn, &batch).unwrap();
+            let created = Via::<product_brand::Link>::create_many(conn, &batch).unwrap();
             for (pair, created) in batch.iter().zip(&created) {
                 let expected = if *pair == live {
                     Created::Unchanged
@@ -183,14 +183,14 @@ link_test_support::backend_tests! {
                 assert_eq!(*created, expected, "{pair:?} at {at}");
             }
             assert_eq!(live_brand_rows(conn).len(), 2 + 150 * (round + 1));
-            product_brand::Link::dismiss_many(conn, std::slice::from_ref(&dismissed)).unwrap();
+            Via::<product_brand::Link>::dismiss_many(conn, std::slice::from_ref(&dismissed)).unwrap();
         }
 
         // A new pair that gives a product a second brand is refused, and nothing of the
         // batch is written.
         let mut refused = new_pairs(3);
         refused.push(pair("prod_live".into(), "brand_2"));
-        let error = product_brand::Link::create_many(conn, &refused).unwrap_err();
+        let error = Via::<product_brand::Link>::create_many(conn, &refused).unwrap_err();
         assert!(matches!(error, Error::Cardinality { .. }), "{error:?}");
         assert_eq!(live_brand_rows(conn).len(), 1 + 3 * 150);
     }
@@ -216,11 +216,11 @@ link_test_support::backend_tests! {
                 },
             ),
         ];
-        let created = product_tag::Link::create_many_with(conn, &rows).unwrap();
+        let created = Via::<product_tag::Link>::create_many_with(conn, &rows).unwrap();
         assert_eq!(created, [Created::Inserted, Created::Inserted]);
 
         let mut listed =
-            product_tag::Link::list(conn, &ListFilter::new().left([Product::id("prod_1")]))
+            Via::<product_tag::Link>::list(conn, &ListFilter::new().left([Product::id("prod_1")]))
                 .unwrap();
         listed.sort_by(|a, b| a.tag_id.cmp(&b.tag_id));
         assert_eq!(listed.len(), 2);
@@ -239,11 +239,11 @@ link_test_support::backend_tests! {
             },
         )];
         assert_eq!(
-            product_tag::Link::create_many_with(conn, &rows).unwrap(),
+            Via::<product_tag::Link>::create_many_with(conn, &rows).unwrap(),
             [Created::Updated]
         );
         let listed =
-            product_tag::Link::list(conn, &ListFilter::new().right([Tag::id("tag_1")])).unwrap();
+            Via::<product_tag::Link>::list(conn, &ListFilter::new().right([Tag::id("tag_1")])).unwrap();
         assert_eq!((listed[0].position, listed[0].featured), (7, false));
     }
 
@@ -254,18 +254,18 @@ link_test_support::backend_tests! {
             .enumerate()
             .map(|(i, product)| (product, Brand::id(format!("brand_{}", i % 2))))
             .collect();
-        product_brand::Link::create_many(conn, &pairs).unwrap();
-        product_brand::Link::dismiss(conn, Product::id("prod_000"), Brand::id("brand_0")).unwrap();
+        Via::<product_brand::Link>::create_many(conn, &pairs).unwrap();
+        Via::<product_brand::Link>::dismiss(conn, Product::id("prod_000"), Brand::id("brand_0")).unwrap();
 
         let by_brand =
-            product_brand::Link::list(conn, &ListFilter::new().right([Brand::id("brand_0")]))
+            Via::<product_brand::Link>::list(conn, &ListFilter::new().right([Brand::id("brand_0")]))
                 .unwrap();
         let mut ids: Vec<&str> = by_brand.iter().map(|row| row.product_id.as_str()).collect();
         ids.sort_unstable();
         assert_eq!(ids, ["prod_002", "prod_004"]);
         assert!(by_brand.iter().all(|row| row.deleted_at.is_none()));
 
-        let with_deleted = product_brand::Link::list(
+        let with_deleted = Via::<product_brand::Link>::list(
             conn,
             &ListFilter::new()
                 .right([Brand::id("brand_0")])
@@ -274,7 +274,7 @@ link_test_support::backend_tests! {
         .unwrap();
         assert_eq!(with_deleted.len(), 3);
 
-        let both = product_brand::Link::list(
+        let both = Via::<product_brand::Link>::list(
             conn,
             &ListFilter::new()
                 .left([Product::id("prod_001"), Product::id("prod_002")])
@@ -284,7 +284,7 @@ link_test_support::backend_tests! {
         assert_eq!(both.len(), 1);
         assert_eq!(both[0].product_id.as_str(), "prod_001");
 
-        let none = product_brand::Link::list(conn, &ListFilter::new().left([])).unwrap();
+        let none = Via::<product_brand::Link>::list(conn, &ListFilter::new().left([])).unwrap();
         assert!(none.is_empty(), "an empty id list matches nothing");
     }
 
@@ -295,8 +295,8 @@ link_test_support::backend_tests! {
             .iter()
             .map(|p| (p.clone(), Brand::id("brand_1")))
             .collect();
-        product_brand::Link::create_many(conn, &pairs).unwrap();
-        let rows = product_brand::Link::list(conn, &ListFilter::new().left(ids)).unwrap();
+        Via::<product_brand::Link>::create_many(conn, &pairs).unwrap();
+        let rows = Via::<product_brand::Link>::list(conn, &ListFilter::new().left(ids)).unwrap();
         assert_eq!(rows.len(), 5_000);
     }
 
@@ -306,7 +306,7 @@ link_test_support::backend_tests! {
             conn.add_supplier(id, name).unwrap();
         }
         // prod_1 and prod_2 share sup_a; prod_3 alone has sup_b; sup_b carries brand_1.
-        product_supplier::Link::create_many(
+        Via::<product_supplier::Link>::create_many(
             conn,
             &[
                 (Product::id("prod_1"), Supplier::id("sup_a")),
@@ -315,11 +315,11 @@ link_test_support::backend_tests! {
             ],
         )
         .unwrap();
-        supplier_brand::Link::create(conn, Supplier::id("sup_b"), Brand::id("brand_1")).unwrap();
-        product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
-        product_brand::Link::create(conn, Product::id("prod_3"), Brand::id("brand_1")).unwrap();
+        Via::<supplier_brand::Link>::create(conn, Supplier::id("sup_b"), Brand::id("brand_1")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_3"), Brand::id("brand_1")).unwrap();
 
-        let deletion = link_runtime::delete(
+        let deletion = via::delete(
             conn,
             &modules(),
             &[Product::id("prod_1"), Product::id("prod_3")],
@@ -327,7 +327,7 @@ link_test_support::backend_tests! {
         .unwrap();
 
         // Both products' links are gone, in both links they are in.
-        let live = product_supplier::Link::list(conn, &ListFilter::new()).unwrap();
+        let live = Via::<product_supplier::Link>::list(conn, &ListFilter::new()).unwrap();
         let live: Vec<_> = live
             .iter()
             .map(|r| (r.product_id.as_str(), r.supplier_id.as_str()))
@@ -344,16 +344,16 @@ link_test_support::backend_tests! {
         };
         assert_eq!(deletion.cascaded[&supplier_record], ["sup_b"]);
         assert_eq!(deletion.kept[&supplier_record], ["sup_a"]);
-        assert!(supplier_brand::Link::list(conn, &ListFilter::new())
+        assert!(Via::<supplier_brand::Link>::list(conn, &ListFilter::new())
             .unwrap()
             .is_empty());
         assert_eq!(deletion.link_count(), 5);
 
         // A link dismissed before the delete is not brought back by the restore.
-        product_brand::Link::create(conn, Product::id("prod_9"), Brand::id("brand_9")).unwrap();
-        product_brand::Link::dismiss(conn, Product::id("prod_9"), Brand::id("brand_9")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_9"), Brand::id("brand_9")).unwrap();
+        Via::<product_brand::Link>::dismiss(conn, Product::id("prod_9"), Brand::id("brand_9")).unwrap();
 
-        let restored = link_runtime::restore(conn, &modules(), &deletion).unwrap();
+        let restored = via::restore(conn, &modules(), &deletion).unwrap();
         assert_eq!(restored, 5);
         assert_eq!(live_suppliers(conn), ["sup_a", "sup_b"]);
         assert_eq!(
@@ -364,13 +364,13 @@ link_test_support::backend_tests! {
             ]
         );
         assert_eq!(
-            product_supplier::Link::list(conn, &ListFilter::new())
+            Via::<product_supplier::Link>::list(conn, &ListFilter::new())
                 .unwrap()
                 .len(),
             3
         );
         assert_eq!(
-            supplier_brand::Link::list(conn, &ListFilter::new())
+            Via::<supplier_brand::Link>::list(conn, &ListFilter::new())
                 .unwrap()
                 .len(),
             1
@@ -379,9 +379,9 @@ link_test_support::backend_tests! {
 
     fn a_cascade_into_a_module_that_was_not_given_deletes_nothing(conn) {
         setup(conn);
-        customer_wishlist::Link::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
+        Via::<customer_wishlist::Link>::create(conn, Customer::id("cus_1"), Wishlist::id("wl_1"))
             .unwrap();
-        let error = link_runtime::delete(conn, &modules(), &[Customer::id("cus_1")]).unwrap_err();
+        let error = via::delete(conn, &modules(), &[Customer::id("cus_1")]).unwrap_err();
         assert!(
             matches!(
                 error,
@@ -393,7 +393,7 @@ link_test_support::backend_tests! {
             "{error:?}"
         );
         assert_eq!(
-            customer_wishlist::Link::list(conn, &ListFilter::new())
+            Via::<customer_wishlist::Link>::list(conn, &ListFilter::new())
                 .unwrap()
                 .len(),
             1
@@ -403,12 +403,12 @@ link_test_support::backend_tests! {
     fn deleting_the_cascading_side_leaves_the_other_records_alone(conn) {
         setup(conn);
         conn.add_supplier("sup_a", "Acme").unwrap();
-        product_supplier::Link::create(conn, Product::id("prod_1"), Supplier::id("sup_a"))
+        Via::<product_supplier::Link>::create(conn, Product::id("prod_1"), Supplier::id("sup_a"))
             .unwrap();
         // `delete_cascade` is on the supplier side: deleting a supplier's links does not reach
         // products, so no product module is needed.
         let deletion =
-            link_runtime::delete(conn, &Modules::new(), &[Supplier::id("sup_a")]).unwrap();
+            via::delete(conn, &Cascades::new(), &[Supplier::id("sup_a")]).unwrap();
         assert_eq!(deletion.link_count(), 1);
         assert!(deletion.cascaded.is_empty());
         assert_eq!(
@@ -420,12 +420,12 @@ link_test_support::backend_tests! {
 
     fn restore_refuses_a_pair_whose_record_found_another_partner(conn) {
         setup(conn);
-        product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
         let deletion =
-            link_runtime::delete(conn, &Modules::new(), &[Brand::id("brand_1")]).unwrap();
-        product_brand::Link::create(conn, Product::id("prod_1"), Brand::id("brand_2")).unwrap();
+            via::delete(conn, &Cascades::new(), &[Brand::id("brand_1")]).unwrap();
+        Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_2")).unwrap();
 
-        let error = link_runtime::restore(conn, &Modules::new(), &deletion).unwrap_err();
+        let error = via::restore(conn, &Cascades::new(), &deletion).unwrap_err();
         assert!(
             matches!(&error, Error::Cardinality { record, partner, refused, .. }
                 if record == "prod_1" && partner == "brand_2" && refused == "brand_1"),

@@ -15,11 +15,10 @@ use std::path::PathBuf;
 use diesel::connection::SimpleConnection;
 use diesel_migrations::{FileBasedMigrations, MigrationHarness};
 use link_runtime::cli::LinksCommand;
-use link_runtime::migrate::{
-    apply, export_migrations, plan, plan_for, ActionKind, Plan, SkipReason,
-};
+use link_runtime::migrate::{export_migrations, ActionKind, Plan, SkipReason};
 use link_runtime::prelude::*;
 use link_runtime::{Dialect, Index, LinkConnection, LinkDefinition, LinkSchema};
+use link_test_support::via::{self, apply, plan, plan_for};
 use link_test_support::TestSql;
 
 /// An item of the probe module.
@@ -183,6 +182,7 @@ fn run(conn: &mut impl LinkConnection, command: LinksCommand) -> String {
 }
 
 link_test_support::backend_tests! {
+    drivers;
     /// A sync stopped between two actions (here by an action that fails: a view in the
     /// place of its table) keeps the actions before it, with their metadata, and leaves
     /// nothing of the one that failed; the next sync plans and runs exactly the rest.
@@ -252,7 +252,7 @@ link_test_support::backend_tests! {
             second.to_string(),
             "-- the database is in sync with the links: nothing to do\n"
         );
-        assert!(link_runtime::migrate(conn).unwrap().applied.is_empty());
+        assert!(via::migrate(conn).unwrap().applied.is_empty());
     }
 
     fn tables_made_before_the_metadata_are_adopted_not_recreated(conn) {

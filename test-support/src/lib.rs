@@ -12,7 +12,9 @@
 
 #![forbid(unsafe_code)]
 
+mod mirror;
 mod server;
+pub mod via;
 
 use std::ops::{Deref, DerefMut};
 
@@ -21,6 +23,7 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::ColumnValue;
 use link_runtime::{Dialect, LinkConnection};
 
+pub use mirror::{instrument, postgres_mirrored, sqlite_mirrored, Driver, MirrorGuard};
 pub use server::{pg_server, PgServer};
 
 /// The environment variable that holds the PostgreSQL test server's URL.
@@ -44,6 +47,11 @@ pub const POSTGRES_URL: &str = "LINK_TEST_POSTGRES_URL";
 ///     }
 /// }
 /// ```
+///
+/// Written `backend_tests! { drivers; .. }`, it adds two rows, `async_sqlite` and
+/// `async_postgres`, in which the operations a test calls through [`via`] (link writes,
+/// lists, deletes, sync, graph queries) run on `link_runtime::aio`, on a second connection
+/// to the test's database; the test's own connection is blocking in every row.
 #[macro_export]
 macro_rules! backend_tests {
     (
@@ -57,15 +65,16 @@ macro_rules! backend_tests {
         }
         $crate::backend_tests! {
             @row async_sqlite, ::diesel::SqliteConnection, $crate::sqlite_mirrored,
-            "The same tests with their graph queries through the async driver \
-             ([`graph_via`](link_test_support::graph_via)), on a second connection to the \
-             same database: a shared in-memory SQLite database.";
+            "The same tests with the operations they call through \
+             [`via`](link_test_support::via) run by the async driver, on a second \
+             connection to the same database: a shared in-memory SQLite database.";
             $(helpers { $($helper)* })?
             $($(#[$attr])* fn $name($conn) $body)*
         }
         $crate::backend_tests! {
             @row async_postgres, ::diesel::PgConnection, $crate::postgres_mirrored,
-            "The same tests with their graph queries through the async driver, on a second \
+            "The same tests with the operations they call through \
+             [`via`](link_test_support::via) run by the async driver, on a second \
              connection to the test's PostgreSQL schema.";
             $(helpers { $($helper)* })?
             $($(#[$attr])* fn $name($conn) $body)*
@@ -143,102 +152,6 @@ pub fn sqlite_row(_test: &str) -> Option<(Owned<SqliteConnection>, ())> {
 #[doc(hidden)]
 pub fn postgres_row(test: &str) -> Option<(PgSchema, ())> {
     postgres(test).map(|schema| (schema, ()))
-}
-
-/// An async connection the graph queries of this thread's test run on, through
-/// `link_runtime::aio`, while the test's own (blocking) connection sets the data up.
-enum Mirror {
-    Sqlite(diesel_async::sync_connection_wrapper::SyncConnectionWrapper<SqliteConnection>),
-    Postgres(Box<diesel_async::AsyncPgConnection>),
-}
-
-thread_local! {
-    static MIRROR: std::cell::RefCell<Option<(tokio::runtime::Runtime, Mirror)>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// While alive, this thread's [`graph_via`] queries run on the async driver.
-pub struct MirrorGuard(());
-
-impl Drop for MirrorGuard {
-    fn drop(&mut self) {
-        MIRROR.with(|mirror| mirror.borrow_mut().take());
-    }
-}
-
-fn mirror(connect: impl std::future::Future<Output = Mirror>) -> MirrorGuard {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    let conn = runtime.block_on(connect);
-    MIRROR.with(|mirror| *mirror.borrow_mut() = Some((runtime, conn)));
-    MirrorGuard(())
-}
-
-/// A fresh shared in-memory SQLite database, and an async connection to it for the
-/// graph queries of [`graph_via`].
-pub fn sqlite_mirrored(test: &str) -> Option<(Owned<SqliteConnection>, MirrorGuard)> {
-    let url = format!("file:{}?mode=memory&cache=shared", unique_name(test));
-    let conn = SqliteConnection::establish(&url).expect("a shared in-memory database");
-    let guard = mirror(async {
-        use diesel_async::AsyncConnection;
-        Mirror::Sqlite(
-            diesel_async::sync_connection_wrapper::SyncConnectionWrapper::establish(&url)
-                .await
-                .expect("the same database, again"),
-        )
-    });
-    Some((Owned(conn), guard))
-}
-
-/// A connection in a fresh schema, and an async connection to it for the graph queries
-/// of [`graph_via`]; `None` when [`POSTGRES_URL`] is not set.
-pub fn postgres_mirrored(test: &str) -> Option<(PgSchema, MirrorGuard)> {
-    let schema = postgres(test)?;
-    let url = std::env::var(POSTGRES_URL).expect("checked by postgres()");
-    let search_path = format!("SET search_path TO {}; SET TIME ZONE 'UTC';", schema.name());
-    let guard = mirror(async move {
-        use diesel_async::{AsyncConnection, SimpleAsyncConnection};
-        let mut conn = diesel_async::AsyncPgConnection::establish(&url)
-            .await
-            .expect("PostgreSQL is reachable");
-        conn.batch_execute(&search_path)
-            .await
-            .expect("the search path is set");
-        Mirror::Postgres(Box::new(conn))
-    });
-    Some((schema, guard))
-}
-
-/// Runs a graph query: through the async driver on this thread's mirror connection when
-/// the test runs in an `async_*` row of `backend_tests! { drivers; .. }`, through the
-/// blocking driver on `conn` otherwise.
-///
-/// # Errors
-///
-/// As the query's.
-pub fn graph_via<C, R>(conn: &mut C, request: R) -> link_runtime::Result<R::Output>
-where
-    C: LinkConnection,
-    R: link_runtime::graph::GraphRequest,
-{
-    let mirrored = MIRROR.with(|mirror| mirror.borrow().is_some());
-    if !mirrored {
-        return link_runtime::graph::Query::new(conn).graph(request);
-    }
-    MIRROR.with(|mirror| {
-        let mut mirror = mirror.borrow_mut();
-        let (runtime, conn) = mirror.as_mut().expect("checked above");
-        match conn {
-            Mirror::Sqlite(conn) => {
-                runtime.block_on(link_runtime::aio::Query::new(conn).graph(request))
-            }
-            Mirror::Postgres(conn) => {
-                runtime.block_on(link_runtime::aio::Query::new(conn).graph(request))
-            }
-        }
-    })
 }
 
 /// A fresh in-memory SQLite database.
