@@ -1,11 +1,15 @@
 //! Link steps with compensation: a unit of work whose later step fails undoes its link
-//! steps and its own steps in reverse, in one database and across two, on both backends.
+//! steps and its own steps in reverse, in one database and across two, on both backends,
+//! through both drivers.
 
 use std::collections::BTreeMap;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::PathBuf;
 
-use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel::{PgConnection, SqliteConnection};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
+use link_runtime::aio::{self, AsyncLinkConnection};
 use link_runtime::databases::{Database, Databases};
 use link_runtime::service::{ListFilter, ModuleError};
 use link_runtime::steps::Steps;
@@ -267,15 +271,59 @@ where
     assert!(products(&databases).is_empty());
 }
 
-fn sqlite_place(test: &str, apart: bool) -> (Place<SqliteConnection>, PathBuf) {
+/// The URLs of the links' database and the product module's: the same one, or two.
+struct Urls {
+    links: String,
+    products: String,
+}
+
+impl Urls {
+    /// The databases as the blocking driver reaches them.
+    fn blocking<C: LinkConnection + 'static>(&self) -> Place<C> {
+        let database = |name: &str, url: &str| {
+            let url = url.to_owned();
+            Database::connect(name, move || C::establish(&url))
+        };
+        let links = database("links", &self.links);
+        let products = if self.products == self.links {
+            links.clone()
+        } else {
+            database("products", &self.products)
+        };
+        Place { links, products }
+    }
+
+    /// The databases as the async driver reaches them.
+    fn aio<C: AsyncLinkConnection + Sync + 'static>(&self) -> (aio::Database<C>, aio::Database<C>) {
+        let links = aio::Database::<C>::connect("links", self.links.as_str());
+        let products = if self.products == self.links {
+            links.clone()
+        } else {
+            aio::Database::<C>::connect("products", self.products.as_str())
+        };
+        (links, products)
+    }
+}
+
+/// SQLite files in a fresh folder, removed with the value.
+struct SqliteFiles {
+    dir: PathBuf,
+    urls: Urls,
+}
+
+impl Drop for SqliteFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn sqlite_files(test: &str, apart: bool) -> SqliteFiles {
     let dir = std::env::temp_dir().join(format!("link-steps-{test}-{}", ulid()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = |name: &str| {
-        let path = dir
-            .join(format!("{name}.db"))
+        dir.join(format!("{name}.db"))
             .to_string_lossy()
-            .into_owned();
-        Database::connect(name, move || SqliteConnection::establish(&path))
+            .into_owned()
     };
     let links = file("links");
     let products = if apart {
@@ -283,7 +331,36 @@ fn sqlite_place(test: &str, apart: bool) -> (Place<SqliteConnection>, PathBuf) {
     } else {
         links.clone()
     };
-    (Place { links, products }, dir)
+    SqliteFiles {
+        urls: Urls { links, products },
+        dir,
+    }
+}
+
+fn sqlite_place(test: &str, apart: bool) -> (Place<SqliteConnection>, SqliteFiles) {
+    let files = sqlite_files(test, apart);
+    (files.urls.blocking(), files)
+}
+
+/// Fresh PostgreSQL databases, dropped with the value.
+struct PostgresDatabases {
+    _created: Vec<link_test_support::PgDatabase>,
+    urls: Urls,
+}
+
+fn postgres_databases(test: &str, apart: bool) -> Option<PostgresDatabases> {
+    let count = if apart { 2 } else { 1 };
+    let created: Vec<_> = (0..count)
+        .map(|_| link_test_support::postgres_database(test))
+        .collect::<Option<_>>()?;
+    let urls = Urls {
+        links: created[0].url().to_owned(),
+        products: created[created.len() - 1].url().to_owned(),
+    };
+    Some(PostgresDatabases {
+        _created: created,
+        urls,
+    })
 }
 
 fn postgres_place(
@@ -330,9 +407,8 @@ macro_rules! on_every_backend {
                 #[test]
                 fn $scenario() {
                     for apart in [false, true] {
-                        let (place, dir) = sqlite_place(stringify!($scenario), apart);
+                        let (place, _files) = sqlite_place(stringify!($scenario), apart);
                         super::$scenario(place);
-                        std::fs::remove_dir_all(dir).unwrap();
                     }
                 }
             )*
@@ -359,4 +435,294 @@ on_every_backend! {
     a_failed_step_undoes_every_step_before_it_in_reverse,
     success_keeps_and_a_panic_undoes,
     an_undo_that_fails_is_reported_and_the_others_run,
+}
+
+/// The same scenarios on the async driver: `aio::Steps` on `aio::Databases`. What the
+/// steps leave is read through the blocking driver on the same databases.
+mod async_driver {
+    use super::*;
+
+    type AsyncSqlite = SyncConnectionWrapper<SqliteConnection>;
+
+    /// The product module's own step, on the async driver.
+    async fn insert_product<C>(
+        steps: &mut aio::Steps<'_, C>,
+        id: &'static str,
+    ) -> Result<(), ModuleError>
+    where
+        C: AsyncLinkConnection + SimpleAsyncConnection + Sync + 'static,
+    {
+        let mut conn = steps.databases().for_module("product").await?;
+        conn.batch_execute(&format!("INSERT INTO products (id) VALUES ('{id}')"))
+            .await?;
+        drop(conn);
+        steps.on_undo(
+            format!("insert product {id}"),
+            move |databases| async move {
+                let mut conn = databases.for_module("product").await?;
+                conn.batch_execute(&format!("DELETE FROM products WHERE id = '{id}'"))
+                    .await?;
+                Ok(())
+            },
+        );
+        Ok(())
+    }
+
+    async fn a_failed_step_undoes_every_step_before_it_in_reverse<C, B>(urls: &Urls)
+    where
+        C: AsyncLinkConnection + SimpleAsyncConnection + Sync + 'static,
+        B: LinkConnection + TestSql + 'static,
+    {
+        let place = urls.blocking::<B>();
+        let blocking = place.databases();
+        {
+            let mut conn = blocking.for_link::<product_tag::Link>().unwrap();
+            for (tag, label) in [("tag_1", "kept"), ("tag_2", "old"), ("tag_4", "live")] {
+                product_tag::Link::create_with(
+                    &mut *conn,
+                    Product::id("prod_1"),
+                    Tag::id(tag),
+                    columns(label, true),
+                )
+                .unwrap();
+            }
+            product_tag::Link::dismiss(&mut *conn, Product::id("prod_1"), Tag::id("tag_2"))
+                .unwrap();
+        }
+        let tags_before = tag_rows(&blocking);
+
+        let (links, products_db) = urls.aio::<C>();
+        let databases = aio::Databases::new(&links).module("product", &products_db);
+        let failed = aio::Steps::run(&databases, |steps| {
+            Box::pin(async move {
+                insert_product(steps, "prod_9").await?;
+                let created = steps
+                    .create::<product_brand::Link>(Product::id("prod_9"), Brand::id("brand_1"))
+                    .await?;
+                assert_eq!(created, Created::Inserted);
+                assert!(
+                    steps
+                        .dismiss::<product_tag::Link>(Product::id("prod_1"), Tag::id("tag_1"))
+                        .await?
+                );
+                let revived = steps
+                    .create_with::<product_tag::Link>(
+                        Product::id("prod_1"),
+                        Tag::id("tag_2"),
+                        columns("new", false),
+                    )
+                    .await?;
+                assert_eq!(revived, Created::Updated);
+                steps
+                    .create_many_with::<product_tag::Link>(&[
+                        (
+                            Product::id("prod_1"),
+                            Tag::id("tag_3"),
+                            columns("new", false),
+                        ),
+                        (
+                            Product::id("prod_1"),
+                            Tag::id("tag_4"),
+                            columns("changed", false),
+                        ),
+                    ])
+                    .await?;
+                steps
+                    .create::<product_tag::Link>(Product::id("prod_1"), Tag::id("tag_4"))
+                    .await?;
+                assert_eq!(steps.len(), 5);
+                Err::<(), ModuleError>("payment refused".into())
+            })
+        })
+        .await
+        .unwrap_err();
+
+        assert!(failed.compensation.is_complete(), "{failed}");
+        assert_eq!(
+            failed.compensation.undone,
+            [
+                "create 2 pairs of product_tags",
+                "create product_tags (prod_1, tag_2)",
+                "dismiss product_tags (prod_1, tag_1)",
+                "create product_product_brand_brand (prod_9, brand_1)",
+                "insert product prod_9",
+            ]
+        );
+        assert!(products(&blocking).is_empty());
+        assert!(live_brands(&blocking).is_empty());
+        let mut tags_after = tag_rows(&blocking);
+        let new = tags_after
+            .remove(&("prod_1".to_owned(), "tag_3".to_owned()))
+            .unwrap();
+        assert!(!new.5, "the new pair is dismissed");
+        assert_eq!(tags_after, tags_before);
+    }
+
+    async fn success_keeps_and_a_panic_undoes<C, B>(urls: &Urls)
+    where
+        C: AsyncLinkConnection + SimpleAsyncConnection + Sync + 'static,
+        B: LinkConnection + TestSql + 'static,
+    {
+        let place = urls.blocking::<B>();
+        let blocking = place.databases();
+        let (links, products_db) = urls.aio::<C>();
+        let databases = aio::Databases::new(&links).module("product", &products_db);
+        aio::Steps::run(&databases, |steps| {
+            Box::pin(async move {
+                insert_product(steps, "prod_1").await?;
+                steps
+                    .create::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
+                    .await?;
+                Ok::<_, ModuleError>(())
+            })
+        })
+        .await
+        .unwrap();
+        assert_eq!(products(&blocking), ["prod_1"]);
+
+        let panicked = CatchUnwind(Box::pin(aio::Steps::run(&databases, |steps| {
+            Box::pin(async move {
+                insert_product(steps, "prod_2").await?;
+                steps
+                    .create::<product_brand::Link>(Product::id("prod_2"), Brand::id("brand_1"))
+                    .await?;
+                steps
+                    .dismiss::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
+                    .await?;
+                if steps.len() == 3 {
+                    panic!("a bug in a later step");
+                }
+                Ok::<_, ModuleError>(())
+            })
+        })))
+        .await;
+        assert!(panicked.is_err(), "the panic goes on");
+        assert_eq!(products(&blocking), ["prod_1"]);
+        assert_eq!(
+            live_brands(&blocking),
+            [("prod_1".to_owned(), "brand_1".to_owned())]
+        );
+    }
+
+    async fn an_undo_that_fails_is_reported_and_the_others_run<C, B>(urls: &Urls)
+    where
+        C: AsyncLinkConnection + SimpleAsyncConnection + Sync + 'static,
+        B: LinkConnection + TestSql + 'static,
+    {
+        let place = urls.blocking::<B>();
+        let blocking = place.databases();
+        {
+            let mut conn = blocking.for_link::<product_brand::Link>().unwrap();
+            product_brand::Link::create(&mut *conn, Product::id("prod_1"), Brand::id("brand_1"))
+                .unwrap();
+        }
+        let (links, products_db) = urls.aio::<C>();
+        let databases = aio::Databases::new(&links).module("product", &products_db);
+        let failed = aio::Steps::run(&databases, |steps| {
+            Box::pin(async move {
+                insert_product(steps, "prod_1").await?;
+                steps
+                    .dismiss::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
+                    .await?;
+                let mut other = steps.databases().for_link::<product_brand::Link>().await?;
+                aio::create(&mut *other, Product::id("prod_1"), Brand::id("brand_2")).await?;
+                Err::<(), ModuleError>("refused".into())
+            })
+        })
+        .await
+        .unwrap_err();
+
+        assert_eq!(failed.compensation.undone, ["insert product prod_1"]);
+        let [failure] = &failed.compensation.failures[..] else {
+            panic!("one failure: {failed:?}");
+        };
+        assert_eq!(
+            failure.step,
+            "dismiss product_product_brand_brand (prod_1, brand_1)"
+        );
+        let error = failure.error.downcast_ref::<Error>().unwrap();
+        assert!(
+            matches!(error, Error::Cardinality { partner, refused, .. } if partner == "brand_2" && refused == "brand_1"),
+            "{error}"
+        );
+        assert!(products(&blocking).is_empty());
+    }
+
+    /// A future's output, or its panic.
+    struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
+
+    impl<F: std::future::Future> std::future::Future for CatchUnwind<F> {
+        type Output = std::thread::Result<F::Output>;
+
+        fn poll(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Self::Output> {
+            let inner = self.0.as_mut();
+            match panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+                Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+                Ok(std::task::Poll::Ready(output)) => std::task::Poll::Ready(Ok(output)),
+                Err(panic) => std::task::Poll::Ready(Err(panic)),
+            }
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    macro_rules! on_every_backend {
+        ($($scenario:ident),* $(,)?) => {
+            mod sqlite {
+                use super::*;
+                $(
+                    #[test]
+                    fn $scenario() {
+                        for apart in [false, true] {
+                            let files = sqlite_files(stringify!($scenario), apart);
+                            // The blocking driver makes the tables the async one writes.
+                            drop(files.urls.blocking::<SqliteConnection>().databases());
+                            runtime().block_on(
+                                super::$scenario::<AsyncSqlite, SqliteConnection>(&files.urls),
+                            );
+                        }
+                    }
+                )*
+            }
+            mod postgres {
+                use super::*;
+                $(
+                    #[test]
+                    fn $scenario() {
+                        for apart in [false, true] {
+                            let Some(databases) = postgres_databases(stringify!($scenario), apart)
+                            else {
+                                return;
+                            };
+                            drop(databases.urls.blocking::<PgConnection>().databases());
+                            // Spawned: the unit of work's future is Send.
+                            runtime().block_on(async {
+                                let urls = std::sync::Arc::new(databases.urls);
+                                tokio::spawn(async move {
+                                    super::$scenario::<AsyncPgConnection, PgConnection>(&urls).await
+                                })
+                                .await
+                                .unwrap()
+                            });
+                        }
+                    }
+                )*
+            }
+        };
+    }
+
+    on_every_backend! {
+        a_failed_step_undoes_every_step_before_it_in_reverse,
+        success_keeps_and_a_panic_undoes,
+        an_undo_that_fails_is_reported_and_the_others_run,
+    }
 }

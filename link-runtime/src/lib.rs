@@ -52,8 +52,9 @@
 //! - [`graph`] (`graph/`): graph queries across links, both directions, nested and
 //!   batched, dynamic ([`graph::Graph`], also from JSON) or typed ([`graph::GraphSelect`]).
 //! - [`LinkConnection`], [`Dialect`] (`backend.rs`): SQLite and PostgreSQL.
-//! - [`steps`] (`steps.rs`): link steps with compensation, undone in reverse when a later
-//!   step of the same unit of work fails, across databases.
+//! - [`steps`] (`steps/`): link steps with compensation, undone in reverse when a later
+//!   step of the same unit of work fails, across databases; `aio::Steps` on the async
+//!   driver.
 //! - [`databases`] (`databases.rs`): modules and links in databases of their own, reached
 //!   through connection sources (a diesel r2d2 pool, a function that connects).
 //! - [`sql_types`] (`sql_types.rs`): the JSON column type, `JSONB` on PostgreSQL.

@@ -49,6 +49,7 @@ mod databases;
 mod migrate;
 mod query;
 mod service;
+mod steps;
 
 pub use self::connection::AsyncLinkConnection;
 pub use self::databases::{Checkout, CheckoutFuture, ConnectionSource, Database, Databases};
@@ -58,3 +59,4 @@ pub use self::service::{
     check, create, create_many, create_many_with, create_with, delete, dismiss, dismiss_many, list,
     restore, Modules, SoftDelete,
 };
+pub use self::steps::{Steps, Work};
