@@ -12,7 +12,7 @@ use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use link_runtime::aio::{self, AsyncLinkConnection};
 use link_runtime::databases::{Database, Databases};
 use link_runtime::service::{ListFilter, ModuleError};
-use link_runtime::steps::Steps;
+use link_runtime::steps::{Failed, Steps};
 use link_runtime::{Created, Error, LinkConnection};
 use link_test_support::TestSql;
 use link_tests::links::{product_brand, product_tag};
@@ -112,20 +112,7 @@ where
     C: LinkConnection + TestSql + 'static,
 {
     let databases = place.databases();
-    {
-        let mut conn = databases.for_link::<product_tag::Link>().unwrap();
-        for (tag, label) in [("tag_1", "kept"), ("tag_2", "old"), ("tag_4", "live")] {
-            product_tag::Link::create_with(
-                &mut *conn,
-                Product::id("prod_1"),
-                Tag::id(tag),
-                columns(label, true),
-            )
-            .unwrap();
-        }
-        product_tag::Link::dismiss(&mut *conn, Product::id("prod_1"), Tag::id("tag_2")).unwrap();
-    }
-    let tags_before = tag_rows(&databases);
+    let tags_before = tag_links_before(&databases);
 
     let failed = Steps::run(&databases, |steps| {
         insert_product(steps, "prod_9")?;
@@ -165,32 +152,7 @@ where
     })
     .unwrap_err();
 
-    assert_eq!(failed.error.to_string(), "payment refused");
-    assert!(failed.compensation.is_complete(), "{failed}");
-    assert_eq!(
-        failed.compensation.undone,
-        [
-            "create 2 pairs of product_tags",
-            "create product_tags (prod_1, tag_2)",
-            "dismiss product_tags (prod_1, tag_1)",
-            "create product_product_brand_brand (prod_9, brand_1)",
-            "insert product prod_9",
-        ]
-    );
-    assert_eq!(
-        failed.to_string(),
-        "a step failed; the 5 steps before it were undone"
-    );
-
-    assert!(products(&databases).is_empty());
-    assert!(live_brands(&databases).is_empty());
-    let mut tags_after = tag_rows(&databases);
-    // The one new pair is dismissed; every other row is as it was, with its id.
-    let new = tags_after
-        .remove(&("prod_1".to_owned(), "tag_3".to_owned()))
-        .unwrap();
-    assert!(!new.5, "the new pair is dismissed");
-    assert_eq!(tags_after, tags_before);
+    check_undone_in_reverse(&failed, &databases, tags_before);
 }
 
 /// A unit of work that succeeds keeps its steps; one that panics is undone, and the
@@ -219,11 +181,7 @@ where
         });
     }));
     assert!(panicked.is_err());
-    assert_eq!(products(&databases), ["prod_1"]);
-    assert_eq!(
-        live_brands(&databases),
-        [("prod_1".to_owned(), "brand_1".to_owned())]
-    );
+    check_kept_and_undone(&databases);
 }
 
 /// An undo that cannot run (the record found another partner meanwhile) is reported, and
@@ -233,11 +191,7 @@ where
     C: LinkConnection + TestSql + 'static,
 {
     let databases = place.databases();
-    {
-        let mut conn = databases.for_link::<product_brand::Link>().unwrap();
-        product_brand::Link::create(&mut *conn, Product::id("prod_1"), Brand::id("brand_1"))
-            .unwrap();
-    }
+    brand_link_before(&databases);
     let failed = Steps::run(&databases, |steps| {
         insert_product(steps, "prod_1")?;
         steps.dismiss::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))?;
@@ -248,6 +202,75 @@ where
     })
     .unwrap_err();
 
+    check_undo_failure_reported(&failed, &databases);
+}
+
+/// Three tag links of prod_1, one dismissed: what the first scenario's steps change.
+/// Returns the rows as they are before the steps.
+fn tag_links_before<C: LinkConnection + 'static>(
+    databases: &Databases<C>,
+) -> BTreeMap<(String, String), TagRow> {
+    {
+        let mut conn = databases.for_link::<product_tag::Link>().unwrap();
+        for (tag, label) in [("tag_1", "kept"), ("tag_2", "old"), ("tag_4", "live")] {
+            product_tag::Link::create_with(
+                &mut *conn,
+                Product::id("prod_1"),
+                Tag::id(tag),
+                columns(label, true),
+            )
+            .unwrap();
+        }
+        product_tag::Link::dismiss(&mut *conn, Product::id("prod_1"), Tag::id("tag_2")).unwrap();
+    }
+    tag_rows(databases)
+}
+
+/// After the first scenario: every step undone, last first, and every row as it was.
+fn check_undone_in_reverse<C: LinkConnection + TestSql + 'static>(
+    failed: &Failed<ModuleError>,
+    databases: &Databases<C>,
+    tags_before: BTreeMap<(String, String), TagRow>,
+) {
+    assert_eq!(failed.error.to_string(), "payment refused");
+    assert!(failed.compensation.is_complete(), "{failed}");
+    assert_eq!(
+        failed.compensation.undone,
+        [
+            "create 2 pairs of product_tags",
+            "create product_tags (prod_1, tag_2)",
+            "dismiss product_tags (prod_1, tag_1)",
+            "create product_product_brand_brand (prod_9, brand_1)",
+            "insert product prod_9",
+        ]
+    );
+    assert_eq!(
+        failed.to_string(),
+        "a step failed; the 5 steps before it were undone"
+    );
+
+    assert!(products(databases).is_empty());
+    assert!(live_brands(databases).is_empty());
+    let mut tags_after = tag_rows(databases);
+    // The one new pair is dismissed; every other row is as it was, with its id.
+    let new = tags_after
+        .remove(&("prod_1".to_owned(), "tag_3".to_owned()))
+        .unwrap();
+    assert!(!new.5, "the new pair is dismissed");
+    assert_eq!(tags_after, tags_before);
+}
+
+/// The product's brand link that the third scenario dismisses.
+fn brand_link_before<C: LinkConnection + 'static>(databases: &Databases<C>) {
+    let mut conn = databases.for_link::<product_brand::Link>().unwrap();
+    product_brand::Link::create(&mut *conn, Product::id("prod_1"), Brand::id("brand_1")).unwrap();
+}
+
+/// After the third scenario: the undo that met another partner is reported, the other ran.
+fn check_undo_failure_reported<C: LinkConnection + TestSql + 'static>(
+    failed: &Failed<ModuleError>,
+    databases: &Databases<C>,
+) {
     assert_eq!(failed.compensation.undone, ["insert product prod_1"]);
     let [failure] = &failed.compensation.failures[..] else {
         panic!("one failure: {failed:?}");
@@ -268,7 +291,16 @@ where
          `product_product_brand_brand` allows one brand per product, and product `prod_1` \
          is already linked to brand `brand_2` (refused: brand `brand_1`))"
     );
-    assert!(products(&databases).is_empty());
+    assert!(products(databases).is_empty());
+}
+
+/// After the second scenario: what succeeded is kept, what panicked is undone.
+fn check_kept_and_undone<C: LinkConnection + TestSql + 'static>(databases: &Databases<C>) {
+    assert_eq!(products(databases), ["prod_1"]);
+    assert_eq!(
+        live_brands(databases),
+        [("prod_1".to_owned(), "brand_1".to_owned())]
+    );
 }
 
 /// The URLs of the links' database and the product module's: the same one, or two.
@@ -475,21 +507,7 @@ mod async_driver {
     {
         let place = urls.blocking::<B>();
         let blocking = place.databases();
-        {
-            let mut conn = blocking.for_link::<product_tag::Link>().unwrap();
-            for (tag, label) in [("tag_1", "kept"), ("tag_2", "old"), ("tag_4", "live")] {
-                product_tag::Link::create_with(
-                    &mut *conn,
-                    Product::id("prod_1"),
-                    Tag::id(tag),
-                    columns(label, true),
-                )
-                .unwrap();
-            }
-            product_tag::Link::dismiss(&mut *conn, Product::id("prod_1"), Tag::id("tag_2"))
-                .unwrap();
-        }
-        let tags_before = tag_rows(&blocking);
+        let tags_before = tag_links_before(&blocking);
 
         let (links, products_db) = urls.aio::<C>();
         let databases = aio::Databases::new(&links).module("product", &products_db);
@@ -537,25 +555,7 @@ mod async_driver {
         .await
         .unwrap_err();
 
-        assert!(failed.compensation.is_complete(), "{failed}");
-        assert_eq!(
-            failed.compensation.undone,
-            [
-                "create 2 pairs of product_tags",
-                "create product_tags (prod_1, tag_2)",
-                "dismiss product_tags (prod_1, tag_1)",
-                "create product_product_brand_brand (prod_9, brand_1)",
-                "insert product prod_9",
-            ]
-        );
-        assert!(products(&blocking).is_empty());
-        assert!(live_brands(&blocking).is_empty());
-        let mut tags_after = tag_rows(&blocking);
-        let new = tags_after
-            .remove(&("prod_1".to_owned(), "tag_3".to_owned()))
-            .unwrap();
-        assert!(!new.5, "the new pair is dismissed");
-        assert_eq!(tags_after, tags_before);
+        check_undone_in_reverse(&failed, &blocking, tags_before);
     }
 
     async fn success_keeps_and_a_panic_undoes<C, B>(urls: &Urls)
@@ -597,11 +597,7 @@ mod async_driver {
         })))
         .await;
         assert!(panicked.is_err(), "the panic goes on");
-        assert_eq!(products(&blocking), ["prod_1"]);
-        assert_eq!(
-            live_brands(&blocking),
-            [("prod_1".to_owned(), "brand_1".to_owned())]
-        );
+        check_kept_and_undone(&blocking);
     }
 
     async fn an_undo_that_fails_is_reported_and_the_others_run<C, B>(urls: &Urls)
@@ -611,11 +607,7 @@ mod async_driver {
     {
         let place = urls.blocking::<B>();
         let blocking = place.databases();
-        {
-            let mut conn = blocking.for_link::<product_brand::Link>().unwrap();
-            product_brand::Link::create(&mut *conn, Product::id("prod_1"), Brand::id("brand_1"))
-                .unwrap();
-        }
+        brand_link_before(&blocking);
         let (links, products_db) = urls.aio::<C>();
         let databases = aio::Databases::new(&links).module("product", &products_db);
         let failed = aio::Steps::run(&databases, |steps| {
@@ -632,20 +624,7 @@ mod async_driver {
         .await
         .unwrap_err();
 
-        assert_eq!(failed.compensation.undone, ["insert product prod_1"]);
-        let [failure] = &failed.compensation.failures[..] else {
-            panic!("one failure: {failed:?}");
-        };
-        assert_eq!(
-            failure.step,
-            "dismiss product_product_brand_brand (prod_1, brand_1)"
-        );
-        let error = failure.error.downcast_ref::<Error>().unwrap();
-        assert!(
-            matches!(error, Error::Cardinality { partner, refused, .. } if partner == "brand_2" && refused == "brand_1"),
-            "{error}"
-        );
-        assert!(products(&blocking).is_empty());
+        check_undo_failure_reported(&failed, &blocking);
     }
 
     /// A future's output, or its panic.
