@@ -1,4 +1,12 @@
-//! The errors of the link runtime.
+//! The errors of the link runtime: [`Error`], what each means to a caller
+//! ([`ErrorKind`], in `kind.rs`) and how to describe one to a client ([`ErrorDetails`], in
+//! `details.rs`).
+
+mod details;
+mod kind;
+
+pub use details::ErrorDetails;
+pub use kind::ErrorKind;
 
 /// Everything that can go wrong in the link runtime.
 ///
@@ -19,6 +27,9 @@
 ///      and product `prod_1` is already linked to brand `brand_1` (refused: brand `brand_2`)"
 /// );
 /// ```
+///
+/// To answer a request with it, [`kind`](Error::kind) says what it means to the caller
+/// (and so the status code), and [`details`](Error::details) what to tell them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

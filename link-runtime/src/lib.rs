@@ -58,7 +58,9 @@
 //! - [`databases`] (`databases.rs`): modules and links in databases of their own, reached
 //!   through connection sources (a diesel r2d2 pool, a function that connects).
 //! - [`sql_types`] (`sql_types.rs`): the JSON column type, `JSONB` on PostgreSQL.
-//! - [`Error`] (`error.rs`).
+//! - [`Error`] (`error.rs`); [`ErrorKind`] (`error/kind.rs`): what an error means to the
+//!   caller, and its HTTP status; [`ErrorDetails`] (`error/details.rs`): what to tell a
+//!   client about it, as JSON.
 //!
 //! Generated code refers to `diesel` by name (diesel's `table!` and derives do), so a crate
 //! that defines links depends on `diesel` itself, as it does to derive its own models.
@@ -95,7 +97,7 @@ pub use definition::{
     LinkedFrom, Side, ToColumnValue,
 };
 pub use dialect::Dialect;
-pub use error::{Error, Result};
+pub use error::{Error, ErrorDetails, ErrorKind, Result};
 pub use id::Id;
 pub use linkable::Linkable;
 pub use migrate::{migrate, Applied};

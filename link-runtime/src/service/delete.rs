@@ -6,6 +6,7 @@ use std::fmt;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 use diesel::QueryableByName;
+use serde::{Serialize, Serializer};
 
 use super::{cardinality_error, ids_per_statement};
 use crate::backend::{
@@ -249,6 +250,17 @@ pub(crate) trait Cascade<E> {
 }
 
 /// A linkable model, by module and name.
+///
+/// It displays and serializes as `module.model`, a string, so that it can key the maps of
+/// a [`Deletion`] in JSON.
+///
+/// ```
+/// use link_runtime::service::Record;
+///
+/// let record = Record { module: "supplier", model: "supplier" };
+/// assert_eq!(record.to_string(), "supplier.supplier");
+/// assert_eq!(serde_json::to_value(record).unwrap(), "supplier.supplier");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Record {
     /// The module that owns the model.
@@ -272,8 +284,35 @@ impl fmt::Display for Record {
     }
 }
 
+impl Serialize for Record {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// What [`delete`] did, and what [`restore`] undoes.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// It serializes as an object of its three maps, each sorted by key: `links` by link
+/// table, `cascaded` and `kept` by [`Record`] (`module.model`), each to a list of ids.
+///
+/// ```
+/// use link_runtime::service::{Deletion, Record};
+/// use serde_json::json;
+///
+/// let supplier = Record { module: "supplier", model: "supplier" };
+/// let mut deletion = Deletion::default();
+/// deletion.links.insert("product_product_supplier_supplier", vec!["pl_01".to_owned()]);
+/// deletion.cascaded.insert(supplier, vec!["sup_b".to_owned()]);
+/// assert_eq!(
+///     serde_json::to_value(&deletion).unwrap(),
+///     json!({
+///         "links": { "product_product_supplier_supplier": ["pl_01"] },
+///         "cascaded": { "supplier.supplier": ["sup_b"] },
+///         "kept": {},
+///     })
+/// );
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Deletion {
     /// The pivot rows that were soft-deleted, by link table: their `id`s.

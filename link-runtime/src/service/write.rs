@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::Text;
 use diesel::QueryableByName;
+use serde::Serialize;
 
 use super::cardinality::{cardinality_error, check_batch_cardinality};
 use super::rows::{quoted, Partner, MAX_ROWS_PER_STATEMENT};
@@ -26,7 +27,22 @@ const PLAIN_INSERT_FROM: usize = 100;
 const MAX_ATTEMPTS: usize = 3;
 
 /// What [`create`](super::create) or [`create_with`](super::create_with) did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// It serializes as its name in snake_case, `"inserted"`, `"revived"`, `"unchanged"` or
+/// `"updated"`, so a web handler can answer with it (and pick 201 for a new row, 200 for
+/// one that was there).
+///
+/// ```
+/// use link_runtime::Created;
+///
+/// assert_eq!(serde_json::to_string(&Created::Inserted).unwrap(), r#""inserted""#);
+/// assert_eq!(
+///     serde_json::to_value([Created::Revived, Created::Unchanged, Created::Updated]).unwrap(),
+///     serde_json::json!(["revived", "unchanged", "updated"])
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Created {
     /// The pair had no row: a new one was inserted.
