@@ -302,6 +302,30 @@ link_test_support::backend_tests! {
             matches!(&error, link_runtime::Error::InvalidFilter { field, .. } if field == "featured"),
             "{error}"
         );
+
+        // From a query string, where every value is text, each is read by its field's type.
+        let from_query = Graph::from_query(
+            "product_tags",
+            "fields=tag_id,position&featured=true&position[$gt]=1&order=-position&limit=5",
+        )
+        .unwrap();
+        assert_eq!(
+            graph(conn, from_query).data,
+            [
+                json!({ "tag_id": "tag_3", "position": 5 }),
+                json!({ "tag_id": "tag_1", "position": 2 }),
+            ]
+        );
+        let error = via::graph(
+            conn,
+            Graph::from_query("product_tags", "position=five").unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&error, link_runtime::Error::InvalidFilter { field, reason, .. }
+                if field == "position" && reason.contains("an integer")),
+            "{error}"
+        );
     }
 
     fn each_side_is_an_object_or_an_array_by_its_cardinality(conn) {

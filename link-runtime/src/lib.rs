@@ -70,6 +70,8 @@
 
 #[cfg(feature = "async")]
 pub mod aio;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -64,6 +64,7 @@ mod load;
 mod localize;
 mod plan;
 mod query;
+mod query_string;
 mod record;
 mod request;
 mod result;

@@ -287,7 +287,11 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan> {
         graph.fields.clone()
     };
     let root = node(source, &fields)?;
-    let filter = filters(source, &graph.filters, graph.with_deleted)?;
+    let reading = Reading {
+        with_deleted: graph.with_deleted,
+        text_values: graph.text_values,
+    };
+    let filter = filters(source, &graph.filters, reading)?;
     let bound = bound_values(&filter);
     if bound > MAX_BOUND_VALUES {
         return Err(Error::MalformedQuery {
@@ -538,9 +542,18 @@ fn index_of(select: &mut Vec<Column>, column: &'static str, fields: &[Column]) -
 
 /// The filters of a node, all of which must hold, with the soft-delete filter unless
 /// deleted rows are asked for.
-fn filters(source: Source, filters: &[Filter], with_deleted: bool) -> Result<Cond> {
+/// How a query's filters are read.
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    /// Soft-deleted records and dismissed links count.
+    with_deleted: bool,
+    /// The values are text, as a query string gives them: `"10"` for an integer field.
+    text_values: bool,
+}
+
+fn filters(source: Source, filters: &[Filter], reading: Reading) -> Result<Cond> {
     let mut conds = Vec::new();
-    if !with_deleted {
+    if !reading.with_deleted {
         if let Some(column) = source.deleted_at() {
             conds.push(Cond::Column {
                 column,
@@ -548,7 +561,7 @@ fn filters(source: Source, filters: &[Filter], with_deleted: bool) -> Result<Con
             });
         }
     }
-    conds.push(all(source, flatten(filters), with_deleted)?);
+    conds.push(all(source, flatten(filters), reading)?);
     Ok(Cond::And(conds))
 }
 
@@ -565,16 +578,16 @@ fn flatten(filters: &[Filter]) -> Vec<Filter> {
 
 /// Filters that must all hold. Conditions on one link field are grouped, so that
 /// `{ brand: { name: "A", country: "B" } }` asks for one brand that meets both.
-fn all(source: Source, list: Vec<Filter>, with_deleted: bool) -> Result<Cond> {
+fn all(source: Source, list: Vec<Filter>, reading: Reading) -> Result<Cond> {
     let mut conds = Vec::new();
     let mut linked: BTreeMap<String, Vec<Filter>> = BTreeMap::new();
     for filter in list {
         match filter {
-            Filter::And(inner) => conds.push(all(source, inner, with_deleted)?),
+            Filter::And(inner) => conds.push(all(source, inner, reading)?),
             Filter::Or(inner) => {
                 let alternatives = inner
                     .into_iter()
-                    .map(|f| all(source, flatten(&[f]), with_deleted))
+                    .map(|f| all(source, flatten(&[f]), reading))
                     .collect::<Result<_>>()?;
                 conds.push(Cond::Or(alternatives));
             }
@@ -588,7 +601,12 @@ fn all(source: Source, list: Vec<Filter>, with_deleted: bool) -> Result<Cond> {
                             condition,
                         })
                 }
-                None => conds.push(column_filter(source, &path, condition)?),
+                None => conds.push(column_filter(
+                    source,
+                    &path,
+                    condition,
+                    reading.text_values,
+                )?),
             },
         }
     }
@@ -607,7 +625,7 @@ fn all(source: Source, list: Vec<Filter>, with_deleted: bool) -> Result<Cond> {
         conds.push(Cond::Linked {
             edge,
             target,
-            inner: Box::new(filters(target, &inner, with_deleted)?),
+            inner: Box::new(filters(target, &inner, reading)?),
         });
     }
     Ok(match conds.len() {
@@ -617,7 +635,12 @@ fn all(source: Source, list: Vec<Filter>, with_deleted: bool) -> Result<Cond> {
     })
 }
 
-fn column_filter(source: Source, name: &str, condition: Condition) -> Result<Cond> {
+fn column_filter(
+    source: Source,
+    name: &str,
+    condition: Condition,
+    text_values: bool,
+) -> Result<Cond> {
     let Some(column) = source.fields().into_iter().find(|c| c.name == name) else {
         if link_field(source, name)?.is_some() {
             return Err(Error::InvalidFilter {
@@ -634,7 +657,14 @@ fn column_filter(source: Source, name: &str, condition: Condition) -> Result<Con
         field: name.to_owned(),
         reason,
     };
-    let bind = |value: Value| to_bind(column.kind, value).map_err(&invalid);
+    let bind = |value: Value| {
+        let value = if text_values {
+            from_text(column.kind, value)
+        } else {
+            value
+        };
+        to_bind(column.kind, value).map_err(&invalid)
+    };
     let text = |pattern: String| match column.kind {
         None | Some(ColumnKind::Text) => like_pattern(pattern).map(Bind::Text).map_err(&invalid),
         Some(kind) => Err(invalid(format!(
@@ -684,6 +714,32 @@ fn column_filter(source: Source, name: &str, condition: Condition) -> Result<Con
         column: column.column,
         op,
     })
+}
+
+/// A value given as text (from a query string) as the JSON value a column of `kind` takes:
+/// `"10"` for an integer, `"true"` for a boolean. Text that does not read as one is left as
+/// it is, for [`to_bind`] to refuse with the type it expected.
+fn from_text(kind: Option<ColumnKind>, value: Value) -> Value {
+    let Value::String(text) = &value else {
+        return value;
+    };
+    let parsed = match kind {
+        Some(ColumnKind::SmallInt | ColumnKind::Integer | ColumnKind::BigInt) => {
+            text.parse::<i64>().ok().map(Value::from)
+        }
+        Some(ColumnKind::Float | ColumnKind::Double) => text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number),
+        Some(ColumnKind::Bool) => match text.as_str() {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => None,
+        },
+        _ => None,
+    };
+    parsed.unwrap_or(value)
 }
 
 /// A JSON value as a value of a column of `kind`.

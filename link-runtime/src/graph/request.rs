@@ -47,6 +47,9 @@ pub struct Graph {
     pub(crate) skip: u64,
     pub(crate) take: Option<u64>,
     pub(crate) with_deleted: bool,
+    /// The filters' values are text, as a query string gives them (see
+    /// [`Graph::from_query`]): read by the type of the field they compare with.
+    pub(crate) text_values: bool,
 }
 
 /// How a graph query names its entity.
@@ -79,6 +82,7 @@ impl Graph {
             skip: 0,
             take: None,
             with_deleted: false,
+            text_values: false,
         }
     }
 
