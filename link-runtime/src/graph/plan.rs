@@ -605,6 +605,11 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
         }
     }
     let output = select.len();
+    // A scope may leave `*` no field to read: the primary key is read then, hidden, so that
+    // the statement selects something (SQLite has no `SELECT` of no columns).
+    if select.is_empty() {
+        index_of(&mut select, source.primary_key(), &fields);
+    }
     let mut hops = Vec::with_capacity(below.len());
     for (name, edge, paths) in below {
         let from_column = match edge {
