@@ -54,11 +54,15 @@
 //! costs what the page costs. Every name in the SQL comes from the registry: the query's
 //! names are only looked up.
 //!
-//! The parts: `request.rs` ([`Graph`], filters, JSON), `plan.rs` (names resolved against
-//! the registry into a tree of typed nodes), `load.rs` (SQL, batching, stitching),
-//! `record.rs` (the records a query loads, and their JSON or typed form), `typed.rs`
-//! ([`GraphSelect`]), `result.rs` ([`GraphResult`]), and `query.rs` ([`Query`], the
-//! blocking way to run them; `link_runtime::aio` has the async one).
+//! A query a client sends runs under a [`Scope`] ([`Query::scope`]), which refuses what
+//! the client may not reach before any SQL runs.
+//!
+//! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]), `plan.rs`
+//! (names resolved against the registry, and put to the scope, into a tree of typed
+//! nodes), `load.rs` (SQL, batching, stitching), `record.rs` (the records a query loads,
+//! and their JSON or typed form), `typed.rs` ([`GraphSelect`]), `result.rs`
+//! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
+//! `link_runtime::aio` has the async one).
 
 mod load;
 mod localize;
