@@ -238,6 +238,42 @@ pub enum Error {
         reason: String,
     },
 
+    /// A graph query reaches outside the [`Scope`](crate::graph::Scope) it runs under:
+    /// `reason` says what the scope refused, `field` where. Nothing was read: the scope is
+    /// checked before any SQL runs.
+    ///
+    /// The message names only what the query itself names (its entity, a prefix of one of
+    /// its paths) and the scope's limits, so it is safe to show to the client that sent
+    /// the query.
+    ///
+    /// ```
+    /// use link_runtime::graph::Refusal;
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::Forbidden {
+    ///     entity: "product".into(),
+    ///     field: Some("brand.supplier".into()),
+    ///     reason: Refusal::Link,
+    /// };
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "the scope refuses `brand.supplier` of `product`: link not in scope"
+    /// );
+    /// assert_eq!(error.kind(), ErrorKind::Forbidden);
+    /// ```
+    #[error("the scope refuses {}: {reason}", refused_at(entity, field.as_deref()))]
+    Forbidden {
+        /// The query's entity, as the query names it.
+        entity: String,
+        /// The path refused, from the query's entity through the first name the scope
+        /// refused (`brand.supplier` for a field `brand.supplier.name` whose `supplier`
+        /// link is out of scope); `None` when the refusal is about the whole query (its
+        /// entity, its `take`, `with_deleted`).
+        field: Option<String>,
+        /// What the scope refused.
+        reason: Refusal,
+    },
+
     /// A row of a typed graph query does not fit the struct that selected it.
     #[error("a `{entity}` row does not fit its `GraphSelect` struct")]
     Deserialize {
@@ -251,6 +287,68 @@ pub enum Error {
     /// The database refused a statement.
     #[error(transparent)]
     Database(#[from] diesel::result::Error),
+}
+
+/// What a [`Scope`](crate::graph::Scope) refused, in an [`Error::Forbidden`]. It displays
+/// as the reason the error's message gives.
+///
+/// ```
+/// use link_runtime::graph::Refusal;
+///
+/// assert_eq!(Refusal::Link.to_string(), "link not in scope");
+/// assert_eq!(Refusal::Depth { max: 2 }.to_string(), "deeper than 2");
+/// assert_eq!(Refusal::Take { asked: 500, max: 100 }.to_string(), "take 500 over 100");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The query's entity, or the entity a link leads to, is not in the scope.
+    Entity,
+    /// A field is not in the scope: a selected field, or one a filter or an order reads.
+    /// A name the path does not go on from is refused as a field, whatever the registry
+    /// holds under that name.
+    Field,
+    /// A link is not in the scope: a name the path goes on from.
+    Link,
+    /// The path follows more links than the scope's
+    /// [`max_depth`](crate::graph::Scope::max_depth).
+    Depth {
+        /// The most links a path may follow.
+        max: usize,
+    },
+    /// The query asks for a larger page than the scope's
+    /// [`max_take`](crate::graph::Scope::max_take).
+    Take {
+        /// The `take` the query asked for.
+        asked: u64,
+        /// The largest the scope allows.
+        max: u64,
+    },
+    /// The query asks for soft-deleted records and dismissed links, which the scope does
+    /// not [allow](crate::graph::Scope::allow_with_deleted).
+    WithDeleted,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Entity => f.write_str("entity not in scope"),
+            Refusal::Field => f.write_str("field not in scope"),
+            Refusal::Link => f.write_str("link not in scope"),
+            Refusal::Depth { max } => write!(f, "deeper than {max}"),
+            Refusal::Take { asked, max } => write!(f, "take {asked} over {max}"),
+            Refusal::WithDeleted => f.write_str("with_deleted not allowed"),
+        }
+    }
+}
+
+/// Where a [`Error::Forbidden`] refused a query: `` `path` of `entity` ``, or
+/// `` `entity` ``.
+fn refused_at(entity: &str, field: Option<&str>) -> String {
+    match field {
+        Some(field) => format!("`{field}` of `{entity}`"),
+        None => format!("`{entity}`"),
+    }
 }
 
 /// The runtime's result type.

@@ -92,10 +92,11 @@ impl ErrorDetails {
 impl Error {
     /// What to tell a client about this error: its [`kind`](Error::kind), and a message.
     ///
-    /// The errors about the request, a graph query's mistakes and
-    /// [`Cardinality`](Error::Cardinality), carry their own message (their `Display`) and
-    /// say what they are about: `entity` and `field` for a graph query (the path ordered by
-    /// for [`InvalidOrder`](Error::InvalidOrder)); `link`, `model`, `record`,
+    /// The errors about the request, a graph query's mistakes, its refusal by a scope
+    /// ([`Forbidden`](Error::Forbidden)) and [`Cardinality`](Error::Cardinality), carry
+    /// their own message (their `Display`) and say what they are about: `entity` and
+    /// `field` for a graph query (the path ordered by for
+    /// [`InvalidOrder`](Error::InvalidOrder), the path refused for `Forbidden`); `link`, `model`, `record`,
     /// `partner_model`, `partner` and `refused` for a refused link. Every other error's
     /// message is a generic sentence of its kind (`"internal error"` for an `Internal`
     /// one): their own text (the database's words with its tables and constraints, a
@@ -177,6 +178,11 @@ impl Error {
                 details.field = Some(field.clone());
                 own(details)
             }
+            Error::Forbidden { entity, field, .. } => {
+                details.entity = Some(entity.clone());
+                details.field = field.clone();
+                own(details)
+            }
             Error::MalformedQuery { .. } => own(details),
             Error::DuplicateTable { .. }
             | Error::NoSoftDelete { .. }
@@ -244,6 +250,41 @@ mod tests {
             json!({
                 "type": "invalid",
                 "message": "malformed graph query: `fields` must be an array",
+            })
+        );
+    }
+
+    #[test]
+    fn a_scope_s_refusal_names_the_path_refused() {
+        let link = Error::Forbidden {
+            entity: "product".into(),
+            field: Some("wishlists".into()),
+            reason: crate::error::Refusal::Link,
+        };
+        assert_eq!(link.kind(), ErrorKind::Forbidden);
+        assert_eq!(
+            body(&link),
+            json!({
+                "type": "forbidden",
+                "message": "the scope refuses `wishlists` of `product`: link not in scope",
+                "entity": "product",
+                "field": "wishlists",
+            })
+        );
+        let take = Error::Forbidden {
+            entity: "product".into(),
+            field: None,
+            reason: crate::error::Refusal::Take {
+                asked: 500,
+                max: 100,
+            },
+        };
+        assert_eq!(
+            body(&take),
+            json!({
+                "type": "forbidden",
+                "message": "the scope refuses `product`: take 500 over 100",
+                "entity": "product",
             })
         );
     }

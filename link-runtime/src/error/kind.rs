@@ -43,10 +43,9 @@ pub enum ErrorKind {
     /// for a product that has one, a duplicate row): it may succeed once the data has
     /// changed. HTTP 409.
     Conflict,
-    /// The request asks for something its caller may not reach. HTTP 403.
-    ///
-    /// No error of the runtime has this kind; it is there for an application's own
-    /// refusals, so that they map like the others.
+    /// The request asks for something its caller may not reach: a graph query outside its
+    /// [`Scope`](crate::graph::Scope) ([`Error::Forbidden`]), or an application's own
+    /// refusals, which map like the others. HTTP 403.
     Forbidden,
     /// The database could not serve the request now (unreachable, locked, or a transaction
     /// that lost a race with another one): the same request may succeed if sent again.
@@ -124,6 +123,7 @@ impl Error {
     /// | error | kind |
     /// |---|---|
     /// | a graph query's mistake: [`UnknownEntity`](Error::UnknownEntity), [`AmbiguousEntity`](Error::AmbiguousEntity), [`UnknownField`](Error::UnknownField), [`AmbiguousField`](Error::AmbiguousField), [`InvalidFilter`](Error::InvalidFilter), [`InvalidOrder`](Error::InvalidOrder), [`MalformedQuery`](Error::MalformedQuery) | `Invalid` |
+    /// | [`Forbidden`](Error::Forbidden): a graph query outside its scope | `Forbidden` |
     /// | [`Cardinality`](Error::Cardinality) | `Conflict` |
     /// | [`Connection`](Error::Connection) | `Unavailable` |
     /// | [`Database`](Error::Database), [`Sync`](Error::Sync) | the database's error's, below |
@@ -192,6 +192,7 @@ impl Error {
             | Error::InvalidFilter { .. }
             | Error::InvalidOrder { .. }
             | Error::MalformedQuery { .. } => ErrorKind::Invalid,
+            Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::Cardinality { .. } => ErrorKind::Conflict,
             Error::Connection { .. } => ErrorKind::Unavailable,
             Error::Database(error) | Error::Sync { source: error, .. } => database_kind(error),

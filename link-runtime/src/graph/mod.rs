@@ -54,11 +54,15 @@
 //! costs what the page costs. Every name in the SQL comes from the registry: the query's
 //! names are only looked up.
 //!
-//! The parts: `request.rs` ([`Graph`], filters, JSON), `plan.rs` (names resolved against
-//! the registry into a tree of typed nodes), `load.rs` (SQL, batching, stitching),
-//! `record.rs` (the records a query loads, and their JSON or typed form), `typed.rs`
-//! ([`GraphSelect`]), `result.rs` ([`GraphResult`]), and `query.rs` ([`Query`], the
-//! blocking way to run them; `link_runtime::aio` has the async one).
+//! A query a client sends runs under a [`Scope`] ([`Query::scope`]), which refuses what
+//! the client may not reach before any SQL runs.
+//!
+//! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]), `plan.rs`
+//! (names resolved against the registry, and put to the scope, into a tree of typed
+//! nodes), `load.rs` (SQL, batching, stitching), `record.rs` (the records a query loads,
+//! and their JSON or typed form), `typed.rs` ([`GraphSelect`]), `result.rs`
+//! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
+//! `link_runtime::aio` has the async one).
 
 mod load;
 mod localize;
@@ -68,6 +72,7 @@ mod query_string;
 mod record;
 mod request;
 mod result;
+mod scope;
 mod sql;
 mod typed;
 
@@ -78,10 +83,12 @@ pub(crate) use self::query::query_face;
 pub use self::query::Query;
 pub use self::request::{Condition, Filter, Graph, Order};
 pub use self::result::{GraphResult, Metadata};
+pub use self::scope::{Fields, Scope};
 pub use self::typed::{
     Field, GraphLink, GraphSelect, HoldsLinked, Many, One, TypedFilter, TypedGraph, TypedOrder,
 };
 pub use crate::entity::{EntityField, EntitySchema};
+pub use crate::error::Refusal;
 /// Derives [`GraphSelect`](trait@GraphSelect); see the trait.
 pub use link_macros::GraphSelect;
 
@@ -107,13 +114,15 @@ pub trait GraphRequest: sealed::Sealed {
 mod sealed {
     use super::load::Loaded;
     use super::plan::Plan;
+    use super::scope::Scope;
     use crate::error::Result;
 
     /// How a request runs, whatever the driver: planned before any SQL, then shaped from
     /// the records loaded.
     pub trait Sealed: Sized {
-        /// Resolves the request's names against the registry.
-        fn plan(self) -> Result<Plan>;
+        /// Resolves the request's names against the registry, under `scope` if there is
+        /// one.
+        fn plan(self, scope: Option<&Scope>) -> Result<Plan>;
 
         /// The result, from the records the plan loaded.
         fn output(plan: &Plan, loaded: Loaded) -> Result<<Self as super::GraphRequest>::Output>
@@ -128,8 +137,8 @@ impl GraphRequest for Graph {
 
 #[allow(private_interfaces)]
 impl sealed::Sealed for Graph {
-    fn plan(self) -> Result<plan::Plan> {
-        plan::plan(&self)
+    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
+        plan::plan(&self, scope)
     }
 
     fn output(plan: &plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
@@ -150,8 +159,8 @@ impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
 
 #[allow(private_interfaces)]
 impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
-    fn plan(self) -> Result<plan::Plan> {
-        plan::plan(&self.into_graph())
+    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
+        plan::plan(&self.into_graph(), scope)
     }
 
     fn output(plan: &plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
@@ -172,13 +181,40 @@ impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
     }
 }
 
-/// Runs `request` on `conns`, whatever the driver: plans it, loads its records, shapes
-/// them.
+/// Runs `request` on `conns`, whatever the driver: plans it (under `scope`, if there is
+/// one: refused before any statement), loads its records, shapes them.
 pub(crate) async fn run<R: GraphRequest, X: Connections>(
     conns: &mut X,
     request: R,
+    scope: Option<&Scope>,
 ) -> Result<R::Output> {
-    let plan = request.plan()?;
+    let plan = request.plan(scope)?;
     let loaded = load::run(conns, &plan).await?;
     R::output(&plan, loaded)
+}
+
+impl Scope {
+    /// Checks `graph` against the scope and the registry as running it would, without a
+    /// connection and without running anything: `Ok` if the query would run under the
+    /// scope, the error it would be refused with otherwise. A handler can refuse a query
+    /// before it checks a connection out of its pool. (A typed query's graph is
+    /// [`TypedGraph::into_graph`].)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Forbidden`] if the query reaches outside the scope, and the errors of a
+    /// query's names and values [`Query::graph`] would return before any SQL.
+    ///
+    /// ```
+    /// use link_runtime::graph::{Fields, Graph, Scope};
+    /// use link_runtime::ErrorKind;
+    ///
+    /// let scope = Scope::new().entity("brand", Fields::all());
+    /// let refused = scope.check(&Graph::entity("customer")).unwrap_err();
+    /// assert_eq!(refused.kind(), ErrorKind::Forbidden);
+    /// assert_eq!(refused.to_string(), "the scope refuses `customer`: entity not in scope");
+    /// ```
+    pub fn check(&self, graph: &Graph) -> Result<()> {
+        plan::plan(graph, Some(self)).map(drop)
+    }
 }

@@ -1,6 +1,12 @@
 //! A [`Graph`] resolved against the registry: every name looked up, every filter value
 //! checked against its column's type. What comes out holds only `&'static` names from
 //! the registry, so nothing a query says can reach the SQL except as a bound value.
+//!
+//! Under a [`Scope`], each name is put to the scope as it is resolved, before anything
+//! past it is: a query is refused at the first name outside the scope, and no error about
+//! what lies beyond that name (which would list the registry's names there) is ever made.
+//! This is the one place a query's scope is checked, for every form of query and both
+//! drivers, before any statement exists.
 
 use std::collections::BTreeMap;
 
@@ -10,8 +16,9 @@ use serde_json::Value;
 use crate::backend::Place;
 use crate::definition::{ColumnKind, LinkSchema, Side};
 use crate::entity::{registered_entities, EntitySchema};
-use crate::error::{Error, Result};
+use crate::error::{Error, Refusal, Result};
 use crate::graph::request::{Condition, EntityName, Filter, Graph, Order};
+use crate::graph::scope::{Gate, Scope};
 use crate::registry::registered_links;
 
 /// A resolved query.
@@ -275,23 +282,107 @@ const MAX_PATH_LINKS: usize = 16;
 /// The deepest nesting of `$and` and `$or`.
 const MAX_FILTER_DEPTH: usize = 32;
 
-pub(crate) fn plan(graph: &Graph) -> Result<Plan> {
+/// Where the planner resolves names: the path from the query's entity to the node whose
+/// names it resolves, and the scope it puts them to.
+struct At<'g> {
+    gate: Gate<'g>,
+    /// `""` at the query's entity, else the link fields followed to here, joined by dots.
+    path: String,
+    /// How many links were followed to here.
+    depth: usize,
+}
+
+impl<'g> At<'g> {
+    /// The path of `name`, here.
+    fn join(&self, name: &str) -> String {
+        if self.path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}.{name}", self.path)
+        }
+    }
+
+    /// Past the link field `name`, which leads to the entity `target`: refused if that is
+    /// deeper than the scope allows, or leads out of it.
+    fn follow(&self, name: &str, target: &str) -> Result<At<'g>> {
+        let path = self.join(name);
+        let depth = self.depth + 1;
+        self.gate.depth(&path, depth)?;
+        self.gate.target(&path, target)?;
+        Ok(At {
+            gate: self.gate,
+            path,
+            depth,
+        })
+    }
+}
+
+/// What a name of a node is.
+enum Name {
+    Field(Column),
+    Link(&'static str, Edge),
+    /// Neither a field nor a link field of the node.
+    Unknown,
+}
+
+/// The name `name` of `source`, looked up, and refused if the scope does not let it
+/// through; `goes_on` when the path follows it to other names (so that it is refused as
+/// a link rather than as a field). A name the registry does not know, or knows as more
+/// than one link, is refused alike unless the scope names it: the answer does not tell
+/// what exists outside the scope.
+fn resolve(source: Source, name: &str, goes_on: bool, at: &At) -> Result<Name> {
+    let resolved = match source.fields().into_iter().find(|c| c.name == name) {
+        Some(column) => Ok(Name::Field(column)),
+        None => link_field(source, name, at.gate)
+            .map(|link| link.map_or(Name::Unknown, |(field, edge)| Name::Link(field, edge))),
+    };
+    let entity = source.name();
+    let allowed = match &resolved {
+        Ok(Name::Field(column)) => at.gate.field(entity, column.name),
+        Ok(Name::Link(field, _)) => at.gate.link(entity, field),
+        Ok(Name::Unknown) | Err(_) => at.gate.names(entity, name),
+    };
+    if !allowed {
+        let reason = if goes_on {
+            Refusal::Link
+        } else {
+            Refusal::Field
+        };
+        return Err(at.gate.refuse(Some(at.join(name)), reason));
+    }
+    resolved
+}
+
+/// `graph` resolved against the registry, under `scope` if it has one: refused with
+/// [`Error::Forbidden`] at the first thing outside the scope.
+pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>) -> Result<Plan> {
     check_shape(graph)?;
+    let entity = match &graph.entity {
+        EntityName::Schema(entity) => entity.model,
+        EntityName::Name(name) => name.as_str(),
+    };
+    let gate = Gate::new(scope, entity);
+    let take = gate.query(graph.with_deleted, graph.take)?;
     let source = match &graph.entity {
         EntityName::Schema(entity) => Source::Entity(entity),
-        EntityName::Name(name) => find_source(name)?,
+        EntityName::Name(name) => find_source(name, gate)?,
+    };
+    let at = At {
+        gate,
+        path: String::new(),
+        depth: 0,
     };
     let fields = if graph.fields.is_empty() {
         vec!["*".to_owned()]
     } else {
         graph.fields.clone()
     };
-    let root = node(source, &fields)?;
+    let root = node(source, &fields, &at)?;
     let reading = Reading {
         with_deleted: graph.with_deleted,
         text_values: graph.text_values,
     };
-    let filter = filters(source, &graph.filters, reading)?;
+    let filter = filters(source, &graph.filters, reading, &at)?;
     let bound = bound_values(&filter);
     if bound > MAX_BOUND_VALUES {
         return Err(Error::MalformedQuery {
@@ -304,14 +395,14 @@ pub(crate) fn plan(graph: &Graph) -> Result<Plan> {
     let order = graph
         .order
         .iter()
-        .map(|(path, order)| order_key(source, path, *order))
+        .map(|(path, order)| order_key(source, path, *order, &at))
         .collect::<Result<_>>()?;
     Ok(Plan {
         root,
         filter,
         order,
         skip: graph.skip,
-        take: graph.take,
+        take,
         with_deleted: graph.with_deleted,
     })
 }
@@ -367,8 +458,9 @@ fn bound_values(cond: &Cond) -> usize {
     }
 }
 
-/// The entity named `name`: a model, or a link's table.
-fn find_source(name: &str) -> Result<Source> {
+/// The entity named `name`: a model, or a link's table. Under a scope, an unknown name's
+/// error lists only the entities in the scope.
+fn find_source(name: &str, gate: Gate) -> Result<Source> {
     let models: Vec<_> = registered_entities().filter(|e| e.model == name).collect();
     match models.as_slice() {
         [entity] => return Ok(Source::Entity(entity)),
@@ -392,27 +484,41 @@ fn find_source(name: &str) -> Result<Source> {
     known.extend(links.iter().map(|link| link.table.to_owned()));
     Err(Error::UnknownEntity {
         entity: name.to_owned(),
-        known,
+        known: known.into_iter().filter(|e| gate.entity(e)).collect(),
     })
 }
 
 /// The entity of a link's side.
-fn side_source(side: &Side) -> Result<Source> {
+fn side_source(side: &Side, gate: Gate) -> Result<Source> {
     registered_entities()
         .find(|e| e.module == side.module() && e.model == side.model())
         .map(Source::Entity)
         .ok_or_else(|| Error::UnknownEntity {
             entity: format!("{}.{}", side.module(), side.model()),
             known: registered_entities()
+                .filter(|e| gate.entity(e.model))
                 .map(|e| format!("{}.{}", e.module, e.model))
                 .collect(),
         })
 }
 
-fn unknown_field(source: Source, field: &str) -> Error {
-    let mut known: Vec<String> = source.fields().iter().map(|c| c.name.to_owned()).collect();
+/// `source` has no field `field`: the error lists its fields and link fields, those the
+/// scope lets through under a scope.
+fn unknown_field(source: Source, field: &str, gate: Gate) -> Error {
+    let entity = source.name();
+    let mut known: Vec<String> = source
+        .fields()
+        .iter()
+        .filter(|c| gate.field(entity, c.name))
+        .map(|c| c.name.to_owned())
+        .collect();
     if let Ok(links) = source.links() {
-        known.extend(links.iter().map(|(name, _)| (*name).to_owned()));
+        known.extend(
+            links
+                .iter()
+                .filter(|(name, _)| gate.link(entity, name))
+                .map(|(name, _)| (*name).to_owned()),
+        );
     }
     known.dedup();
     Error::UnknownField {
@@ -422,8 +528,9 @@ fn unknown_field(source: Source, field: &str) -> Error {
     }
 }
 
-/// The link field `name` of `source`, if it has one, with its `'static` name.
-fn link_field(source: Source, name: &str) -> Result<Option<(&'static str, Edge)>> {
+/// The link field `name` of `source`, if it has one, with its `'static` name. When
+/// several links reach it, the error lists those whose tables the scope lets a query read.
+fn link_field(source: Source, name: &str, gate: Gate) -> Result<Option<(&'static str, Edge)>> {
     let edges: Vec<(&'static str, Edge)> = source
         .links()?
         .into_iter()
@@ -441,13 +548,15 @@ fn link_field(source: Source, name: &str) -> Result<Option<(&'static str, Edge)>
                     Edge::Pivot { link, .. } => Some(link.table),
                     Edge::Direct { .. } => None,
                 })
+                .filter(|table| gate.entity(table))
                 .collect(),
         }),
     }
 }
 
-/// The node reading `paths` (relative to `source`).
-fn node(source: Source, paths: &[String]) -> Result<Node> {
+/// The node reading `paths` (relative to `source`, which `at` reaches). `*` reads the
+/// fields the scope lets through.
+fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
     let fields = source.fields();
     let mut select: Vec<Column> = Vec::new();
     // Link field → the paths below it, in the order first asked.
@@ -469,12 +578,14 @@ fn node(source: Source, paths: &[String]) -> Result<Node> {
                 });
             }
             for field in &fields {
-                if !select.contains(field) {
+                if at.gate.field(source.name(), field.name) && !select.contains(field) {
                     select.push(*field);
                 }
             }
-        } else if let Some(field) = fields.iter().find(|f| f.name == head) {
-            if rest.is_some() {
+            continue;
+        }
+        match resolve(source, head, rest.is_some(), at)? {
+            Name::Field(_) if rest.is_some() => {
                 return Err(Error::MalformedQuery {
                     reason: format!(
                         "`{path}`: `{head}` is a field of `{}`, not a link",
@@ -482,20 +593,27 @@ fn node(source: Source, paths: &[String]) -> Result<Node> {
                     ),
                 });
             }
-            if !select.contains(field) {
-                select.push(*field);
+            Name::Field(field) => {
+                if !select.contains(&field) {
+                    select.push(field);
+                }
             }
-        } else if let Some((name, edge)) = link_field(source, head)? {
-            let rest = rest.unwrap_or("*").to_owned();
-            match below.iter_mut().find(|(n, ..)| *n == name) {
-                Some((.., paths)) => paths.push(rest),
-                None => below.push((name, edge, vec![rest])),
+            Name::Link(name, edge) => {
+                let rest = rest.unwrap_or("*").to_owned();
+                match below.iter_mut().find(|(n, ..)| *n == name) {
+                    Some((.., paths)) => paths.push(rest),
+                    None => below.push((name, edge, vec![rest])),
+                }
             }
-        } else {
-            return Err(unknown_field(source, head));
+            Name::Unknown => return Err(unknown_field(source, head, at.gate)),
         }
     }
     let output = select.len();
+    // A scope may leave `*` no field to read: the primary key is read then, hidden, so that
+    // the statement selects something (SQLite has no `SELECT` of no columns).
+    if select.is_empty() {
+        index_of(&mut select, source.primary_key(), &fields);
+    }
     let mut hops = Vec::with_capacity(below.len());
     for (name, edge, paths) in below {
         let from_column = match edge {
@@ -505,7 +623,8 @@ fn node(source: Source, paths: &[String]) -> Result<Node> {
         let from = index_of(&mut select, from_column, &fields);
         let target = edge.target();
         let many = matches!(edge, Edge::Pivot { to, .. } if to.is_list);
-        let mut node = node(side_source(&target)?, &paths)?;
+        let next = at.follow(name, target.model())?;
+        let mut node = node(side_source(&target, at.gate)?, &paths, &next)?;
         // The hop's records are keyed by their primary key.
         let primary_key = node.source.primary_key();
         let target_fields = node.source.fields();
@@ -540,8 +659,6 @@ fn index_of(select: &mut Vec<Column>, column: &'static str, fields: &[Column]) -
     select.len() - 1
 }
 
-/// The filters of a node, all of which must hold, with the soft-delete filter unless
-/// deleted rows are asked for.
 /// How a query's filters are read.
 #[derive(Debug, Clone, Copy)]
 struct Reading {
@@ -551,7 +668,9 @@ struct Reading {
     text_values: bool,
 }
 
-fn filters(source: Source, filters: &[Filter], reading: Reading) -> Result<Cond> {
+/// The filters of a node, all of which must hold, with the soft-delete filter unless
+/// deleted rows are asked for.
+fn filters(source: Source, filters: &[Filter], reading: Reading, at: &At) -> Result<Cond> {
     let mut conds = Vec::new();
     if !reading.with_deleted {
         if let Some(column) = source.deleted_at() {
@@ -561,7 +680,7 @@ fn filters(source: Source, filters: &[Filter], reading: Reading) -> Result<Cond>
             });
         }
     }
-    conds.push(all(source, flatten(filters), reading)?);
+    conds.push(all(source, flatten(filters), reading, at)?);
     Ok(Cond::And(conds))
 }
 
@@ -578,16 +697,16 @@ fn flatten(filters: &[Filter]) -> Vec<Filter> {
 
 /// Filters that must all hold. Conditions on one link field are grouped, so that
 /// `{ brand: { name: "A", country: "B" } }` asks for one brand that meets both.
-fn all(source: Source, list: Vec<Filter>, reading: Reading) -> Result<Cond> {
+fn all(source: Source, list: Vec<Filter>, reading: Reading, at: &At) -> Result<Cond> {
     let mut conds = Vec::new();
     let mut linked: BTreeMap<String, Vec<Filter>> = BTreeMap::new();
     for filter in list {
         match filter {
-            Filter::And(inner) => conds.push(all(source, inner, reading)?),
+            Filter::And(inner) => conds.push(all(source, inner, reading, at)?),
             Filter::Or(inner) => {
                 let alternatives = inner
                     .into_iter()
-                    .map(|f| all(source, flatten(&[f]), reading))
+                    .map(|f| all(source, flatten(&[f]), reading, at))
                     .collect::<Result<_>>()?;
                 conds.push(Cond::Or(alternatives));
             }
@@ -606,26 +725,29 @@ fn all(source: Source, list: Vec<Filter>, reading: Reading) -> Result<Cond> {
                     &path,
                     condition,
                     reading.text_values,
+                    at,
                 )?),
             },
         }
     }
     for (head, inner) in linked {
-        let Some((_, edge)) = link_field(source, &head)? else {
-            if source.fields().iter().any(|c| c.name == head) {
+        let edge = match resolve(source, &head, true, at)? {
+            Name::Link(_, edge) => edge,
+            Name::Field(_) => {
                 return Err(Error::InvalidFilter {
                     entity: source.name().to_owned(),
                     field: head,
                     reason: "it is a field, not a link: nothing can follow it in a path".into(),
                 });
             }
-            return Err(unknown_field(source, &head));
+            Name::Unknown => return Err(unknown_field(source, &head, at.gate)),
         };
-        let target = side_source(&edge.target())?;
+        let next = at.follow(&head, edge.target().model())?;
+        let target = side_source(&edge.target(), at.gate)?;
         conds.push(Cond::Linked {
             edge,
             target,
-            inner: Box::new(filters(target, &inner, reading)?),
+            inner: Box::new(filters(target, &inner, reading, &next)?),
         });
     }
     Ok(match conds.len() {
@@ -640,9 +762,11 @@ fn column_filter(
     name: &str,
     condition: Condition,
     text_values: bool,
+    at: &At,
 ) -> Result<Cond> {
-    let Some(column) = source.fields().into_iter().find(|c| c.name == name) else {
-        if link_field(source, name)?.is_some() {
+    let column = match resolve(source, name, false, at)? {
+        Name::Field(column) => column,
+        Name::Link(..) => {
             return Err(Error::InvalidFilter {
                 entity: source.name().to_owned(),
                 field: name.to_owned(),
@@ -650,7 +774,7 @@ fn column_filter(
                     .replace("{name}", name),
             });
         }
-        return Err(unknown_field(source, name));
+        Name::Unknown => return Err(unknown_field(source, name, at.gate)),
     };
     let invalid = |reason: String| Error::InvalidFilter {
         entity: source.name().to_owned(),
@@ -838,30 +962,26 @@ fn parse_timestamp(text: &str) -> Option<NaiveDateTime> {
         .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok())
 }
 
-fn order_key(source: Source, path: &str, order: Order) -> Result<OrderKey> {
+fn order_key(source: Source, path: &str, order: Order, at: &At) -> Result<OrderKey> {
     let invalid = |reason: &str| Error::InvalidOrder {
         entity: source.name().to_owned(),
         path: path.to_owned(),
         reason: reason.to_owned(),
     };
-    let field_of = |source: Source, name: &str| {
-        source
-            .fields()
-            .into_iter()
-            .find(|c| c.name == name)
-            .map(|c| c.column)
-            .ok_or_else(|| unknown_field(source, name))
+    let field_of = |source: Source, name: &str, at: &At| match resolve(source, name, false, at)? {
+        Name::Field(column) => Ok(column.column),
+        Name::Link(..) | Name::Unknown => Err(unknown_field(source, name, at.gate)),
     };
     match path.split_once('.') {
         None => Ok(OrderKey {
             path: path.to_owned(),
             via: None,
-            column: field_of(source, path)?,
+            column: field_of(source, path, at)?,
             order,
         }),
         Some((head, rest)) => {
-            let Some((_, edge)) = link_field(source, head)? else {
-                return Err(unknown_field(source, head));
+            let Name::Link(_, edge) = resolve(source, head, true, at)? else {
+                return Err(unknown_field(source, head, at.gate));
             };
             if rest.contains('.') {
                 return Err(invalid("an order follows one link at most"));
@@ -871,11 +991,12 @@ fn order_key(source: Source, path: &str, order: Order) -> Result<OrderKey> {
                     "the link is a list, so a row has many values to order by",
                 ));
             }
-            let target = side_source(&edge.target())?;
+            let next = at.follow(head, edge.target().model())?;
+            let target = side_source(&edge.target(), at.gate)?;
             Ok(OrderKey {
                 path: path.to_owned(),
                 via: Some((edge, target)),
-                column: field_of(target, rest)?,
+                column: field_of(target, rest, &next)?,
                 order,
             })
         }

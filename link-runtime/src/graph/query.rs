@@ -7,12 +7,19 @@ use crate::error::Result;
 use crate::placement::Session;
 
 /// The public face of a driver's `Query`, written once for both drivers: a query runs on
-/// one connection or across the driver's `Databases`; each driver adds `graph`.
+/// one connection or across the driver's `Databases`, under a scope or not; each driver
+/// adds `graph`, which hands `scope` to the core.
 macro_rules! query_face {
-    (databases: $databases:ident, connection: $connection:path, $(#[$doc:meta])*) => {
+    (
+        databases: $databases:ident,
+        connection: $connection:path,
+        scope_example: { $(#[$scope_example:meta])* },
+        $(#[$doc:meta])*
+    ) => {
         $(#[$doc])*
         pub struct Query<'c, C> {
             target: Target<'c, C>,
+            scope: Option<&'c $crate::graph::Scope>,
         }
 
         enum Target<'c, C> {
@@ -25,6 +32,7 @@ macro_rules! query_face {
             pub fn new(conn: &'c mut C) -> Self {
                 Query {
                     target: Target::One(conn),
+                    scope: None,
                 }
             }
 
@@ -36,16 +44,35 @@ macro_rules! query_face {
             pub fn across(databases: &'c $databases<C>) -> Self {
                 Query {
                     target: Target::Across(databases),
+                    scope: None,
                 }
+            }
+
+            /// Runs the queries under `scope`: a query that reaches outside it is refused
+            /// with [`Error::Forbidden`](crate::Error::Forbidden) before any SQL runs,
+            /// and a query without `take` reads the scope's
+            /// [`max_take`](crate::graph::Scope::max_take) rows at most. For queries an
+            /// untrusted client sends; see [`Scope`](crate::graph::Scope). Without it, a
+            /// query may reach every registered entity, field and link.
+            ///
+            $(#[$scope_example])*
+            pub fn scope(mut self, scope: &'c $crate::graph::Scope) -> Self {
+                self.scope = Some(scope);
+                self
             }
         }
 
         impl<C> ::std::fmt::Debug for Query<'_, C> {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let mut query = f.debug_tuple("Query");
                 match &self.target {
-                    Target::One(_) => f.write_str("Query(one connection)"),
-                    Target::Across(databases) => f.debug_tuple("Query").field(databases).finish(),
+                    Target::One(_) => query.field(&format_args!("one connection")),
+                    Target::Across(databases) => query.field(databases),
+                };
+                if let Some(scope) = self.scope {
+                    query.field(scope);
                 }
+                query.finish()
             }
         }
     };
@@ -57,6 +84,41 @@ pub(crate) use query_face;
 query_face! {
     databases: Databases,
     connection: LinkConnection,
+    scope_example: {
+        /// ```
+        /// use diesel::{Connection, RunQueryDsl, SqliteConnection};
+        /// use link_runtime::graph::{Fields, Graph, Query, Refusal, Scope};
+        /// use link_runtime::prelude::*;
+        /// use link_runtime::Error;
+        /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")]
+        /// # pub struct Product { pub id: String, pub title: String }
+        /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")]
+        /// # pub struct Brand { pub id: String, pub name: String }
+        /// # mod product_brand { use super::*; link_runtime::define_link!(Product(is_list), Brand); }
+        ///
+        /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let mut conn = SqliteConnection::establish(":memory:")?;
+        /// # diesel::sql_query("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL)").execute(&mut conn)?;
+        /// # diesel::sql_query("CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL)").execute(&mut conn)?;
+        /// # diesel::sql_query("INSERT INTO product VALUES ('p1', 'Chair'), ('p2', 'Lamp')").execute(&mut conn)?;
+        /// link_runtime::migrate(&mut conn)?;
+        /// // Clients read products' ids and titles, a page of 1 at most, and nothing of brands.
+        /// let store = Scope::new()
+        ///     .entity("product", Fields::only(["id", "title"]))
+        ///     .max_take(1);
+        ///
+        /// let asked: Graph = serde_json::from_str(r#"{ "entity": "product" }"#)?;
+        /// let page = Query::new(&mut conn).scope(&store).graph(asked)?;
+        /// assert_eq!(page.data, [serde_json::json!({ "id": "p1", "title": "Chair" })]);
+        /// assert_eq!(page.metadata.take, Some(1));
+        ///
+        /// let leak: Graph = serde_json::from_str(r#"{ "entity": "product", "fields": ["brand.name"] }"#)?;
+        /// let refused = Query::new(&mut conn).scope(&store).graph(leak).unwrap_err();
+        /// assert!(matches!(refused, Error::Forbidden { reason: Refusal::Link, .. }));
+        /// # Ok(())
+        /// # }
+        /// ```
+    },
     /// Runs graph queries: on one connection, or across [`Databases`].
     ///
     /// ```
@@ -75,6 +137,8 @@ impl<C: LinkConnection> Query<'_, C> {
     ///
     /// # Errors
     ///
+    /// [`Error::Forbidden`](crate::Error::Forbidden) if the query reaches outside the
+    /// [scope](Self::scope);
     /// [`Error::UnknownEntity`](crate::Error::UnknownEntity),
     /// [`Error::UnknownField`](crate::Error::UnknownField),
     /// [`Error::InvalidFilter`](crate::Error::InvalidFilter),
@@ -86,11 +150,17 @@ impl<C: LinkConnection> Query<'_, C> {
     /// struct; [`Error::Connection`](crate::Error::Connection) if a database cannot be
     /// reached.
     pub fn graph<R: GraphRequest>(&mut self, request: R) -> Result<R::Output> {
+        let scope = self.scope;
         match &mut self.target {
-            Target::One(conn) => block_on(run(&mut OneConnection(Blocking(&mut **conn)), request)),
+            Target::One(conn) => block_on(run(
+                &mut OneConnection(Blocking(&mut **conn)),
+                request,
+                scope,
+            )),
             Target::Across(databases) => block_on(run(
                 &mut Session::new(databases.placement(), false),
                 request,
+                scope,
             )),
         }
     }

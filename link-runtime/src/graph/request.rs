@@ -16,6 +16,10 @@ use crate::error::{Error, Result};
 /// links were made (then by id). Dismissed links and soft-deleted records (a model with a
 /// `deleted_at` field) are left out unless [`with_deleted`](Graph::with_deleted) asks.
 ///
+/// A query an untrusted client sends runs under a [`Scope`](crate::graph::Scope), which
+/// limits what it may reach; the `*_requested` accessors ([`entity_name`](Graph::entity_name),
+/// [`fields_requested`](Graph::fields_requested), ..) tell what it asks for.
+///
 /// ```
 /// use link_runtime::graph::{Condition, Graph, Order};
 ///
@@ -138,9 +142,109 @@ impl Graph {
         self
     }
 
-    /// The field paths asked for so far.
+    /// The entity the query reads, as it names it (a typed query names its model).
+    ///
+    /// The `*_requested` accessors tell what a query asks for as it stands, before it is
+    /// checked against the registry or a [`Scope`](crate::graph::Scope): for an
+    /// application that decides more about a client's query than a scope says.
+    ///
+    /// ```
+    /// use link_runtime::graph::Graph;
+    ///
+    /// assert_eq!(Graph::entity("product").entity_name(), "product");
+    /// ```
+    pub fn entity_name(&self) -> &str {
+        match &self.entity {
+            EntityName::Name(name) => name,
+            EntityName::Schema(entity) => entity.model,
+        }
+    }
+
+    /// The field paths asked for so far, in order. None means every field (`"*"`).
+    ///
+    /// ```
+    /// use link_runtime::graph::Graph;
+    ///
+    /// let graph = Graph::entity("product").fields(["id", "brand.name"]);
+    /// assert_eq!(graph.fields_requested(), ["id", "brand.name"]);
+    /// ```
     pub fn fields_requested(&self) -> &[String] {
         &self.fields
+    }
+
+    /// The filters, all of which must hold, in the order they were added; a JSON query's
+    /// `filters` object gives one per key (several for a key's operators), and `$and` and
+    /// `$or` give [`Filter::And`] and [`Filter::Or`]. [`Filter::paths`] lists the field
+    /// paths a filter reads.
+    ///
+    /// ```
+    /// use link_runtime::graph::{Condition, Filter, Graph};
+    ///
+    /// let graph = Graph::from_json(serde_json::json!({
+    ///     "entity": "product",
+    ///     "filters": { "brand": { "name": "Acme" }, "price": { "$gte": 10 } },
+    /// }))?;
+    /// assert_eq!(
+    ///     graph.filters_requested(),
+    ///     [Filter::field("brand.name", "Acme"), Filter::field("price", Condition::ge(10))]
+    /// );
+    /// # Ok::<(), link_runtime::Error>(())
+    /// ```
+    pub fn filters_requested(&self) -> &[Filter] {
+        &self.filters
+    }
+
+    /// The order keys: each a field path and its direction, the first the most
+    /// significant.
+    ///
+    /// ```
+    /// use link_runtime::graph::{Graph, Order};
+    ///
+    /// let graph = Graph::entity("product").order("brand.name", Order::Asc).order("id", Order::Desc);
+    /// assert_eq!(
+    ///     graph.order_requested(),
+    ///     [("brand.name".to_owned(), Order::Asc), ("id".to_owned(), Order::Desc)]
+    /// );
+    /// ```
+    pub fn order_requested(&self) -> &[(String, Order)] {
+        &self.order
+    }
+
+    /// How many rows the query skips (0 unless asked).
+    ///
+    /// ```
+    /// use link_runtime::graph::Graph;
+    ///
+    /// assert_eq!(Graph::entity("product").skip_requested(), 0);
+    /// assert_eq!(Graph::entity("product").skip(24).skip_requested(), 24);
+    /// ```
+    pub fn skip_requested(&self) -> u64 {
+        self.skip
+    }
+
+    /// The page size asked for, if any. (Under a scope with a
+    /// [`max_take`](crate::graph::Scope::max_take), a query without one reads that many.)
+    ///
+    /// ```
+    /// use link_runtime::graph::Graph;
+    ///
+    /// assert_eq!(Graph::entity("product").take_requested(), None);
+    /// assert_eq!(Graph::entity("product").take(12).take_requested(), Some(12));
+    /// ```
+    pub fn take_requested(&self) -> Option<u64> {
+        self.take
+    }
+
+    /// Whether the query asks for soft-deleted records and dismissed links.
+    ///
+    /// ```
+    /// use link_runtime::graph::Graph;
+    ///
+    /// assert!(!Graph::entity("product").with_deleted_requested());
+    /// assert!(Graph::entity("product").with_deleted().with_deleted_requested());
+    /// ```
+    pub fn with_deleted_requested(&self) -> bool {
+        self.with_deleted
     }
 
     /// Reads a query from JSON, in the shape of Medusa's `query.graph` argument:
@@ -298,6 +402,29 @@ impl Filter {
     /// At least one filter holds.
     pub fn or(filters: impl IntoIterator<Item = Filter>) -> Self {
         Filter::Or(filters.into_iter().collect())
+    }
+
+    /// Every field path the filter reads, in order, those inside `And` and `Or` included.
+    ///
+    /// ```
+    /// use link_runtime::graph::{Condition, Filter};
+    ///
+    /// let filter = Filter::or([
+    ///     Filter::field("price", Condition::lt(10)),
+    ///     Filter::and([Filter::field("brand.name", "Acme"), Filter::field("price", 3)]),
+    /// ]);
+    /// assert_eq!(filter.paths(), ["price", "brand.name", "price"]);
+    /// ```
+    pub fn paths(&self) -> Vec<&str> {
+        let mut paths = Vec::new();
+        let mut stack = vec![self];
+        while let Some(filter) = stack.pop() {
+            match filter {
+                Filter::Field { path, .. } => paths.push(path.as_str()),
+                Filter::And(inner) | Filter::Or(inner) => stack.extend(inner.iter().rev()),
+            }
+        }
+        paths
     }
 
     /// This filter with `prefix.` before every path.
