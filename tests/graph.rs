@@ -556,6 +556,47 @@ link_test_support::backend_tests! {
         );
     }
 
+    /// `Graph::to_json` writes, from the records, the JSON that the `Value`s of the same
+    /// query serialize to: objects, arrays, nulls, nesting, pivot rows, pages.
+    fn json_written_from_the_records_is_the_json_of_the_values(conn) {
+        catalog(conn);
+        let queries = [
+            Graph::entity("brand").fields([
+                "*",
+                "products.name",
+                "products.tags.*",
+                "products.supplier.brands.name",
+            ]),
+            Graph::entity("customer")
+                .fields(["name", "wishlist.customer.name"])
+                .order("id", Order::Asc),
+            Graph::entity("product")
+                .fields(["id", "brand.*", "tags.name", "supplier.id"])
+                .order("name", Order::Desc)
+                .skip(1)
+                .take(2),
+            Graph::entity("product_tags").fields(["*", "product.name", "tag.*"]),
+            Graph::entity("product").filter("id", "nobody"),
+        ];
+        for query in queries {
+            let shown = format!("{query:?}");
+            let built = via::graph(conn, query.clone()).expect("the query runs");
+            let written = via::graph(conn, query.to_json()).expect("the query runs");
+            assert_eq!(written.len(), built.data.len(), "{shown}");
+            assert_eq!(written.metadata(), built.metadata, "{shown}");
+            assert_eq!(
+                serde_json::to_string(&written).unwrap(),
+                serde_json::to_string(&built).unwrap(),
+                "{shown}"
+            );
+            assert_eq!(
+                serde_json::to_string(&written.data()).unwrap(),
+                serde_json::to_string(&built.data).unwrap(),
+                "{shown}"
+            );
+        }
+    }
+
     fn dismissed_links_and_deleted_records_are_hidden_unless_asked_for(conn) {
         catalog(conn);
         let birch = || {

@@ -80,6 +80,21 @@ fn measure<T: Serialize>(query: impl FnOnce() -> T) -> Measured {
     Measured { peak, result, json }
 }
 
+/// Runs `query`, which answers with the JSON bytes a handler would send: the peak counts
+/// the result and its JSON together, as serving it does.
+fn measure_bytes(query: impl FnOnce() -> Vec<u8>) -> Measured {
+    let before = IN_USE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let bytes = query();
+    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let result = IN_USE.load(Ordering::Relaxed).saturating_sub(before);
+    Measured {
+        peak,
+        result,
+        json: bytes.len(),
+    }
+}
+
 fn mib(bytes: usize) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
 }
@@ -128,6 +143,24 @@ fn main() {
                     .graph(queries::products_with_brand())
                     .unwrap()
                     .data
+            }),
+        ),
+        (
+            "graph (JSON values) → bytes",
+            measure_bytes(|| {
+                let page = Query::new(&mut conn)
+                    .graph(queries::products_with_brand())
+                    .unwrap();
+                serde_json::to_vec(&page).unwrap()
+            }),
+        ),
+        (
+            "graph (JSON written) → bytes",
+            measure_bytes(|| {
+                let page = Query::new(&mut conn)
+                    .graph(queries::products_with_brand().to_json())
+                    .unwrap();
+                serde_json::to_vec(&page).unwrap()
             }),
         ),
     ];

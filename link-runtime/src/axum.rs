@@ -8,6 +8,8 @@
 //!   in the form of Medusa's store API (see [`Graph::from_query`]).
 //! - [`Json<T>`] reads a JSON body as `axum::Json` does, and refuses a body it cannot read
 //!   with the same JSON shape as the errors, so that every error a client sees has one form.
+//! - A [`JsonResult`] (the result of [`Graph::to_json`]) is a response, written straight from
+//!   the records the query read.
 //!
 //! ```
 //! use axum::routing::{get, post};
@@ -45,7 +47,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorDetails, ErrorKind};
-use crate::graph::Graph;
+use crate::graph::{Graph, JsonResult};
 use crate::linkable::Linkable;
 
 impl IntoResponse for Error {
@@ -60,6 +62,13 @@ impl IntoResponse for Error {
     /// ```
     fn into_response(self) -> Response {
         respond(self.kind().http_status(), self.details())
+    }
+}
+
+impl IntoResponse for JsonResult {
+    /// 200 and the result's JSON, written straight from its records.
+    fn into_response(self) -> Response {
+        ::axum::Json(self).into_response()
     }
 }
 

@@ -60,10 +60,11 @@
 //! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]), `plan.rs`
 //! (names resolved against the registry, and put to the scope, into a tree of typed
 //! nodes), `load.rs` (SQL, batching, stitching), `record.rs` (the records a query loads,
-//! and their JSON or typed form), `typed.rs` ([`GraphSelect`]), `result.rs`
+//! and their JSON or typed form), `json.rs` ([`JsonResult`], JSON written from the records), `typed.rs` ([`GraphSelect`]), `result.rs`
 //! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
 //! `link_runtime::aio` has the async one).
 
+mod json;
 mod load;
 mod localize;
 mod plan;
@@ -78,6 +79,7 @@ mod typed;
 
 use serde_json::Value;
 
+pub use self::json::{JsonGraph, JsonResult};
 #[cfg(feature = "async")]
 pub(crate) use self::query::query_face;
 pub use self::query::Query;
@@ -101,8 +103,9 @@ use crate::backend::Connections;
 use crate::error::{Error, Result};
 use crate::linkable::Linkable;
 
-/// What [`Query::graph`] runs: a [`Graph`] (rows as JSON values) or a [`TypedGraph`] (rows
-/// as the selecting struct).
+/// What [`Query::graph`] runs: a [`Graph`] (rows as JSON values), a [`JsonGraph`] (rows
+/// written as JSON without building values) or a [`TypedGraph`] (rows as the selecting
+/// struct).
 pub trait GraphRequest: sealed::Sealed {
     /// The result: [`GraphResult`] of JSON rows, or of typed rows.
     type Output;
@@ -125,7 +128,7 @@ mod sealed {
         fn plan(self, scope: Option<&Scope>) -> Result<Plan>;
 
         /// The result, from the records the plan loaded.
-        fn output(plan: &Plan, loaded: Loaded) -> Result<<Self as super::GraphRequest>::Output>
+        fn output(plan: Plan, loaded: Loaded) -> Result<<Self as super::GraphRequest>::Output>
         where
             Self: super::GraphRequest;
     }
@@ -141,7 +144,7 @@ impl sealed::Sealed for Graph {
         plan::plan(&self, scope)
     }
 
-    fn output(plan: &plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
+    fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
         Ok(GraphResult {
             data: loaded
                 .records
@@ -163,7 +166,7 @@ impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
         plan::plan(&self.into_graph(), scope)
     }
 
-    fn output(plan: &plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
+    fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
         // Straight from the records: no JSON objects are built on the way.
         let data = loaded
             .records
@@ -181,6 +184,21 @@ impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
     }
 }
 
+impl GraphRequest for JsonGraph {
+    type Output = JsonResult;
+}
+
+#[allow(private_interfaces)]
+impl sealed::Sealed for JsonGraph {
+    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
+        plan::plan(&self.0, scope)
+    }
+
+    fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
+        Ok(JsonResult::new(plan, loaded))
+    }
+}
+
 /// Runs `request` on `conns`, whatever the driver: plans it (under `scope`, if there is
 /// one: refused before any statement), loads its records, shapes them.
 pub(crate) async fn run<R: GraphRequest, X: Connections>(
@@ -190,7 +208,7 @@ pub(crate) async fn run<R: GraphRequest, X: Connections>(
 ) -> Result<R::Output> {
     let plan = request.plan(scope)?;
     let loaded = load::run(conns, &plan).await?;
-    R::output(&plan, loaded)
+    R::output(plan, loaded)
 }
 
 impl Scope {

@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::request::{EntityName, Graph};
+#[cfg(feature = "axum")]
 use crate::entity::EntitySchema;
 use crate::error::{Error, Result};
 
@@ -52,6 +53,7 @@ impl Graph {
     }
 
     /// [`Graph::from_query`] for a model known at compile time.
+    #[cfg(feature = "axum")]
     pub(crate) fn from_query_of(entity: &'static EntitySchema, query: &str) -> Result<Graph> {
         read(EntityName::Schema(entity), query)
     }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess};
 use serde::forward_to_deserialize_any;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::graph::plan::Node;
@@ -67,6 +68,84 @@ pub(crate) fn to_json(node: &Node, record: Record) -> Value {
         object.insert(hop.name.to_owned(), value);
     }
     Value::Object(object)
+}
+
+/// `record` of `node`, written by serde as [`to_json`] would build it (the same keys, in the
+/// order a `serde_json` map keeps them) without building it: a JSON result written this way
+/// holds its records and its output, and no `Value` tree between. A node's field and link
+/// names are distinct, so each key is written once.
+pub(crate) struct RecordJson<'a> {
+    pub node: &'a Node,
+    pub record: &'a Record,
+}
+
+/// One entry of a record's JSON object.
+enum JsonEntry<'a> {
+    Field(&'a Value),
+    Linked(&'a Node, &'a Linked),
+}
+
+impl Serialize for RecordJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut entries: Vec<(&str, JsonEntry<'_>)> = self
+            .node
+            .select
+            .iter()
+            .zip(&self.record.fields)
+            .map(|(column, value)| (column.name, JsonEntry::Field(value)))
+            .chain(
+                self.node
+                    .hops
+                    .iter()
+                    .zip(&self.record.links)
+                    .map(|(hop, linked)| (hop.name, JsonEntry::Linked(&hop.node, linked))),
+            )
+            .collect();
+        if !map_keeps_insertion_order() {
+            entries.sort_by_key(|(name, _)| *name);
+        }
+        let mut map = serializer.serialize_map(Some(entries.len()))?;
+        for (name, entry) in entries {
+            match entry {
+                JsonEntry::Field(value) => map.serialize_entry(name, value)?,
+                JsonEntry::Linked(_, Linked::One(None)) => map.serialize_entry(name, &())?,
+                JsonEntry::Linked(node, Linked::One(Some(record))) => {
+                    map.serialize_entry(name, &RecordJson { node, record })?
+                }
+                JsonEntry::Linked(node, Linked::Many(records)) => {
+                    map.serialize_entry(name, &RecordsJson { node, records })?
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// Whether `serde_json`'s maps keep their keys in insertion order (its `preserve_order`
+/// feature, which any crate of the build may turn on) rather than sorted.
+fn map_keeps_insertion_order() -> bool {
+    static KEEPS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *KEEPS.get_or_init(|| {
+        let mut map = Map::new();
+        map.insert("b".to_owned(), Value::Null);
+        map.insert("a".to_owned(), Value::Null);
+        map.keys().next().map(String::as_str) == Some("b")
+    })
+}
+
+/// Records of one node, as a JSON array written by serde.
+pub(crate) struct RecordsJson<'a, R> {
+    pub node: &'a Node,
+    pub records: &'a [R],
+}
+
+impl<R: std::borrow::Borrow<Record>> Serialize for RecordsJson<'_, R> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.records.iter().map(|record| RecordJson {
+            node: self.node,
+            record: record.borrow(),
+        }))
+    }
 }
 
 /// A record as a serde [`Deserializer`]: a map of its fields and links, in the shape

@@ -1,0 +1,150 @@
+//! Where the shop's data lives: an in-memory SQLite database (the default), a SQLite file,
+//! or PostgreSQL, reached through diesel-async pools.
+
+use diesel::SqliteConnection;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use link_runtime::aio::{self, Database};
+
+/// SQLite on the async driver: diesel's connection, run on tokio's blocking threads.
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// The shop's database, on one backend or the other.
+pub enum Store {
+    /// SQLite, in memory or in a file.
+    Sqlite {
+        /// The connections.
+        database: Database<SqliteConn>,
+        /// For an in-memory database, a connection held open for the life of the store: the
+        /// database lives as long as a connection to it does.
+        _memory: Option<std::sync::Mutex<SqliteConn>>,
+    },
+    /// PostgreSQL.
+    Postgres {
+        /// The connections.
+        database: Database<AsyncPgConnection>,
+    },
+}
+
+/// Runs `$body` with `$conn` bound to a connection checked out of `$store`, whichever its
+/// backend: the body is written once and compiled for each backend's connection type.
+macro_rules! with_conn {
+    ($store:expr, |$conn:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite { database, .. } => {
+                let mut checkout = database.checkout().await?;
+                let $conn = &mut *checkout;
+                $body
+            }
+            $crate::store::Store::Postgres { database } => {
+                let mut checkout = database.checkout().await?;
+                let $conn = &mut *checkout;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_conn;
+
+impl Store {
+    /// A fresh in-memory SQLite database, served by one connection at a time: SQLite's
+    /// shared in-memory databases lock whole tables, which a busy timeout does not wait on,
+    /// so concurrent requests take turns instead.
+    ///
+    /// # Errors
+    ///
+    /// If SQLite cannot open it, or the tables cannot be created.
+    pub async fn memory() -> link_runtime::Result<Store> {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let url = format!(
+            "file:storefront_{}_{n}?mode=memory&cache=shared",
+            std::process::id()
+        );
+        let memory = SqliteConn::establish(&url)
+            .await
+            .map_err(|source| connection("memory", source))?;
+        let pool = Pool::builder(AsyncDieselConnectionManager::<SqliteConn>::new(url))
+            .max_size(1)
+            .build()
+            .map_err(|source| connection("memory", source))?;
+        Store::ready(Store::Sqlite {
+            database: Database::pool("memory", pool),
+            _memory: Some(std::sync::Mutex::new(memory)),
+        })
+        .await
+    }
+
+    /// The SQLite database in the file at `path` (created if missing), with a pool of
+    /// connections in WAL mode that wait for each other's writes.
+    ///
+    /// # Errors
+    ///
+    /// If SQLite cannot open it, or the tables cannot be created.
+    pub async fn sqlite_file(path: &str) -> link_runtime::Result<Store> {
+        let pool = Pool::builder(sqlite_manager(path))
+            .max_size(8)
+            .build()
+            .map_err(|source| connection(path, source))?;
+        Store::ready(Store::Sqlite {
+            database: Database::pool(path.to_owned(), pool),
+            _memory: None,
+        })
+        .await
+    }
+
+    /// The PostgreSQL database at `url`, with a pool of connections.
+    ///
+    /// # Errors
+    ///
+    /// If it cannot be reached, or the tables cannot be created.
+    pub async fn postgres(url: &str) -> link_runtime::Result<Store> {
+        let pool = Pool::builder(AsyncDieselConnectionManager::<AsyncPgConnection>::new(url))
+            .max_size(16)
+            .build()
+            .map_err(|source| connection("postgres", source))?;
+        Store::ready(Store::Postgres {
+            database: Database::pool("postgres", pool),
+        })
+        .await
+    }
+
+    /// Creates the modules' tables and syncs the link tables.
+    async fn ready(self) -> link_runtime::Result<Store> {
+        with_conn!(&self, |conn| {
+            conn.batch_execute(crate::modules::TABLES).await?;
+            aio::migrate(conn).await?;
+        });
+        Ok(self)
+    }
+}
+
+/// A pool manager whose SQLite connections use WAL and wait up to 5 s for a lock.
+fn sqlite_manager(path: &str) -> AsyncDieselConnectionManager<SqliteConn> {
+    let mut config = diesel_async::pooled_connection::ManagerConfig::default();
+    config.custom_setup = Box::new(|url| {
+        Box::pin(async move {
+            let mut conn = SqliteConn::establish(url).await?;
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL;",
+            )
+            .await
+            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+            Ok(conn)
+        })
+    });
+    AsyncDieselConnectionManager::new_with_config(path, config)
+}
+
+fn connection(
+    database: &str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> link_runtime::Error {
+    link_runtime::Error::Connection {
+        database: database.to_owned(),
+        source: Box::new(source),
+    }
+}
