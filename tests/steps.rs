@@ -511,46 +511,44 @@ mod async_driver {
 
         let (links, products_db) = urls.aio::<C>();
         let databases = aio::Databases::new(&links).module("product", &products_db);
-        let failed = aio::Steps::run(&databases, |steps| {
-            Box::pin(async move {
-                insert_product(steps, "prod_9").await?;
-                let created = steps
-                    .create::<product_brand::Link>(Product::id("prod_9"), Brand::id("brand_1"))
-                    .await?;
-                assert_eq!(created, Created::Inserted);
-                assert!(
-                    steps
-                        .dismiss::<product_tag::Link>(Product::id("prod_1"), Tag::id("tag_1"))
-                        .await?
-                );
-                let revived = steps
-                    .create_with::<product_tag::Link>(
+        let failed = aio::Steps::run(&databases, async |steps| {
+            insert_product(steps, "prod_9").await?;
+            let created = steps
+                .create::<product_brand::Link>(Product::id("prod_9"), Brand::id("brand_1"))
+                .await?;
+            assert_eq!(created, Created::Inserted);
+            assert!(
+                steps
+                    .dismiss::<product_tag::Link>(Product::id("prod_1"), Tag::id("tag_1"))
+                    .await?
+            );
+            let revived = steps
+                .create_with::<product_tag::Link>(
+                    Product::id("prod_1"),
+                    Tag::id("tag_2"),
+                    columns("new", false),
+                )
+                .await?;
+            assert_eq!(revived, Created::Updated);
+            steps
+                .create_many_with::<product_tag::Link>(&[
+                    (
                         Product::id("prod_1"),
-                        Tag::id("tag_2"),
+                        Tag::id("tag_3"),
                         columns("new", false),
-                    )
-                    .await?;
-                assert_eq!(revived, Created::Updated);
-                steps
-                    .create_many_with::<product_tag::Link>(&[
-                        (
-                            Product::id("prod_1"),
-                            Tag::id("tag_3"),
-                            columns("new", false),
-                        ),
-                        (
-                            Product::id("prod_1"),
-                            Tag::id("tag_4"),
-                            columns("changed", false),
-                        ),
-                    ])
-                    .await?;
-                steps
-                    .create::<product_tag::Link>(Product::id("prod_1"), Tag::id("tag_4"))
-                    .await?;
-                assert_eq!(steps.len(), 5);
-                Err::<(), ModuleError>("payment refused".into())
-            })
+                    ),
+                    (
+                        Product::id("prod_1"),
+                        Tag::id("tag_4"),
+                        columns("changed", false),
+                    ),
+                ])
+                .await?;
+            steps
+                .create::<product_tag::Link>(Product::id("prod_1"), Tag::id("tag_4"))
+                .await?;
+            assert_eq!(steps.len(), 5);
+            Err::<(), ModuleError>("payment refused".into())
         })
         .await
         .unwrap_err();
@@ -567,33 +565,29 @@ mod async_driver {
         let blocking = place.databases();
         let (links, products_db) = urls.aio::<C>();
         let databases = aio::Databases::new(&links).module("product", &products_db);
-        aio::Steps::run(&databases, |steps| {
-            Box::pin(async move {
-                insert_product(steps, "prod_1").await?;
-                steps
-                    .create::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
-                    .await?;
-                Ok::<_, ModuleError>(())
-            })
+        aio::Steps::run(&databases, async |steps| {
+            insert_product(steps, "prod_1").await?;
+            steps
+                .create::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
+                .await?;
+            Ok::<_, ModuleError>(())
         })
         .await
         .unwrap();
         assert_eq!(products(&blocking), ["prod_1"]);
 
-        let panicked = CatchUnwind(Box::pin(aio::Steps::run(&databases, |steps| {
-            Box::pin(async move {
-                insert_product(steps, "prod_2").await?;
-                steps
-                    .create::<product_brand::Link>(Product::id("prod_2"), Brand::id("brand_1"))
-                    .await?;
-                steps
-                    .dismiss::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
-                    .await?;
-                if steps.len() == 3 {
-                    panic!("a bug in a later step");
-                }
-                Ok::<_, ModuleError>(())
-            })
+        let panicked = CatchUnwind(Box::pin(aio::Steps::run(&databases, async |steps| {
+            insert_product(steps, "prod_2").await?;
+            steps
+                .create::<product_brand::Link>(Product::id("prod_2"), Brand::id("brand_1"))
+                .await?;
+            steps
+                .dismiss::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
+                .await?;
+            if steps.len() == 3 {
+                panic!("a bug in a later step");
+            }
+            Ok::<_, ModuleError>(())
         })))
         .await;
         assert!(panicked.is_err(), "the panic goes on");
@@ -610,16 +604,14 @@ mod async_driver {
         brand_link_before(&blocking);
         let (links, products_db) = urls.aio::<C>();
         let databases = aio::Databases::new(&links).module("product", &products_db);
-        let failed = aio::Steps::run(&databases, |steps| {
-            Box::pin(async move {
-                insert_product(steps, "prod_1").await?;
-                steps
-                    .dismiss::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
-                    .await?;
-                let mut other = steps.databases().for_link::<product_brand::Link>().await?;
-                aio::create(&mut *other, Product::id("prod_1"), Brand::id("brand_2")).await?;
-                Err::<(), ModuleError>("refused".into())
-            })
+        let failed = aio::Steps::run(&databases, async |steps| {
+            insert_product(steps, "prod_1").await?;
+            steps
+                .dismiss::<product_brand::Link>(Product::id("prod_1"), Brand::id("brand_1"))
+                .await?;
+            let mut other = steps.databases().for_link::<product_brand::Link>().await?;
+            aio::create(&mut *other, Product::id("prod_1"), Brand::id("brand_2")).await?;
+            Err::<(), ModuleError>("refused".into())
         })
         .await
         .unwrap_err();

@@ -15,8 +15,21 @@ use crate::service::{Created, ModuleError, Pair, PairWith};
 use crate::steps::journal::{self, Journal, LinkStep};
 use crate::steps::{Compensation, Failed};
 
-/// The future of a unit of work that [`Steps::run`] runs: boxed, and `Send`.
-pub type Work<'s, T, E> = Pin<Box<dyn Future<Output = std::result::Result<T, E>> + Send + 's>>;
+/// The work [`Steps::run`] runs: an async closure, whose future's type this names so that
+/// `run` can ask it to be `Send` (an `AsyncFnOnce` bound alone cannot). Implemented for
+/// every async closure; there is nothing to implement.
+pub trait Work<A, R>: AsyncFnOnce(A) -> R + FnOnce(A) -> <Self as Work<A, R>>::Future {
+    /// The closure's future.
+    type Future: Future<Output = R>;
+}
+
+impl<F, A, R, Fut> Work<A, R> for F
+where
+    F: AsyncFnOnce(A) -> R + FnOnce(A) -> Fut,
+    Fut: Future<Output = R>,
+{
+    type Future = Fut;
+}
 
 /// The future of an undo.
 type UndoFuture<'d> =
@@ -51,12 +64,10 @@ type UndoFn<'d, C> = Box<dyn FnOnce(&'d Databases<C>) -> UndoFuture<'d> + Send +
 /// let databases = Databases::new(&main);
 /// databases.migrate().await?;
 ///
-/// let outcome = Steps::run(&databases, |steps| {
-///     Box::pin(async move {
-///         steps.create::<product_brand::Link>(Product::id("p1"), Brand::id("b1")).await?;
-///         // A later step fails: the link is dismissed again.
-///         Err::<(), Box<dyn std::error::Error + Send + Sync>>("payment refused".into())
-///     })
+/// let outcome = Steps::run(&databases, async |steps| {
+///     steps.create::<product_brand::Link>(Product::id("p1"), Brand::id("b1")).await?;
+///     // A later step fails: the link is dismissed again.
+///     Err::<(), Box<dyn std::error::Error + Send + Sync>>("payment refused".into())
 /// })
 /// .await;
 ///
@@ -94,28 +105,39 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
     /// Runs `work` with a new `Steps`, as [`steps::Steps::run`](crate::steps::Steps::run)
     /// does: if `work` returns an error or panics, the steps it ran are undone, last first.
     ///
-    /// `work` returns its future boxed (`|steps| Box::pin(async move { .. })`), as
-    /// diesel-async's transactions take theirs: the future borrows the `Steps`, and the
-    /// box lets the compiler see that the whole is `Send`, for a web handler or
-    /// `tokio::spawn`.
+    /// `work` is an async closure, `async |steps| { .. }`, as diesel-async's transactions
+    /// take theirs; its future must be `Send`, and the whole is then `Send`, for a web
+    /// handler or `tokio::spawn`.
     ///
     /// # Errors
     ///
     /// [`Failed`], holding `work`'s error and the [`Compensation`].
-    pub async fn run<T, E, F>(
+    // Not an `async fn`: the `Send` promised in the signature is proven here, from the
+    // closure's `Send` future, where a caller could not prove it.
+    #[allow(clippy::manual_async_fn)]
+    pub fn run<T, E, F>(
         databases: &'d Databases<C>,
         work: F,
-    ) -> std::result::Result<T, Failed<E>>
+    ) -> impl Future<Output = std::result::Result<T, Failed<E>>> + Send + 'd
     where
-        F: for<'s> FnOnce(&'s mut Steps<'d, C>) -> Work<'s, T, E>,
+        for<'s, 'x> F: AsyncFnOnce(&'s mut Steps<'x, C>) -> std::result::Result<T, E>
+            + Work<&'s mut Steps<'x, C>, std::result::Result<T, E>, Future: Send>
+            + Send
+            + 'd,
+        T: Send + 'd,
+        E: Send + 'd,
+        C: Sync,
     {
-        let mut steps = Steps::new(databases);
-        let outcome = CatchUnwind(work(&mut steps)).await;
-        match outcome {
-            Ok(outcome) => steps.finish(outcome).await,
-            Err(panic) => {
-                steps.compensate().await.report_after_panic();
-                panic::resume_unwind(panic)
+        async move {
+            let work = work;
+            let mut steps: Steps<'d, C> = Steps::new(databases);
+            let outcome = CatchUnwind(Box::pin(work(&mut steps))).await;
+            match outcome {
+                Ok(outcome) => steps.finish(outcome).await,
+                Err(panic) => {
+                    steps.compensate().await.report_after_panic();
+                    panic::resume_unwind(panic)
+                }
             }
         }
     }
@@ -328,9 +350,9 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
 }
 
 /// A future's output, or the panic that polling it raised.
-struct CatchUnwind<F: ?Sized>(Pin<Box<F>>);
+struct CatchUnwind<F>(Pin<Box<F>>);
 
-impl<F: Future + ?Sized> Future for CatchUnwind<F> {
+impl<F: Future> Future for CatchUnwind<F> {
     type Output = std::thread::Result<F::Output>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
