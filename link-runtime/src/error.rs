@@ -6,6 +6,7 @@ mod details;
 mod kind;
 
 pub use details::ErrorDetails;
+pub(crate) use kind::gave_up_for_concurrency;
 pub use kind::ErrorKind;
 
 /// Everything that can go wrong in the link runtime.
@@ -282,6 +283,36 @@ pub enum Error {
         /// serde's error.
         #[source]
         source: serde_json::Error,
+    },
+
+    /// A write's transaction kept meeting concurrent writers: the database gave it up
+    /// (a deadlock, a serialization failure, a lock it could not take) on every one of
+    /// `attempts` attempts, each of which was rolled back whole. Nothing of it was written;
+    /// the same request may succeed later.
+    ///
+    /// ```
+    /// use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::Contention {
+    ///     attempts: 5,
+    ///     source: DieselError::DatabaseError(
+    ///         DatabaseErrorKind::SerializationFailure,
+    ///         Box::new(String::from("could not serialize access")),
+    ///     ),
+    /// };
+    /// assert_eq!(error.kind(), ErrorKind::Unavailable);
+    /// assert_eq!(error.kind().http_status(), 503);
+    /// ```
+    #[error(
+        "the write met concurrent writers on each of its {attempts} attempts; nothing was written"
+    )]
+    Contention {
+        /// How many times the transaction ran.
+        attempts: usize,
+        /// What the database said the last time.
+        #[source]
+        source: diesel::result::Error,
     },
 
     /// The database refused a statement.

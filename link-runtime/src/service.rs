@@ -27,6 +27,7 @@ mod cardinality;
 mod check;
 mod delete;
 mod list;
+mod retry;
 mod rows;
 mod write;
 
@@ -49,6 +50,8 @@ pub(crate) use write::{
 pub(crate) use check::check_in;
 pub use check::{check, Dangling, Gone, Integrity, LinkCheck};
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
+#[cfg(feature = "async")]
+pub(crate) use delete::{delete_alone, restore_alone};
 pub(crate) use delete::{delete_in, module_error, restore_in, Cascade, Handlers};
 #[cfg(feature = "async")]
 pub(crate) use delete::{modules_face, typed};

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::connection::{Async, AsyncLinkConnection};
-use crate::backend::{finish, Executor, OneConnection};
+use crate::backend::OneConnection;
 use crate::definition::{LinkDefinition, LinkedFrom, PairWith};
 use crate::error::Result;
 use crate::id::Id;
@@ -136,10 +136,7 @@ where
     M: Linkable,
     C: AsyncLinkConnection,
 {
-    let mut conns = OneConnection(Async(conn));
-    conns.0.begin().await?;
-    let outcome = core::delete_in(&mut conns, modules, ids).await;
-    finish(&mut conns.0, outcome).await
+    core::delete_alone(&mut OneConnection(Async(conn)), modules, ids).await
 }
 
 /// [`service::restore`](crate::service::restore), awaited: undoes a [`delete`], in one
@@ -152,10 +149,7 @@ pub async fn restore<C>(conn: &mut C, modules: &Modules<C>, deletion: &Deletion)
 where
     C: AsyncLinkConnection,
 {
-    let mut conns = OneConnection(Async(conn));
-    conns.0.begin().await?;
-    let outcome = core::restore_in(&mut conns, modules, deletion).await;
-    finish(&mut conns.0, outcome).await
+    core::restore_alone(&mut OneConnection(Async(conn)), modules, deletion).await
 }
 
 /// [`service::check`](crate::service::check), awaited: the live links whose records are

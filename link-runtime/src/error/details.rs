@@ -189,6 +189,7 @@ impl Error {
             | Error::Module { .. }
             | Error::UnknownModule { .. }
             | Error::Connection { .. }
+            | Error::Contention { .. }
             | Error::MissingTable { .. }
             | Error::UnknownLink { .. }
             | Error::Sync { .. }

@@ -125,7 +125,7 @@ impl Error {
     /// | a graph query's mistake: [`UnknownEntity`](Error::UnknownEntity), [`AmbiguousEntity`](Error::AmbiguousEntity), [`UnknownField`](Error::UnknownField), [`AmbiguousField`](Error::AmbiguousField), [`InvalidFilter`](Error::InvalidFilter), [`InvalidOrder`](Error::InvalidOrder), [`MalformedQuery`](Error::MalformedQuery) | `Invalid` |
     /// | [`Forbidden`](Error::Forbidden): a graph query outside its scope | `Forbidden` |
     /// | [`Cardinality`](Error::Cardinality) | `Conflict` |
-    /// | [`Connection`](Error::Connection) | `Unavailable` |
+    /// | [`Connection`](Error::Connection), [`Contention`](Error::Contention) | `Unavailable` |
     /// | [`Database`](Error::Database), [`Sync`](Error::Sync) | the database's error's, below |
     /// | [`Module`](Error::Module) | its source's, when that is an `Error` or a diesel error; else `Internal` |
     /// | the server's setup: [`DuplicateTable`](Error::DuplicateTable), [`NoSoftDelete`](Error::NoSoftDelete), [`UnknownModule`](Error::UnknownModule), [`MissingTable`](Error::MissingTable), [`UnknownLink`](Error::UnknownLink), [`WrongDialect`](Error::WrongDialect), [`Deserialize`](Error::Deserialize), [`Export`](Error::Export), [`Output`](Error::Output) | `Internal` |
@@ -194,7 +194,7 @@ impl Error {
             | Error::MalformedQuery { .. } => ErrorKind::Invalid,
             Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::Cardinality { .. } => ErrorKind::Conflict,
-            Error::Connection { .. } => ErrorKind::Unavailable,
+            Error::Connection { .. } | Error::Contention { .. } => ErrorKind::Unavailable,
             Error::Database(error) | Error::Sync { source: error, .. } => database_kind(error),
             Error::Module { source, .. } => module_kind(source.as_ref()),
             Error::DuplicateTable { .. }
@@ -259,6 +259,22 @@ fn unclassified_kind(information: &(dyn DatabaseErrorInformation + Send + Sync))
                 ErrorKind::Internal
             }
         }
+    }
+}
+
+/// Whether the database gave up a transaction because of concurrent ones, so that running
+/// it again may succeed: a serialization failure, a deadlock, a lock it could not take,
+/// SQLite's busy database.
+pub(crate) fn gave_up_for_concurrency(error: &DieselError) -> bool {
+    let DieselError::DatabaseError(kind, information) = error else {
+        return false;
+    };
+    if matches!(kind, DatabaseErrorKind::SerializationFailure) {
+        return true;
+    }
+    match information.sqlstate() {
+        Some(code) => matches!(code.as_str(), "40001" | "40P01" | "55P03"),
+        None => information.message().starts_with("database is locked"),
     }
 }
 

@@ -8,6 +8,8 @@ use diesel::sql_types::Text;
 use diesel::QueryableByName;
 use serde::{Serialize, Serializer};
 
+use super::retry::retrying;
+use super::rows::lock_in_order;
 use super::{cardinality_error, ids_per_statement};
 use crate::backend::{
     block_on, finish, Blocking, Connections, Executor, LinkConnection, OneConnection, Place,
@@ -357,10 +359,27 @@ where
     M: Linkable,
     C: LinkConnection,
 {
-    block_on(async {
-        let mut conns = OneConnection(Blocking(conn));
+    block_on(delete_alone(
+        &mut OneConnection(Blocking(conn)),
+        modules,
+        ids,
+    ))
+}
+
+/// [`delete`] in a transaction of its own on one connection, run again if the database
+/// gives it up for concurrent writers (see [`retrying`]).
+pub(crate) async fn delete_alone<M, E>(
+    conns: &mut OneConnection<E>,
+    modules: &impl Cascade<E>,
+    ids: &[Id<M>],
+) -> Result<Deletion>
+where
+    M: Linkable,
+    E: Executor,
+{
+    retrying!({
         conns.0.begin().await?;
-        let outcome = delete_in(&mut conns, modules, ids).await;
+        let outcome = delete_in(conns, modules, ids).await;
         finish(&mut conns.0, outcome).await
     })
 }
@@ -409,16 +428,22 @@ async fn delete_links<X: Connections>(
                 let conn = conns.conn(Place::Link(schema.table)).await?;
                 let mut partners = BTreeSet::new();
                 for chunk in ids.chunks(ids_per_statement(dialect)) {
-                    let sql = format!(
-                        r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE "{side}" IN ({list}) AND "deleted_at" IS NULL RETURNING "id" AS link_id, "{other}" AS partner"#,
-                        table = schema.table,
-                        now = dialect.now(),
+                    let rows = format!(
+                        r#""{side}" IN ({list})"#,
                         side = side.column,
-                        other = other.column,
                         list = dialect.placeholders(1, chunk.len()),
                     );
                     let binds: Vec<ColumnValue<'_>> =
                         chunk.iter().map(|id| ColumnValue::Text(id)).collect();
+                    let target = lock_in_order(conn, schema, &rows, &binds).await?;
+                    let (condition, binds) =
+                        target.matching(dialect, &rows, r#""deleted_at" IS NULL"#, binds);
+                    let sql = format!(
+                        r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE {condition} RETURNING "id" AS link_id, "{other}" AS partner"#,
+                        table = schema.table,
+                        now = dialect.now(),
+                        other = other.column,
+                    );
                     for row in conn.load::<DeletedRow>(&sql, &binds).await? {
                         deletion
                             .links
@@ -484,10 +509,23 @@ pub fn restore<C: LinkConnection>(
     modules: &Modules<C>,
     deletion: &Deletion,
 ) -> Result<usize> {
-    block_on(async {
-        let mut conns = OneConnection(Blocking(conn));
+    block_on(restore_alone(
+        &mut OneConnection(Blocking(conn)),
+        modules,
+        deletion,
+    ))
+}
+
+/// [`restore`] in a transaction of its own on one connection, run again if the database
+/// gives it up for concurrent writers (see [`retrying`]).
+pub(crate) async fn restore_alone<E: Executor>(
+    conns: &mut OneConnection<E>,
+    modules: &impl Cascade<E>,
+    deletion: &Deletion,
+) -> Result<usize> {
+    retrying!({
         conns.0.begin().await?;
-        let outcome = restore_in(&mut conns, modules, deletion).await;
+        let outcome = restore_in(conns, modules, deletion).await;
         finish(&mut conns.0, outcome).await
     })
 }
@@ -514,10 +552,8 @@ pub(crate) async fn restore_in<X: Connections>(
     for &(schema, ids) in &schemas {
         let conn = conns.conn(Place::Link(schema.table)).await?;
         for chunk in ids.chunks(ids_per_statement(dialect)) {
-            let sql = format!(
-                r#"UPDATE "{table}" SET "deleted_at" = NULL, "updated_at" = {now} WHERE "id" IN ({list}) AND "deleted_at" IS NOT NULL"#,
-                table = schema.table,
-                now = dialect.now(),
+            let rows = format!(
+                r#""id" IN ({list})"#,
                 list = dialect.placeholders(1, chunk.len()),
             );
             let binds: Vec<ColumnValue<'_>> =
@@ -525,7 +561,18 @@ pub(crate) async fn restore_in<X: Connections>(
             // A savepoint: after a refusal the transaction can still look up the partner
             // that caused it.
             conn.begin().await?;
-            let outcome = conn.execute(&sql, &binds).await;
+            let outcome = async {
+                let target = lock_in_order(conn, schema, &rows, &binds).await?;
+                let (condition, binds) =
+                    target.matching(dialect, &rows, r#""deleted_at" IS NOT NULL"#, binds.clone());
+                let sql = format!(
+                    r#"UPDATE "{table}" SET "deleted_at" = NULL, "updated_at" = {now} WHERE {condition}"#,
+                    table = schema.table,
+                    now = dialect.now(),
+                );
+                conn.execute(&sql, &binds).await
+            }
+            .await;
             match finish(conn, outcome).await {
                 Ok(count) => restored += count,
                 Err(error @ DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {

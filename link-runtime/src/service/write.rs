@@ -10,7 +10,8 @@ use diesel::QueryableByName;
 use serde::Serialize;
 
 use super::cardinality::{cardinality_error, check_batch_cardinality};
-use super::rows::{quoted, Partner, MAX_ROWS_PER_STATEMENT};
+use super::retry::{self, retrying};
+use super::rows::{lock_in_order, quoted, Partner, MAX_ROWS_PER_STATEMENT};
 use crate::backend::{finish, keyed_text, Executor, Key, Statement};
 use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, Pair, PairWith};
 use crate::dialect::{json_list, Dialect};
@@ -21,10 +22,6 @@ use crate::id::Id;
 /// ([`insert_new`]) rather than one upsert that returns every row: two or three statements
 /// instead of one pay off for bulk creates, not for a single `create`.
 const PLAIN_INSERT_FROM: usize = 100;
-
-/// How many times a batch is written when concurrent writers of the same pairs make it
-/// fail: the second attempt sees their rows, so more than three means something else.
-const MAX_ATTEMPTS: usize = 3;
 
 /// What [`create`](super::create) or [`create_with`](super::create_with) did.
 ///
@@ -62,11 +59,16 @@ pub(crate) async fn create_in<L: LinkDefinition, E: Executor>(
     left: &Id<L::Left>,
     right: &Id<L::Right>,
 ) -> Result<Created> {
-    let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
-    if insert_one::<L, _, false>(conn, &pair).await? {
-        return Ok(Created::Inserted);
-    }
-    Ok(first(upsert(conn, L::SCHEMA, vec![pair], false).await?))
+    retrying!({
+        async {
+            let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
+            if insert_one::<L, _, false>(conn, &pair).await? {
+                return Ok(Created::Inserted);
+            }
+            Ok(first(upsert(conn, L::SCHEMA, vec![pair], false).await?))
+        }
+        .await
+    })
 }
 
 /// [`create_with`] on any executor.
@@ -76,11 +78,16 @@ pub(crate) async fn create_with_in<L: LinkDefinition, E: Executor>(
     right: &Id<L::Right>,
     columns: &L::Columns,
 ) -> Result<Created> {
-    let pair = Write::new(left.as_str(), right.as_str(), columns.values());
-    if insert_one::<L, _, true>(conn, &pair).await? {
-        return Ok(Created::Inserted);
-    }
-    Ok(first(upsert(conn, L::SCHEMA, vec![pair], true).await?))
+    retrying!({
+        async {
+            let pair = Write::new(left.as_str(), right.as_str(), columns.values());
+            if insert_one::<L, _, true>(conn, &pair).await? {
+                return Ok(Created::Inserted);
+            }
+            Ok(first(upsert(conn, L::SCHEMA, vec![pair], true).await?))
+        }
+        .await
+    })
 }
 
 /// [`create_many`] on any executor.
@@ -127,6 +134,10 @@ pub(crate) async fn dismiss_many_in<L: LinkDefinition, E: Executor>(
         .collect();
     dismiss_pairs(conn, L::SCHEMA, &pairs).await
 }
+
+/// What an attempt of [`upsert`] on PostgreSQL ends with when a pair's row appeared after
+/// it locked the rows it found: rolled back, to run again.
+const APPEARED: DieselError = DieselError::RollbackTransaction;
 
 /// One pair to write, with its extra column values (empty for a plain create).
 struct Write<'a> {
@@ -218,23 +229,22 @@ async fn upsert<E: Executor>(
 ) -> Result<Vec<Created>> {
     let dialect = E::DIALECT;
     // Each pair once, the last occurrence's values winning: PostgreSQL refuses a statement
-    // that would update one row twice.
-    let mut slot_of: HashMap<(&str, &str), usize> = HashMap::with_capacity(pairs.len());
-    let mut unique: Vec<Write<'_>> = Vec::with_capacity(pairs.len());
-    let mut slots = Vec::with_capacity(pairs.len());
+    // that would update one row twice. The pairs are written in one order, sorted, so that
+    // concurrent batches take their rows' and indexes' locks in the same order and cannot
+    // deadlock each other.
+    let keys: Vec<(&str, &str)> = pairs.iter().map(|p| (p.left, p.right)).collect();
+    let mut last: HashMap<(&str, &str), Write<'_>> = HashMap::with_capacity(pairs.len());
     for pair in pairs {
-        match slot_of.get(&(pair.left, pair.right)) {
-            Some(&slot) => {
-                slots.push(slot);
-                unique[slot] = pair;
-            }
-            None => {
-                slot_of.insert((pair.left, pair.right), unique.len());
-                slots.push(unique.len());
-                unique.push(pair);
-            }
-        }
+        last.insert((pair.left, pair.right), pair);
     }
+    let mut unique: Vec<Write<'_>> = last.into_values().collect();
+    unique.sort_unstable_by(|a, b| (a.left, a.right).cmp(&(b.left, b.right)));
+    let slot_of: HashMap<(&str, &str), usize> = unique
+        .iter()
+        .enumerate()
+        .map(|(slot, pair)| ((pair.left, pair.right), slot))
+        .collect();
+    let slots: Vec<usize> = keys.iter().map(|key| slot_of[key]).collect();
     let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
     check_batch_cardinality(schema, &pairs)?;
 
@@ -279,19 +289,67 @@ async fn upsert<E: Executor>(
     // The batch's statements, in one transaction (a savepoint inside the caller's): a
     // refused statement leaves the caller's transaction usable, and the partner lookup
     // below can run. Returns what happened to each pair, by slot.
+    // A batch whose plain insert meets a concurrent writer's row of one of its pairs writes
+    // every pair with the upsert on its next attempt, which takes such a row as it finds it.
     let mut attempt = 1;
+    let mut upsert_only = false;
     let outcomes = loop {
         conn.begin().await?;
         let written = async {
             // What happened to each pair; a row the upsert leaves alone is returned by none.
             let mut outcomes: Vec<Created> = vec![Created::Unchanged; unique.len()];
             let slots: Vec<usize> = (0..unique.len()).collect();
+            // On PostgreSQL, the pairs' existing rows are locked first, all of them, in
+            // the pairs' order, and only then are new rows inserted, also in order: every
+            // write takes the locks of existing rows before any of new ones, so that
+            // writes cannot wait for each other in a circle.
+            let existing = match dialect {
+                Dialect::Postgres => Some(lock_existing(conn, schema, &unique, &slot_of).await?),
+                Dialect::Sqlite => None,
+            };
             for chunk in slots.chunks(rows_per_statement) {
                 // A few pairs are cheapest as one upsert; a bulk create as a plain insert.
-                let pending = if with_values || chunk.len() < PLAIN_INSERT_FROM {
-                    chunk.to_vec()
-                } else {
-                    insert_new(conn, schema, &names, &unique, &ids, chunk, &mut outcomes).await?
+                let bulk = !with_values && !upsert_only && chunk.len() >= PLAIN_INSERT_FROM;
+                let pending = match &existing {
+                    Some(existing) => {
+                        // Phase two: new rows, in the pairs' order, and the rows locked in
+                        // phase one. A row of a pair that appeared in between (another
+                        // write committed it) is not locked: taking it now would be out of
+                        // order, so the pair is left alone and the attempt runs again.
+                        let (old, new): (Vec<usize>, Vec<usize>) =
+                            chunk.iter().partition(|slot| existing.contains(slot));
+                        if !new.is_empty() {
+                            let (tuples, binds) = values(dialect, &unique, &ids, &new, with_values);
+                            let mut sql = format!(
+                                r#"INSERT INTO "{table}" ({names}) VALUES {tuples}"#,
+                                table = schema.table,
+                                names = quoted(&names),
+                            );
+                            if bulk {
+                                // A plain insert: the cheapest, and a pair that appeared
+                                // is a unique violation, handled below.
+                                conn.execute(&sql, &binds).await?;
+                            } else {
+                                sql.push_str(&format!(
+                                    r#" ON CONFLICT ("{left}", "{right}") DO NOTHING"#,
+                                    left = schema.left.column,
+                                    right = schema.right.column,
+                                ));
+                                if conn.execute(&sql, &binds).await? < new.len() {
+                                    return Err(APPEARED);
+                                }
+                            }
+                            for slot in new {
+                                outcomes[slot] = Created::Inserted;
+                            }
+                        }
+                        old
+                    }
+                    None if bulk => {
+                        insert_new(conn, schema, &names, &unique, &ids, chunk, &mut outcomes)
+                            .await?
+                    }
+                    _ => chunk.to_vec(),
                 };
                 if pending.is_empty() {
                     continue;
@@ -322,6 +380,13 @@ async fn upsert<E: Executor>(
         .await;
         match finish(conn, written).await {
             Ok(outcomes) => break outcomes,
+            Err(DieselError::RollbackTransaction) if attempt < retry::MAX_ATTEMPTS => attempt += 1,
+            Err(error @ DieselError::RollbackTransaction) => {
+                return Err(Error::Contention {
+                    attempts: attempt,
+                    source: error,
+                })
+            }
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
                 let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
                 if let Some(error) = cardinality_error(conn, schema, &pairs).await? {
@@ -331,15 +396,20 @@ async fn upsert<E: Executor>(
                 // very pairs between the conflict check and the insert, and the violation
                 // came from a side's index rather than the pair's. Its row is committed
                 // now, so the next attempt finds it as a conflict on the pair.
-                if attempt == MAX_ATTEMPTS {
-                    return Err(Error::Database(DieselError::DatabaseError(
-                        DatabaseErrorKind::UniqueViolation,
-                        info,
-                    )));
+                let error = DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info);
+                if attempt == retry::MAX_ATTEMPTS {
+                    return Err(Error::Contention {
+                        attempts: attempt,
+                        source: error,
+                    });
                 }
                 attempt += 1;
+                upsert_only = true;
             }
-            Err(error) => return Err(error.into()),
+            Err(error) => match retry::judge_query(attempt, Err::<(), _>(error)) {
+                retry::Attempt::Again => attempt += 1,
+                retry::Attempt::Done(outcome) => return Err(outcome.expect_err("an error")),
+            },
         }
     };
 
@@ -378,15 +448,11 @@ fn values<'a>(
 
 /// Inserts the pairs at `slots` that have no row yet, with nothing returned, and marks
 /// them inserted in `outcomes`; returns the slots of the pairs that have a row (live or
-/// dismissed), for the upsert. A bulk create of new links costs about what a plain insert
-/// costs, by the cheapest way each backend has:
-///
-/// - SQLite: `INSERT .. ON CONFLICT DO NOTHING` costs what a plain insert does. When some
-///   pairs were skipped, which of the ids went in tells them apart.
-/// - PostgreSQL: `ON CONFLICT` is a speculative insertion, a quarter slower per row. The
-///   pairs' rows are looked up first, by the left column's index, and the new ones go in
-///   with a plain `INSERT`. A pair a concurrent writer inserts in between is a unique
-///   violation, which the caller retries.
+/// dismissed), for the upsert. On SQLite, `INSERT .. ON CONFLICT DO NOTHING` costs what a
+/// plain insert does; when some pairs were skipped, which of the ids went in tells them
+/// apart. (PostgreSQL's bulk path is in [`upsert`]: its `ON CONFLICT` is a speculative
+/// insertion, a quarter slower per row, so the rows it locked tell the new pairs, which go
+/// in with a plain `INSERT`.)
 async fn insert_new<E: Executor>(
     conn: &mut E,
     schema: &LinkSchema,
@@ -397,73 +463,67 @@ async fn insert_new<E: Executor>(
     outcomes: &mut [Created],
 ) -> diesel::QueryResult<Vec<usize>> {
     let dialect = E::DIALECT;
-    let insert = |slots: &[usize], on_conflict: &str| {
-        let (tuples, binds) = values(dialect, pairs, ids, slots, false);
-        let sql = format!(
-            r#"INSERT INTO "{table}" ({names}) VALUES {tuples}{on_conflict}"#,
-            table = schema.table,
-            names = quoted(names),
-        );
-        (sql, binds)
-    };
-    let (new, pending): (Vec<usize>, Vec<usize>) = match dialect {
-        Dialect::Sqlite => {
-            let (sql, binds) = insert(
-                slots,
-                &format!(
-                    r#" ON CONFLICT ("{}", "{}") DO NOTHING"#,
-                    schema.left.column, schema.right.column
-                ),
-            );
-            if conn.execute(&sql, &binds).await? == slots.len() {
-                (slots.to_vec(), Vec::new())
-            } else {
-                let ours: Vec<&str> = slots.iter().map(|&slot| ids[slot].as_str()).collect();
-                let went_in: HashSet<String> = select_in(conn, schema, "id", "id", &ours)
-                    .await?
-                    .into_iter()
-                    .map(|row| row.record)
-                    .collect();
-                slots
-                    .iter()
-                    .partition(|&&slot| went_in.contains(&ids[slot]))
-            }
-        }
-        Dialect::Postgres => {
-            let mut seen = HashSet::new();
-            let lefts: Vec<&str> = slots
-                .iter()
-                .map(|&slot| pairs[slot].left)
-                .filter(|left| seen.insert(*left))
+    let (tuples, binds) = values(dialect, pairs, ids, slots, false);
+    let sql = format!(
+        r#"INSERT INTO "{table}" ({names}) VALUES {tuples} ON CONFLICT ("{left}", "{right}") DO NOTHING"#,
+        table = schema.table,
+        names = quoted(names),
+        left = schema.left.column,
+        right = schema.right.column,
+    );
+    let (new, pending): (Vec<usize>, Vec<usize>) =
+        if conn.execute(&sql, &binds).await? == slots.len() {
+            (slots.to_vec(), Vec::new())
+        } else {
+            let ours: Vec<&str> = slots.iter().map(|&slot| ids[slot].as_str()).collect();
+            let went_in: HashSet<String> = select_in(conn, schema, "id", "id", &ours)
+                .await?
+                .into_iter()
+                .map(|row| row.record)
                 .collect();
-            let mut rows: HashMap<String, HashSet<String>> = HashMap::new();
-            for row in select_in(
-                conn,
-                schema,
-                schema.left.column,
-                schema.right.column,
-                &lefts,
-            )
-            .await?
-            {
-                rows.entry(row.record).or_default().insert(row.partner);
-            }
-            let (pending, new): (Vec<usize>, Vec<usize>) = slots.iter().partition(|&&slot| {
-                let pair = &pairs[slot];
-                rows.get(pair.left)
-                    .is_some_and(|rights| rights.contains(pair.right))
-            });
-            if !new.is_empty() {
-                let (sql, binds) = insert(&new, "");
-                conn.execute(&sql, &binds).await?;
-            }
-            (new, pending)
-        }
-    };
+            slots
+                .iter()
+                .partition(|&&slot| went_in.contains(&ids[slot]))
+        };
     for slot in new {
         outcomes[slot] = Created::Inserted;
     }
     Ok(pending)
+}
+
+/// Locks the rows, live or dismissed, that `pairs` have (PostgreSQL's `FOR UPDATE`), in the
+/// pairs' order; returns the slots of the pairs that have one.
+async fn lock_existing<E: Executor>(
+    conn: &mut E,
+    schema: &LinkSchema,
+    pairs: &[Write<'_>],
+    slot_of: &HashMap<(&str, &str), usize>,
+) -> diesel::QueryResult<HashSet<usize>> {
+    let dialect = E::DIALECT;
+    let per_statement = (dialect.max_binds() / 2).min(MAX_ROWS_PER_STATEMENT);
+    let mut existing = HashSet::new();
+    for chunk in pairs.chunks(per_statement) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|i| format!("({})", dialect.placeholders(2 * i + 1, 2)))
+            .collect();
+        let sql = format!(
+            r#"SELECT "{left}" AS record, "{right}" AS partner FROM "{table}" WHERE ("{left}", "{right}") IN (VALUES {tuples}) ORDER BY "{left}", "{right}" FOR UPDATE"#,
+            table = schema.table,
+            left = schema.left.column,
+            right = schema.right.column,
+            tuples = tuples.join(", "),
+        );
+        let binds: Vec<ColumnValue<'_>> = chunk
+            .iter()
+            .flat_map(|pair| [ColumnValue::Text(pair.left), ColumnValue::Text(pair.right)])
+            .collect();
+        for row in conn.load::<Partner>(&sql, &binds).await? {
+            if let Some(&slot) = slot_of.get(&(row.record.as_str(), row.partner.as_str())) {
+                existing.insert(slot);
+            }
+        }
+    }
+    Ok(existing)
 }
 
 /// `column` and `other` of the pivot rows, live or dismissed, whose `column` is one of
@@ -494,32 +554,43 @@ async fn dismiss_pairs<E: Executor>(
 ) -> Result<usize> {
     let dialect = E::DIALECT;
     let per_statement = (dialect.max_binds() / 2).min(MAX_ROWS_PER_STATEMENT);
-    conn.begin().await?;
-    let dismissed = async {
-        let mut dismissed = 0;
-        for chunk in pairs.chunks(per_statement) {
-            let tuples: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", dialect.placeholders(2 * i + 1, 2)))
-                .collect();
-            let sql = format!(
-                r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE "deleted_at" IS NULL AND ("{left}", "{right}") IN (VALUES {tuples})"#,
-                table = schema.table,
-                now = dialect.now(),
-                left = schema.left.column,
-                right = schema.right.column,
-                tuples = tuples.join(", "),
-            );
-            let binds: Vec<ColumnValue<'_>> = chunk
-                .iter()
-                .flat_map(|&(l, r)| [ColumnValue::Text(l), ColumnValue::Text(r)])
-                .collect();
-            dismissed += conn.execute(&sql, &binds).await?;
+    // In one order, as batches of creates write them (see `upsert`).
+    let mut pairs = pairs.to_vec();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let rows = format!(
+        r#"("{left}", "{right}") IN (VALUES {{tuples}})"#,
+        left = schema.left.column,
+        right = schema.right.column,
+    );
+    retrying!({
+        conn.begin().await?;
+        let dismissed = async {
+            let mut dismissed = 0;
+            for chunk in pairs.chunks(per_statement) {
+                let tuples: Vec<String> = (0..chunk.len())
+                    .map(|i| format!("({})", dialect.placeholders(2 * i + 1, 2)))
+                    .collect();
+                let rows = rows.replace("{tuples}", &tuples.join(", "));
+                let binds: Vec<ColumnValue<'_>> = chunk
+                    .iter()
+                    .flat_map(|&(l, r)| [ColumnValue::Text(l), ColumnValue::Text(r)])
+                    .collect();
+                let target = lock_in_order(conn, schema, &rows, &binds).await?;
+                let (condition, binds) =
+                    target.matching(dialect, &rows, r#""deleted_at" IS NULL"#, binds);
+                let sql = format!(
+                    r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE {condition}"#,
+                    table = schema.table,
+                    now = dialect.now(),
+                );
+                dismissed += conn.execute(&sql, &binds).await?;
+            }
+            diesel::QueryResult::Ok(dismissed)
         }
-        diesel::QueryResult::Ok(dismissed)
-    }
-    .await;
-    let dismissed = finish(conn, dismissed).await?;
-    Ok(dismissed)
+        .await;
+        finish(conn, dismissed).await.map_err(Error::Database)
+    })
 }
 
 /// Writes the extra column values of the rows of some pairs, live or not, leaving
