@@ -6,6 +6,8 @@ mod details;
 mod kind;
 
 pub use details::ErrorDetails;
+#[cfg(feature = "tracing")]
+pub(crate) use kind::database_kind;
 pub use kind::ErrorKind;
 
 /// Everything that can go wrong in the link runtime.

@@ -92,6 +92,7 @@ pub use crate::entity::EntityRegistration;
 use crate::backend::Connections;
 use crate::error::{Error, Result};
 use crate::linkable::Linkable;
+use crate::trace::operation;
 
 /// What [`Query::graph`] runs: a [`Graph`] (rows as JSON values) or a [`TypedGraph`] (rows
 /// as the selecting struct).
@@ -177,7 +178,15 @@ pub(crate) async fn run<R: GraphRequest, X: Connections>(
     conns: &mut X,
     request: R,
 ) -> Result<R::Output> {
-    let plan = request.plan()?;
-    let loaded = load::run(conns, &plan).await?;
-    R::output(&plan, loaded)
+    operation!(
+        "link_runtime.graph",
+        { entity = Empty, rows = Empty, },
+        |span| async {
+            let plan = request.plan()?;
+            span.record("entity", plan.root.source.name());
+            let loaded = load::run(conns, &plan).await?;
+            span.record("rows", loaded.records.len());
+            R::output(&plan, loaded)
+        }
+    )
 }
