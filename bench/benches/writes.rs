@@ -5,7 +5,11 @@
 //! empty pivot table.
 //!
 //! And single writes: 10,000 pairs created one `Link::create` call at a time, inside one
-//! transaction, against diesel's single-row insert of the same rows, one call at a time.
+//! transaction, against diesel's single-row insert of the same rows, one call at a time;
+//! with the feature `tracing` (on by default), also with a subscriber that takes every span
+//! and statement event the runtime emits (`link_bench::counting`). Run once with
+//! `--no-default-features` and once without to see what the feature costs when no
+//! subscriber wants its events.
 //!
 //! `cargo bench -p link-bench --bench writes`; the ratios print at the end.
 
@@ -22,6 +26,9 @@ const INSERT: &str = "diesel batch insert";
 const SERVICE: &str = "Link::create_many";
 const INSERT_ONE: &str = "diesel single-row insert";
 const SERVICE_ONE: &str = "Link::create";
+/// `Link::create` with a `tracing` subscriber that takes every span and statement event.
+#[cfg(feature = "tracing")]
+const SERVICE_TRACED: &str = "Link::create, traced";
 
 fn main() {
     criterion_home();
@@ -124,32 +131,59 @@ where
     let group = format!("create 10k links one at a time/{backend}");
     let mut g = c.benchmark_group(&group);
     g.measurement_time(Duration::from_secs(10));
-    let mut timed = |id: &str, write: &WriteOne<C>| {
+    // `traced`: with a subscriber that wants everything, set for the timed calls only.
+    let mut timed = |id: &str, traced: bool, write: &WriteOne<C>| {
         g.bench_function(BenchmarkId::new(id, singles.len()), |b| {
             b.iter_custom(|iterations| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iterations {
                     empty(conn);
+                    #[cfg(feature = "tracing")]
+                    let counting = std::sync::Arc::new(link_bench::counting::Counting::default());
+                    #[cfg(feature = "tracing")]
+                    let subscriber = traced.then(|| {
+                        tracing::subscriber::set_default(std::sync::Arc::clone(&counting))
+                    });
+                    #[cfg(not(feature = "tracing"))]
+                    let _ = traced;
                     let started = Instant::now();
                     one_by_one(conn, write);
                     total += started.elapsed();
+                    #[cfg(feature = "tracing")]
+                    {
+                        drop(subscriber);
+                        if traced {
+                            // A span per create, and an event per statement.
+                            assert_eq!(counting.spans(), singles.len() as u64);
+                            assert_eq!(counting.events(), singles.len());
+                        }
+                    }
                 }
                 total
             })
         });
     };
-    timed(INSERT_ONE, &|conn, (product, brand)| {
+    timed(INSERT_ONE, false, &|conn, (product, brand)| {
         conn.insert_pivot_row(product, brand).unwrap()
     });
-    timed(SERVICE_ONE, &|conn, (product, brand)| {
+    timed(SERVICE_ONE, false, &|conn, (product, brand)| {
+        Link::create(conn, product.clone(), brand.clone()).unwrap();
+    });
+    #[cfg(feature = "tracing")]
+    timed(SERVICE_TRACED, true, &|conn, (product, brand)| {
         Link::create(conn, product.clone(), brand.clone()).unwrap();
     });
     g.finish();
+    let subjects: &[&str] = &[
+        SERVICE_ONE,
+        #[cfg(feature = "tracing")]
+        SERVICE_TRACED,
+    ];
     report.compare(
         &group,
         singles.len(),
         INSERT_ONE,
-        &[SERVICE_ONE],
+        subjects,
         format!("{statements} statements per create, outside a transaction; target ≤ 1.3×"),
     );
 }

@@ -9,6 +9,8 @@
 
 pub mod baseline;
 pub mod catalog;
+#[cfg(feature = "tracing")]
+pub mod counting;
 pub mod queries;
 pub mod report;
 

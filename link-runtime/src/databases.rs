@@ -69,6 +69,8 @@
 
 use std::sync::{Mutex, TryLockError};
 
+#[cfg(feature = "sqlite")]
+pub use crate::backend::SqliteSettings;
 use crate::backend::{block_on, Blocking, LinkConnection, Place};
 use crate::definition::LinkDefinition;
 use crate::error::{Error, Result};

@@ -6,6 +6,8 @@ mod details;
 mod kind;
 
 pub use details::ErrorDetails;
+#[cfg(feature = "tracing")]
+pub(crate) use kind::database_kind;
 pub(crate) use kind::gave_up_for_concurrency;
 pub use kind::ErrorKind;
 

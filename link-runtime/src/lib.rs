@@ -56,7 +56,11 @@
 //!   step of the same unit of work fails, across databases; `aio::Steps` on the async
 //!   driver.
 //! - [`databases`] (`databases.rs`): modules and links in databases of their own, reached
-//!   through connection sources (a diesel r2d2 pool, a function that connects).
+//!   through connection sources (a diesel r2d2 pool, a function that connects);
+//!   [`databases::SqliteSettings`] (`backend/sqlite.rs`): the busy timeout and WAL a pooled
+//!   SQLite connection needs.
+//! - Tracing (`trace.rs`, feature `tracing`): a span per operation, an event per
+//!   statement; see [below](#tracing).
 //! - [`sql_types`] (`sql_types.rs`): the JSON column type, `JSONB` on PostgreSQL.
 //! - [`Error`] (`error.rs`); [`ErrorKind`] (`error/kind.rs`): what an error means to the
 //!   caller, and its HTTP status; [`ErrorDetails`] (`error/details.rs`): what to tell a
@@ -64,6 +68,46 @@
 //!
 //! Generated code refers to `diesel` by name (diesel's `table!` and derives do), so a crate
 //! that defines links depends on `diesel` itself, as it does to derive its own models.
+//!
+//! # Tracing
+//!
+//! With the feature `tracing` (on by default), the runtime reports to the
+//! [`tracing`](https://docs.rs/tracing) subscriber of the program, whichever driver runs the
+//! operation:
+//!
+//! - Each public operation is a span at level `INFO`, target `link_runtime`, named
+//!   `link_runtime.<operation>`. Its fields:
+//!
+//!   | span | fields |
+//!   |---|---|
+//!   | `link_runtime.create`, `link_runtime.create_with` | `link` (the pivot table), `created` (`inserted`, `revived`, `unchanged`, `updated`) |
+//!   | `link_runtime.create_many`, `link_runtime.create_many_with` | `link`, `pairs`, `inserted` |
+//!   | `link_runtime.dismiss` | `link`, `dismissed` (`true` or `false`) |
+//!   | `link_runtime.dismiss_many` | `link`, `pairs`, `dismissed` |
+//!   | `link_runtime.list` | `link`, `rows` |
+//!   | `link_runtime.delete` | `model`, `records`, `links`, `cascaded` |
+//!   | `link_runtime.restore` | `links`, `restored` |
+//!   | `link_runtime.check` | `prune`, `dangling`, `pruned` |
+//!   | `link_runtime.migrate` | `databases` (the ones that hold links); a `plan` and an `apply` span per database |
+//!   | `link_runtime.plan` | `links`, `actions` |
+//!   | `link_runtime.apply` | `actions`, `allow_unsafe`, `applied`, `skipped` |
+//!   | `link_runtime.graph` | `entity` (the root's model), `rows` (root records) |
+//!   | `link_runtime.steps.create_many`, `link_runtime.steps.create_many_with`, `link_runtime.steps.dismiss_many`, `link_runtime.steps.undo` | `link`, `pairs` |
+//!
+//!   An operation that fails records its error's [`kind`](Error::kind) as `error.kind`
+//!   (`invalid`, `conflict`, `unavailable`, ...). The fields name tables, models and counts,
+//!   never a record's id.
+//! - Each statement is an event at level `DEBUG`, target `link_runtime::sql`, inside its
+//!   operation's span: `sql` (the statement's text, with its placeholders), `rows` (the
+//!   rows it returned or changed; none for a batch of DDL), `elapsed_us`, or `error.kind`
+//!   if the database refused it. Bound values are never recorded: they may be customer
+//!   data. Transaction statements (`BEGIN`, savepoints, `COMMIT`) are diesel's and are not
+//!   events.
+//!
+//! A subscriber that leaves out `DEBUG` for `link_runtime::sql` costs each statement a
+//! check of its level and nothing else: no clock is read. With tracing-subscriber, the
+//! filter `link_runtime=info,link_runtime::sql=debug` shows both. `default-features = false`
+//! leaves the feature out (list `sqlite` again if you use it).
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -92,6 +136,7 @@ mod registry;
 pub mod service;
 pub mod sql_types;
 pub mod steps;
+mod trace;
 
 pub use backend::{LinkBackend, LinkConnection};
 pub use definition::{

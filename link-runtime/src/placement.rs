@@ -14,6 +14,7 @@ use crate::linkable::Linkable;
 use crate::migrate::{apply_in, plan_for_in, Applied};
 use crate::registry::registered_links;
 use crate::service::{check_in, delete_in, restore_in, Cascade, Deletion, Integrity};
+use crate::trace::operation;
 
 /// A database: a named handle on a source of connections, of either driver.
 pub(crate) trait Handle: Clone {
@@ -132,23 +133,30 @@ impl<H: Reach> Placement<H> {
     /// Syncs the link tables of each database that holds links with the links placed
     /// there: safe actions only. What was done, by database name.
     pub(crate) async fn migrate(&self) -> Result<Vec<(String, Applied)>> {
-        let links = registered_links()?;
-        let mut done = Vec::new();
-        for (index, database) in self.databases.iter().enumerate() {
-            let here: Vec<&LinkSchema> = links
-                .iter()
-                .copied()
-                .filter(|link| self.index(Place::Link(link.table)) == index)
-                .collect();
-            if here.is_empty() {
-                continue;
+        operation!(
+            "link_runtime.migrate",
+            { databases = Empty, },
+            |span| async {
+                let links = registered_links()?;
+                let mut done = Vec::new();
+                for (index, database) in self.databases.iter().enumerate() {
+                    let here: Vec<&LinkSchema> = links
+                        .iter()
+                        .copied()
+                        .filter(|link| self.index(Place::Link(link.table)) == index)
+                        .collect();
+                    if here.is_empty() {
+                        continue;
+                    }
+                    let mut conn = database.reach().await?;
+                    let plan = plan_for_in(&mut conn, &here).await?;
+                    let applied = apply_in(&mut conn, &plan, false).await?;
+                    done.push((database.name().to_owned(), applied));
+                }
+                span.record("databases", done.len());
+                Ok(done)
             }
-            let mut conn = database.reach().await?;
-            let plan = plan_for_in(&mut conn, &here).await?;
-            let applied = apply_in(&mut conn, &plan, false).await?;
-            done.push((database.name().to_owned(), applied));
-        }
-        Ok(done)
+        )
     }
 
     /// `delete` across the databases, one transaction in each, committed together.

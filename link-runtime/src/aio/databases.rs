@@ -8,8 +8,12 @@ use std::pin::Pin;
 use super::connection::{Async, AsyncLinkConnection};
 use super::service::Modules;
 use crate::backend::Place;
+#[cfg(feature = "sqlite")]
+use crate::backend::{Executor, LinkBackend};
 use crate::databases::SourceError;
 use crate::definition::LinkDefinition;
+#[cfg(feature = "sqlite")]
+use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::linkable::Linkable;
@@ -42,12 +46,22 @@ where
     }
 }
 
-/// A new connection per checkout, to a URL.
+/// A new connection per checkout, to a URL. A SQLite connection gets
+/// [`SqliteSettings::new`](crate::databases::SqliteSettings::new) before it is handed out.
 struct Connect(String);
 
 impl<C: AsyncLinkConnection + Sync + 'static> ConnectionSource<C> for Connect {
     fn checkout(&self) -> CheckoutFuture<'_, C> {
-        Box::pin(async move { Ok(Checkout::new(Box::new(C::establish(&self.0).await?))) })
+        Box::pin(async move {
+            #[cfg_attr(not(feature = "sqlite"), allow(unused_mut))]
+            let mut conn = C::establish(&self.0).await?;
+            #[cfg(feature = "sqlite")]
+            if <C::Backend as LinkBackend>::DIALECT == Dialect::Sqlite {
+                let settings = crate::backend::SqliteSettings::new().sql();
+                Async(&mut conn).batch_execute(&settings).await?;
+            }
+            Ok(Checkout::new(Box::new(conn)))
+        })
     }
 }
 
@@ -123,6 +137,32 @@ impl<C: 'static> Database<C> {
     }
 
     /// The database `name`, a new connection to `url` per checkout.
+    ///
+    /// A SQLite connection gets [`SqliteSettings::new`](crate::databases::SqliteSettings)
+    /// before it is handed out: a busy timeout of 5 s, so that concurrent checkouts wait
+    /// for each other's writes rather than fail with `database is locked`, and write-ahead
+    /// logging for a file. For other settings, use a pool
+    /// ([`SqliteSettings::async_manager`](crate::databases::SqliteSettings::async_manager)).
+    ///
+    /// ```
+    /// use diesel::SqliteConnection;
+    /// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+    /// use link_runtime::aio::Database;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("aio-connect-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// let url = dir.join("catalog.db");
+    /// let catalog = Database::<SyncConnectionWrapper<SqliteConnection>>::connect(
+    ///     "catalog",
+    ///     url.to_str().unwrap(),
+    /// );
+    /// link_runtime::aio::migrate(&mut *catalog.checkout().await?).await?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn connect(name: impl Into<String>, url: impl Into<String>) -> Self
     where
         C: AsyncLinkConnection + Sync,

@@ -164,6 +164,13 @@ pub(crate) fn keyed_text<K: Key>(dialect: Dialect, build: impl FnOnce() -> Strin
         .or_insert_with(|| Box::leak(build().into_boxed_str()))
 }
 
+impl<'a, K> Statement<'a, K> {
+    /// Its SQL text, placeholders and all: never a value.
+    pub(crate) fn sql(&self) -> &'a str {
+        self.sql
+    }
+}
+
 impl<K> std::fmt::Debug for Statement<'_, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Statement")

@@ -49,18 +49,18 @@ where
 {
     const DIALECT: Dialect = C::DIALECT;
 
-    async fn run<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize> {
+    async fn send<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize> {
         C::Backend::execute(&mut *self.0, statement)
     }
 
-    async fn fetch<K: Key, R: LoadRow>(
+    async fn send_query<K: Key, R: LoadRow>(
         &mut self,
         statement: Statement<'_, K>,
     ) -> QueryResult<Vec<R>> {
         C::Backend::load(&mut *self.0, statement)
     }
 
-    async fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
+    async fn send_batch(&mut self, sql: &str) -> QueryResult<()> {
         self.0.batch_execute(sql)
     }
 

@@ -6,24 +6,58 @@ use super::bind::{Key, Statement};
 use super::row::{LoadRow, TextValue};
 use crate::definition::ColumnValue;
 use crate::dialect::Dialect;
+use crate::trace::Timer;
 
 /// A connection as the core sees it. The core's operations are `async fn`s over this trait
 /// and do nothing else that could wait: every `.await` in them is a statement for the
 /// executor. The blocking driver's futures are therefore ready at their first poll.
+///
+/// A driver implements how a statement is sent ([`send`](Self::send),
+/// [`send_query`](Self::send_query), [`send_batch`](Self::send_batch)); the core calls
+/// [`run`](Self::run), [`fetch`](Self::fetch) and [`batch_execute`](Self::batch_execute),
+/// written here once for both drivers, through which every statement passes once: that is
+/// where its `tracing` event is (see `crate::trace`).
 ///
 /// Transactions nest as diesel's do: `begin` inside a transaction opens a savepoint.
 pub(crate) trait Executor {
     /// The SQL dialect statements are written in.
     const DIALECT: Dialect;
 
+    /// The driver's: runs one statement; returns the affected row count. The core calls
+    /// [`run`](Self::run).
+    async fn send<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize>;
+
+    /// The driver's: runs a query and reads its rows. The core calls
+    /// [`fetch`](Self::fetch).
+    async fn send_query<K: Key, R: LoadRow>(
+        &mut self,
+        statement: Statement<'_, K>,
+    ) -> QueryResult<Vec<R>>;
+
+    /// The driver's: runs statements with no parameters, separated by `;`. The core calls
+    /// [`batch_execute`](Self::batch_execute).
+    async fn send_batch(&mut self, sql: &str) -> QueryResult<()>;
+
     /// Runs one statement; returns the affected row count.
-    async fn run<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize>;
+    async fn run<K: Key>(&mut self, statement: Statement<'_, K>) -> QueryResult<usize> {
+        let sql = statement.sql();
+        let timer = Timer::start();
+        let outcome = self.send(statement).await;
+        timer.finish(sql, outcome.as_ref().map(|&rows| Some(rows)));
+        outcome
+    }
 
     /// Runs a query and reads its rows.
     async fn fetch<K: Key, R: LoadRow>(
         &mut self,
         statement: Statement<'_, K>,
-    ) -> QueryResult<Vec<R>>;
+    ) -> QueryResult<Vec<R>> {
+        let sql = statement.sql();
+        let timer = Timer::start();
+        let outcome = self.send_query(statement).await;
+        timer.finish(sql, outcome.as_ref().map(|rows| Some(rows.len())));
+        outcome
+    }
 
     /// Runs one statement with `binds` as its parameters, prepared for this run only;
     /// returns the affected row count.
@@ -42,7 +76,12 @@ pub(crate) trait Executor {
     }
 
     /// Runs statements with no parameters, separated by `;`.
-    async fn batch_execute(&mut self, sql: &str) -> QueryResult<()>;
+    async fn batch_execute(&mut self, sql: &str) -> QueryResult<()> {
+        let timer = Timer::start();
+        let outcome = self.send_batch(sql).await;
+        timer.finish(sql, outcome.as_ref().map(|()| None));
+        outcome
+    }
 
     /// Opens a transaction (a savepoint inside one).
     async fn begin(&mut self) -> QueryResult<()>;

@@ -11,7 +11,8 @@
 //!
 //! `bind.rs` turns a statement's [`ColumnValue`](crate::ColumnValue)s into diesel binds, per
 //! backend; `row.rs` and `json_row.rs` read rows back; `connections.rs` routes statements to
-//! the database a table is in.
+//! the database a table is in; `sqlite.rs` holds the settings every SQLite connection of a
+//! pool needs (busy timeout, WAL).
 
 mod bind;
 mod blocking;
@@ -19,6 +20,8 @@ mod connections;
 mod executor;
 mod json_row;
 mod row;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub(crate) use self::bind::keyed_text;
 pub use self::bind::LinkBackend;
@@ -31,3 +34,5 @@ pub(crate) use self::executor::{finish, load_text, Executor};
 pub(crate) use self::json_row::{key, shape, JsonRow};
 #[doc(hidden)]
 pub use self::row::LoadRow;
+#[cfg(feature = "sqlite")]
+pub use self::sqlite::SqliteSettings;

@@ -211,7 +211,7 @@ impl Error {
 }
 
 /// The kind of a diesel error, by what the database said.
-fn database_kind(error: &DieselError) -> ErrorKind {
+pub(crate) fn database_kind(error: &DieselError) -> ErrorKind {
     match error {
         DieselError::DatabaseError(kind, information) => match kind {
             DatabaseErrorKind::UniqueViolation

@@ -102,6 +102,7 @@ pub use crate::entity::EntityRegistration;
 use crate::backend::Connections;
 use crate::error::{Error, Result};
 use crate::linkable::Linkable;
+use crate::trace::operation;
 
 /// What [`Query::graph`] runs: a [`Graph`] (rows as JSON values), a [`JsonGraph`] (rows
 /// written as JSON without building values) or a [`TypedGraph`] (rows as the selecting
@@ -206,9 +207,17 @@ pub(crate) async fn run<R: GraphRequest, X: Connections>(
     request: R,
     scope: Option<&Scope>,
 ) -> Result<R::Output> {
-    let plan = request.plan(scope)?;
-    let loaded = load::run(conns, &plan).await?;
-    R::output(plan, loaded)
+    operation!(
+        "link_runtime.graph",
+        { entity = Empty, rows = Empty, },
+        |span| async {
+            let plan = request.plan(scope)?;
+            span.record("entity", plan.root.source.name());
+            let loaded = load::run(conns, &plan).await?;
+            span.record("rows", loaded.records.len());
+            R::output(plan, loaded)
+        }
+    )
 }
 
 impl Scope {

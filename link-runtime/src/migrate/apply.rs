@@ -3,6 +3,7 @@
 use crate::backend::{block_on, finish, Blocking, Executor, LinkConnection};
 use crate::error::{Error, Result};
 use crate::migrate::plan::{Action, ActionKind, Plan, Skipped};
+use crate::trace::operation;
 
 /// What [`apply`] (or [`migrate`](crate::migrate())) did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -76,6 +77,23 @@ pub fn apply<C: LinkConnection>(conn: &mut C, plan: &Plan, allow_unsafe: bool) -
 
 /// [`apply`] on any executor.
 pub(crate) async fn apply_in<E: Executor>(
+    conn: &mut E,
+    plan: &Plan,
+    allow_unsafe: bool,
+) -> Result<Applied> {
+    operation!(
+        "link_runtime.apply",
+        { actions = plan.actions().len(), allow_unsafe, applied = Empty, skipped = Empty, },
+        |span| async {
+            let applied = apply_actions(conn, plan, allow_unsafe).await?;
+            span.record("applied", applied.applied.len());
+            span.record("skipped", applied.skipped.len());
+            Ok(applied)
+        }
+    )
+}
+
+async fn apply_actions<E: Executor>(
     conn: &mut E,
     plan: &Plan,
     allow_unsafe: bool,

@@ -33,6 +33,7 @@ pub(crate) use plan::{plan_for_in, plan_in};
 
 use crate::backend::{block_on, Blocking, Executor, LinkConnection};
 use crate::error::Result;
+use crate::trace::operation;
 
 /// Syncs the link tables with the registered links, running only safe actions: creates
 /// the tables and indexes that are missing, adds extra columns, and records every link in
@@ -68,6 +69,8 @@ pub fn migrate<C: LinkConnection>(conn: &mut C) -> Result<Applied> {
 
 /// [`migrate`] on any executor.
 pub(crate) async fn migrate_in<E: Executor>(conn: &mut E) -> Result<Applied> {
-    let plan = plan_in(conn).await?;
-    apply_in(conn, &plan, false).await
+    operation!("link_runtime.migrate", { databases = 1, }, |span| async {
+        let plan = plan_in(conn).await?;
+        apply_in(conn, &plan, false).await
+    })
 }

@@ -12,6 +12,7 @@ use crate::migrate::introspect::{self, TableShape};
 use crate::migrate::metadata::{self, LinkRecord};
 use crate::migrate::sql::{column_type, comment, fnv1a, ident, without_name};
 use crate::registry::registered_links;
+use crate::trace::operation;
 
 /// What a sync would change, in the order it would change it.
 ///
@@ -365,6 +366,18 @@ pub fn plan_for<C: LinkConnection>(conn: &mut C, links: &[&LinkSchema]) -> Resul
 
 /// [`plan_for`] on any executor.
 pub(crate) async fn plan_for_in<E: Executor>(conn: &mut E, links: &[&LinkSchema]) -> Result<Plan> {
+    operation!(
+        "link_runtime.plan",
+        { links = links.len(), actions = Empty, },
+        |span| async {
+            let plan = plan_links(conn, links).await?;
+            span.record("actions", plan.actions.len());
+            Ok(plan)
+        }
+    )
+}
+
+async fn plan_links<E: Executor>(conn: &mut E, links: &[&LinkSchema]) -> Result<Plan> {
     let dialect = E::DIALECT;
     let mut actions = Vec::new();
 

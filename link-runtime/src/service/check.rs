@@ -20,6 +20,7 @@ use crate::entity::registered_entities;
 use crate::error::{Error, Result};
 use crate::migrate::introspect::table_exists;
 use crate::registry::registered_links;
+use crate::trace::operation;
 
 /// How many records of a side one statement reads or binds.
 const IDS_PER_BATCH: usize = 5_000;
@@ -150,6 +151,22 @@ pub fn check<C: LinkConnection>(conn: &mut C, prune: bool) -> Result<Integrity> 
 
 /// [`check`] on `conns`.
 pub(crate) async fn check_in<X: Connections>(conns: &mut X, prune: bool) -> Result<Integrity> {
+    operation!(
+        "link_runtime.check",
+        { prune, dangling = Empty, pruned = Empty, },
+        |span| async {
+            let integrity = check_links(conns, prune).await?;
+            span.record("dangling", integrity.dangling().count());
+            span.record(
+                "pruned",
+                integrity.links.iter().map(|link| link.pruned).sum::<usize>(),
+            );
+            Ok(integrity)
+        }
+    )
+}
+
+async fn check_links<X: Connections>(conns: &mut X, prune: bool) -> Result<Integrity> {
     let mut links = registered_links()?;
     links.sort_by_key(|link| link.table);
     // Every table first, each module's once: a missing one stops the check before

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::registry::registered_links;
+use crate::trace::operation;
 
 /// The error a module returns when it cannot soft-delete or restore its records.
 pub type ModuleError = Box<dyn std::error::Error + Send + Sync>;
@@ -394,13 +395,22 @@ where
     M: Linkable,
     X: Connections,
 {
-    let links = registered_links()?;
-    let ids = ids.iter().map(|id| id.as_str().to_owned()).collect();
-    let root = Record {
-        module: M::MODULE,
-        model: M::MODEL,
-    };
-    delete_links(conns, modules, &links, root, ids).await
+    operation!(
+        "link_runtime.delete",
+        { model = M::MODEL, records = ids.len(), links = Empty, cascaded = Empty, },
+        |span| async {
+            let links = registered_links()?;
+            let ids = ids.iter().map(|id| id.as_str().to_owned()).collect();
+            let root = Record {
+                module: M::MODULE,
+                model: M::MODEL,
+            };
+            let deletion = delete_links(conns, modules, &links, root, ids).await?;
+            span.record("links", deletion.link_count());
+            span.record("cascaded", deletion.cascaded.values().map(Vec::len).sum::<usize>());
+            Ok(deletion)
+        }
+    )
 }
 
 #[derive(QueryableByName)]
@@ -532,6 +542,22 @@ pub(crate) async fn restore_alone<E: Executor>(
 
 /// [`restore`] on `conns`, in the transactions the caller opened.
 pub(crate) async fn restore_in<X: Connections>(
+    conns: &mut X,
+    modules: &impl Cascade<X::Conn>,
+    deletion: &Deletion,
+) -> Result<usize> {
+    operation!(
+        "link_runtime.restore",
+        { links = deletion.link_count(), restored = Empty, },
+        |span| async {
+            let restored = restore_links(conns, modules, deletion).await?;
+            span.record("restored", restored);
+            Ok(restored)
+        }
+    )
+}
+
+async fn restore_links<X: Connections>(
     conns: &mut X,
     modules: &impl Cascade<X::Conn>,
     deletion: &Deletion,

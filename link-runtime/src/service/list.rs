@@ -7,6 +7,7 @@ use crate::backend::Executor;
 use crate::definition::{ColumnValue, LinkDefinition};
 use crate::error::Result;
 use crate::id::Id;
+use crate::trace::operation;
 
 /// Which pivot rows [`list`](super::list) reads: by either side's ids, live ones only unless
 /// [`with_deleted`](Self::with_deleted).
@@ -96,6 +97,21 @@ impl<L: LinkDefinition> std::fmt::Debug for ListFilter<L> {
 
 /// [`list`] on any executor.
 pub(crate) async fn list_in<L: LinkDefinition, E: Executor>(
+    conn: &mut E,
+    filter: &ListFilter<L>,
+) -> Result<Vec<L::Row>> {
+    operation!(
+        "link_runtime.list",
+        { link = L::SCHEMA.table, rows = Empty, },
+        |span| async {
+            let rows = list_rows(conn, filter).await?;
+            span.record("rows", rows.len());
+            Ok(rows)
+        }
+    )
+}
+
+async fn list_rows<L: LinkDefinition, E: Executor>(
     conn: &mut E,
     filter: &ListFilter<L>,
 ) -> Result<Vec<L::Row>> {

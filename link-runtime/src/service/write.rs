@@ -17,6 +17,7 @@ use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, P
 use crate::dialect::{json_list, Dialect};
 use crate::error::{Error, Result};
 use crate::id::Id;
+use crate::trace::operation;
 
 /// From how many pairs a statement's worth of a batch goes in with a plain insert
 /// ([`insert_new`]) rather than one upsert that returns every row: two or three statements
@@ -53,22 +54,43 @@ pub enum Created {
     Updated,
 }
 
+impl Created {
+    /// Its name in snake_case, as it serializes: `inserted`, `revived`, `unchanged` or
+    /// `updated`.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Created::Inserted => "inserted",
+            Created::Revived => "revived",
+            Created::Unchanged => "unchanged",
+            Created::Updated => "updated",
+        }
+    }
+}
+
 /// [`create`](super::create) on any executor.
 pub(crate) async fn create_in<L: LinkDefinition, E: Executor>(
     conn: &mut E,
     left: &Id<L::Left>,
     right: &Id<L::Right>,
 ) -> Result<Created> {
-    retrying!({
-        async {
-            let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
-            if insert_one::<L, _, false>(conn, &pair).await? {
-                return Ok(Created::Inserted);
-            }
-            Ok(first(upsert(conn, L::SCHEMA, vec![pair], false).await?))
+    operation!(
+        "link_runtime.create",
+        { link = L::SCHEMA.table, created = Empty, },
+        |span| async {
+            let created = retrying!({
+                async {
+                    let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
+                    if insert_one::<L, _, false>(conn, &pair).await? {
+                        return Ok(Created::Inserted);
+                    }
+                    Ok(first(upsert(conn, L::SCHEMA, vec![pair], false).await?))
+                }
+                .await
+            })?;
+            span.record("created", created.as_str());
+            Ok(created)
         }
-        .await
-    })
+    )
 }
 
 /// [`create_with`] on any executor.
@@ -78,16 +100,24 @@ pub(crate) async fn create_with_in<L: LinkDefinition, E: Executor>(
     right: &Id<L::Right>,
     columns: &L::Columns,
 ) -> Result<Created> {
-    retrying!({
-        async {
-            let pair = Write::new(left.as_str(), right.as_str(), columns.values());
-            if insert_one::<L, _, true>(conn, &pair).await? {
-                return Ok(Created::Inserted);
-            }
-            Ok(first(upsert(conn, L::SCHEMA, vec![pair], true).await?))
+    operation!(
+        "link_runtime.create_with",
+        { link = L::SCHEMA.table, created = Empty, },
+        |span| async {
+            let created = retrying!({
+                async {
+                    let pair = Write::new(left.as_str(), right.as_str(), columns.values());
+                    if insert_one::<L, _, true>(conn, &pair).await? {
+                        return Ok(Created::Inserted);
+                    }
+                    Ok(first(upsert(conn, L::SCHEMA, vec![pair], true).await?))
+                }
+                .await
+            })?;
+            span.record("created", created.as_str());
+            Ok(created)
         }
-        .await
-    })
+    )
 }
 
 /// [`create_many`] on any executor.
@@ -95,11 +125,19 @@ pub(crate) async fn create_many_in<L: LinkDefinition, E: Executor>(
     conn: &mut E,
     pairs: &[Pair<L>],
 ) -> Result<Vec<Created>> {
-    let pairs = pairs
-        .iter()
-        .map(|(left, right)| Write::new(left.as_str(), right.as_str(), Vec::new()))
-        .collect();
-    upsert(conn, L::SCHEMA, pairs, false).await
+    operation!(
+        "link_runtime.create_many",
+        { link = L::SCHEMA.table, pairs = pairs.len(), inserted = Empty, },
+        |span| async {
+            let pairs = pairs
+                .iter()
+                .map(|(left, right)| Write::new(left.as_str(), right.as_str(), Vec::new()))
+                .collect();
+            let created = upsert(conn, L::SCHEMA, pairs, false).await?;
+            span.record("inserted", inserted(&created));
+            Ok(created)
+        }
+    )
 }
 
 /// [`create_many_with`] on any executor.
@@ -107,11 +145,29 @@ pub(crate) async fn create_many_with_in<L: LinkDefinition, E: Executor>(
     conn: &mut E,
     rows: &[PairWith<L>],
 ) -> Result<Vec<Created>> {
-    let pairs = rows
+    operation!(
+        "link_runtime.create_many_with",
+        { link = L::SCHEMA.table, pairs = rows.len(), inserted = Empty, },
+        |span| async {
+            let pairs = rows
+                .iter()
+                .map(|(left, right, columns)| {
+                    Write::new(left.as_str(), right.as_str(), columns.values())
+                })
+                .collect();
+            let created = upsert(conn, L::SCHEMA, pairs, true).await?;
+            span.record("inserted", inserted(&created));
+            Ok(created)
+        }
+    )
+}
+
+/// How many of a batch's pairs got a new row.
+fn inserted(created: &[Created]) -> usize {
+    created
         .iter()
-        .map(|(left, right, columns)| Write::new(left.as_str(), right.as_str(), columns.values()))
-        .collect();
-    upsert(conn, L::SCHEMA, pairs, true).await
+        .filter(|created| **created == Created::Inserted)
+        .count()
 }
 
 /// [`dismiss`] on any executor.
@@ -120,7 +176,16 @@ pub(crate) async fn dismiss_in<L: LinkDefinition, E: Executor>(
     left: &Id<L::Left>,
     right: &Id<L::Right>,
 ) -> Result<bool> {
-    Ok(dismiss_pairs(conn, L::SCHEMA, &[(left.as_str(), right.as_str())]).await? > 0)
+    operation!(
+        "link_runtime.dismiss",
+        { link = L::SCHEMA.table, dismissed = Empty, },
+        |span| async {
+            let pair = [(left.as_str(), right.as_str())];
+            let dismissed = dismiss_pairs(conn, L::SCHEMA, &pair).await? > 0;
+            span.record("dismissed", dismissed);
+            Ok(dismissed)
+        }
+    )
 }
 
 /// [`dismiss_many`] on any executor.
@@ -128,11 +193,19 @@ pub(crate) async fn dismiss_many_in<L: LinkDefinition, E: Executor>(
     conn: &mut E,
     pairs: &[Pair<L>],
 ) -> Result<usize> {
-    let pairs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(left, right)| (left.as_str(), right.as_str()))
-        .collect();
-    dismiss_pairs(conn, L::SCHEMA, &pairs).await
+    operation!(
+        "link_runtime.dismiss_many",
+        { link = L::SCHEMA.table, pairs = pairs.len(), dismissed = Empty, },
+        |span| async {
+            let pairs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(left, right)| (left.as_str(), right.as_str()))
+                .collect();
+            let dismissed = dismiss_pairs(conn, L::SCHEMA, &pairs).await?;
+            span.record("dismissed", dismissed);
+            Ok(dismissed)
+        }
+    )
 }
 
 /// What an attempt of [`upsert`] on PostgreSQL ends with when a pair's row appeared after

@@ -10,6 +10,7 @@ use crate::definition::{ExtraColumns, LinkDefinition};
 use crate::error::Result;
 use crate::id::Id;
 use crate::service::{self, Created, ListFilter, Pair, PairWith};
+use crate::trace::operation;
 
 /// A link step that changed something: its name, as [`Compensation`](super::Compensation)
 /// reports it, and how to undo it.
@@ -37,6 +38,14 @@ pub(crate) enum LinkUndo<L: LinkDefinition> {
 impl<L: LinkDefinition> LinkUndo<L> {
     /// Undoes the step on the link's connection, in one transaction.
     pub(crate) async fn run<E: Executor>(self, conn: &mut E) -> Result<()> {
+        operation!(
+            "link_runtime.steps.undo",
+            { link = L::SCHEMA.table, },
+            |span| self.run_in(conn)
+        )
+    }
+
+    async fn run_in<E: Executor>(self, conn: &mut E) -> Result<()> {
         match self {
             LinkUndo::Dismiss(pairs) => {
                 service::dismiss_many_in::<L, _>(conn, &pairs).await?;
@@ -83,7 +92,11 @@ where
     L: LinkDefinition,
     E: Executor,
 {
-    let created = service::create_many_in::<L, _>(conn, pairs).await?;
+    let created = operation!(
+        "link_runtime.steps.create_many",
+        { link = L::SCHEMA.table, pairs = pairs.len(), },
+        |span| service::create_many_in::<L, _>(conn, pairs)
+    )?;
     let mut seen = HashSet::new();
     let undo: Vec<Pair<L>> = pairs
         .iter()
@@ -110,14 +123,20 @@ where
     E: Executor,
 {
     let pairs = rows.iter().map(|(left, right, _)| (left, right));
-    conn.begin().await?;
-    let outcome = async {
-        let before = rows_of::<L, _>(conn, pairs.clone(), true).await?;
-        let created = service::create_many_with_in::<L, _>(conn, rows).await?;
-        Ok::<_, crate::Error>((before, created))
-    }
-    .await;
-    let (mut before, created) = finish(conn, outcome).await?;
+    let (mut before, created) = operation!(
+        "link_runtime.steps.create_many_with",
+        { link = L::SCHEMA.table, pairs = rows.len(), },
+        |span| async {
+            conn.begin().await?;
+            let outcome = async {
+                let before = rows_of::<L, _>(conn, pairs.clone(), true).await?;
+                let created = service::create_many_with_in::<L, _>(conn, rows).await?;
+                Ok::<_, crate::Error>((before, created))
+            }
+            .await;
+            finish(conn, outcome).await
+        }
+    )?;
     let mut new = Vec::new();
     let mut live = Vec::new();
     let mut dismissed = Vec::new();
@@ -154,14 +173,21 @@ where
     L: LinkDefinition,
     E: Executor,
 {
-    conn.begin().await?;
-    let outcome = async {
-        let live = rows_of::<L, _>(conn, pairs.iter().map(|(l, r)| (l, r)), false).await?;
-        let dismissed = service::dismiss_many_in::<L, _>(conn, pairs).await?;
-        Ok::<_, crate::Error>((live, dismissed))
-    }
-    .await;
-    let (live, dismissed) = finish(conn, outcome).await?;
+    let (live, dismissed) = operation!(
+        "link_runtime.steps.dismiss_many",
+        { link = L::SCHEMA.table, pairs = pairs.len(), },
+        |span| async {
+            conn.begin().await?;
+            let outcome = async {
+                let live =
+                    rows_of::<L, _>(conn, pairs.iter().map(|(l, r)| (l, r)), false).await?;
+                let dismissed = service::dismiss_many_in::<L, _>(conn, pairs).await?;
+                Ok::<_, crate::Error>((live, dismissed))
+            }
+            .await;
+            finish(conn, outcome).await
+        }
+    )?;
     let undo: Vec<PairWith<L>> = live.into_values().map(|(parts, _)| parts).collect();
     let step = (!undo.is_empty()).then(|| LinkStep {
         name: describe::<L>("dismiss", undo.iter().map(|(l, r, _)| (l, r))),
