@@ -161,4 +161,61 @@ link_test_support::driver_tests! {
         }
         assert_eq!(live_pairs(&mut db).len(), 3 * PAIRS);
     }
+
+    /// Clients that sync the links at once (services starting together) end with one
+    /// correct schema: one of them creates the tables, and the others, which wait for it,
+    /// find nothing left to do.
+    fn eight_clients_syncing_at_once_apply_each_action_once(driver) {
+        let Some(mut db) = link_test_support::postgres("sync_race") else {
+            return;
+        };
+        let outcomes = race(driver, &db, |_, conn| via::migrate(conn));
+        let mut applied = Vec::new();
+        for outcome in outcomes {
+            let outcome =
+                outcome.unwrap_or_else(|error| panic!("a client's sync failed: {error:?}"));
+            applied.push(outcome.applied.len());
+        }
+        applied.sort_unstable();
+        assert_eq!(
+            applied[..CLIENTS - 1],
+            [0; CLIENTS - 1],
+            "one client applies the plan, the others find nothing to do: {applied:?}"
+        );
+        assert!(applied[CLIENTS - 1] > 0, "{applied:?}");
+        assert!(via::plan(&mut *db).unwrap().is_empty());
+    }
+}
+
+/// On a SQLite file, whose connections wait for each other's writes: every sync succeeds
+/// and the schema is whole. (There, a sync that met another one's write plans again; its
+/// actions create only what is missing, so two may both report creating a table.)
+#[test]
+fn eight_connections_syncing_a_sqlite_file_at_once_all_succeed() {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+
+    let dir = std::env::temp_dir().join(format!("link-sync-race-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("links.db").to_string_lossy().into_owned();
+    let start = Arc::new(Barrier::new(CLIENTS));
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let (file, start) = (file.clone(), Arc::clone(&start));
+            thread::spawn(move || {
+                let mut conn = diesel::SqliteConnection::establish(&file).unwrap();
+                conn.batch_execute("PRAGMA busy_timeout = 10000").unwrap();
+                start.wait();
+                link_runtime::migrate(&mut conn)
+            })
+        })
+        .collect();
+    for client in clients {
+        if let Err(error) = client.join().unwrap() {
+            panic!("a sync failed: {error}");
+        }
+    }
+    let mut conn = diesel::SqliteConnection::establish(&file).unwrap();
+    assert!(link_runtime::migrate::plan(&mut conn).unwrap().is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -27,7 +27,7 @@ mod cardinality;
 mod check;
 mod delete;
 mod list;
-mod retry;
+
 mod rows;
 mod write;
 

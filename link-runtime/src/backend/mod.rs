@@ -19,6 +19,7 @@ mod blocking;
 mod connections;
 mod executor;
 mod json_row;
+pub(crate) mod retry;
 mod row;
 #[cfg(feature = "sqlite")]
 mod sqlite;

@@ -31,8 +31,10 @@ pub use export::export_migrations;
 pub use plan::{plan, plan_for, Action, ActionKind, Plan, Safety, SkipReason, Skipped};
 pub(crate) use plan::{plan_for_in, plan_in};
 
+use crate::backend::retry::retrying;
 use crate::backend::{block_on, Blocking, Executor, LinkConnection};
-use crate::error::Result;
+use crate::dialect::Dialect;
+use crate::error::{gave_up_for_concurrency, Error, Result};
 use crate::trace::operation;
 
 /// Syncs the link tables with the registered links, running only safe actions: creates
@@ -68,9 +70,46 @@ pub fn migrate<C: LinkConnection>(conn: &mut C) -> Result<Applied> {
 }
 
 /// [`migrate`] on any executor.
+///
+/// One sync at a time: on PostgreSQL the sync holds an advisory lock (the session's, for
+/// its plan and each of its actions' transactions), so that services starting together take
+/// turns, and the one that comes second plans again after the first and finds nothing left
+/// to do. On SQLite, a sync that meets another one's write (the database is busy) is planned
+/// and applied again, up to a few times: its actions create what is missing only if it is
+/// missing, so they all end with the same schema.
 pub(crate) async fn migrate_in<E: Executor>(conn: &mut E) -> Result<Applied> {
     operation!("link_runtime.migrate", { databases = 1, }, |span| async {
-        let plan = plan_in(conn).await?;
-        apply_in(conn, &plan, false).await
+        match E::DIALECT {
+            Dialect::Postgres => {
+                conn.batch_execute(SYNC_LOCK).await?;
+                let outcome = async {
+                    let plan = plan_in(conn).await?;
+                    apply_in(conn, &plan, false).await
+                }
+                .await;
+                let unlocked = conn.batch_execute(SYNC_UNLOCK).await;
+                let applied = outcome?;
+                unlocked?;
+                Ok(applied)
+            }
+            Dialect::Sqlite => retrying!({
+                async {
+                    let plan = plan_in(conn).await?;
+                    apply_in(conn, &plan, false).await
+                }
+                .await
+                .map_err(|error| match error {
+                    // A busy database is retried as the write's error, not the sync's.
+                    Error::Sync { source, .. } if gave_up_for_concurrency(&source) => {
+                        Error::Database(source)
+                    }
+                    other => other,
+                })
+            }),
+        }
     })
 }
+
+/// The advisory lock key of link syncs: the bytes of `linksync` as a 64-bit integer.
+const SYNC_LOCK: &str = "SELECT pg_advisory_lock(7811896436428729955)";
+const SYNC_UNLOCK: &str = "SELECT pg_advisory_unlock(7811896436428729955)";

@@ -8,9 +8,9 @@ use diesel::sql_types::Text;
 use diesel::QueryableByName;
 use serde::{Serialize, Serializer};
 
-use super::retry::retrying;
 use super::rows::lock_in_order;
 use super::{cardinality_error, ids_per_statement};
+use crate::backend::retry::retrying;
 use crate::backend::{
     block_on, finish, Blocking, Connections, Executor, LinkConnection, OneConnection, Place,
 };

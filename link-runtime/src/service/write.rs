@@ -10,8 +10,8 @@ use diesel::QueryableByName;
 use serde::Serialize;
 
 use super::cardinality::{cardinality_error, check_batch_cardinality};
-use super::retry::{self, retrying};
 use super::rows::{lock_in_order, quoted, Partner, MAX_ROWS_PER_STATEMENT};
+use crate::backend::retry::{self, retrying};
 use crate::backend::{finish, keyed_text, Executor, Key, Statement};
 use crate::definition::{ColumnValue, ExtraColumns, LinkDefinition, LinkSchema, Pair, PairWith};
 use crate::dialect::{json_list, Dialect};

@@ -50,9 +50,9 @@ macro_rules! retrying {
         let mut attempt = 1;
         loop {
             let outcome = $attempt;
-            match $crate::service::retry::judge(attempt, outcome) {
-                $crate::service::retry::Attempt::Done(outcome) => break outcome,
-                $crate::service::retry::Attempt::Again => attempt += 1,
+            match $crate::backend::retry::judge(attempt, outcome) {
+                $crate::backend::retry::Attempt::Done(outcome) => break outcome,
+                $crate::backend::retry::Attempt::Again => attempt += 1,
             }
         }
     }};
