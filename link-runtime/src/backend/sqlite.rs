@@ -27,16 +27,14 @@ use diesel::{Connection, ConnectionError, ConnectionResult, QueryResult, SqliteC
 ///   advice for WAL; [`full_sync`](Self::full_sync) keeps `FULL`, an fsync per commit.
 ///
 /// The runtime applies them to every SQLite connection it opens itself
-/// ([`aio::Database::connect`](crate::aio::Database::connect)). For connections a program
-/// opens, they plug into each kind of source:
+/// (`aio::Database::connect`, feature `async`). For connections a program opens, they plug
+/// into each kind of source:
 ///
 /// - a connection of its own, or a function that connects:
 ///   [`establish`](Self::establish), or [`apply`](Self::apply) on an open connection;
-/// - a diesel r2d2 pool (feature `r2d2`): the settings are a
-///   [`CustomizeConnection`](diesel::r2d2::CustomizeConnection), given to
-///   `Pool::builder().connection_customizer(..)`;
-/// - a diesel-async pool (feature `deadpool`): [`async_manager`](Self::async_manager) or
-///   [`manager_config`](Self::manager_config);
+/// - a diesel r2d2 pool (feature `r2d2`): the settings are a `CustomizeConnection`, given
+///   to `Pool::builder().connection_customizer(..)`;
+/// - a diesel-async pool (feature `deadpool`): `async_manager` or `manager_config`;
 /// - anything else: the statements, [`sql`](Self::sql).
 ///
 /// **In-memory databases shared between connections** (`file:name?mode=memory&cache=shared`)
