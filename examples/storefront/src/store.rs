@@ -7,6 +7,7 @@ use diesel_async::pooled_connection::AsyncDieselConnectionManager;
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use link_runtime::aio::{self, Database};
+use link_runtime::databases::SqliteSettings;
 
 /// SQLite on the async driver: diesel's connection, run on tokio's blocking threads.
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -78,13 +79,14 @@ impl Store {
     }
 
     /// The SQLite database in the file at `path` (created if missing), with a pool of
-    /// connections in WAL mode that wait for each other's writes.
+    /// connections in WAL mode that wait for each other's writes
+    /// ([`SqliteSettings`]).
     ///
     /// # Errors
     ///
     /// If SQLite cannot open it, or the tables cannot be created.
     pub async fn sqlite_file(path: &str) -> link_runtime::Result<Store> {
-        let pool = Pool::builder(sqlite_manager(path))
+        let pool = Pool::builder(SqliteSettings::new().async_manager(path))
             .max_size(8)
             .build()
             .map_err(|source| connection(path, source))?;
@@ -119,24 +121,6 @@ impl Store {
         });
         Ok(self)
     }
-}
-
-/// A pool manager whose SQLite connections use WAL and wait up to 5 s for a lock.
-fn sqlite_manager(path: &str) -> AsyncDieselConnectionManager<SqliteConn> {
-    let mut config = diesel_async::pooled_connection::ManagerConfig::default();
-    config.custom_setup = Box::new(|url| {
-        Box::pin(async move {
-            let mut conn = SqliteConn::establish(url).await?;
-            conn.batch_execute(
-                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = NORMAL;",
-            )
-            .await
-            .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
-            Ok(conn)
-        })
-    });
-    AsyncDieselConnectionManager::new_with_config(path, config)
 }
 
 fn connection(
