@@ -28,7 +28,7 @@ impl Graph {
     /// use diesel::connection::SimpleConnection;
     /// use link_runtime::graph::{Graph, Query};
     /// # use link_runtime::prelude::*;
-    /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String, pub title: String }
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
     ///
     /// let mut conn = SqliteConnection::establish(":memory:")?;
     /// conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
