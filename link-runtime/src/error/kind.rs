@@ -123,6 +123,7 @@ impl Error {
     /// | error | kind |
     /// |---|---|
     /// | a graph query's mistake: [`UnknownEntity`](Error::UnknownEntity), [`AmbiguousEntity`](Error::AmbiguousEntity), [`UnknownField`](Error::UnknownField), [`AmbiguousField`](Error::AmbiguousField), [`InvalidFilter`](Error::InvalidFilter), [`InvalidOrder`](Error::InvalidOrder), [`MalformedQuery`](Error::MalformedQuery) | `Invalid` |
+    /// | [`TooCostly`](Error::TooCostly): a graph query over its [limits](crate::graph::Limits) | `Invalid` |
     /// | [`Forbidden`](Error::Forbidden): a graph query outside its scope | `Forbidden` |
     /// | [`Cardinality`](Error::Cardinality) | `Conflict` |
     /// | [`Connection`](Error::Connection) | `Unavailable` |
@@ -135,6 +136,9 @@ impl Error {
     /// [`Deletion`](crate::service::Deletion) naming a link no longer registered
     /// (`UnknownLink`), a `GraphSelect` struct that does not fit its rows (`Deserialize`)
     /// are the application's own, fixed in its code or its deployment.
+    ///
+    /// A query over its limits is `Invalid` as any other refused query is: sent again, it
+    /// costs as much again.
     ///
     /// A diesel error, whether the runtime's statements or an application's own got it
     /// (`Error::from(diesel_error)`, or `?`), is classified by what the database said:
@@ -191,7 +195,8 @@ impl Error {
             | Error::AmbiguousField { .. }
             | Error::InvalidFilter { .. }
             | Error::InvalidOrder { .. }
-            | Error::MalformedQuery { .. } => ErrorKind::Invalid,
+            | Error::MalformedQuery { .. }
+            | Error::TooCostly { .. } => ErrorKind::Invalid,
             Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::Cardinality { .. } => ErrorKind::Conflict,
             Error::Connection { .. } => ErrorKind::Unavailable,

@@ -49,22 +49,28 @@
 //! statement of the records it hangs from; any other link in the field paths takes one
 //! statement on the pivot table and one on the linked model's table, each binding the ids of
 //! the level above as a single JSON array parameter. The number of statements depends on the
-//! shape of the query, never on the number of rows. A filter on a linked record's field is a semi-join inside the root
-//! statement (`id IN (SELECT .. FROM pivot JOIN target ..)`), so a page of a filtered query
-//! costs what the page costs. Every name in the SQL comes from the registry: the query's
-//! names are only looked up.
+//! shape of the query, never on the number of rows. A filter on a linked record's field is a semi-join inside the root statement
+//! (`id IN (SELECT .. FROM pivot JOIN target ..)`), so a page of a filtered query costs what
+//! the page costs. Every name in the SQL comes from the registry: the query's names are
+//! only looked up.
 //!
 //! A query a client sends runs under a [`Scope`] ([`Query::scope`]), which refuses what
-//! the client may not reach before any SQL runs.
+//! the client may not reach before any SQL runs. Every query runs under [`Limits`]
+//! ([`Query::limits`], [`Scope::limits`], or the defaults), which bound what it costs: the
+//! links its fields and filters follow, the values it compares with, its order keys and
+//! the records it reads.
 //!
-//! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]), `plan.rs`
-//! (names resolved against the registry, and put to the scope, into a tree of typed
-//! nodes), `load.rs` (SQL, batching, stitching), `record.rs` (the records a query loads,
+//! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]),
+//! `limits.rs` ([`Limits`]), `plan.rs` (names resolved against the registry, and put to
+//! the scope, into a tree of typed nodes, written as cheaply as the same rows allow, and
+//! its cost counted), `load.rs` (SQL, batching, stitching, the records counted),
+//! `record.rs` (the records a query loads,
 //! and their JSON or typed form), `json.rs` ([`JsonResult`], JSON written from the records), `typed.rs` ([`GraphSelect`]), `result.rs`
 //! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
 //! `link_runtime::aio` has the async one).
 
 mod json;
+mod limits;
 mod load;
 mod localize;
 mod plan;
@@ -80,6 +86,7 @@ mod typed;
 use serde_json::Value;
 
 pub use self::json::{JsonGraph, JsonResult};
+pub use self::limits::Limits;
 #[cfg(feature = "async")]
 pub(crate) use self::query::query_face;
 pub use self::query::Query;
@@ -90,7 +97,7 @@ pub use self::typed::{
     Field, GraphLink, GraphSelect, HoldsLinked, Many, One, TypedFilter, TypedGraph, TypedOrder,
 };
 pub use crate::entity::{EntityField, EntitySchema};
-pub use crate::error::Refusal;
+pub use crate::error::{CostLimit, Refusal};
 /// Derives [`GraphSelect`](trait@GraphSelect); see the trait.
 pub use link_macros::GraphSelect;
 
@@ -115,6 +122,7 @@ pub trait GraphRequest: sealed::Sealed {
 // crate's own plan and records.
 #[allow(private_interfaces)]
 mod sealed {
+    use super::limits::Limits;
     use super::load::Loaded;
     use super::plan::Plan;
     use super::scope::Scope;
@@ -124,8 +132,8 @@ mod sealed {
     /// the records loaded.
     pub trait Sealed: Sized {
         /// Resolves the request's names against the registry, under `scope` if there is
-        /// one.
-        fn plan(self, scope: Option<&Scope>) -> Result<Plan>;
+        /// one, and refuses it if it costs more than `limits` allow.
+        fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<Plan>;
 
         /// The result, from the records the plan loaded.
         fn output(plan: Plan, loaded: Loaded) -> Result<<Self as super::GraphRequest>::Output>
@@ -140,8 +148,8 @@ impl GraphRequest for Graph {
 
 #[allow(private_interfaces)]
 impl sealed::Sealed for Graph {
-    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
-        plan::plan(&self, scope)
+    fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
+        plan::plan(&self, scope, limits)
     }
 
     fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
@@ -162,8 +170,8 @@ impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
 
 #[allow(private_interfaces)]
 impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
-    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
-        plan::plan(&self.into_graph(), scope)
+    fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
+        plan::plan(&self.into_graph(), scope, limits)
     }
 
     fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
@@ -190,8 +198,8 @@ impl GraphRequest for JsonGraph {
 
 #[allow(private_interfaces)]
 impl sealed::Sealed for JsonGraph {
-    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
-        plan::plan(&self.0, scope)
+    fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
+        plan::plan(&self.0, scope, limits)
     }
 
     fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
@@ -200,27 +208,32 @@ impl sealed::Sealed for JsonGraph {
 }
 
 /// Runs `request` on `conns`, whatever the driver: plans it (under `scope`, if there is
-/// one: refused before any statement), loads its records, shapes them.
+/// one, and the limits of the query and the scope: refused before any statement), loads
+/// its records, shapes them.
 pub(crate) async fn run<R: GraphRequest, X: Connections>(
     conns: &mut X,
     request: R,
     scope: Option<&Scope>,
+    limits: Option<&Limits>,
 ) -> Result<R::Output> {
-    let plan = request.plan(scope)?;
+    let limits = Limits::of_query(limits, scope.and_then(Scope::cost_limits));
+    let plan = request.plan(scope, &limits)?;
     let loaded = load::run(conns, &plan).await?;
     R::output(plan, loaded)
 }
 
 impl Scope {
-    /// Checks `graph` against the scope and the registry as running it would, without a
-    /// connection and without running anything: `Ok` if the query would run under the
-    /// scope, the error it would be refused with otherwise. A handler can refuse a query
-    /// before it checks a connection out of its pool. (A typed query's graph is
-    /// [`TypedGraph::into_graph`].)
+    /// Checks `graph` against the scope, its [limits](Scope::limits) (or the defaults) and
+    /// the registry as running it would, without a connection and without running
+    /// anything: `Ok` if the query would run under the scope, the error it would be
+    /// refused with otherwise. A handler can refuse a query before it checks a connection
+    /// out of its pool. (A typed query's graph is [`TypedGraph::into_graph`]; a query run
+    /// with limits of its own runs under the stricter of the two.)
     ///
     /// # Errors
     ///
-    /// [`Error::Forbidden`] if the query reaches outside the scope, and the errors of a
+    /// [`Error::Forbidden`] if the query reaches outside the scope,
+    /// [`Error::TooCostly`] if it costs more than the limits allow, and the errors of a
     /// query's names and values [`Query::graph`] would return before any SQL.
     ///
     /// ```
@@ -233,6 +246,7 @@ impl Scope {
     /// assert_eq!(refused.to_string(), "the scope refuses `customer`: entity not in scope");
     /// ```
     pub fn check(&self, graph: &Graph) -> Result<()> {
-        plan::plan(graph, Some(self)).map(drop)
+        let limits = Limits::of_query(None, self.cost_limits());
+        plan::plan(graph, Some(self), &limits).map(drop)
     }
 }

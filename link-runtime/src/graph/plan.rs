@@ -16,7 +16,8 @@ use serde_json::Value;
 use crate::backend::Place;
 use crate::definition::{ColumnKind, LinkSchema, Side};
 use crate::entity::{registered_entities, EntitySchema};
-use crate::error::{Error, Refusal, Result};
+use crate::error::{CostLimit, Error, Refusal, Result};
+use crate::graph::limits::Limits;
 use crate::graph::request::{Condition, EntityName, Filter, Graph, Order};
 use crate::graph::scope::{Gate, Scope};
 use crate::registry::registered_links;
@@ -30,6 +31,9 @@ pub(crate) struct Plan {
     pub skip: u64,
     pub take: Option<u64>,
     pub with_deleted: bool,
+    /// The most records the result may hold, linked ones included, each counted as often
+    /// as it appears ([`CostLimit::Records`]): the load counts them as they come.
+    pub max_records: u64,
 }
 
 /// A table to read and what to read from it.
@@ -238,6 +242,8 @@ pub(crate) enum Op {
     /// `NOT IN` when `negated`.
     InJson {
         list: String,
+        /// How many values the list holds.
+        values: usize,
         negated: bool,
     },
     Like(Bind),
@@ -356,8 +362,9 @@ fn resolve(source: Source, name: &str, goes_on: bool, at: &At) -> Result<Name> {
 }
 
 /// `graph` resolved against the registry, under `scope` if it has one: refused with
-/// [`Error::Forbidden`] at the first thing outside the scope.
-pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>) -> Result<Plan> {
+/// [`Error::Forbidden`] at the first thing outside the scope, then with
+/// [`Error::TooCostly`] if it costs more than `limits` allow.
+pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>, limits: &Limits) -> Result<Plan> {
     check_shape(graph)?;
     let entity = match &graph.entity {
         EntityName::Schema(entity) => entity.model,
@@ -402,14 +409,58 @@ pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>) -> Result<Plan> {
         .filter(|(path, _)| seen.insert(path.as_str()))
         .map(|(path, order)| order_key(source, path, *order, &at))
         .collect::<Result<_>>()?;
-    Ok(Plan {
+    let plan = Plan {
         root,
         filter,
         order,
         skip: graph.skip,
         take,
         with_deleted: graph.with_deleted,
-    })
+        max_records: limits.limit(CostLimit::Records),
+    };
+    check_cost(&plan, limits)?;
+    Ok(plan)
+}
+
+/// Refuses a plan that costs more than `limits` allow, in the order of
+/// [`CostLimit::ALL`]: the links its fields follow, the links and values of its filters,
+/// its order keys. (Its records are counted as they load.)
+fn check_cost(plan: &Plan, limits: &Limits) -> Result<()> {
+    fn field_links(node: &Node) -> u64 {
+        node.hops.iter().map(|hop| 1 + field_links(&hop.node)).sum()
+    }
+    limits.check(CostLimit::FieldLinks, field_links(&plan.root))?;
+    limits.check(CostLimit::FilterLinks, filter_links(&plan.filter))?;
+    limits.check(CostLimit::FilterValues, filter_values(&plan.filter))?;
+    limits.check(CostLimit::OrderKeys, plan.order.len() as u64)
+}
+
+/// How many links `cond` follows: each one a subquery of the statement.
+fn filter_links(cond: &Cond) -> u64 {
+    match cond {
+        Cond::True | Cond::Column { .. } | Cond::Ids { .. } => 0,
+        Cond::Linked { inner, .. } => 1 + filter_links(inner),
+        Cond::And(conds) | Cond::Or(conds) => conds.iter().map(filter_links).sum(),
+    }
+}
+
+/// How many values `cond` compares with, those of its lists one by one whether they are
+/// bound one by one or as one JSON array.
+fn filter_values(cond: &Cond) -> u64 {
+    match cond {
+        Cond::True => 0,
+        Cond::Column { op, .. } => match op {
+            Op::Compare(..) | Op::Like(_) | Op::ILike(_) => 1,
+            Op::In(values) | Op::NotIn(values) => values.len() as u64,
+            Op::InJson { values, .. } => *values as u64,
+            Op::IsNull | Op::IsNotNull => 0,
+        },
+        Cond::Linked { inner, .. } => filter_values(inner),
+        Cond::And(conds) | Cond::Or(conds) => conds.iter().map(filter_values).sum(),
+        // Ids a filter through another database found: as many as the data holds, not
+        // what the query asked for.
+        Cond::Ids { .. } => 0,
+    }
 }
 
 /// Refuses paths through more than [`MAX_PATH_LINKS`] links and filters nested deeper than
@@ -843,6 +894,7 @@ fn list_op(kind: Option<ColumnKind>, binds: Vec<Bind>, negated: bool) -> Op {
         Some(texts) if kind == Some(ColumnKind::Text) && texts.len() >= JSON_LIST_FROM => {
             Op::InJson {
                 list: crate::dialect::json_list(&texts),
+                values: texts.len(),
                 negated,
             }
         }
