@@ -305,6 +305,28 @@ pub enum Error {
         max: u64,
     },
 
+    /// A statement of a graph query ran past the query's statement timeout on PostgreSQL
+    /// ([`Limits::statement_timeout`](crate::graph::Limits::statement_timeout)), and the
+    /// database cancelled it. Nothing was returned; the query's statements ran in a
+    /// transaction of their own, rolled back.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::QueryTimeout { timeout: Duration::from_secs(5) };
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "the graph query ran past its time limit: a statement took longer than 5s"
+    /// );
+    /// assert_eq!(error.kind(), ErrorKind::Unavailable);
+    /// ```
+    #[error("the graph query ran past its time limit: a statement took longer than {timeout:?}")]
+    QueryTimeout {
+        /// The statement timeout the query ran under.
+        timeout: std::time::Duration,
+    },
+
     /// A row of a typed graph query does not fit the struct that selected it.
     #[error("a `{entity}` row does not fit its `GraphSelect` struct")]
     Deserialize {

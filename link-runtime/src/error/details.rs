@@ -61,13 +61,14 @@ pub struct ErrorDetails {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<String>,
     /// The limit a graph query ran into: a [`CostLimit`](crate::graph::CostLimit)'s name
-    /// ([`CostLimit::as_str`](crate::graph::CostLimit::as_str)).
+    /// ([`CostLimit::as_str`](crate::graph::CostLimit::as_str)), or `statement_timeout`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,
     /// How much of what [`limit`](Self::limit) counts the query asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
-    /// The limit's value: the most a query may ask for.
+    /// The limit's value: the most a query may ask for, or, for `statement_timeout`, the
+    /// timeout in milliseconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max: Option<u64>,
 }
@@ -106,8 +107,8 @@ impl Error {
     /// What to tell a client about this error: its [`kind`](Error::kind), and a message.
     ///
     /// The errors about the request, a graph query's mistakes, its refusal by a scope
-    /// ([`Forbidden`](Error::Forbidden)) or by its limits ([`TooCostly`](Error::TooCostly))
-    /// and [`Cardinality`](Error::Cardinality), carry
+    /// ([`Forbidden`](Error::Forbidden)) or by its limits ([`TooCostly`](Error::TooCostly),
+    /// [`QueryTimeout`](Error::QueryTimeout)) and [`Cardinality`](Error::Cardinality), carry
     /// their own message (their `Display`) and say what they are about: `entity` and
     /// `field` for a graph query (the path ordered by for
     /// [`InvalidOrder`](Error::InvalidOrder), the path refused for `Forbidden`); `limit`,
@@ -202,6 +203,11 @@ impl Error {
                 details.limit = Some(limit.as_str().to_owned());
                 details.value = Some(*value);
                 details.max = Some(*max);
+                own(details)
+            }
+            Error::QueryTimeout { timeout } => {
+                details.limit = Some("statement_timeout".to_owned());
+                details.max = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
                 own(details)
             }
             Error::MalformedQuery { .. } => own(details),
@@ -326,6 +332,19 @@ mod tests {
                 "limit": "filter_links",
                 "value": 4_000,
                 "max": 64,
+            })
+        );
+        let timeout = Error::QueryTimeout {
+            timeout: std::time::Duration::from_millis(2_500),
+        };
+        assert_eq!(
+            body(&timeout),
+            json!({
+                "type": "unavailable",
+                "message": "the graph query ran past its time limit: a statement took longer \
+                            than 2.5s",
+                "limit": "statement_timeout",
+                "max": 2_500,
             })
         );
     }

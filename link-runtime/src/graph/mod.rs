@@ -49,7 +49,9 @@
 //! statement of the records it hangs from; any other link in the field paths takes one
 //! statement on the pivot table and one on the linked model's table, each binding the ids of
 //! the level above as a single JSON array parameter. The number of statements depends on the
-//! shape of the query, never on the number of rows. A filter on a linked record's field is a semi-join inside the root statement
+//! shape of the query, never on the number of rows. On PostgreSQL they run in a transaction
+//! of the query's own (a savepoint inside a caller's), which sets its statement timeout. A
+//! filter on a linked record's field is a semi-join inside the root statement
 //! (`id IN (SELECT .. FROM pivot JOIN target ..)`), so a page of a filtered query costs what
 //! the page costs. Every name in the SQL comes from the registry: the query's names are
 //! only looked up.
@@ -58,13 +60,13 @@
 //! the client may not reach before any SQL runs. Every query runs under [`Limits`]
 //! ([`Query::limits`], [`Scope::limits`], or the defaults), which bound what it costs: the
 //! links its fields and filters follow, the values it compares with, its order keys and
-//! the records it reads.
+//! the records it reads, and on PostgreSQL the time each statement takes.
 //!
 //! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]),
 //! `limits.rs` ([`Limits`]), `plan.rs` (names resolved against the registry, and put to
 //! the scope, into a tree of typed nodes, written as cheaply as the same rows allow, and
 //! its cost counted), `load.rs` (SQL, batching, stitching, the records counted),
-//! `record.rs` (the records a query loads,
+//! `timeout.rs` (the statement timeout on PostgreSQL), `record.rs` (the records a query loads,
 //! and their JSON or typed form), `json.rs` ([`JsonResult`], JSON written from the records), `typed.rs` ([`GraphSelect`]), `result.rs`
 //! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
 //! `link_runtime::aio` has the async one).
@@ -81,6 +83,7 @@ mod request;
 mod result;
 mod scope;
 mod sql;
+mod timeout;
 mod typed;
 
 use serde_json::Value;
@@ -209,7 +212,7 @@ impl sealed::Sealed for JsonGraph {
 
 /// Runs `request` on `conns`, whatever the driver: plans it (under `scope`, if there is
 /// one, and the limits of the query and the scope: refused before any statement), loads
-/// its records, shapes them.
+/// its records under the limits' statement timeout, shapes them.
 pub(crate) async fn run<R: GraphRequest, X: Connections>(
     conns: &mut X,
     request: R,
@@ -218,7 +221,9 @@ pub(crate) async fn run<R: GraphRequest, X: Connections>(
 ) -> Result<R::Output> {
     let limits = Limits::of_query(limits, scope.and_then(Scope::cost_limits));
     let plan = request.plan(scope, &limits)?;
-    let loaded = load::run(conns, &plan).await?;
+    let mut timed = timeout::Timed::new(conns, limits.timeout_limit());
+    let loaded = load::run(&mut timed, &plan).await;
+    let loaded = timed.finish(loaded).await?;
     R::output(plan, loaded)
 }
 

@@ -67,8 +67,10 @@ macro_rules! query_face {
 
             /// Runs the queries under `limits` rather than the defaults (see
             /// [`Limits`](crate::graph::Limits)): a query that costs more is refused with
-            /// [`Error::TooCostly`](crate::Error::TooCostly). Under a [scope](Self::scope)
-            /// that sets limits too, the stricter of the two apply, limit by limit.
+            /// [`Error::TooCostly`](crate::Error::TooCostly), and on PostgreSQL each of
+            /// its statements runs under the limits' statement timeout. Under a
+            /// [scope](Self::scope) that sets limits too, the stricter of the two apply,
+            /// limit by limit.
             ///
             $(#[$limits_example])*
             pub fn limits(mut self, limits: $crate::graph::Limits) -> Self {
@@ -199,7 +201,9 @@ impl<C: LinkConnection> Query<'_, C> {
     /// [`Error::MalformedQuery`](crate::Error::MalformedQuery) name what the query got wrong
     /// before any SQL runs; [`Error::TooCostly`](crate::Error::TooCostly) if it costs more
     /// than its [limits](Self::limits) allow (before any SQL, but for the records its links
-    /// lead to, counted as they load); [`Error::Database`](crate::Error::Database) if the database
+    /// lead to, counted as they load); [`Error::QueryTimeout`](crate::Error::QueryTimeout)
+    /// if a statement ran past the limits' timeout on PostgreSQL;
+    /// [`Error::Database`](crate::Error::Database) if the database
     /// refuses a statement (a model's table that does not exist, say);
     /// [`Error::Deserialize`](crate::Error::Deserialize) if a typed row does not fit its
     /// struct; [`Error::Connection`](crate::Error::Connection) if a database cannot be
