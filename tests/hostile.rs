@@ -201,22 +201,26 @@ fn cases() -> Vec<Case> {
     let multiples_of_7 = PRODUCTS.div_ceil(7);
     let order: Vec<Value> = (0..5_000)
         .map(|i| {
-            let keys = ["name", "brand.name", "supplier.name", "id", "brand.id"];
+            let keys = ["brand.name", "name", "id"];
             json!({ keys[i % keys.len()]: if i % 2 == 0 { "ASC" } else { "DESC" } })
         })
         .collect();
-    let all_keys: Vec<Value> = [
-        "brand.name",
-        "supplier.name",
-        "brand.id",
-        "supplier.id",
-        "supplier.deleted_at",
-        "name",
-        "id",
-    ]
-    .iter()
-    .map(|key| json!({ *key: "DESC" }))
-    .collect();
+    // A product's keys, those through a link first: each of those is a subquery per row.
+    let keys = |n: usize| -> Value {
+        let keys = [
+            "brand.name",
+            "supplier.name",
+            "brand.id",
+            "supplier.id",
+            "supplier.deleted_at",
+            "name",
+            "id",
+        ];
+        keys[..n]
+            .iter()
+            .map(|key| json!({ *key: "DESC" }))
+            .collect()
+    };
     // Each `$or` of the JSON form is two levels of filters: an `or` of `and`s.
     let deep = |levels: usize| {
         (0..levels).fold(
@@ -388,9 +392,24 @@ fn cases() -> Vec<Case> {
             })),
         ),
         case(
-            "order_keys: every key a product has (7), take 10",
+            format!(
+                "order_keys: {} keys through links, take 10",
+                max(CostLimit::OrderKeys)
+            ),
             Expect::Rows(10),
-            products(json!({ "pagination": { "take": 10, "order": all_keys } })),
+            products(json!({
+                "pagination": { "take": 10, "order": keys(max(CostLimit::OrderKeys)) }
+            })),
+        ),
+        case(
+            format!(
+                "order_keys: {} keys, take 10",
+                max(CostLimit::OrderKeys) + 1
+            ),
+            Expect::Refused(CostLimit::OrderKeys),
+            products(json!({
+                "pagination": { "take": 10, "order": keys(max(CostLimit::OrderKeys) + 1) }
+            })),
         ),
         case(
             format!("records: {} records", records / per_product * per_product),

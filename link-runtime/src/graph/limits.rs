@@ -22,8 +22,8 @@ use crate::error::CostLimit;
 /// | [`CostLimit::FieldLinks`] | 32 | the statements and joins the fields add |
 /// | [`CostLimit::FilterLinks`] | 32 | the subqueries the filters add to each statement |
 /// | [`CostLimit::FilterValues`] | 200,000 | the values the filters compare with |
-/// | [`CostLimit::OrderKeys`] | 8 | the terms of `ORDER BY` |
-/// | [`CostLimit::Records`] | 1,000,000 | the records loaded and written out |
+/// | [`CostLimit::OrderKeys`] | 4 | the terms of `ORDER BY` |
+/// | [`CostLimit::Records`] | 500,000 | the records loaded and written out |
 /// | [`statement_timeout`](Self::statement_timeout) | 5 s | each statement, on PostgreSQL |
 ///
 /// The counts are checked when the query's names are resolved, before any statement
@@ -56,7 +56,7 @@ use crate::error::CostLimit;
 ///     .max(CostLimit::FilterLinks, 4)
 ///     .statement_timeout(Some(Duration::from_secs(1)));
 /// assert_eq!(strict.limit(CostLimit::FilterLinks), 4);
-/// assert_eq!(strict.limit(CostLimit::OrderKeys), 8);
+/// assert_eq!(strict.limit(CostLimit::OrderKeys), 4);
 /// assert_eq!(strict.timeout_limit(), Some(Duration::from_secs(1)));
 ///
 /// // Five alternatives of a title and a brand each: five subqueries, one per brand.
@@ -106,7 +106,7 @@ impl Limits {
     ///
     /// let limits = Limits::new();
     /// assert_eq!(limits.limit(CostLimit::FilterLinks), 32);
-    /// assert_eq!(limits.limit(CostLimit::Records), 1_000_000);
+    /// assert_eq!(limits.limit(CostLimit::Records), 500_000);
     /// assert_eq!(limits.timeout_limit(), Some(Duration::from_secs(5)));
     /// ```
     pub fn new() -> Self {
@@ -114,8 +114,8 @@ impl Limits {
             field_links: 32,
             filter_links: 32,
             filter_values: 200_000,
-            order_keys: 8,
-            records: 1_000_000,
+            order_keys: 4,
+            records: 500_000,
             statement_timeout: Some(Duration::from_secs(5)),
         }
     }
@@ -138,7 +138,7 @@ impl Limits {
     /// ```
     /// use link_runtime::graph::{CostLimit, Limits};
     ///
-    /// assert_eq!(Limits::new().limit(CostLimit::OrderKeys), 8);
+    /// assert_eq!(Limits::new().limit(CostLimit::OrderKeys), 4);
     /// ```
     pub fn limit(&self, limit: CostLimit) -> u64 {
         match limit {
@@ -273,7 +273,7 @@ mod tests {
         let both = Limits::of_query(Some(&loose), Some(&tight));
         assert_eq!(both, Limits::of_query(Some(&tight), Some(&loose)));
         assert_eq!(both.limit(CostLimit::FieldLinks), 2);
-        assert_eq!(both.limit(CostLimit::Records), 1_000_000);
+        assert_eq!(both.limit(CostLimit::Records), 500_000);
         assert_eq!(both.timeout_limit(), Some(Duration::from_millis(300)));
         assert_eq!(loose.stricter(&loose).timeout_limit(), None);
     }
