@@ -111,6 +111,23 @@ fn unmergeable(n: usize) -> Value {
     json!({ "$or": alternatives })
 }
 
+/// The `$or` of `filters` with each alternative kept apart from the others: it also
+/// holds a condition on the entity's own id that every row meets, so that none can be
+/// merged with another.
+fn apart(filters: Value) -> Value {
+    let alternatives: Vec<Value> = filters["$or"]
+        .as_array()
+        .expect("an $or")
+        .iter()
+        .map(|alternative| {
+            let mut alternative = alternative.clone();
+            alternative["id"] = json!({ "$ne": null });
+            alternative
+        })
+        .collect();
+    json!({ "$or": alternatives })
+}
+
 /// The first `n` link paths from a product, breadth first (`brand`, `supplier`, `tags`,
 /// `brand.products`, ..), as fields `path.id`: a query whose fields follow `n` links.
 fn breadth(n: usize) -> Vec<String> {
@@ -281,6 +298,24 @@ fn cases() -> Vec<Case> {
             "order by 5,000 keys, take 10",
             Expect::Rows(10),
             products(json!({ "pagination": { "take": 10, "order": order } })),
+        ),
+        // Merged, and the same alternatives kept apart by a condition each that every row
+        // meets: one subquery, or one per alternative.
+        case(
+            format!(
+                "{} alternatives through `brand.name`",
+                max(CostLimit::FilterLinks)
+            ),
+            Expect::Rows(10 * max(CostLimit::FilterLinks)),
+            filtered(brand_or(max(CostLimit::FilterLinks))),
+        ),
+        case(
+            format!(
+                "{} alternatives through `brand.name`, kept apart",
+                max(CostLimit::FilterLinks)
+            ),
+            Expect::Rows(10 * max(CostLimit::FilterLinks)),
+            filtered(apart(brand_or(max(CostLimit::FilterLinks)))),
         ),
         // What ended in milliseconds before, and must still.
         case(
@@ -690,17 +725,9 @@ link_test_support::backend_tests! {
                     }))
                     .unwrap()
                 };
-                // Apart: each alternative holds a condition on the entity's own id that
-                // every row meets, so that none can be merged with another.
-                let apart: Vec<Value> = alternatives
-                    .iter()
-                    .map(|alternative| {
-                        let mut alternative = alternative.clone();
-                        alternative["id"] = json!({ "$ne": null });
-                        alternative
-                    })
-                    .collect();
+                let apart = apart(json!({ "$or": alternatives.clone() }));
                 let merged = run(query(alternatives))?;
+                let apart = apart["$or"].as_array().expect("an $or").clone();
                 prop_assert_eq!(merged, run(query(apart))?);
                 Ok(())
             })
