@@ -506,3 +506,52 @@ async fn the_binary_serves_on_the_address_it_prints() {
     );
     child.kill().await.unwrap();
 }
+
+/// A fault of the server's own is not the client's: a database gone is 503, a table gone
+/// 500, each with a message that tells the client nothing of the server's insides.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_faults_answer_503_and_500() {
+    let Some(server) =
+        tokio::task::spawn_blocking(|| link_test_support::pg_server("storefront_faults"))
+            .await
+            .unwrap()
+    else {
+        return;
+    };
+    let url = server.url();
+    let store = Store::postgres(&url).await.unwrap();
+    let front = Server::start(store, None).await;
+    let (status, _) = front
+        .post("/admin/brands", json!({ "id": "brand_1", "name": "Acme" }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    // A table the service needs is gone: the database's error is the server's fault.
+    tokio::task::spawn_blocking({
+        let url = url.clone();
+        move || {
+            use diesel::connection::SimpleConnection;
+            link_test_support::connect(&url)
+                .batch_execute("DROP TABLE brand")
+                .unwrap();
+        }
+    })
+    .await
+    .unwrap();
+    let gone = front
+        .post("/admin/brands", json!({ "id": "brand_2", "name": "Birch" }))
+        .await;
+    refused(&gone, StatusCode::INTERNAL_SERVER_ERROR, "internal");
+    assert_eq!(gone.1["message"], "internal error", "{}", gone.1);
+
+    // The database itself is gone.
+    let server = tokio::task::spawn_blocking(move || {
+        server.kill();
+        server
+    })
+    .await
+    .unwrap();
+    let down = front.get("/store/products?fields=id").await;
+    refused(&down, StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+    drop(server);
+}

@@ -44,8 +44,8 @@ use crate::trace::operation;
 ///
 /// # Errors
 ///
-/// As [`plan`] and [`apply`]: [`Error::DuplicateTable`](crate::Error::DuplicateTable) if two
-/// registered links claim one table (nothing is changed), [`Error::Sync`](crate::Error::Sync)
+/// As [`plan`] and [`apply`]: [`Error::DuplicateTable`] if two
+/// registered links claim one table (nothing is changed), [`Error::Sync`]
 /// if an action fails (the ones before it stay applied).
 ///
 /// ```
