@@ -128,7 +128,7 @@ where
     }
 }
 
-/// A JSON body, read and written as [`axum::Json`](::axum::Json) does, whose refusals
+/// A JSON body, read and written as [`axum::Json`] does, whose refusals
 /// ([`BodyRejection`]) answer in the JSON shape of the errors:
 /// `{ "type": "invalid", "message": "..." }`.
 ///
