@@ -286,14 +286,44 @@ fn span<'a>(spans: &'a [Span], name: &str) -> &'a Span {
 /// Records the spans and events of `f`, on this thread, at `DEBUG` and above.
 fn traced<T>(f: impl FnOnce() -> T) -> (Collector, T) {
     let collector = Collector::new(tracing::Level::DEBUG);
-    let outcome = tracing::subscriber::with_default(collector.clone(), f);
+    let outcome = with_collector(&collector, f);
     (collector, outcome)
+}
+
+/// Installs, once per process and before any event is reached, a global subscriber that
+/// wants nothing but says so each time it is asked (`Interest::sometimes`). Without one, a
+/// callsite first reached on a thread with no subscriber while no other exists can be
+/// remembered as wanted by none, and a test's own subscriber, set on its thread a moment
+/// later, would never be asked about it.
+fn quiet_global_subscriber() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        tracing::subscriber::set_global_default(Collector::new(tracing::Level::ERROR))
+            .expect("no other global subscriber in this test binary");
+    });
+}
+
+/// Runs `f` with `collector` as this thread's subscriber, one test at a time: `tracing`
+/// keeps which subscribers exist, and what each callsite is enabled for, in process-wide
+/// state that subscribers coming and going on other threads change while it is read.
+fn with_collector<T>(collector: &Collector, f: impl FnOnce() -> T) -> T {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    tracing::subscriber::with_default(collector.clone(), || {
+        // A callsite first reached on another thread while no subscriber wanted it is
+        // remembered as wanted by none: ask again, now that this one exists.
+        tracing::callsite::rebuild_interest_cache();
+        f()
+    })
 }
 
 link_test_support::backend_tests! {
     drivers;
 
     fn a_create_is_one_span_with_an_event_per_statement(conn) {
+        quiet_global_subscriber();
         via::migrate(conn).unwrap();
         let statements = Statements::record(conn);
         let (collector, created) = traced(|| {
@@ -320,6 +350,7 @@ link_test_support::backend_tests! {
     }
 
     fn a_refused_create_records_its_error_kind(conn) {
+        quiet_global_subscriber();
         via::migrate(conn).unwrap();
         link_runtime::create(conn, Product::id("prod_SECRET"), Brand::id("brand_1")).unwrap();
         let statements = Statements::record(conn);
@@ -349,6 +380,7 @@ link_test_support::backend_tests! {
     }
 
     fn a_graph_query_is_one_span_with_its_entity_and_rows(conn) {
+        quiet_global_subscriber();
         fixtures::catalog(conn);
         conn.batch_execute("INSERT INTO products VALUES ('prod_SECRET', 'Kettle SECRET')")
             .unwrap();
@@ -379,6 +411,7 @@ link_test_support::backend_tests! {
     }
 
     fn a_sync_is_a_migrate_span_around_a_plan_and_an_apply(conn) {
+        quiet_global_subscriber();
         let statements = Statements::record(conn);
         let (collector, applied) = traced(|| via::migrate(conn));
         let applied = applied.unwrap();
@@ -405,9 +438,10 @@ link_test_support::backend_tests! {
     }
 
     fn a_subscriber_without_debug_gets_the_spans_and_no_statement_event(conn) {
+        quiet_global_subscriber();
         via::migrate(conn).unwrap();
         let collector = Collector::new(tracing::Level::INFO);
-        let created = tracing::subscriber::with_default(collector.clone(), || {
+        let created = with_collector(&collector, || {
             Via::<product_brand::Link>::create(conn, Product::id("prod_1"), Brand::id("brand_1"))
         });
         assert_eq!(created.unwrap(), Created::Inserted);
