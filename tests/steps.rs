@@ -96,6 +96,22 @@ fn insert_product<C: LinkConnection + TestSql>(
     Ok(())
 }
 
+/// The batch of the first scenario: a new tag link, and new values for a live one.
+fn new_and_changed_tags() -> [link_runtime::service::PairWith<product_tag::Link>; 2] {
+    [
+        (
+            Product::id("prod_1"),
+            Tag::id("tag_3"),
+            columns("new", false),
+        ),
+        (
+            Product::id("prod_1"),
+            Tag::id("tag_4"),
+            columns("changed", false),
+        ),
+    ]
+}
+
 fn columns(label: &str, featured: bool) -> product_tag::Columns {
     product_tag::Columns {
         label: label.to_owned(),
@@ -126,18 +142,7 @@ where
             columns("new", false),
         )?;
         assert_eq!(revived, Created::Updated);
-        steps.create_many_with::<product_tag::Link>(&[
-            (
-                Product::id("prod_1"),
-                Tag::id("tag_3"),
-                columns("new", false),
-            ),
-            (
-                Product::id("prod_1"),
-                Tag::id("tag_4"),
-                columns("changed", false),
-            ),
-        ])?;
+        steps.create_many_with::<product_tag::Link>(&new_and_changed_tags())?;
         // Nothing to undo: the pair is live already.
         steps.create::<product_tag::Link>(Product::id("prod_1"), Tag::id("tag_4"))?;
         assert_eq!(steps.len(), 5);
@@ -531,18 +536,7 @@ mod async_driver {
                 .await?;
             assert_eq!(revived, Created::Updated);
             steps
-                .create_many_with::<product_tag::Link>(&[
-                    (
-                        Product::id("prod_1"),
-                        Tag::id("tag_3"),
-                        columns("new", false),
-                    ),
-                    (
-                        Product::id("prod_1"),
-                        Tag::id("tag_4"),
-                        columns("changed", false),
-                    ),
-                ])
+                .create_many_with::<product_tag::Link>(&new_and_changed_tags())
                 .await?;
             steps
                 .create::<product_tag::Link>(Product::id("prod_1"), Tag::id("tag_4"))

@@ -362,10 +362,11 @@ async fn upsert<E: Executor>(
     // The batch's statements, in one transaction (a savepoint inside the caller's): a
     // refused statement leaves the caller's transaction usable, and the partner lookup
     // below can run. Returns what happened to each pair, by slot.
-    // A batch whose plain insert meets a concurrent writer's row of one of its pairs writes
-    // every pair with the upsert on its next attempt, which takes such a row as it finds it.
+    // A batch whose plain insert meets a concurrent writer's row of one of its pairs uses no
+    // plain insert on its next attempt: on SQLite the upsert takes such a row as it finds
+    // it, and on PostgreSQL the attempt locks it with the other rows it finds.
     let mut attempt = 1;
-    let mut upsert_only = false;
+    let mut no_plain_insert = false;
     let outcomes = loop {
         conn.begin().await?;
         let written = async {
@@ -382,7 +383,7 @@ async fn upsert<E: Executor>(
             };
             for chunk in slots.chunks(rows_per_statement) {
                 // A few pairs are cheapest as one upsert; a bulk create as a plain insert.
-                let bulk = !with_values && !upsert_only && chunk.len() >= PLAIN_INSERT_FROM;
+                let bulk = !with_values && !no_plain_insert && chunk.len() >= PLAIN_INSERT_FROM;
                 let pending = match &existing {
                     Some(existing) => {
                         // Phase two: new rows, in the pairs' order, and the rows locked in
@@ -477,7 +478,7 @@ async fn upsert<E: Executor>(
                     });
                 }
                 attempt += 1;
-                upsert_only = true;
+                no_plain_insert = true;
             }
             Err(error) => match retry::judge_query(attempt, Err::<(), _>(error)) {
                 retry::Attempt::Again => attempt += 1,
