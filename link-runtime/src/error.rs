@@ -292,6 +292,11 @@ pub enum Error {
     /// `attempts` attempts, each of which was rolled back whole. Nothing of it was written;
     /// the same request may succeed later.
     ///
+    /// A write inside a transaction its caller opened is not run again (the locks that
+    /// transaction holds would meet the same writers): it fails at once with
+    /// [`Error::Database`], of kind [`Unavailable`](ErrorKind::Unavailable) too, and the
+    /// caller runs its own transaction again.
+    ///
     /// ```
     /// use diesel::result::{DatabaseErrorKind, Error as DieselError};
     /// use link_runtime::{Error, ErrorKind};

@@ -5,7 +5,7 @@ use std::ops::DerefMut;
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, SimpleAsyncConnection, TransactionManager};
 
-use crate::backend::{Executor, Key, LinkBackend, LoadRow, Statement};
+use crate::backend::{in_transaction, Executor, Key, LinkBackend, LoadRow, Statement};
 use crate::dialect::Dialect;
 
 /// A diesel-async connection that links can be stored in: any
@@ -65,6 +65,12 @@ where
 
     async fn rollback(&mut self) -> QueryResult<()> {
         C::TransactionManager::rollback_transaction(&mut *self.0).await
+    }
+
+    fn in_transaction(&mut self) -> bool {
+        in_transaction(C::TransactionManager::transaction_manager_status_mut(
+            &mut *self.0,
+        ))
     }
 
     fn abandon(&mut self) {}

@@ -9,7 +9,7 @@ use diesel::connection::{LoadConnection, TransactionManager};
 use diesel::{Connection, QueryResult};
 
 use super::bind::{Key, LinkBackend, Statement};
-use super::executor::Executor;
+use super::executor::{in_transaction, Executor};
 use super::row::LoadRow;
 use crate::dialect::Dialect;
 
@@ -74,6 +74,12 @@ where
 
     async fn rollback(&mut self) -> QueryResult<()> {
         C::TransactionManager::rollback_transaction(&mut *self.0)
+    }
+
+    fn in_transaction(&mut self) -> bool {
+        in_transaction(C::TransactionManager::transaction_manager_status_mut(
+            &mut *self.0,
+        ))
     }
 
     fn abandon(&mut self) {

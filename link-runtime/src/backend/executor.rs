@@ -1,5 +1,6 @@
 //! What the core asks of a connection: run a statement, read rows, delimit a transaction.
 
+use diesel::connection::TransactionManagerStatus;
 use diesel::QueryResult;
 
 use super::bind::{Key, Statement};
@@ -92,11 +93,22 @@ pub(crate) trait Executor {
     /// Rolls the innermost transaction back.
     async fn rollback(&mut self) -> QueryResult<()>;
 
+    /// Whether the connection is inside a transaction: one its caller opened, when an
+    /// operation asks before opening its own. A connection whose transaction manager is
+    /// broken counts as inside one.
+    fn in_transaction(&mut self) -> bool;
+
     /// Leaves the transaction an operation opened when the operation ends without
     /// finishing it (a panic, a dropped future). The blocking driver rolls it back; an async
     /// connection cannot be awaited here, and goes back to its pool inside the transaction,
     /// where diesel-async's pools see that it is broken and drop it.
     fn abandon(&mut self);
+}
+
+/// Whether a connection whose transaction manager is in `status` is inside a transaction
+/// (a broken one counts as inside): both drivers' [`Executor::in_transaction`].
+pub(crate) fn in_transaction(status: &TransactionManagerStatus) -> bool {
+    !matches!(status.transaction_depth(), Ok(None))
 }
 
 /// Runs a query whose one column, named `value`, is text; returns that column.

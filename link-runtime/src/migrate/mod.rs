@@ -92,7 +92,7 @@ pub(crate) async fn migrate_in<E: Executor>(conn: &mut E) -> Result<Applied> {
                 unlocked?;
                 Ok(applied)
             }
-            Dialect::Sqlite => retrying!({
+            Dialect::Sqlite => retrying!(conn, {
                 async {
                     let plan = plan_in(conn).await?;
                     apply_in(conn, &plan, false).await

@@ -378,7 +378,7 @@ where
     M: Linkable,
     E: Executor,
 {
-    retrying!({
+    retrying!(&mut conns.0, {
         conns.0.begin().await?;
         let outcome = delete_in(conns, modules, ids).await;
         finish(&mut conns.0, outcome).await
@@ -533,7 +533,7 @@ pub(crate) async fn restore_alone<E: Executor>(
     modules: &impl Cascade<E>,
     deletion: &Deletion,
 ) -> Result<usize> {
-    retrying!({
+    retrying!(&mut conns.0, {
         conns.0.begin().await?;
         let outcome = restore_in(conns, modules, deletion).await;
         finish(&mut conns.0, outcome).await

@@ -77,7 +77,7 @@ pub(crate) async fn create_in<L: LinkDefinition, E: Executor>(
         "link_runtime.create",
         { link = L::SCHEMA.table, created = Empty, },
         |span| async {
-            let created = retrying!({
+            let created = retrying!(conn, {
                 async {
                     let pair = Write::new(left.as_str(), right.as_str(), Vec::new());
                     if insert_one::<L, _, false>(conn, &pair).await? {
@@ -104,7 +104,7 @@ pub(crate) async fn create_with_in<L: LinkDefinition, E: Executor>(
         "link_runtime.create_with",
         { link = L::SCHEMA.table, created = Empty, },
         |span| async {
-            let created = retrying!({
+            let created = retrying!(conn, {
                 async {
                     let pair = Write::new(left.as_str(), right.as_str(), columns.values());
                     if insert_one::<L, _, true>(conn, &pair).await? {
@@ -365,6 +365,9 @@ async fn upsert<E: Executor>(
     // A batch whose plain insert meets a concurrent writer's row of one of its pairs uses no
     // plain insert on its next attempt: on SQLite the upsert takes such a row as it finds
     // it, and on PostgreSQL the attempt locks it with the other rows it finds.
+    // Inside the caller's transaction, a deadlock or a serialization failure is the
+    // caller's to retry (see `retry`); a row that appeared is this batch's.
+    let nested = conn.in_transaction();
     let mut attempt = 1;
     let mut no_plain_insert = false;
     let outcomes = loop {
@@ -480,7 +483,7 @@ async fn upsert<E: Executor>(
                 attempt += 1;
                 no_plain_insert = true;
             }
-            Err(error) => match retry::judge_query(attempt, Err::<(), _>(error)) {
+            Err(error) => match retry::judge_query(attempt, nested, Err::<(), _>(error)) {
                 retry::Attempt::Again => attempt += 1,
                 retry::Attempt::Done(outcome) => return Err(outcome.expect_err("an error")),
             },
@@ -637,7 +640,7 @@ async fn dismiss_pairs<E: Executor>(
         left = schema.left.column,
         right = schema.right.column,
     );
-    retrying!({
+    retrying!(conn, {
         conn.begin().await?;
         let dismissed = async {
             let mut dismissed = 0;
