@@ -71,6 +71,28 @@ impl Dialect {
         }
     }
 
+    /// `column` is one of the text values of the JSON array bound at `placeholder`, or is
+    /// not when `negated`, tested against a set built once from the array: for a column no
+    /// index may hold, where [`in_json`](Self::in_json) would look through the whole array
+    /// for every row. SQLite builds the set of an `IN (SELECT ..)` once. PostgreSQL hashes
+    /// the array once when the `IN (SELECT ..)` stays a subplan; directly in a `WHERE` it
+    /// would be turned into a join, which may be planned as a nested loop that reads the
+    /// array again for every row, so the positive test is written under two `NOT`s,
+    /// which keep it a subplan (and which the planner then removes).
+    pub(crate) fn in_json_set(self, column: &str, placeholder: &str, negated: bool) -> String {
+        let member = match self {
+            Dialect::Sqlite => format!("{column} IN (SELECT value FROM json_each({placeholder}))"),
+            Dialect::Postgres => format!(
+                "{column} IN (SELECT jsonb_array_elements_text(CAST({placeholder} AS JSONB)))"
+            ),
+        };
+        match (self, negated) {
+            (_, true) => format!("NOT ({member})"),
+            (Dialect::Sqlite, false) => member,
+            (Dialect::Postgres, false) => format!("NOT (NOT ({member}))"),
+        }
+    }
+
     /// The expression for the current time.
     pub(crate) fn now(self) -> &'static str {
         match self {

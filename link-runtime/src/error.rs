@@ -277,6 +277,59 @@ pub enum Error {
         reason: Refusal,
     },
 
+    /// A graph query would cost more than its [`Limits`](crate::graph::Limits) allow:
+    /// `value` of what `limit` counts, over `max`. Refused before any SQL runs, except
+    /// over [`CostLimit::Records`], which is known as the linked records load: the query
+    /// is refused at the first link whose records cross it, before the links below it
+    /// load and before any output is built.
+    ///
+    /// The message names only the limit and the two numbers, so it is safe to show to the
+    /// client that sent the query.
+    ///
+    /// ```
+    /// use link_runtime::graph::CostLimit;
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::TooCostly { limit: CostLimit::FilterLinks, value: 4_000, max: 64 };
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "the graph query is too costly: 4000 links followed by its filters, over the limit of 64"
+    /// );
+    /// assert_eq!(error.kind(), ErrorKind::Invalid);
+    /// ```
+    #[error("the graph query is too costly: {value} {limit}, over the limit of {max}")]
+    TooCostly {
+        /// What the query asks too much of.
+        limit: CostLimit,
+        /// How much of it the query asks for (at least this much, for
+        /// [`CostLimit::Records`]).
+        value: u64,
+        /// The most the limits allow.
+        max: u64,
+    },
+
+    /// A statement of a graph query ran past the query's statement timeout on PostgreSQL
+    /// ([`Limits::statement_timeout`](crate::graph::Limits::statement_timeout)), and the
+    /// database cancelled it. Nothing was returned; the query's statements ran in a
+    /// transaction of their own, rolled back.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::QueryTimeout { timeout: Duration::from_secs(5) };
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "the graph query ran past its time limit: a statement took longer than 5s"
+    /// );
+    /// assert_eq!(error.kind(), ErrorKind::Unavailable);
+    /// ```
+    #[error("the graph query ran past its time limit: a statement took longer than {timeout:?}")]
+    QueryTimeout {
+        /// The statement timeout the query ran under.
+        timeout: std::time::Duration,
+    },
+
     /// A row of a typed graph query does not fit the struct that selected it.
     #[error("a `{entity}` row does not fit its `GraphSelect` struct")]
     Deserialize {
@@ -377,6 +430,79 @@ impl std::fmt::Display for Refusal {
             Refusal::Take { asked, max } => write!(f, "take {asked} over {max}"),
             Refusal::WithDeleted => f.write_str("with_deleted not allowed"),
         }
+    }
+}
+
+/// What a graph query's cost is counted in: each a limit of [`Limits`](crate::graph::Limits),
+/// named by an [`Error::TooCostly`]. It displays as what it counts, and
+/// [`as_str`](Self::as_str) gives its snake_case name.
+///
+/// ```
+/// use link_runtime::graph::CostLimit;
+///
+/// assert_eq!(CostLimit::FilterLinks.to_string(), "links followed by its filters");
+/// assert_eq!(CostLimit::FilterLinks.as_str(), "filter_links");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CostLimit {
+    /// The links the filters follow: each condition through a link is a subquery (a
+    /// semi-join) of the query's statement, and each link of its path one more. An
+    /// `$or` of conditions through the same link is one: `{"$or": [{"brand": {"name":
+    /// "A"}}, {"brand": {"name": "B"}}]}` follows `brand` once, for a brand named `A` or
+    /// `B`.
+    FilterLinks,
+    /// The values the filters compare with: one per comparison, one per value of an
+    /// `$in` or `$nin` list.
+    FilterValues,
+    /// The links the fields follow: each a join in the statement above it, or two
+    /// statements of its own.
+    FieldLinks,
+    /// The order keys, once a repeated key is dropped (it orders nothing more).
+    OrderKeys,
+    /// The records the result holds, the linked ones included, each counted as often as
+    /// it appears: a brand's 10 products under each of 100 products is 1,000 records.
+    Records,
+}
+
+impl CostLimit {
+    /// Every limit, in the order the planner checks them.
+    pub const ALL: [CostLimit; 5] = [
+        CostLimit::FieldLinks,
+        CostLimit::FilterLinks,
+        CostLimit::FilterValues,
+        CostLimit::OrderKeys,
+        CostLimit::Records,
+    ];
+
+    /// The limit's name in snake_case: `filter_links`, `filter_values`, `field_links`,
+    /// `order_keys` or `records`, as an [`ErrorDetails`] gives it.
+    ///
+    /// ```
+    /// use link_runtime::graph::CostLimit;
+    ///
+    /// assert_eq!(CostLimit::Records.as_str(), "records");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostLimit::FilterLinks => "filter_links",
+            CostLimit::FilterValues => "filter_values",
+            CostLimit::FieldLinks => "field_links",
+            CostLimit::OrderKeys => "order_keys",
+            CostLimit::Records => "records",
+        }
+    }
+}
+
+impl std::fmt::Display for CostLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            CostLimit::FilterLinks => "links followed by its filters",
+            CostLimit::FilterValues => "values in its filters",
+            CostLimit::FieldLinks => "links followed by its fields",
+            CostLimit::OrderKeys => "order keys",
+            CostLimit::Records => "records in its result",
+        })
     }
 }
 

@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 use diesel::{PgConnection, SqliteConnection};
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::AsyncPgConnection;
-use link_runtime::graph::{GraphRequest, Query, Scope};
+use link_runtime::graph::{GraphRequest, Limits, Query, Scope};
 use link_runtime::migrate::{Applied, Plan};
 use link_runtime::service::{
     self, Deletion, Integrity, ListFilter, Modules, Pair, PairWith, SoftDelete,
@@ -140,7 +140,7 @@ where
     C: LinkConnection,
     R: GraphRequest,
 {
-    graph_under(conn, None, request)
+    graph_under(conn, None, None, request)
 }
 
 /// `Query::new(conn).scope(scope).graph(request)`.
@@ -149,47 +149,61 @@ where
     C: LinkConnection,
     R: GraphRequest,
 {
-    graph_under(conn, Some(scope), request)
+    graph_under(conn, Some(scope), None, request)
 }
 
-/// A graph query, under `scope` if there is one.
-fn graph_under<C, R>(conn: &mut C, scope: Option<&Scope>, request: R) -> Result<R::Output>
+/// `Query::new(conn).limits(limits).graph(request)`, under `scope` too if there is one.
+pub fn graph_limited<C, R>(
+    conn: &mut C,
+    scope: Option<&Scope>,
+    limits: &Limits,
+    request: R,
+) -> Result<R::Output>
 where
     C: LinkConnection,
     R: GraphRequest,
 {
+    graph_under(conn, scope, Some(limits), request)
+}
+
+/// A graph query, under `scope` and `limits` if there are.
+fn graph_under<C, R>(
+    conn: &mut C,
+    scope: Option<&Scope>,
+    limits: Option<&Limits>,
+    request: R,
+) -> Result<R::Output>
+where
+    C: LinkConnection,
+    R: GraphRequest,
+{
+    /// `$query` under `scope` and `limits`.
+    macro_rules! under {
+        ($query:expr) => {{
+            let query = $query;
+            let query = match scope {
+                Some(scope) => query.scope(scope),
+                None => query,
+            };
+            match limits {
+                Some(limits) => query.limits(limits.clone()),
+                None => query,
+            }
+        }};
+    }
     let mut request = Some(request);
     let routed = on_mirror(|runtime, mirror| {
         let request = request.take().expect("taken once");
         match mirror {
-            Mirror::Sqlite(m) => {
-                let query = aio::Query::new(m);
-                let mut query = match scope {
-                    Some(scope) => query.scope(scope),
-                    None => query,
-                };
-                runtime.block_on(query.graph(request))
-            }
+            Mirror::Sqlite(m) => runtime.block_on(under!(aio::Query::new(m)).graph(request)),
             Mirror::Postgres(m) => {
-                let query = aio::Query::new(&mut **m);
-                let mut query = match scope {
-                    Some(scope) => query.scope(scope),
-                    None => query,
-                };
-                runtime.block_on(query.graph(request))
+                runtime.block_on(under!(aio::Query::new(&mut **m)).graph(request))
             }
         }
     });
     match (routed, request) {
         (Some(outcome), _) => outcome,
-        (None, Some(request)) => {
-            let query = Query::new(conn);
-            let mut query = match scope {
-                Some(scope) => query.scope(scope),
-                None => query,
-            };
-            query.graph(request)
-        }
+        (None, Some(request)) => under!(Query::new(conn)).graph(request),
         (None, None) => unreachable!("the request is taken only on the mirror"),
     }
 }

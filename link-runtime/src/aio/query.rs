@@ -49,6 +49,31 @@ query_face! {
         /// # }
         /// ```
     },
+    limits_example: {
+        /// ```
+        /// # use diesel::SqliteConnection;
+        /// # use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+        /// # use diesel_async::{AsyncConnection, RunQueryDsl};
+        /// use link_runtime::aio;
+        /// use link_runtime::graph::{CostLimit, Graph, Limits, Order};
+        /// use link_runtime::Error;
+        /// # use link_runtime::prelude::*;
+        /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")]
+        /// # pub struct Product { pub id: String, pub title: String }
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(":memory:").await?;
+        /// # diesel::sql_query("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL)").execute(&mut conn).await?;
+        /// aio::migrate(&mut conn).await?;
+        /// let one_key = Limits::new().max(CostLimit::OrderKeys, 1);
+        /// let sorted = Graph::entity("product").order("title", Order::Asc).order("id", Order::Asc);
+        /// let refused = aio::Query::new(&mut conn).limits(one_key).graph(sorted).await.unwrap_err();
+        /// assert!(matches!(refused, Error::TooCostly { limit: CostLimit::OrderKeys, value: 2, max: 1 }));
+        /// # Ok(())
+        /// # }
+        /// ```
+    },
     /// Runs graph queries on an async connection: [`graph::Query`](crate::graph::Query),
     /// awaited, with the same requests and results.
     ///
@@ -91,14 +116,23 @@ impl<C: AsyncLinkConnection> Query<'_, C> {
     ///
     /// As [`graph::Query::graph`](crate::graph::Query::graph).
     pub async fn graph<R: GraphRequest>(&mut self, request: R) -> Result<R::Output> {
-        let scope = self.scope;
+        let (scope, limits) = (self.scope, self.limits.as_ref());
         match &mut self.target {
-            Target::One(conn) => run(&mut OneConnection(Async(&mut **conn)), request, scope).await,
+            Target::One(conn) => {
+                run(
+                    &mut OneConnection(Async(&mut **conn)),
+                    request,
+                    scope,
+                    limits,
+                )
+                .await
+            }
             Target::Across(databases) => {
                 run(
                     &mut Session::new(databases.placement(), false),
                     request,
                     scope,
+                    limits,
                 )
                 .await
             }

@@ -84,6 +84,11 @@ pub(crate) trait Executor {
         outcome
     }
 
+    /// Whether a transaction is open on the connection, so that [`begin`](Self::begin)
+    /// would open a savepoint. A transaction manager diesel marks as broken counts as
+    /// one: `begin` fails on it anyway.
+    fn in_transaction(&mut self) -> bool;
+
     /// Opens a transaction (a savepoint inside one).
     async fn begin(&mut self) -> QueryResult<()>;
 

@@ -60,6 +60,17 @@ pub struct ErrorDetails {
     /// The partner the write was refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refused: Option<String>,
+    /// The limit a graph query ran into: a [`CostLimit`](crate::graph::CostLimit)'s name
+    /// ([`CostLimit::as_str`](crate::graph::CostLimit::as_str)), or `statement_timeout`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<String>,
+    /// How much of what [`limit`](Self::limit) counts the query asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<u64>,
+    /// The limit's value: the most a query may ask for, or, for `statement_timeout`, the
+    /// timeout in milliseconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<u64>,
 }
 
 impl ErrorDetails {
@@ -85,6 +96,9 @@ impl ErrorDetails {
             partner_model: None,
             partner: None,
             refused: None,
+            limit: None,
+            value: None,
+            max: None,
         }
     }
 }
@@ -93,10 +107,12 @@ impl Error {
     /// What to tell a client about this error: its [`kind`](Error::kind), and a message.
     ///
     /// The errors about the request, a graph query's mistakes, its refusal by a scope
-    /// ([`Forbidden`](Error::Forbidden)) and [`Cardinality`](Error::Cardinality), carry
+    /// ([`Forbidden`](Error::Forbidden)) or by its limits ([`TooCostly`](Error::TooCostly),
+    /// [`QueryTimeout`](Error::QueryTimeout)) and [`Cardinality`](Error::Cardinality), carry
     /// their own message (their `Display`) and say what they are about: `entity` and
     /// `field` for a graph query (the path ordered by for
-    /// [`InvalidOrder`](Error::InvalidOrder), the path refused for `Forbidden`); `link`, `model`, `record`,
+    /// [`InvalidOrder`](Error::InvalidOrder), the path refused for `Forbidden`); `limit`,
+    /// `value` and `max` for a limit; `link`, `model`, `record`,
     /// `partner_model`, `partner` and `refused` for a refused link. Every other error's
     /// message is a generic sentence of its kind (`"internal error"` for an `Internal`
     /// one): their own text (the database's words with its tables and constraints, a
@@ -181,6 +197,17 @@ impl Error {
             Error::Forbidden { entity, field, .. } => {
                 details.entity = Some(entity.clone());
                 details.field = field.clone();
+                own(details)
+            }
+            Error::TooCostly { limit, value, max } => {
+                details.limit = Some(limit.as_str().to_owned());
+                details.value = Some(*value);
+                details.max = Some(*max);
+                own(details)
+            }
+            Error::QueryTimeout { timeout } => {
+                details.limit = Some("statement_timeout".to_owned());
+                details.max = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
                 own(details)
             }
             Error::MalformedQuery { .. } => own(details),
@@ -286,6 +313,39 @@ mod tests {
                 "type": "forbidden",
                 "message": "the scope refuses `product`: take 500 over 100",
                 "entity": "product",
+            })
+        );
+    }
+
+    #[test]
+    fn a_query_over_its_limits_names_the_limit() {
+        let costly = Error::TooCostly {
+            limit: crate::error::CostLimit::FilterLinks,
+            value: 4_000,
+            max: 64,
+        };
+        assert_eq!(
+            body(&costly),
+            json!({
+                "type": "invalid",
+                "message": "the graph query is too costly: 4000 links followed by its filters, \
+                            over the limit of 64",
+                "limit": "filter_links",
+                "value": 4_000,
+                "max": 64,
+            })
+        );
+        let timeout = Error::QueryTimeout {
+            timeout: std::time::Duration::from_millis(2_500),
+        };
+        assert_eq!(
+            body(&timeout),
+            json!({
+                "type": "unavailable",
+                "message": "the graph query ran past its time limit: a statement took longer \
+                            than 2.5s",
+                "limit": "statement_timeout",
+                "max": 2_500,
             })
         );
     }

@@ -123,7 +123,9 @@ impl Error {
     /// | error | kind |
     /// |---|---|
     /// | a graph query's mistake: [`UnknownEntity`](Error::UnknownEntity), [`AmbiguousEntity`](Error::AmbiguousEntity), [`UnknownField`](Error::UnknownField), [`AmbiguousField`](Error::AmbiguousField), [`InvalidFilter`](Error::InvalidFilter), [`InvalidOrder`](Error::InvalidOrder), [`MalformedQuery`](Error::MalformedQuery) | `Invalid` |
+    /// | [`TooCostly`](Error::TooCostly): a graph query over its [limits](crate::graph::Limits) | `Invalid` |
     /// | [`Forbidden`](Error::Forbidden): a graph query outside its scope | `Forbidden` |
+    /// | [`QueryTimeout`](Error::QueryTimeout): a graph query's statement cancelled by its timeout | `Unavailable` |
     /// | [`Cardinality`](Error::Cardinality) | `Conflict` |
     /// | [`Connection`](Error::Connection), [`Contention`](Error::Contention) | `Unavailable` |
     /// | [`Database`](Error::Database), [`Sync`](Error::Sync) | the database's error's, below |
@@ -135,6 +137,11 @@ impl Error {
     /// [`Deletion`](crate::service::Deletion) naming a link no longer registered
     /// (`UnknownLink`), a `GraphSelect` struct that does not fit its rows (`Deserialize`)
     /// are the application's own, fixed in its code or its deployment.
+    ///
+    /// A query over its limits is `Invalid` as any other refused query is: sent again, it
+    /// costs as much again. A query cancelled by its timeout is `Unavailable`, as
+    /// PostgreSQL's own statement timeouts are (SQLSTATE `57014`, below): how long a
+    /// statement takes depends on the database's load as much as on the query.
     ///
     /// A diesel error, whether the runtime's statements or an application's own got it
     /// (`Error::from(diesel_error)`, or `?`), is classified by what the database said:
@@ -191,10 +198,13 @@ impl Error {
             | Error::AmbiguousField { .. }
             | Error::InvalidFilter { .. }
             | Error::InvalidOrder { .. }
-            | Error::MalformedQuery { .. } => ErrorKind::Invalid,
+            | Error::MalformedQuery { .. }
+            | Error::TooCostly { .. } => ErrorKind::Invalid,
             Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::Cardinality { .. } => ErrorKind::Conflict,
-            Error::Connection { .. } | Error::Contention { .. } => ErrorKind::Unavailable,
+            Error::Connection { .. } | Error::Contention { .. } | Error::QueryTimeout { .. } => {
+                ErrorKind::Unavailable
+            }
             Error::Database(error) | Error::Sync { source: error, .. } => database_kind(error),
             Error::Module { source, .. } => module_kind(source.as_ref()),
             Error::DuplicateTable { .. }
@@ -232,6 +242,23 @@ pub(crate) fn database_kind(error: &DieselError) -> ErrorKind {
         DieselError::RollbackErrorOnCommit { commit_error, .. } => database_kind(commit_error),
         DieselError::BrokenTransactionManager => ErrorKind::Unavailable,
         _ => ErrorKind::Internal,
+    }
+}
+
+impl Error {
+    /// Whether PostgreSQL cancelled the statement because it ran past its
+    /// `statement_timeout`: SQLSTATE `57014`, which a cancel request also gives, and the
+    /// message that tells the two apart.
+    pub(crate) fn is_statement_timeout(&self) -> bool {
+        match self {
+            Error::Database(DieselError::DatabaseError(_, information)) => {
+                information
+                    .sqlstate()
+                    .is_some_and(|code| code.as_str() == "57014")
+                    && information.message().contains("statement timeout")
+            }
+            _ => false,
+        }
     }
 }
 
@@ -424,6 +451,25 @@ mod tests {
                 "{code} {message}"
             );
         }
+    }
+
+    #[test]
+    fn a_statement_timeout_is_told_from_a_cancel() {
+        use DatabaseErrorKind::Unknown;
+        let timeout = postgres(
+            Unknown,
+            "57014",
+            "canceling statement due to statement timeout",
+        );
+        assert!(timeout.is_statement_timeout());
+        let cancel = postgres(Unknown, "57014", "canceling statement due to user request");
+        assert!(!cancel.is_statement_timeout());
+        assert!(!sqlite(Unknown, "statement timeout").is_statement_timeout());
+        let query = Error::QueryTimeout {
+            timeout: std::time::Duration::from_secs(5),
+        };
+        assert_eq!(query.kind(), ErrorKind::Unavailable);
+        assert!(!query.is_statement_timeout());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use serde_json::Value;
 use crate::backend::{key, shape, Connections, Executor, Place};
 use crate::definition::LinkSchema;
 use crate::dialect::{json_list, Dialect};
-use crate::error::{Error, Result};
+use crate::error::{CostLimit, Error, Result};
 use crate::graph::localize::{localize, reachable};
 use crate::graph::plan::{Bind, Edge, Hop, Node, Plan, Source};
 use crate::graph::record::{Linked, Record};
@@ -118,7 +118,22 @@ pub(crate) async fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Lo
             .unwrap_or(0)
     };
 
-    let records = stitch(conns, root, rows, &joined, plan.with_deleted).await?;
+    let mut budget = Budget {
+        records: 0,
+        max: plan.max_records,
+    };
+    budget.add(rows.len() as u64)?;
+    let weights = vec![1; rows.len()];
+    let records = stitch(
+        conns,
+        root,
+        rows,
+        &weights,
+        &joined,
+        plan.with_deleted,
+        &mut budget,
+    )
+    .await?;
     Ok(Loaded {
         records,
         metadata: Metadata {
@@ -146,14 +161,41 @@ fn joined_hops<X: Connections>(conns: &X, node: &Node, with_deleted: bool) -> Ve
         .collect()
 }
 
+/// The records a result holds so far, each counted as often as it appears in the result,
+/// against the most it may hold ([`CostLimit::Records`]).
+struct Budget {
+    records: u64,
+    max: u64,
+}
+
+impl Budget {
+    /// Counts `records` more; refuses the query once they are over the limit.
+    fn add(&mut self, records: u64) -> Result<()> {
+        self.records = self.records.saturating_add(records);
+        if self.records > self.max {
+            return Err(Error::TooCostly {
+                limit: CostLimit::Records,
+                value: self.records,
+                max: self.max,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// The records of `rows` of `node`, with their links loaded. Each row holds the node's
-/// columns, then the columns of each hop `joined` into its statement.
+/// columns, then the columns of each hop `joined` into its statement. `weights` says how
+/// many times each row's record appears in the result (a record linked from several
+/// records appears under each of them): the records of each link are counted into
+/// `budget` as they load, each its parents' weight, before the links below them load.
 async fn stitch<X: Connections>(
     conns: &mut X,
     node: &Node,
     rows: Vec<Vec<Value>>,
+    weights: &[u64],
     joined: &[bool],
     with_deleted: bool,
+    budget: &mut Budget,
 ) -> Result<Vec<Record>> {
     // Each hop's key per row, read before the rows are taken apart.
     let hop_keys: Vec<Vec<Option<String>>> = node
@@ -179,6 +221,7 @@ async fn stitch<X: Connections>(
             primary_key: primary_key_index(&hop.node),
             found: Vec::new(),
             rows: Vec::new(),
+            weights: Vec::new(),
         })
         .collect();
     let mut records: Vec<Record> = Vec::with_capacity(rows.len());
@@ -196,6 +239,9 @@ async fn stitch<X: Connections>(
             if join.hop.node.hops.is_empty() {
                 let linked =
                     output_fields(dialect, &join.hop.node, columns, Some(join.primary_key));
+                if linked.is_some() {
+                    budget.add(weights[i])?;
+                }
                 links[join.index] = Linked::One(linked.map(|fields| {
                     Arc::new(Record {
                         fields,
@@ -205,8 +251,10 @@ async fn stitch<X: Connections>(
             } else {
                 let columns: Vec<Value> = columns.collect();
                 if !columns[join.primary_key].is_null() {
+                    budget.add(weights[i])?;
                     join.found.push(i);
                     join.rows.push(columns);
+                    join.weights.push(weights[i]);
                 }
             }
         }
@@ -221,8 +269,10 @@ async fn stitch<X: Connections>(
             conns,
             &join.hop.node,
             join.rows,
+            &join.weights,
             &no_joins,
             with_deleted,
+            budget,
         ))
         .await?;
         for (i, linked) in join.found.into_iter().zip(linked) {
@@ -278,25 +328,13 @@ async fn stitch<X: Connections>(
             .iter()
             .map(|row| key(&row[primary_key]))
             .collect();
-        let target_records = Box::pin(stitch(
-            conns,
-            &hop.node,
-            target_rows,
-            &target_joins,
-            with_deleted,
-        ))
-        .await?;
-        let by_key: HashMap<String, Arc<Record>> = target_keys
-            .into_iter()
-            .zip(target_records)
-            .filter_map(|(k, record)| Some((k?, Arc::new(record))))
-            .collect();
+        let found: HashSet<&str> = target_keys.iter().flatten().map(String::as_str).collect();
 
         // Each record's links to records that exist, live ones first, then in the order
         // they were made, then by the linked id.
         let mut partners: HashMap<&str, Vec<&PivotRow>> = HashMap::new();
         for link in &links {
-            if by_key.contains_key(&link.to) {
+            if found.contains(link.to.as_str()) {
                 partners.entry(link.from.as_str()).or_default().push(link);
             }
         }
@@ -307,6 +345,55 @@ async fn stitch<X: Connections>(
                 });
             }
         }
+
+        // How many times each linked record appears: under each record it is linked
+        // from, as often as that record appears.
+        let mut from_weights: HashMap<&str, u64> = HashMap::new();
+        for (row_key, weight) in row_keys.iter().zip(weights) {
+            if let Some(row_key) = row_key {
+                let total = from_weights.entry(row_key.as_str()).or_default();
+                *total = total.saturating_add(*weight);
+            }
+        }
+        let mut to_weights: HashMap<&str, u64> = HashMap::new();
+        for (from, group) in &partners {
+            let weight = from_weights.get(from).copied().unwrap_or(0);
+            let shown = if hop.many { group.len() } else { 1 };
+            for link in &group[..shown] {
+                let total = to_weights.entry(link.to.as_str()).or_default();
+                *total = total.saturating_add(weight);
+            }
+        }
+        let target_weights: Vec<u64> = target_keys
+            .iter()
+            .map(|k| {
+                k.as_deref()
+                    .and_then(|k| to_weights.get(k))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
+        budget.add(
+            target_weights
+                .iter()
+                .fold(0, |sum, w| sum.saturating_add(*w)),
+        )?;
+
+        let target_records = Box::pin(stitch(
+            conns,
+            &hop.node,
+            target_rows,
+            &target_weights,
+            &target_joins,
+            with_deleted,
+            budget,
+        ))
+        .await?;
+        let by_key: HashMap<String, Arc<Record>> = target_keys
+            .into_iter()
+            .zip(target_records)
+            .filter_map(|(k, record)| Some((k?, Arc::new(record))))
+            .collect();
         for (record, row_key) in records.iter_mut().zip(row_keys) {
             let Some(found) = row_key.as_deref().and_then(|k| partners.get(k)) else {
                 continue;
@@ -330,6 +417,8 @@ struct Join<'n> {
     primary_key: usize,
     found: Vec<usize>,
     rows: Vec<Vec<Value>>,
+    /// How many times each of `rows` appears in the result.
+    weights: Vec<u64>,
 }
 
 /// The output fields of a record of `node`, from the values of its statement's columns;

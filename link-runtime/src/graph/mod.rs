@@ -49,22 +49,30 @@
 //! statement of the records it hangs from; any other link in the field paths takes one
 //! statement on the pivot table and one on the linked model's table, each binding the ids of
 //! the level above as a single JSON array parameter. The number of statements depends on the
-//! shape of the query, never on the number of rows. A filter on a linked record's field is a semi-join inside the root
-//! statement (`id IN (SELECT .. FROM pivot JOIN target ..)`), so a page of a filtered query
-//! costs what the page costs. Every name in the SQL comes from the registry: the query's
-//! names are only looked up.
+//! shape of the query, never on the number of rows. On PostgreSQL they run in a transaction
+//! of the query's own (a savepoint inside a caller's), which sets its statement timeout. A
+//! filter on a linked record's field is a semi-join inside the root statement
+//! (`id IN (SELECT .. FROM pivot JOIN target ..)`), so a page of a filtered query costs what
+//! the page costs. Every name in the SQL comes from the registry: the query's names are
+//! only looked up.
 //!
 //! A query a client sends runs under a [`Scope`] ([`Query::scope`]), which refuses what
-//! the client may not reach before any SQL runs.
+//! the client may not reach before any SQL runs. Every query runs under [`Limits`]
+//! ([`Query::limits`], [`Scope::limits`], or the defaults), which bound what it costs: the
+//! links its fields and filters follow, the values it compares with, its order keys and
+//! the records it reads, and on PostgreSQL the time each statement takes.
 //!
-//! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]), `plan.rs`
-//! (names resolved against the registry, and put to the scope, into a tree of typed
-//! nodes), `load.rs` (SQL, batching, stitching), `record.rs` (the records a query loads,
+//! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]),
+//! `limits.rs` ([`Limits`]), `plan.rs` (names resolved against the registry, and put to
+//! the scope, into a tree of typed nodes, written as cheaply as the same rows allow, and
+//! its cost counted), `load.rs` (SQL, batching, stitching, the records counted),
+//! `timeout.rs` (the statement timeout on PostgreSQL), `record.rs` (the records a query loads,
 //! and their JSON or typed form), `json.rs` ([`JsonResult`], JSON written from the records), `typed.rs` ([`GraphSelect`]), `result.rs`
 //! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
 //! `link_runtime::aio` has the async one).
 
 mod json;
+mod limits;
 mod load;
 mod localize;
 mod plan;
@@ -75,11 +83,13 @@ mod request;
 mod result;
 mod scope;
 mod sql;
+mod timeout;
 mod typed;
 
 use serde_json::Value;
 
 pub use self::json::{JsonGraph, JsonResult};
+pub use self::limits::Limits;
 #[cfg(feature = "async")]
 pub(crate) use self::query::query_face;
 pub use self::query::Query;
@@ -90,7 +100,7 @@ pub use self::typed::{
     Field, GraphLink, GraphSelect, HoldsLinked, Many, One, TypedFilter, TypedGraph, TypedOrder,
 };
 pub use crate::entity::{EntityField, EntitySchema};
-pub use crate::error::Refusal;
+pub use crate::error::{CostLimit, Refusal};
 /// Derives [`GraphSelect`](trait@GraphSelect); see the trait.
 pub use link_macros::GraphSelect;
 
@@ -116,6 +126,7 @@ pub trait GraphRequest: sealed::Sealed {
 // crate's own plan and records.
 #[allow(private_interfaces)]
 mod sealed {
+    use super::limits::Limits;
     use super::load::Loaded;
     use super::plan::Plan;
     use super::scope::Scope;
@@ -125,8 +136,8 @@ mod sealed {
     /// the records loaded.
     pub trait Sealed: Sized {
         /// Resolves the request's names against the registry, under `scope` if there is
-        /// one.
-        fn plan(self, scope: Option<&Scope>) -> Result<Plan>;
+        /// one, and refuses it if it costs more than `limits` allow.
+        fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<Plan>;
 
         /// The result, from the records the plan loaded.
         fn output(plan: Plan, loaded: Loaded) -> Result<<Self as super::GraphRequest>::Output>
@@ -141,8 +152,8 @@ impl GraphRequest for Graph {
 
 #[allow(private_interfaces)]
 impl sealed::Sealed for Graph {
-    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
-        plan::plan(&self, scope)
+    fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
+        plan::plan(&self, scope, limits)
     }
 
     fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
@@ -163,8 +174,8 @@ impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
 
 #[allow(private_interfaces)]
 impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
-    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
-        plan::plan(&self.into_graph(), scope)
+    fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
+        plan::plan(&self.into_graph(), scope, limits)
     }
 
     fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
@@ -191,8 +202,8 @@ impl GraphRequest for JsonGraph {
 
 #[allow(private_interfaces)]
 impl sealed::Sealed for JsonGraph {
-    fn plan(self, scope: Option<&Scope>) -> Result<plan::Plan> {
-        plan::plan(&self.0, scope)
+    fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
+        plan::plan(&self.0, scope, limits)
     }
 
     fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
@@ -201,19 +212,24 @@ impl sealed::Sealed for JsonGraph {
 }
 
 /// Runs `request` on `conns`, whatever the driver: plans it (under `scope`, if there is
-/// one: refused before any statement), loads its records, shapes them.
+/// one, and the limits of the query and the scope: refused before any statement), loads
+/// its records under the limits' statement timeout, shapes them.
 pub(crate) async fn run<R: GraphRequest, X: Connections>(
     conns: &mut X,
     request: R,
     scope: Option<&Scope>,
+    limits: Option<&Limits>,
 ) -> Result<R::Output> {
+    let limits = Limits::of_query(limits, scope.and_then(Scope::cost_limits));
     operation!(
         "link_runtime.graph",
         { entity = Empty, rows = Empty, },
         |span| async {
-            let plan = request.plan(scope)?;
+            let plan = request.plan(scope, &limits)?;
             span.record("entity", plan.root.source.name());
-            let loaded = load::run(conns, &plan).await?;
+            let mut timed = timeout::Timed::new(conns, limits.timeout_limit());
+            let loaded = load::run(&mut timed, &plan).await;
+            let loaded = timed.finish(loaded).await?;
             span.record("rows", loaded.records.len());
             R::output(plan, loaded)
         }
@@ -221,15 +237,17 @@ pub(crate) async fn run<R: GraphRequest, X: Connections>(
 }
 
 impl Scope {
-    /// Checks `graph` against the scope and the registry as running it would, without a
-    /// connection and without running anything: `Ok` if the query would run under the
-    /// scope, the error it would be refused with otherwise. A handler can refuse a query
-    /// before it checks a connection out of its pool. (A typed query's graph is
-    /// [`TypedGraph::into_graph`].)
+    /// Checks `graph` against the scope, its [limits](Scope::limits) (or the defaults) and
+    /// the registry as running it would, without a connection and without running
+    /// anything: `Ok` if the query would run under the scope, the error it would be
+    /// refused with otherwise. A handler can refuse a query before it checks a connection
+    /// out of its pool. (A typed query's graph is [`TypedGraph::into_graph`]; a query run
+    /// with limits of its own runs under the stricter of the two.)
     ///
     /// # Errors
     ///
-    /// [`Error::Forbidden`] if the query reaches outside the scope, and the errors of a
+    /// [`Error::Forbidden`] if the query reaches outside the scope,
+    /// [`Error::TooCostly`] if it costs more than the limits allow, and the errors of a
     /// query's names and values [`Query::graph`] would return before any SQL.
     ///
     /// ```
@@ -242,6 +260,7 @@ impl Scope {
     /// assert_eq!(refused.to_string(), "the scope refuses `customer`: entity not in scope");
     /// ```
     pub fn check(&self, graph: &Graph) -> Result<()> {
-        plan::plan(graph, Some(self)).map(drop)
+        let limits = Limits::of_query(None, self.cost_limits());
+        plan::plan(graph, Some(self), &limits).map(drop)
     }
 }

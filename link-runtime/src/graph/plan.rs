@@ -16,7 +16,8 @@ use serde_json::Value;
 use crate::backend::Place;
 use crate::definition::{ColumnKind, LinkSchema, Side};
 use crate::entity::{registered_entities, EntitySchema};
-use crate::error::{Error, Refusal, Result};
+use crate::error::{CostLimit, Error, Refusal, Result};
+use crate::graph::limits::Limits;
 use crate::graph::request::{Condition, EntityName, Filter, Graph, Order};
 use crate::graph::scope::{Gate, Scope};
 use crate::registry::registered_links;
@@ -30,6 +31,9 @@ pub(crate) struct Plan {
     pub skip: u64,
     pub take: Option<u64>,
     pub with_deleted: bool,
+    /// The most records the result may hold, linked ones included, each counted as often
+    /// as it appears ([`CostLimit::Records`]): the load counts them as they come.
+    pub max_records: u64,
 }
 
 /// A table to read and what to read from it.
@@ -208,6 +212,8 @@ pub(crate) enum Cond {
     True,
     Column {
         column: &'static str,
+        /// The column's type, if the registry knows it.
+        kind: Option<ColumnKind>,
         op: Op,
     },
     /// Some linked record of the node meets `inner`.
@@ -236,6 +242,8 @@ pub(crate) enum Op {
     /// `NOT IN` when `negated`.
     InJson {
         list: String,
+        /// How many values the list holds.
+        values: usize,
         negated: bool,
     },
     Like(Bind),
@@ -354,8 +362,9 @@ fn resolve(source: Source, name: &str, goes_on: bool, at: &At) -> Result<Name> {
 }
 
 /// `graph` resolved against the registry, under `scope` if it has one: refused with
-/// [`Error::Forbidden`] at the first thing outside the scope.
-pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>) -> Result<Plan> {
+/// [`Error::Forbidden`] at the first thing outside the scope, then with
+/// [`Error::TooCostly`] if it costs more than `limits` allow.
+pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>, limits: &Limits) -> Result<Plan> {
     check_shape(graph)?;
     let entity = match &graph.entity {
         EntityName::Schema(entity) => entity.model,
@@ -392,19 +401,66 @@ pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>) -> Result<Plan> {
             ),
         });
     }
+    // A key repeating an earlier one orders nothing more: the earlier one decided.
+    let mut seen = std::collections::HashSet::new();
     let order = graph
         .order
         .iter()
+        .filter(|(path, _)| seen.insert(path.as_str()))
         .map(|(path, order)| order_key(source, path, *order, &at))
         .collect::<Result<_>>()?;
-    Ok(Plan {
+    let plan = Plan {
         root,
         filter,
         order,
         skip: graph.skip,
         take,
         with_deleted: graph.with_deleted,
-    })
+        max_records: limits.limit(CostLimit::Records),
+    };
+    check_cost(&plan, limits)?;
+    Ok(plan)
+}
+
+/// Refuses a plan that costs more than `limits` allow, in the order of
+/// [`CostLimit::ALL`]: the links its fields follow, the links and values of its filters,
+/// its order keys. (Its records are counted as they load.)
+fn check_cost(plan: &Plan, limits: &Limits) -> Result<()> {
+    fn field_links(node: &Node) -> u64 {
+        node.hops.iter().map(|hop| 1 + field_links(&hop.node)).sum()
+    }
+    limits.check(CostLimit::FieldLinks, field_links(&plan.root))?;
+    limits.check(CostLimit::FilterLinks, filter_links(&plan.filter))?;
+    limits.check(CostLimit::FilterValues, filter_values(&plan.filter))?;
+    limits.check(CostLimit::OrderKeys, plan.order.len() as u64)
+}
+
+/// How many links `cond` follows: each one a subquery of the statement.
+fn filter_links(cond: &Cond) -> u64 {
+    match cond {
+        Cond::True | Cond::Column { .. } | Cond::Ids { .. } => 0,
+        Cond::Linked { inner, .. } => 1 + filter_links(inner),
+        Cond::And(conds) | Cond::Or(conds) => conds.iter().map(filter_links).sum(),
+    }
+}
+
+/// How many values `cond` compares with, those of its lists one by one whether they are
+/// bound one by one or as one JSON array.
+fn filter_values(cond: &Cond) -> u64 {
+    match cond {
+        Cond::True => 0,
+        Cond::Column { op, .. } => match op {
+            Op::Compare(..) | Op::Like(_) | Op::ILike(_) => 1,
+            Op::In(values) | Op::NotIn(values) => values.len() as u64,
+            Op::InJson { values, .. } => *values as u64,
+            Op::IsNull | Op::IsNotNull => 0,
+        },
+        Cond::Linked { inner, .. } => filter_values(inner),
+        Cond::And(conds) | Cond::Or(conds) => conds.iter().map(filter_values).sum(),
+        // Ids a filter through another database found: as many as the data holds, not
+        // what the query asked for.
+        Cond::Ids { .. } => 0,
+    }
 }
 
 /// Refuses paths through more than [`MAX_PATH_LINKS`] links and filters nested deeper than
@@ -676,6 +732,7 @@ fn filters(source: Source, filters: &[Filter], reading: Reading, at: &At) -> Res
         if let Some(column) = source.deleted_at() {
             conds.push(Cond::Column {
                 column,
+                kind: Some(ColumnKind::Timestamp),
                 op: Op::IsNull,
             });
         }
@@ -708,7 +765,7 @@ fn all(source: Source, list: Vec<Filter>, reading: Reading, at: &At) -> Result<C
                     .into_iter()
                     .map(|f| all(source, flatten(&[f]), reading, at))
                     .collect::<Result<_>>()?;
-                conds.push(Cond::Or(alternatives));
+                conds.push(any(alternatives));
             }
             Filter::Field { path, condition } => match path.split_once('.') {
                 Some((head, rest)) => {
@@ -795,28 +852,9 @@ fn column_filter(
             "a pattern applies to text, and the field is {kind:?}"
         ))),
     };
-    // A long list of text values is bound as one JSON array.
     let list = |values: Vec<Value>, negated: bool| {
         let binds = values.into_iter().map(bind).collect::<Result<Vec<_>>>()?;
-        let texts: Option<Vec<&str>> = binds
-            .iter()
-            .map(|bind| match bind {
-                Bind::Text(text) => Some(text.as_str()),
-                _ => None,
-            })
-            .collect();
-        Ok::<_, Error>(match texts {
-            Some(texts)
-                if column.kind == Some(ColumnKind::Text) && texts.len() >= JSON_LIST_FROM =>
-            {
-                Op::InJson {
-                    list: crate::dialect::json_list(&texts),
-                    negated,
-                }
-            }
-            _ if negated => Op::NotIn(binds),
-            _ => Op::In(binds),
-        })
+        Ok::<_, Error>(list_op(column.kind, binds, negated))
     };
     let op = match condition {
         Condition::Eq(Value::Null) => Op::IsNull,
@@ -836,8 +874,190 @@ fn column_filter(
     };
     Ok(Cond::Column {
         column: column.column,
+        kind: column.kind,
         op,
     })
+}
+
+/// `IN` (or `NOT IN` when `negated`) a list of values of a column of `kind`: a long list
+/// of text values is bound as one JSON array ([`JSON_LIST_FROM`]), any other one value by
+/// one.
+fn list_op(kind: Option<ColumnKind>, binds: Vec<Bind>, negated: bool) -> Op {
+    let texts: Option<Vec<&str>> = binds
+        .iter()
+        .map(|bind| match bind {
+            Bind::Text(text) => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    match texts {
+        Some(texts) if kind == Some(ColumnKind::Text) && texts.len() >= JSON_LIST_FROM => {
+            Op::InJson {
+                list: crate::dialect::json_list(&texts),
+                values: texts.len(),
+                negated,
+            }
+        }
+        _ if negated => Op::NotIn(binds),
+        _ => Op::In(binds),
+    }
+}
+
+/// Alternatives of which at least one must hold, written as cheaply as the same rows
+/// allow:
+///
+/// - Alternatives through the same link become one: some linked record meets one
+///   alternative or another if and only if some linked record meets one or another, so
+///   `brand.name = A OR brand.name = B` is one subquery for a brand named `A` or `B`,
+///   rather than one subquery per alternative. Their inner filters are merged in turn
+///   (the linked table's soft-delete filter, common to all, is kept once), so
+///   `brand.supplier.name` alternatives follow each link once too.
+/// - Equalities on the same column become one `IN` list (a JSON array from
+///   [`JSON_LIST_FROM`] text values on): `name = A OR name = B` is `name IN (A, B)`.
+///   Lists already written as `IN` are left as they are: each keeps binding its values.
+///
+/// Each merged alternative stands where the first of those it replaces stood.
+fn any(alternatives: Vec<Cond>) -> Cond {
+    /// What an alternative may be merged with.
+    #[derive(PartialEq, Eq, Hash)]
+    enum Group {
+        /// Conditions through this link table, from this column of it.
+        Pivot(&'static str, &'static str),
+        /// Conditions on the record a pivot row's column holds.
+        Direct(&'static str),
+        /// Equalities on this column.
+        Equal(&'static str),
+    }
+    /// `cond`'s alternatives pushed onto `flat`: an `Or`'s own, an `And` of one's one.
+    fn push(flat: &mut Vec<Cond>, cond: Cond) {
+        match cond {
+            Cond::Or(alternatives) => {
+                for alternative in alternatives {
+                    push(flat, alternative);
+                }
+            }
+            Cond::And(mut conds) if conds.len() == 1 => {
+                push(flat, conds.pop().expect("one condition"));
+            }
+            other => flat.push(other),
+        }
+    }
+    enum Slot {
+        Linked(Edge, Source, Vec<Cond>),
+        Equal(&'static str, Option<ColumnKind>, Vec<Bind>),
+        Other(Cond),
+    }
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut groups: std::collections::HashMap<Group, usize> = std::collections::HashMap::new();
+    let mut flat = Vec::with_capacity(alternatives.len());
+    for alternative in alternatives {
+        push(&mut flat, alternative);
+    }
+    for alternative in flat {
+        match alternative {
+            Cond::Linked {
+                edge,
+                target,
+                inner,
+            } => {
+                let group = match edge {
+                    Edge::Pivot { link, from, .. } => Group::Pivot(link.table, from),
+                    Edge::Direct { to } => Group::Direct(to.column),
+                };
+                match groups.get(&group) {
+                    Some(&i) => match &mut slots[i] {
+                        Slot::Linked(.., inners) => inners.push(*inner),
+                        _ => unreachable!("a link's group holds linked conditions"),
+                    },
+                    None => {
+                        groups.insert(group, slots.len());
+                        slots.push(Slot::Linked(edge, target, vec![*inner]));
+                    }
+                }
+            }
+            Cond::Column {
+                column,
+                kind,
+                op: Op::Compare("=", value),
+            } => match groups.get(&Group::Equal(column)) {
+                Some(&i) => match &mut slots[i] {
+                    Slot::Equal(.., values) => values.push(value),
+                    _ => unreachable!("a column's group holds equalities"),
+                },
+                None => {
+                    groups.insert(Group::Equal(column), slots.len());
+                    slots.push(Slot::Equal(column, kind, vec![value]));
+                }
+            },
+            other => slots.push(Slot::Other(other)),
+        }
+    }
+    let mut merged: Vec<Cond> = slots
+        .into_iter()
+        .map(|slot| match slot {
+            Slot::Other(cond) => cond,
+            Slot::Linked(edge, target, mut inners) if inners.len() == 1 => Cond::Linked {
+                edge,
+                target,
+                inner: Box::new(inners.pop().expect("one inner filter")),
+            },
+            Slot::Linked(edge, target, inners) => Cond::Linked {
+                edge,
+                target,
+                inner: Box::new(any_inner(inners)),
+            },
+            Slot::Equal(column, kind, mut values) if values.len() == 1 => Cond::Column {
+                column,
+                kind,
+                op: Op::Compare("=", values.pop().expect("one value")),
+            },
+            Slot::Equal(column, kind, values) => Cond::Column {
+                column,
+                kind,
+                op: list_op(kind, values, false),
+            },
+        })
+        .collect();
+    match merged.len() {
+        1 => merged.pop().expect("one alternative"),
+        _ => Cond::Or(merged),
+    }
+}
+
+/// The inner filters of alternatives through one link, of which one must hold: each is
+/// the linked table's soft-delete filter (unless the table has none or deleted records
+/// are asked for: the same for all) and then the alternative's own, as [`filters`] writes
+/// them. The soft-delete filter is kept once, and the alternatives' own merged by
+/// [`any`].
+fn any_inner(inners: Vec<Cond>) -> Cond {
+    let live = |cond: &Cond| match cond {
+        Cond::And(conds) => match conds.as_slice() {
+            [Cond::Column {
+                column,
+                op: Op::IsNull,
+                ..
+            }, _] => Some(*column),
+            _ => None,
+        },
+        _ => None,
+    };
+    let first = inners.first().and_then(live);
+    if first.is_none() || inners.iter().any(|inner| live(inner) != first) {
+        return any(inners);
+    }
+    let mut kept = None;
+    let own = inners
+        .into_iter()
+        .map(|inner| match inner {
+            Cond::And(mut conds) => {
+                let own = conds.pop().expect("the alternative's own filter");
+                kept = conds.pop();
+                own
+            }
+            _ => unreachable!("checked above"),
+        })
+        .collect();
+    Cond::And(vec![kept.expect("a soft-delete filter"), any(own)])
 }
 
 /// A value given as text (from a query string) as the JSON value a column of `kind` takes:

@@ -14,12 +14,14 @@ macro_rules! query_face {
         databases: $databases:ident,
         connection: $connection:path,
         scope_example: { $(#[$scope_example:meta])* },
+        limits_example: { $(#[$limits_example:meta])* },
         $(#[$doc:meta])*
     ) => {
         $(#[$doc])*
         pub struct Query<'c, C> {
             target: Target<'c, C>,
             scope: Option<&'c $crate::graph::Scope>,
+            limits: Option<$crate::graph::Limits>,
         }
 
         enum Target<'c, C> {
@@ -33,6 +35,7 @@ macro_rules! query_face {
                 Query {
                     target: Target::One(conn),
                     scope: None,
+                    limits: None,
                 }
             }
 
@@ -45,6 +48,7 @@ macro_rules! query_face {
                 Query {
                     target: Target::Across(databases),
                     scope: None,
+                    limits: None,
                 }
             }
 
@@ -60,6 +64,19 @@ macro_rules! query_face {
                 self.scope = Some(scope);
                 self
             }
+
+            /// Runs the queries under `limits` rather than the defaults (see
+            /// [`Limits`](crate::graph::Limits)): a query that costs more is refused with
+            /// [`Error::TooCostly`](crate::Error::TooCostly), and on PostgreSQL each of
+            /// its statements runs under the limits' statement timeout. Under a
+            /// [scope](Self::scope) that sets limits too, the stricter of the two apply,
+            /// limit by limit.
+            ///
+            $(#[$limits_example])*
+            pub fn limits(mut self, limits: $crate::graph::Limits) -> Self {
+                self.limits = Some(limits);
+                self
+            }
         }
 
         impl<C> ::std::fmt::Debug for Query<'_, C> {
@@ -71,6 +88,9 @@ macro_rules! query_face {
                 };
                 if let Some(scope) = self.scope {
                     query.field(scope);
+                }
+                if let Some(limits) = &self.limits {
+                    query.field(limits);
                 }
                 query.finish()
             }
@@ -119,6 +139,41 @@ query_face! {
         /// # }
         /// ```
     },
+    limits_example: {
+        /// ```
+        /// use diesel::{Connection, RunQueryDsl, SqliteConnection};
+        /// use link_runtime::graph::{CostLimit, Filter, Graph, Limits, Query};
+        /// use link_runtime::prelude::*;
+        /// use link_runtime::Error;
+        /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")]
+        /// # pub struct Product { pub id: String, pub title: String }
+        /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")]
+        /// # pub struct Brand { pub id: String, pub name: String }
+        /// # mod product_brand { use super::*; link_runtime::define_link!(Product(is_list), Brand); }
+        ///
+        /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let mut conn = SqliteConnection::establish(":memory:")?;
+        /// # diesel::sql_query("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL)").execute(&mut conn)?;
+        /// # diesel::sql_query("CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL)").execute(&mut conn)?;
+        /// link_runtime::migrate(&mut conn)?;
+        /// let strict = Limits::new().max(CostLimit::FilterLinks, 1);
+        /// // Each alternative is a title and a brand: a subquery each.
+        /// let either = Filter::or([
+        ///     Filter::and([Filter::field("title", "Chair"), Filter::field("brand.name", "Acme")]),
+        ///     Filter::and([Filter::field("title", "Lamp"), Filter::field("brand.name", "Birch")]),
+        /// ]);
+        /// let graph = Graph::entity("product").filter_by(either);
+        /// let refused = Query::new(&mut conn).limits(strict.clone()).graph(graph).unwrap_err();
+        /// assert!(matches!(refused, Error::TooCostly { limit: CostLimit::FilterLinks, value: 2, max: 1 }));
+        ///
+        /// // Alternatives through one link are one subquery: a brand named one or the other.
+        /// let brands = Filter::or([Filter::field("brand.name", "Acme"), Filter::field("brand.name", "Birch")]);
+        /// let page = Query::new(&mut conn).limits(strict).graph(Graph::entity("product").filter_by(brands))?;
+        /// assert!(page.data.is_empty());
+        /// # Ok(())
+        /// # }
+        /// ```
+    },
     /// Runs graph queries: on one connection, or across [`Databases`].
     ///
     /// ```
@@ -144,23 +199,29 @@ impl<C: LinkConnection> Query<'_, C> {
     /// [`Error::InvalidFilter`](crate::Error::InvalidFilter),
     /// [`Error::InvalidOrder`](crate::Error::InvalidOrder) and
     /// [`Error::MalformedQuery`](crate::Error::MalformedQuery) name what the query got wrong
-    /// before any SQL runs; [`Error::Database`](crate::Error::Database) if the database
+    /// before any SQL runs; [`Error::TooCostly`](crate::Error::TooCostly) if it costs more
+    /// than its [limits](Self::limits) allow (before any SQL, but for the records its links
+    /// lead to, counted as they load); [`Error::QueryTimeout`](crate::Error::QueryTimeout)
+    /// if a statement ran past the limits' timeout on PostgreSQL;
+    /// [`Error::Database`](crate::Error::Database) if the database
     /// refuses a statement (a model's table that does not exist, say);
     /// [`Error::Deserialize`](crate::Error::Deserialize) if a typed row does not fit its
     /// struct; [`Error::Connection`](crate::Error::Connection) if a database cannot be
     /// reached.
     pub fn graph<R: GraphRequest>(&mut self, request: R) -> Result<R::Output> {
-        let scope = self.scope;
+        let (scope, limits) = (self.scope, self.limits.as_ref());
         match &mut self.target {
             Target::One(conn) => block_on(run(
                 &mut OneConnection(Blocking(&mut **conn)),
                 request,
                 scope,
+                limits,
             )),
             Target::Across(databases) => block_on(run(
                 &mut Session::new(databases.placement(), false),
                 request,
                 scope,
+                limits,
             )),
         }
     }

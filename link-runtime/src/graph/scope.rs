@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Error, Refusal, Result};
+use crate::graph::limits::Limits;
 
 /// What a graph query may reach: which entities, and of each which fields and which link
 /// fields; how many links a path may follow; how large a page may be; whether soft-deleted
@@ -32,6 +33,9 @@ use crate::error::{Error, Refusal, Result};
 ///   result's `metadata.take` says so), so that no client reads a whole table at once.
 /// - **Deleted records.** `with_deleted` is refused unless the scope
 ///   [allows it](Self::allow_with_deleted).
+/// - **Cost.** A query runs under the scope's [`Limits`] ([`limits`](Self::limits)), or
+///   the defaults; a query over them is refused with [`Error::TooCostly`] once it is in
+///   the scope.
 ///
 /// The first thing refused is the one the error names, checked in this order: the query's
 /// entity, `with_deleted`, `take`; then the fields: the names on the query's entity in the
@@ -94,6 +98,7 @@ pub struct Scope {
     max_depth: Option<usize>,
     max_take: Option<u64>,
     with_deleted: bool,
+    limits: Option<Limits>,
 }
 
 /// The fields of an entity a [`Scope`] lets a query read: all of them, or some.
@@ -193,6 +198,7 @@ impl Scope {
             max_depth: None,
             max_take: None,
             with_deleted: false,
+            limits: None,
         }
     }
 
@@ -396,6 +402,45 @@ impl Scope {
     /// ```
     pub fn take_limit(&self) -> Option<u64> {
         self.max_take
+    }
+
+    /// Runs the scope's queries under `limits` rather than the defaults. A query that
+    /// sets limits of its own ([`Query::limits`](crate::graph::Query::limits)) runs under
+    /// the stricter of the two, limit by limit ([`Limits::stricter`]): a client's scope
+    /// cannot be loosened by the query, nor the query's limits by the scope.
+    ///
+    /// ```
+    /// use link_runtime::graph::{CostLimit, Fields, Graph, Limits, Order, Scope};
+    /// use link_runtime::Error;
+    /// # use link_runtime::prelude::*;
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")]
+    /// # pub struct Product { pub id: String, pub title: String }
+    ///
+    /// # fn main() {
+    /// let store = Scope::new()
+    ///     .entity("product", Fields::all())
+    ///     .limits(Limits::new().max(CostLimit::OrderKeys, 1));
+    /// let sorted = Graph::entity("product").order("title", Order::Asc).order("id", Order::Desc);
+    /// let error = store.check(&sorted).unwrap_err();
+    /// assert!(matches!(error, Error::TooCostly { limit: CostLimit::OrderKeys, value: 2, max: 1 }));
+    /// assert_eq!(store.cost_limits().map(|l| l.limit(CostLimit::OrderKeys)), Some(1));
+    /// # }
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
+    /// The limits the scope's queries run under, if it sets them ([`limits`](Self::limits)).
+    ///
+    /// ```
+    /// use link_runtime::graph::{Limits, Scope};
+    ///
+    /// assert_eq!(Scope::new().cost_limits(), None);
+    /// assert_eq!(Scope::new().limits(Limits::new()).cost_limits(), Some(&Limits::new()));
+    /// ```
+    pub fn cost_limits(&self) -> Option<&Limits> {
+        self.limits.as_ref()
     }
 
     /// Whether a query may read soft-deleted records and dismissed links.

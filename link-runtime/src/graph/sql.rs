@@ -172,8 +172,10 @@ pub(super) fn cond(
 ) -> String {
     match cond_ {
         Cond::True => "1 = 1".to_owned(),
-        Cond::Column { column, op } => {
-            let column = col(alias, column);
+        Cond::Column {
+            column: name, op, ..
+        } => {
+            let column = col(alias, name);
             match op {
                 Op::Compare(operator, value) => {
                     let p = sql.bind(value.clone());
@@ -190,13 +192,14 @@ pub(super) fn cond(
                     };
                     format!("{column} {not}IN ({})", list.join(", "))
                 }
-                Op::InJson { list, negated } => {
+                Op::InJson { list, negated, .. } => {
                     let p = sql.bind(Bind::Text(list.clone()));
-                    let matches = sql.dialect.in_json(&column, &p);
-                    if *negated {
-                        format!("NOT ({matches})")
+                    // A primary key's index finds its values; any other column is tested
+                    // against the list's values as a set.
+                    if !*negated && *name == source.primary_key() {
+                        sql.dialect.in_json(&column, &p)
                     } else {
-                        matches
+                        sql.dialect.in_json_set(&column, &p, *negated)
                     }
                 }
                 // PostgreSQL's semantics on both backends: `LIKE` respects case, and a

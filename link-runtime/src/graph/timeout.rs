@@ -1,0 +1,162 @@
+//! The statement timeout a graph query runs under on PostgreSQL: [`Timed`], the query's
+//! connections, each in a transaction of the query's own whose `statement_timeout` is set
+//! with `SET LOCAL`, so that the setting ends with the query.
+
+use std::time::Duration;
+
+use crate::backend::{load_text, Connections, Executor, Place, Statement};
+use crate::definition::ColumnValue;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+
+/// `connections` as a graph query uses them under `timeout`: the first statement on each
+/// database opens a transaction (a savepoint inside a caller's) and sets the timeout in
+/// it; [`finish`](Self::finish) ends them. Without a timeout, or on SQLite (which has no
+/// such setting), it hands the connections out as they are.
+pub(super) struct Timed<'x, X> {
+    conns: &'x mut X,
+    timeout: Option<Duration>,
+    /// A place in each database the query has run a statement in, and the setting to
+    /// put back there when the query's transaction is a savepoint (a caller's transaction
+    /// would keep the query's setting past its release).
+    started: Vec<(Owned, Option<String>)>,
+}
+
+/// A [`Place`] kept past the call that named it.
+enum Owned {
+    Module(String),
+    Link(String),
+}
+
+impl Owned {
+    fn of(place: Place<'_>) -> Self {
+        match place {
+            Place::Module(module) => Owned::Module(module.to_owned()),
+            Place::Link(table) => Owned::Link(table.to_owned()),
+        }
+    }
+
+    fn place(&self) -> Place<'_> {
+        match self {
+            Owned::Module(module) => Place::Module(module),
+            Owned::Link(table) => Place::Link(table),
+        }
+    }
+}
+
+/// PostgreSQL's setting, read and set by name.
+const SETTING: &str = "statement_timeout";
+
+impl<'x, X: Connections> Timed<'x, X> {
+    pub(super) fn new(conns: &'x mut X, timeout: Option<Duration>) -> Self {
+        let timeout = timeout.filter(|_| <X::Conn as Executor>::DIALECT == Dialect::Postgres);
+        Timed {
+            conns,
+            timeout,
+            started: Vec::new(),
+        }
+    }
+
+    /// Ends the query's transactions: on success, puts each savepoint's setting back and
+    /// commits; on failure, rolls back (which ends the setting too). A statement the
+    /// timeout cancelled is [`Error::QueryTimeout`].
+    pub(super) async fn finish<T>(self, outcome: Result<T>) -> Result<T> {
+        let mut outcome = outcome;
+        for (place, restore) in &self.started {
+            // The connection is open already: this finds it again.
+            let conn = match self.conns.conn(place.place()).await {
+                Ok(conn) => conn,
+                Err(error) => {
+                    outcome = outcome.and(Err(error));
+                    continue;
+                }
+            };
+            if outcome.is_ok() {
+                let restored = match restore {
+                    Some(setting) => set(conn, setting).await,
+                    None => Ok(()),
+                };
+                let ended = match restored {
+                    Ok(()) => conn.commit().await.map_err(Error::from),
+                    Err(error) => {
+                        let _ = conn.rollback().await;
+                        Err(error)
+                    }
+                };
+                if let Err(error) = ended {
+                    outcome = Err(error);
+                }
+            } else {
+                // The error that ended the query is the one worth reporting.
+                let _ = conn.rollback().await;
+            }
+        }
+        match (outcome, self.timeout) {
+            (Err(error), Some(timeout)) if error.is_statement_timeout() => {
+                Err(Error::QueryTimeout { timeout })
+            }
+            (outcome, _) => outcome,
+        }
+    }
+}
+
+impl<X: Connections> Connections for Timed<'_, X> {
+    type Conn = X::Conn;
+
+    async fn conn(&mut self, place: Place<'_>) -> Result<&mut X::Conn> {
+        if let Some(timeout) = self.timeout {
+            let conns = &*self.conns;
+            if !self
+                .started
+                .iter()
+                .any(|(started, _)| conns.together(started.place(), place))
+            {
+                let conn = self.conns.conn(place).await?;
+                let restore = start(conn, timeout).await?;
+                self.started.push((Owned::of(place), restore));
+            }
+        }
+        self.conns.conn(place).await
+    }
+
+    fn together(&self, a: Place<'_>, b: Place<'_>) -> bool {
+        self.conns.together(a, b)
+    }
+}
+
+/// Opens the query's transaction on `conn` and sets its timeout there; the setting to
+/// put back before the transaction ends, if it is a savepoint.
+async fn start<E: Executor>(conn: &mut E, timeout: Duration) -> Result<Option<String>> {
+    let nested = conn.in_transaction();
+    conn.begin().await?;
+    let started = async {
+        let restore = match nested {
+            true => {
+                let sql = "SELECT current_setting($1) AS value";
+                let mut now = load_text(conn, sql, &[ColumnValue::Text(SETTING)]).await?;
+                now.pop()
+            }
+            false => None,
+        };
+        // In milliseconds, and at least one: PostgreSQL reads 0 as no timeout at all.
+        let millis = timeout.as_millis().clamp(1, i32::MAX as u128).to_string();
+        set(conn, &millis).await?;
+        Ok(restore)
+    }
+    .await;
+    if started.is_err() {
+        let _ = conn.rollback().await;
+    }
+    started
+}
+
+/// Sets the timeout to `value` until the end of the transaction (`SET LOCAL`).
+async fn set<E: Executor>(conn: &mut E, value: &str) -> Result<()> {
+    let sql = "SELECT set_config($1, $2, true)";
+    conn.run(Statement::shaped(
+        sql,
+        &[ColumnValue::Text(SETTING), ColumnValue::Text(value)],
+    ))
+    .await?;
+    Ok(())
+}
