@@ -13,9 +13,10 @@ use crate::error::CostLimit;
 /// Every query runs under limits: its own ([`Query::limits`](crate::graph::Query::limits)),
 /// its scope's ([`Scope::limits`](crate::graph::Scope::limits)), the stricter of the two
 /// when both are set ([`stricter`](Self::stricter)), or else the defaults below. The
-/// defaults are set so that the costliest query they let through ends within 2 seconds
-/// on a catalog of 10,000 products and 1,000 brands, on SQLite and PostgreSQL, on a
-/// 2-core machine (BENCHMARKS.md has the measurements):
+/// defaults were measured so that the costliest query each one lets through, of those the
+/// project's hostile-query tests run, ends within 2 seconds on a catalog of 10,000
+/// products and 1,000 brands, on SQLite and PostgreSQL, on a 2-core machine (BENCHMARKS.md
+/// has the measurements):
 ///
 /// | limit | default | what it bounds |
 /// |---|---|---|
