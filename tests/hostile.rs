@@ -274,6 +274,29 @@ fn cases() -> Vec<Case> {
             Expect::Rows(PRODUCTS - multiples_of_7),
             filtered(json!({ "id": { "$nin": names(100_000, sevens) } })),
         ),
+        // PostgreSQL before 17 probes an index for every combination of the values of the
+        // lists ANDed on one of its columns, and no timeout stops it: the planner
+        // intersects them first.
+        case(
+            "150 lists of 3 ids ANDed on `id` (sharing 2)",
+            Expect::Rows(2),
+            filtered(json!({
+                "$and": (0..150)
+                    .map(|i| json!({ "id": { "$in": ["prod_1", "prod_2", format!("prod_{}", 3 + i)] } }))
+                    .collect::<Vec<_>>()
+            })),
+        ),
+        case(
+            "150 `$or`s of 3 ids ANDed (each one list on `id`)",
+            Expect::Rows(2),
+            filtered(json!({
+                "$and": (0..150)
+                    .map(|i| json!({ "$or": [
+                        { "id": "prod_1" }, { "id": "prod_2" }, { "id": format!("nope_{i}") },
+                    ] }))
+                    .collect::<Vec<_>>()
+            })),
+        ),
         case(
             "fields through 16 links, take 1",
             Expect::Refused(CostLimit::Records),

@@ -55,12 +55,6 @@ where
         self.0.batch_execute(sql).await
     }
 
-    fn in_transaction(&mut self) -> bool {
-        C::TransactionManager::transaction_manager_status_mut(&mut *self.0)
-            .transaction_depth()
-            .map_or(true, |depth| depth.is_some())
-    }
-
     async fn begin(&mut self) -> QueryResult<()> {
         C::TransactionManager::begin_transaction(&mut *self.0).await
     }

@@ -98,11 +98,6 @@ pub(crate) trait Executor {
     /// Rolls the innermost transaction back.
     async fn rollback(&mut self) -> QueryResult<()>;
 
-    /// Whether the connection is inside a transaction: one its caller opened, when an
-    /// operation asks before opening its own. A connection whose transaction manager is
-    /// broken counts as inside one.
-    fn in_transaction(&mut self) -> bool;
-
     /// Leaves the transaction an operation opened when the operation ends without
     /// finishing it (a panic, a dropped future). The blocking driver rolls it back; an async
     /// connection cannot be awaited here, and goes back to its pool inside the transaction,
