@@ -1,6 +1,6 @@
 //! Crates outside the workspace use link-runtime exactly as the README shows: with the
-//! blocking API on SQLite, where a link file added to `src/links/` is picked up by the next
-//! `cargo build` with no other file touched, and with the async driver on PostgreSQL, as a
+//! blocking API on SQLite, where a link file added to `src/links/` or a new subfolder of it
+//! is picked up by the next `cargo build` with no other file touched, and with the async driver on PostgreSQL, as a
 //! tokio service would.
 //!
 //! The crates are `tests/quickstart` and `tests/quickstart-async`, each copied to a
@@ -96,7 +96,7 @@ impl Drop for Crate {
 }
 
 #[test]
-fn the_quick_start_builds_runs_and_picks_up_a_new_link_file() {
+fn the_quick_start_builds_runs_and_picks_up_new_link_files() {
     let quickstart = Crate::copy("quickstart");
 
     let first = quickstart.run(&[]);
@@ -118,6 +118,25 @@ fn the_quick_start_builds_runs_and_picks_up_a_new_link_file() {
     assert_eq!(
         second,
         "created link table brand_product_featured\n\
+         created link table product_product_brand_brand\n\
+         product prod_1 is linked to brand brand_1 (Acme)\n"
+    );
+
+    // The second link moved into a new subfolder, as `links::gifts::brand_product_gift`,
+    // with a table of its own: nothing else changes.
+    fs::remove_file(quickstart.dir.join("src/links/brand_product_featured.rs")).unwrap();
+    fs::create_dir_all(quickstart.dir.join("src/links/gifts")).unwrap();
+    fs::write(
+        quickstart.dir.join("src/links/gifts/brand_product_gift.rs"),
+        "use crate::modules::{brand::Brand, product::Product};\n\
+         use link_runtime::prelude::*;\n\n\
+         define_link!(Brand, Product(is_list), database(table = \"brand_product_gift\"));\n",
+    )
+    .unwrap();
+    let third = quickstart.run(&[]);
+    assert_eq!(
+        third,
+        "created link table brand_product_gift\n\
          created link table product_product_brand_brand\n\
          product prod_1 is linked to brand brand_1 (Acme)\n"
     );

@@ -28,6 +28,17 @@ fn misuse_fails_to_compile_with_a_clear_message() {
     fs::write(links.join("ProductBrand.rs"), "").expect("the link file is written");
     trybuild::TestCases::new().compile_fail("ui/links/link_file_not_snake_case.rs");
     let _ = fs::remove_dir_all(&links);
+
+    fs::create_dir_all(links.join("Catalog")).expect("the subfolder is created");
+    fs::write(links.join("Catalog/product_brand.rs"), "").expect("the link file is written");
+    trybuild::TestCases::new().compile_fail("ui/links/link_folder_not_snake_case.rs");
+    let _ = fs::remove_dir_all(&links);
+
+    fs::create_dir_all(links.join("catalog")).expect("the subfolder is created");
+    fs::write(links.join("catalog/product_brand.rs"), "").expect("the link file is written");
+    fs::write(links.join("catalog.rs"), "").expect("the link file is written");
+    trybuild::TestCases::new().compile_fail("ui/links/link_file_and_folder.rs");
+    let _ = fs::remove_dir_all(&links);
     let _ = fs::remove_dir(links.parent().expect("the links folder is in `src`"));
 }
 

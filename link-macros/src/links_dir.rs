@@ -1,4 +1,6 @@
-//! `links!()`: every `.rs` file of the crate's `src/links/` as a submodule of `links`.
+//! `links!()`: every `.rs` file of the crate's `src/links/` as a submodule of `links`, and
+//! every subfolder as a module holding its own files' (`src/links/catalog/product_brand.rs`
+//! is `links::catalog::product_brand`).
 //!
 //! The macro reads the folder when it expands. Cargo rebuilds a crate when a file it compiled
 //! changes, but it does not notice a *new* file in a folder unless a build script asks it to
@@ -41,63 +43,138 @@ fn modules(input: TokenStream) -> syn::Result<TokenStream> {
         ));
     }
     let dir = manifest_dir.join("src").join("links");
-    let files = link_files(&dir).map_err(|error| {
-        syn::Error::new(
-            here,
-            format!(
-                "`links!()` reads the link files in the crate's `src/links/`, which cannot be \
-                 read ({error}); create the folder with one file per link"
-            ),
-        )
-    })?;
-
-    let mut modules = Vec::new();
-    for file in files {
-        let stem = file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        if !is_sql_identifier(&stem) {
-            let name = file.file_name().unwrap_or_default().to_string_lossy();
-            return Err(syn::Error::new(
-                here,
-                format!(
-                    "`src/links/{name}` cannot be a module: name link files in lower-case \
-                     snake_case, not after a Rust keyword, like `product_brand.rs`"
-                ),
-            ));
-        }
-        let module = format_ident!("{}", stem);
-        let path = file.to_str().ok_or_else(|| {
-            syn::Error::new(here, format!("`{}` is not valid UTF-8", file.display()))
-        })?;
-        let doc = format!("The link defined in `src/links/{stem}.rs`.");
-        modules.push(quote! {
-            #[doc = #doc]
-            #[path = #path]
-            pub mod #module;
-        });
-    }
+    let modules = folder(&dir, &[], here)?;
     Ok(quote! {
-        /// The links of this crate: one module per file of `src/links/`.
+        /// The links of this crate: one module per file of `src/links/`, and one per
+        /// subfolder, holding its files' modules.
         pub mod links {
             #(#modules)*
         }
     })
 }
 
-/// The `.rs` files of `dir`, sorted, `mod.rs` excepted.
-fn link_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let is_rust = path.extension().is_some_and(|e| e == "rs");
-        let is_mod = path.file_name().is_some_and(|n| n == "mod.rs");
-        if path.is_file() && is_rust && !is_mod {
-            files.push(path);
+/// The modules of the link files in `dir`, `src/links/` followed by the subfolders in
+/// `within`: one per `.rs` file (`mod.rs` excepted), and one per subfolder holding its own.
+fn folder(dir: &Path, within: &[String], here: Span) -> syn::Result<Vec<TokenStream>> {
+    let shown = |name: &str| {
+        let mut path = String::from("src/links/");
+        for folder in within {
+            path.push_str(folder);
+            path.push('/');
+        }
+        path.push_str(name);
+        path
+    };
+    let entries = entries(dir).map_err(|error| {
+        syn::Error::new(
+            here,
+            if within.is_empty() {
+                format!(
+                    "`links!()` reads the link files in the crate's `src/links/`, which cannot \
+                     be read ({error}); create the folder with one file per link"
+                )
+            } else {
+                format!("`{}` cannot be read ({error})", shown(""))
+            },
+        )
+    })?;
+
+    let mut modules = Vec::new();
+    let mut names: Vec<(String, String)> = Vec::new();
+    for entry in entries {
+        let (stem, is_folder) = match &entry {
+            Entry::File(path) => (path.file_stem(), false),
+            Entry::Folder(path) => (path.file_name(), true),
+        };
+        let stem = stem.and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+        let path = match &entry {
+            Entry::File(path) | Entry::Folder(path) => path,
+        };
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let described = if is_folder {
+            shown(&format!("{name}/"))
+        } else {
+            shown(&name)
+        };
+        if !is_sql_identifier(&stem) {
+            let what = if is_folder {
+                "folders of link files in lower-case snake_case, like `catalog/`"
+            } else {
+                "link files in lower-case snake_case, like `product_brand.rs`"
+            };
+            return Err(syn::Error::new(
+                here,
+                format!("`{described}` cannot be a module: name {what}, not after a Rust keyword"),
+            ));
+        }
+        if let Some((_, first)) = names.iter().find(|(name, _)| *name == stem) {
+            return Err(syn::Error::new(
+                here,
+                format!(
+                    "`{first}` and `{described}` would both be the module `links::{module}`: \
+                     rename one, or move the file into the folder",
+                    module = within
+                        .iter()
+                        .chain([&stem])
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join("::"),
+                ),
+            ));
+        }
+        names.push((stem.clone(), described.clone()));
+        let module = format_ident!("{}", stem);
+        match entry {
+            Entry::File(file) => {
+                let path = file.to_str().ok_or_else(|| {
+                    syn::Error::new(here, format!("`{}` is not valid UTF-8", file.display()))
+                })?;
+                let doc = format!("The link defined in `{described}`.");
+                modules.push(quote! {
+                    #[doc = #doc]
+                    #[path = #path]
+                    pub mod #module;
+                });
+            }
+            Entry::Folder(sub) => {
+                let mut deeper = within.to_vec();
+                deeper.push(stem);
+                let inner = folder(&sub, &deeper, here)?;
+                let doc = format!("The links defined in `{described}`.");
+                modules.push(quote! {
+                    #[doc = #doc]
+                    pub mod #module {
+                        #(#inner)*
+                    }
+                });
+            }
         }
     }
-    files.sort();
-    Ok(files)
+    Ok(modules)
+}
+
+/// A link file, or a folder of them.
+enum Entry {
+    File(PathBuf),
+    Folder(PathBuf),
+}
+
+/// The `.rs` files (`mod.rs` excepted) and the folders of `dir`, sorted by path.
+fn entries(dir: &Path) -> std::io::Result<Vec<Entry>> {
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        paths.push(entry?.path());
+    }
+    paths.sort();
+    Ok(paths
+        .into_iter()
+        .filter_map(|path| {
+            if path.is_dir() {
+                return Some(Entry::Folder(path));
+            }
+            let is_rust = path.extension().is_some_and(|e| e == "rs");
+            let is_mod = path.file_name().is_some_and(|n| n == "mod.rs");
+            (path.is_file() && is_rust && !is_mod).then_some(Entry::File(path))
+        })
+        .collect())
 }

@@ -206,16 +206,21 @@ pub use service::{delete, restore};
 /// ```
 pub use link_macros::define_link;
 
-/// Makes every `.rs` file in the crate's `src/links/` a submodule of a module `links`.
+/// Makes every `.rs` file in the crate's `src/links/` a submodule of a module `links`, and
+/// every subfolder a module of its own files (and subfolders): the link files may be
+/// grouped as a team likes, as Medusa loads them from subfolders too.
 ///
 /// Write it once at the crate root, next to a build script that tells cargo to watch the
-/// folder (`println!("cargo:rerun-if-changed=src/links");` in `build.rs`); without the
-/// build script it fails to compile and says so.
+/// folder (`println!("cargo:rerun-if-changed=src/links");` in `build.rs`, which watches its
+/// subfolders too); without the build script it fails to compile and says so. A file or
+/// folder whose name cannot be a module, or a file and a folder of one name
+/// (`catalog.rs` beside `catalog/`), fail to compile with their paths.
 ///
 /// ```ignore
 /// // src/main.rs
 /// link_runtime::links!();
 /// // crate::links::product_brand::Link is the link of src/links/product_brand.rs
+/// // crate::links::catalog::product_tag::Link is the link of src/links/catalog/product_tag.rs
 /// ```
 pub use link_macros::links;
 

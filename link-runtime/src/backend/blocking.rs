@@ -9,7 +9,8 @@ use diesel::connection::{LoadConnection, TransactionManager};
 use diesel::{Connection, QueryResult};
 
 use super::bind::{Key, LinkBackend, Statement};
-use super::executor::{in_transaction, Executor};
+use super::executor::Executor;
+use super::in_transaction;
 use super::row::LoadRow;
 use crate::dialect::Dialect;
 

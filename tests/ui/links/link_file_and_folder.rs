@@ -1,0 +1,5 @@
+// `src/links/catalog.rs` and `src/links/catalog/` would be one module: `ui.rs` puts both
+// there.
+link_runtime::links!();
+
+fn main() {}
