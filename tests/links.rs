@@ -318,6 +318,35 @@ link_test_support::backend_tests! {
         assert_eq!(count, 4);
     }
 
+    fn link_ids_carry_the_link_s_prefix(conn) {
+        setup(conn);
+        // `database(id_prefix = "ptag")`, through each way a row is written.
+        Via::<product_tag::Link>::create(conn, Product::id("p1"), Tag::id("t1")).unwrap();
+        Via::<product_tag::Link>::create_with(
+            conn,
+            Product::id("p1"),
+            Tag::id("t2"),
+            product_tag::Columns::default(),
+        )
+        .unwrap();
+        Via::<product_tag::Link>::create_many(
+            conn,
+            &[(Product::id("p2"), Tag::id("t1")), (Product::id("p2"), Tag::id("t2"))],
+        )
+        .unwrap();
+        use product_tag::product_tags::dsl::*;
+        let ids: Vec<String> = product_tags.select(id).load(conn).unwrap();
+        assert_eq!(ids.len(), 4);
+        for link_id in &ids {
+            let ulid = link_id.strip_prefix("ptag_").unwrap_or_else(|| panic!("{link_id}"));
+            assert_eq!(ulid.len(), 26, "{link_id}");
+        }
+        // Without the option, Medusa's `link_`.
+        Via::<product_brand::Link>::create(conn, Product::id("p1"), Brand::id("b1")).unwrap();
+        let rows = pivot_rows(conn);
+        assert!(rows[0].id.starts_with("link_"), "{}", rows[0].id);
+    }
+
     fn extra_columns_take_defaults_or_given_values(conn) {
         setup(conn);
         Via::<product_tag::Link>::create(conn, Product::id("p1"), Tag::id("t1")).unwrap();

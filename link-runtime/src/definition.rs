@@ -108,6 +108,9 @@ pub struct LinkSchema {
     /// The pivot table: `{left_module}_{left_model}_{right_module}_{right_model}` unless
     /// `database(table = "...")` names it.
     pub table: &'static str,
+    /// Link ids are `{id_prefix}_{ULID}`: `link` (as Medusa's) unless
+    /// `database(id_prefix = "...")` gives a prefix.
+    pub id_prefix: &'static str,
     /// The first model of the declaration.
     pub left: Side,
     /// The second model of the declaration.

@@ -59,6 +59,7 @@ pub trait Definition: 'static {
 /// besides the error. Never read: the crate does not compile.
 pub const PLACEHOLDER_SCHEMA: &LinkSchema = &LinkSchema {
     table: "",
+    id_prefix: "",
     left: PLACEHOLDER_SIDE,
     right: PLACEHOLDER_SIDE,
     columns: &[],

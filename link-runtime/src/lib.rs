@@ -157,7 +157,8 @@ pub use service::{delete, restore};
 ///
 /// ```text
 /// define_link!(Left[(options)], Right[(options)]
-///              [, database(table = "...")] [, columns { name: Type [= default], .. }])
+///              [, database(table = "...", id_prefix = "...")]
+///              [, columns { name: Type [= default], .. }])
 /// ```
 ///
 /// Side options, as Medusa's:
@@ -170,7 +171,9 @@ pub use service::{delete, restore};
 ///   this side.
 ///
 /// `database(table = "...")` names the pivot table (default
-/// `{left_module}_{left_model}_{right_module}_{right_model}`). `columns { .. }` adds typed
+/// `{left_module}_{left_model}_{right_module}_{right_model}`); `database(id_prefix = "...")`
+/// sets the prefix of link ids, `{id_prefix}_{ULID}` (default `link`, as Medusa's; lower-case
+/// letters and digits). `columns { .. }` adds typed
 /// extra columns: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`,
 /// `chrono::NaiveDateTime`, `serde_json::Value` (`JSONB` on PostgreSQL, see
 /// [`sql_types::Json`]), or `Option` of one of them; a column that cannot hold NULL needs a
@@ -192,7 +195,7 @@ pub use service::{delete, restore};
 ///     link_runtime::define_link! {
 ///         Product,
 ///         Brand(delete_cascade),
-///         database(table = "product_brand_featured"),
+///         database(table = "product_brand_featured", id_prefix = "pbf"),
 ///         columns { featured: bool = false, position: i32 = 0, note: Option<String> },
 ///     }
 /// }
@@ -201,6 +204,8 @@ pub use service::{delete, restore};
 /// let columns = product_brand::Columns { featured: true, ..Default::default() };
 /// assert_eq!(columns.position, 0);
 /// assert_eq!(product_brand::Link::TABLE, "product_brand_featured");
+/// use link_runtime::LinkDefinition;
+/// assert_eq!(<product_brand::Link as LinkDefinition>::SCHEMA.id_prefix, "pbf");
 /// assert!(product_brand::Link::SQLITE_SQL.contains(r#""featured" BOOLEAN NOT NULL DEFAULT FALSE"#));
 /// # }
 /// ```

@@ -1,4 +1,5 @@
-// `database(..)` without its `table`, or with the key misspelled, repeated, not a string, or without a value.
+// `database(..)` with neither `table` nor `id_prefix`, a key misspelled, repeated, not a
+// string or without a value, and id prefixes that are not lower-case letters and digits.
 use link_runtime::prelude::*;
 
 #[derive(Linkable)]
@@ -36,6 +37,26 @@ mod not_a_string {
 mod no_value {
     use super::*;
     define_link!(Product, Brand, database(table));
+}
+
+mod prefix_with_a_dash {
+    use super::*;
+    define_link!(Product, Brand, database(id_prefix = "p-m"));
+}
+
+mod prefix_upper_case_and_digit_first {
+    use super::*;
+    define_link!(Product, Brand, database(table = "pb", id_prefix = "9PM"));
+}
+
+mod prefix_too_long {
+    use super::*;
+    define_link!(Product, Brand, database(id_prefix = "productbrandlinks"));
+}
+
+mod prefix_empty {
+    use super::*;
+    define_link!(Product, Brand, database(id_prefix = ""));
 }
 
 fn main() {}

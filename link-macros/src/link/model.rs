@@ -9,6 +9,8 @@ pub struct Link {
     pub left: Side,
     pub right: Side,
     pub columns: Vec<Column>,
+    /// Link ids are `{id_prefix}_{ULID}`.
+    pub id_prefix: String,
     pub resolved: Option<ResolvedNames>,
 }
 

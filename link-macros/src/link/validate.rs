@@ -19,11 +19,20 @@ struct SideOptions {
     delete_cascade: bool,
 }
 
-/// `database(table = "...")`.
+/// `database(table = "...", id_prefix = "...")`, each optional.
 #[derive(FromMeta)]
 struct DatabaseOptions {
-    table: SpannedValue<String>,
+    #[darling(default)]
+    table: Option<SpannedValue<String>>,
+    #[darling(default)]
+    id_prefix: Option<SpannedValue<String>>,
 }
+
+/// The prefix of link ids unless `database(id_prefix = "...")` gives one: Medusa's.
+const DEFAULT_ID_PREFIX: &str = "link";
+
+/// The longest `id_prefix`: an id is the prefix, `_` and a 26-character ULID.
+const MAX_ID_PREFIX_LEN: usize = 16;
 
 /// The pivot's own columns, which extra columns may not reuse.
 const RESERVED_COLUMNS: [&str; 4] = ["id", "created_at", "updated_at", "deleted_at"];
@@ -39,19 +48,37 @@ pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::
     let left = side(&mut errors, &input.left);
     let right = side(&mut errors, &input.right);
 
+    let mut database_given = false;
     let mut table: Option<SpannedValue<String>> = None;
+    let mut id_prefix: Option<SpannedValue<String>> = None;
     let mut columns: Option<Vec<Column>> = None;
     for option in &input.options {
         match option {
             LinkOption::Database { keyword, metas } => {
-                if table.is_some() {
+                if database_given {
                     errors.push(duplicate_option(keyword));
                     continue;
                 }
+                database_given = true;
                 match DatabaseOptions::from_list(metas) {
                     Ok(options) => {
-                        check_table_name(&mut errors, &options.table);
-                        table = Some(options.table);
+                        if options.table.is_none() && options.id_prefix.is_none() {
+                            errors.push(
+                                darling::Error::custom(
+                                    "`database` sets `table = \"...\"`, `id_prefix = \"...\"` \
+                                     or both; without either, leave it out",
+                                )
+                                .with_span(keyword),
+                            );
+                        }
+                        if let Some(given) = &options.table {
+                            check_table_name(&mut errors, given);
+                        }
+                        if let Some(given) = &options.id_prefix {
+                            check_id_prefix(&mut errors, given);
+                        }
+                        table = options.table;
+                        id_prefix = options.id_prefix;
                     }
                     // A missing `table` has no span of its own: point at `database`.
                     Err(error) => {
@@ -112,8 +139,29 @@ pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::
         left,
         right,
         columns,
+        id_prefix: id_prefix
+            .map_or_else(|| DEFAULT_ID_PREFIX.to_owned(), |p| p.as_str().to_owned()),
         resolved,
     })
+}
+
+/// An id prefix is lower-case ASCII letters and digits, a letter first, at most
+/// [`MAX_ID_PREFIX_LEN`] bytes: ids stay readable, and `_` stays the one separator.
+fn check_id_prefix(errors: &mut darling::error::Accumulator, prefix: &SpannedValue<String>) {
+    let text = prefix.as_str();
+    let well_formed = text.starts_with(|c: char| c.is_ascii_lowercase())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !well_formed || text.len() > MAX_ID_PREFIX_LEN {
+        errors.push(
+            darling::Error::custom(format!(
+                "id prefix `{text}` must be lower-case ASCII letters and digits, a letter \
+                 first, at most {MAX_ID_PREFIX_LEN} bytes, like `pm`: ids are `pm_<ULID>`"
+            ))
+            .with_span(&prefix.span()),
+        );
+    }
 }
 
 fn side(errors: &mut darling::error::Accumulator, input: &SideInput) -> Side {

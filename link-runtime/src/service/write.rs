@@ -250,7 +250,7 @@ async fn insert_one<L: LinkDefinition, E: Executor, const VALUES: bool>(
     pair: &Write<'_>,
 ) -> Result<bool> {
     let schema = L::SCHEMA;
-    let id = new_link_id();
+    let id = new_link_id(schema);
     let mut binds = vec![
         ColumnValue::Text(&id),
         ColumnValue::Text(pair.left),
@@ -321,7 +321,7 @@ async fn upsert<E: Executor>(
     let pairs: Vec<(&str, &str)> = unique.iter().map(|p| (p.left, p.right)).collect();
     check_batch_cardinality(schema, &pairs)?;
 
-    let ids: Vec<String> = unique.iter().map(|_| new_link_id()).collect();
+    let ids: Vec<String> = unique.iter().map(|_| new_link_id(schema)).collect();
     let mut names = vec!["id", schema.left.column, schema.right.column];
     if with_values {
         names.extend(schema.columns.iter().map(|c| c.name));
@@ -711,7 +711,8 @@ pub(crate) async fn overwrite_values<E: Executor>(
     Ok(())
 }
 
-/// A new pivot row id: `link_` and a ULID, as Medusa's.
-fn new_link_id() -> String {
-    format!("link_{}", ulid::Ulid::new())
+/// A new pivot row id: the link's prefix (`link` unless it gives one), `_` and a ULID, as
+/// Medusa's.
+fn new_link_id(schema: &LinkSchema) -> String {
+    format!("{}_{}", schema.id_prefix, ulid::Ulid::new())
 }

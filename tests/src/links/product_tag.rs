@@ -1,4 +1,4 @@
-//! Many-to-many, with extra columns and a table name of its own.
+//! Many-to-many, with extra columns, a table name and an id prefix of its own.
 
 use crate::modules::{product::Product, tag::Tag};
 use link_runtime::prelude::*;
@@ -6,7 +6,7 @@ use link_runtime::prelude::*;
 define_link! {
     Product(is_list),
     Tag(is_list),
-    database(table = "product_tags"),
+    database(table = "product_tags", id_prefix = "ptag"),
     columns {
         featured: bool = false,
         position: i32 = 0,

@@ -74,6 +74,7 @@ pub fn expand(cx: &Context) -> TokenStream {
         )
     };
 
+    let id_prefix = &link.id_prefix;
     let definition = LinkItems {
         span,
         doc: &link_doc,
@@ -84,6 +85,7 @@ pub fn expand(cx: &Context) -> TokenStream {
         schema: quote_spanned! {span=>
             &::link_runtime::LinkSchema {
                 table: #table,
+                id_prefix: #id_prefix,
                 left: #left_side,
                 right: #right_side,
                 columns: &[#(#extra_columns),*],
