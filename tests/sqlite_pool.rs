@@ -92,7 +92,7 @@ impl Outcomes {
         match outcome {
             Ok(_) => self.answered += 1,
             Err(Error::Cardinality { .. }) => self.refused += 1,
-            Err(error) => self.failed.push(format!("{:?}: {error}", error.kind())),
+            Err(error) => self.failed.push(describe(&error)),
         }
     }
 
@@ -102,12 +102,25 @@ impl Outcomes {
         self.failed.extend(other.failed);
     }
 
+    /// How many calls failed because SQLite said "database is locked", whether at once or
+    /// after the runtime's retries (`Error::Contention`, whose source says it).
     fn locked(&self) -> usize {
         self.failed
             .iter()
             .filter(|failure| failure.contains("database is locked"))
             .count()
     }
+}
+
+/// An error's kind, message and the messages of its sources, one line.
+fn describe(error: &Error) -> String {
+    let mut line = format!("{:?}: {error}", error.kind());
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        line.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    line
 }
 
 /// The burst through the blocking driver: `CLIENTS` threads, each checking a connection
