@@ -20,6 +20,16 @@ pub fn snake_case(name: &str) -> String {
     out
 }
 
+/// A link field's name as a number that a trait can be generic over (FNV-1a, 64 bits):
+/// `define_link!` implements `LinkNamed<{field_key("brand")}, Brand>` for `Product`, and
+/// `#[derive(GraphSelect)]` finds the link of a field `brand` through the same number, so
+/// that two links between the same models are told apart by their names.
+pub fn field_key(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// The English plural of a snake_case model name, as Medusa names the list side of a link
 /// in graph queries: `product` → `products`, `box` → `boxes`, `category` → `categories`.
 pub fn plural(name: &str) -> String {

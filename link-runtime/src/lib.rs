@@ -169,6 +169,14 @@ pub use service::{delete, restore};
 ///   which the pivot's unique indexes enforce.
 /// - `delete_cascade`: deleting a record of the other side deletes its linked records of
 ///   this side.
+/// - `alias = "..."`: the name of this side's field in graph queries from the other side,
+///   instead of the model's name (plural for a list side). It is what tells two links
+///   between the same models apart: `define_link!(Product(is_list, alias = "catalog"),
+///   Brand(alias = "maker"), database(table = "product_maker"))` gives a product its
+///   `maker` and a brand its `catalog`, beside the `brand` and `products` of another link.
+///   An alias that is a field of the model it is seen from does not compile. Two links that
+///   give one name to the same models make a graph query of that name
+///   [`Error::AmbiguousField`], and a typed query of it ambiguous.
 ///
 /// `database(table = "...")` names the pivot table (default
 /// `{left_module}_{left_model}_{right_module}_{right_model}`); `database(id_prefix = "...")`

@@ -117,10 +117,11 @@ fn link_check(selection: &Selection, field: &SelectField) -> TokenStream {
          in the plural when that model's side of the link is a list",
         selection.ident
     );
+    let key = crate::names::field_key(name);
     quote_spanned! {span=>
         const _: () = {
             const FIELD: &str =
-                ::link_runtime::__private::checks::link_field::<#entity, #target, _, #ty>();
+                ::link_runtime::__private::checks::link_field::<#entity, #target, _, #ty, #key>();
             const PARTS: &[&str] = &[
                 #prefix,
                 FIELD,

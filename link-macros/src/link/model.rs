@@ -18,6 +18,8 @@ pub struct Side {
     pub path: syn::Path,
     pub is_list: bool,
     pub delete_cascade: bool,
+    /// `alias = "..."`: the side's field name from the other side, and where it was written.
+    pub alias: Option<(String, proc_macro2::Span)>,
 }
 
 /// The names only the models' `#[linkable]` attributes know.

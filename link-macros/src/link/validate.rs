@@ -17,6 +17,9 @@ struct SideOptions {
     /// Deleting a record of the other side deletes its linked records of this side.
     #[darling(default)]
     delete_cascade: bool,
+    /// The name of this side's field in graph queries from the other side.
+    #[darling(default)]
+    alias: Option<SpannedValue<String>>,
 }
 
 /// `database(table = "...", id_prefix = "...")`, each optional.
@@ -168,10 +171,33 @@ fn side(errors: &mut darling::error::Accumulator, input: &SideInput) -> Side {
     let options = errors
         .handle(SideOptions::from_list(&input.options))
         .unwrap_or_default();
+    if let Some(alias) = &options.alias {
+        check_alias(errors, alias);
+    }
     Side {
         path: input.path.clone(),
         is_list: options.is_list,
         delete_cascade: options.delete_cascade,
+        alias: options
+            .alias
+            .map(|alias| (alias.as_str().to_owned(), alias.span())),
+    }
+}
+
+/// An alias is a graph field name: lower-case snake_case, at most
+/// [`MAX_IDENTIFIER_LEN`] bytes, and not a Rust keyword (a typed query's struct field
+/// takes it as its name).
+fn check_alias(errors: &mut darling::error::Accumulator, alias: &SpannedValue<String>) {
+    let text = alias.as_str();
+    if !is_sql_identifier(text) || text.len() > MAX_IDENTIFIER_LEN || text.starts_with('_') {
+        errors.push(
+            darling::Error::custom(format!(
+                "alias `{text}` must be lower-case snake_case (letters, digits, `_`, a letter \
+                 first), not a Rust keyword, and at most {MAX_IDENTIFIER_LEN} bytes, like \
+                 `maker`: it names a field of graph queries"
+            ))
+            .with_span(&alias.span()),
+        );
     }
 }
 

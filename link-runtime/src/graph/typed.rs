@@ -386,14 +386,38 @@ impl<S: GraphSelect> TypedGraph<S> {
 #[doc(hidden)]
 pub mod checks {
     use super::{GraphLink, HoldsLinked};
+    use crate::entity::EntitySchema;
     use crate::linkable::Linkable;
 
-    /// The field name of the link from `E` to `T`. It compiles only if `E` links to `T`
-    /// and the container `C` fits the link's cardinality: one set of bounds, so that a
-    /// missing link is one error.
-    pub const fn link_field<E, T, L, C>() -> &'static str
+    /// `Self` reaches `Target` by the link `L` under the field whose name's key (a hash
+    /// that `define_link!` and `#[derive(GraphSelect)]` compute alike) is `KEY`: what tells
+    /// two links between the same models apart in a typed query. Links that give one name
+    /// to the same models implement it alike, and a typed query of that name is ambiguous.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` has no link field to `{Target}` of this name",
+        label = "no link of `{Self}` to `{Target}` goes by this name",
+        note = "a `#[graph(link)]` field takes the linked model's name, in the plural when that model's side of the link is a list, or the `alias` that side has in `define_link!`"
+    )]
+    pub trait LinkNamed<const KEY: u64, Target: Linkable, L>: GraphLink<Target, L> {}
+
+    /// Whether `entity` has a field named `name`.
+    pub const fn has_field(entity: &EntitySchema, name: &str) -> bool {
+        let mut i = 0;
+        while i < entity.fields.len() {
+            if same_name(entity.fields[i].name, name) {
+                return true;
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// The field name of the link from `E` to `T` whose field's name has the key `KEY`. It
+    /// compiles only if `E` links to `T` under that name and the container `C` fits the
+    /// link's cardinality: one set of bounds, so that a missing link is one error.
+    pub const fn link_field<E, T, L, C, const KEY: u64>() -> &'static str
     where
-        E: GraphLink<T, L>,
+        E: LinkNamed<KEY, T, L>,
         T: Linkable,
         C: HoldsLinked<<E as GraphLink<T, L>>::Cardinality>,
     {

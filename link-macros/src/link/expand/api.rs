@@ -9,7 +9,7 @@ use quote::{quote, quote_spanned};
 use super::sql::{self, Dialect};
 use super::{Context, LinkItems};
 use crate::link::model::{Names, Side};
-use crate::names::plural;
+use crate::names::{field_key, plural};
 
 pub fn expand(cx: &Context) -> TokenStream {
     let span = cx.span;
@@ -135,10 +135,13 @@ fn side(model: &str, path: &syn::Path, column: &str, options: &Side) -> TokenStr
     }
 }
 
-/// The name under which graph queries from the other side find this side's records: the
-/// model's name, in the plural when the side is a list (`brand`, `products`).
+/// The name under which graph queries from the other side find this side's records: its
+/// `alias` if it has one, else the model's name, in the plural when the side is a list
+/// (`brand`, `products`).
 fn graph_field(model: &str, options: &Side) -> String {
-    if options.is_list {
+    if let Some((alias, _)) = &options.alias {
+        alias.clone()
+    } else if options.is_list {
         plural(model)
     } else {
         model.to_owned()
@@ -157,12 +160,38 @@ fn graph_links(cx: &Context) -> TokenStream {
         } else {
             quote_spanned!(span=>::link_runtime::graph::One)
         };
+        let key = field_key(&field);
+        // An alias must not hide a field of the model it is seen from: checked where the
+        // model's fields are known, and reported at the alias.
+        let alias_check = to_side.alias.as_ref().map(|(alias, alias_span)| {
+            let message = format!(
+                "alias `{alias}` is already a field of the model it is seen from: choose \
+                 another name for this side's records in graph queries"
+            );
+            quote_spanned! {*alias_span=>
+                const _: () = ::core::assert!(
+                    !::link_runtime::__private::checks::has_field(
+                        <#from as ::link_runtime::Linkable>::ENTITY,
+                        #alias,
+                    ),
+                    #message,
+                );
+            }
+        });
         quote_spanned! {span=>
             #[automatically_derived]
             impl ::link_runtime::graph::GraphLink<#to, Link> for #from {
                 const FIELD: &'static str = #field;
                 type Cardinality = #cardinality;
             }
+
+            // A field of another name is reported by the trait's own message, without
+            // the keys of the names there are.
+            #[automatically_derived]
+            #[diagnostic::do_not_recommend]
+            impl ::link_runtime::__private::checks::LinkNamed<#key, #to, Link> for #from {}
+
+            #alias_check
         }
     };
     let forward = direction(&cx.left, &cx.right, &names.right, &link.right);
