@@ -3,6 +3,9 @@
 # Installs PostgreSQL from Debian's packages when it is missing, creates a cluster in a
 # temporary folder, starts it listening on 127.0.0.1 only, creates the test database and
 # exports LINK_TEST_POSTGRES_URL. `stop_postgres` stops the server and removes the folder.
+#
+# The server allows prepared transactions (`max_prepared_transactions`, 0 by default):
+# deletes and restores across PostgreSQL databases commit in two phases.
 
 pg_bin() {
     local dir
@@ -43,7 +46,7 @@ start_postgres() {
     PG_RUN=("${run[@]}")
     "${run[@]}" "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-sync >/dev/null
     "${run[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w start -o \
-        "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=200"
+        "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$PG_DIR -c fsync=off -c max_connections=200 -c max_prepared_transactions=64"
     PG_CTL="$bin/pg_ctl"
     "${run[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres links_test
     export LINK_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/links_test"

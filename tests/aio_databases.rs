@@ -17,6 +17,7 @@ use link_runtime::aio::{self, AsyncLinkConnection};
 use link_runtime::graph::{Graph, Order, Query};
 use link_runtime::service::ListFilter;
 use link_runtime::{databases, Error, LinkConnection};
+use link_test_support::TestSql;
 use link_tests::links::{product_brand, product_supplier};
 use link_tests::modules::supplier::Supplier;
 use link_tests::modules::{brand::Brand, product::Product};
@@ -213,6 +214,9 @@ where
     assert_eq!(databases.check(true).await.unwrap().dangling().count(), 2);
     assert!(databases.check(false).await.unwrap().is_clean());
 
+    // Every write across the databases ended: nothing was left for recovery.
+    assert!(databases.recover().await.unwrap().is_empty());
+
     // A module no model belongs to is named, not sent to the default database.
     let misspelt = databases.for_module("prodcut").await.map(drop);
     assert!(
@@ -339,4 +343,13 @@ fn postgres_databases_through_deadpool_pools() {
         &connect("brands", brands_db.url()),
     );
     assert_eq!(read_blocking(&blocking), read);
+    // The delete and the restore wrote two databases each, in two phases: no prepared
+    // transaction is left.
+    for database in [&links_db, &products_db, &brands_db] {
+        let prepared = database.connect().texts(
+            "SELECT gid FROM pg_prepared_xacts WHERE database = current_database()",
+            &[],
+        );
+        assert_eq!(prepared, Vec::<String>::new());
+    }
 }

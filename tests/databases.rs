@@ -6,11 +6,13 @@
 
 use std::path::PathBuf;
 
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::databases::{Database, Databases};
 use link_runtime::graph::{Graph, Order, Query};
 use link_runtime::service::{ListFilter, Modules, SoftDelete};
 use link_runtime::{Error, LinkConnection};
+use link_test_support::TestSql;
 use link_tests::links::{product_brand, product_supplier};
 use link_tests::modules::supplier::{Store, Supplier};
 use link_tests::modules::{brand::Brand, product::Product};
@@ -190,7 +192,8 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
     );
 }
 
-fn cascade_across_three_databases<C>(three: Three<C>)
+/// Returns the databases, for the backend's own checks.
+fn cascade_across_three_databases<C>(three: Three<C>) -> Databases<C>
 where
     C: LinkConnection + Store + 'static,
     Supplier: SoftDelete<C>,
@@ -256,6 +259,10 @@ where
         .unwrap_err();
     assert!(matches!(error, Error::NoSoftDelete { .. }), "{error:?}");
     assert_eq!(live_of_prod_1(&databases), 2, "nothing was deleted");
+
+    // Every write ended: nothing was left for recovery.
+    assert!(databases.recover().unwrap().is_empty());
+    databases
 }
 
 /// Three SQLite files in a fresh folder, a new connection per checkout.
@@ -389,7 +396,75 @@ fn sqlite_graph_queries_join_three_databases_in_the_application() {
 #[test]
 fn sqlite_delete_cascades_across_three_databases_and_restores() {
     let (three, dir) = sqlite_files("cascade");
-    cascade_across_three_databases(three);
+    drop(cascade_across_three_databases(three));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// SQLite files commit in turn, a delete's records before its links: one cut off between
+/// two commits leaves live links to soft-deleted records, which the check finds and prunes,
+/// and the same delete run again finishes.
+#[test]
+fn sqlite_a_delete_cut_off_between_two_files_leaves_links_the_check_prunes() {
+    let (three, dir) = sqlite_files("cut_off");
+    let databases = three.setup();
+    // The modules with no records here still have their tables, for the check.
+    databases
+        .for_links()
+        .unwrap()
+        .batch_execute(
+            "CREATE TABLE tags (id TEXT PRIMARY KEY NOT NULL);
+             CREATE TABLE customers (id TEXT PRIMARY KEY NOT NULL);
+             CREATE TABLE wishlists (id TEXT PRIMARY KEY NOT NULL);",
+        )
+        .unwrap();
+    let modules = Modules::new().with::<Supplier>();
+    // A reader of the links' file: the delete's commit there finds it busy.
+    let mut reader = SqliteConnection::establish(&dir.join("links.db").to_string_lossy()).unwrap();
+    reader
+        .batch_execute("BEGIN; SELECT COUNT(*) FROM product_product_supplier_supplier;")
+        .unwrap();
+    let error = databases
+        .delete(&modules, &[Product::id("prod_1")])
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        link_runtime::ErrorKind::Unavailable,
+        "{error:?}"
+    );
+    reader.batch_execute("COMMIT").unwrap();
+
+    // The brands' file committed: sup_1 is soft-deleted, and prod_1's link to it is live.
+    let suppliers = databases
+        .for_module("supplier")
+        .unwrap()
+        .live_suppliers()
+        .unwrap();
+    assert_eq!(suppliers, ["sup_2"]);
+    let dangling: Vec<_> = databases
+        .check(false)
+        .unwrap()
+        .dangling()
+        .map(|(table, d)| (table, d.left.clone(), d.right.clone()))
+        .collect();
+    assert_eq!(
+        dangling,
+        [(
+            "product_product_supplier_supplier",
+            "prod_1".to_owned(),
+            "sup_1".to_owned()
+        )]
+    );
+    assert_eq!(databases.check(true).unwrap().dangling().count(), 1);
+    assert!(databases.check(false).unwrap().is_clean());
+
+    let again = databases
+        .delete(&modules, &[Product::id("prod_1")])
+        .unwrap();
+    assert_eq!(
+        again.links.keys().copied().collect::<Vec<_>>(),
+        ["product_product_brand_brand"]
+    );
+    drop(databases);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -403,10 +478,23 @@ fn postgres_graph_queries_join_three_databases_in_the_application() {
 
 #[test]
 fn postgres_delete_cascades_across_three_databases_and_restores() {
-    let Some((three, _databases)) = postgres_databases("cascade_across_databases") else {
+    let Some((three, created)) = postgres_databases("cascade_across_databases") else {
         return;
     };
-    cascade_across_three_databases(three);
+    drop(cascade_across_three_databases(three));
+    // The deletes and the restore wrote two databases each, in two phases: no prepared
+    // transaction is left, and no decision.
+    for database in &created {
+        let prepared = database.connect().texts(
+            "SELECT gid FROM pg_prepared_xacts WHERE database = current_database()",
+            &[],
+        );
+        assert_eq!(prepared, Vec::<String>::new());
+    }
+    let decisions = created[0]
+        .connect()
+        .texts("SELECT id FROM link_runtime_decisions", &[]);
+    assert_eq!(decisions, Vec::<String>::new());
 }
 
 #[test]

@@ -15,6 +15,45 @@
 //! [`Databases::restore`] write each database in a transaction of its own and commit them
 //! together once everything succeeded; an error rolls every one of them back.
 //!
+//! # Writes across databases, and crashes
+//!
+//! On PostgreSQL, a delete or restore that writes several databases commits in two phases,
+//! so that a crash cannot leave it committed in some and not in others:
+//!
+//! 1. every database it changed, but the links database, prepares its transaction
+//!    (`PREPARE TRANSACTION`): its part is on disk, and survives a crash;
+//! 2. the links database records the write in its decision log, the table
+//!    `link_runtime_decisions`, and commits: that commit is the decision;
+//! 3. every prepared transaction is committed (`COMMIT PREPARED`), and the decision is
+//!    deleted.
+//!
+//! A crash before the decision leaves nothing written anywhere once recovered; a crash after
+//! it, everything. Until then, a prepared part holds its locks: run
+//! [`Databases::recover`] at start-up, before serving, to commit or roll back what a
+//! crash left prepared. A write cut off midway returns [`Error::InDoubt`], after which
+//! `recover` finishes it.
+//!
+//! - The servers must allow prepared transactions: PostgreSQL's `max_prepared_transactions`
+//!   is 0 by default, and a write across databases then fails with
+//!   [`Error::PreparedTransactionsDisabled`] and writes nothing. Set it at least to the
+//!   number of such writes that may run at once (and restart the server).
+//! - The decision log is created in the links database by [`Databases::migrate`], or by
+//!   the first write across databases, with `CREATE TABLE IF NOT EXISTS` under the sync's
+//!   lock. To create it with migrations of your own:
+//!   `CREATE TABLE link_runtime_decisions (id TEXT PRIMARY KEY, decided_at TIMESTAMPTZ NOT NULL DEFAULT now())`.
+//! - Every `Databases` that writes to a database should have the same links database, the
+//!   one whose decision log `recover` reads.
+//! - A database a write only read takes no part, and a write that changed one database
+//!   commits as usual, in one transaction.
+//!
+//! SQLite files have no prepared transactions: a write across them commits each file in
+//! turn, and a crash between two commits leaves the first committed. A delete commits the
+//! files where it soft-deleted records first and the ones where it dismissed links last; a
+//! restore, the files where it revived links first and the ones where it restored records
+//! last. Cut off between two commits, either leaves live links to soft-deleted records:
+//! the same delete or restore run again finishes it, and [`Databases::check`] finds such
+//! links and, with `prune`, dismisses them.
+//!
 //! ```
 //! use diesel::{Connection, RunQueryDsl, SqliteConnection};
 //! use link_runtime::databases::{Database, Databases};
@@ -78,6 +117,7 @@ use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::migrate::Applied;
 use crate::placement::databases_face;
+pub use crate::placement::{Recovery, Resolved};
 use crate::service::{Deletion, Modules};
 
 /// The error a [`ConnectionSource`] returns when it cannot hand out a connection.
@@ -306,6 +346,10 @@ impl<C: LinkConnection> Databases<C> {
     /// there, as [`migrate`](crate::migrate()) does on one: safe actions only. Returns what
     /// was done, by database name.
     ///
+    /// On PostgreSQL with more than one database, it also creates the decision log that
+    /// writes across databases commit through (`link_runtime_decisions`, in the links
+    /// database) if it is missing; see [writes across databases](self#writes-across-databases-and-crashes).
+    ///
     /// # Errors
     ///
     /// As [`migrate`](crate::migrate()), and [`Error::Connection`].
@@ -316,21 +360,27 @@ impl<C: LinkConnection> Databases<C> {
     /// [`delete`](crate::delete()) across databases: the pivot rows are soft-deleted where
     /// each link lives, and cascades run in each module's database. Each database touched
     /// gets a transaction, committed once everything succeeded; on an error every one is
-    /// rolled back and nothing is deleted.
+    /// rolled back and nothing is deleted. Several PostgreSQL databases commit in two
+    /// phases, all or none even through a crash; SQLite files commit in turn (see
+    /// [writes across databases](self#writes-across-databases-and-crashes)).
     ///
     /// # Errors
     ///
-    /// As [`delete`](crate::delete()), and [`Error::Connection`].
+    /// As [`delete`](crate::delete()), and [`Error::Connection`]. Across PostgreSQL
+    /// databases, [`Error::PreparedTransactionsDisabled`] (nothing is deleted), and
+    /// [`Error::InDoubt`] when the write was cut off after its databases prepared:
+    /// [`recover`](Self::recover) finishes it.
     pub fn delete<M: Linkable>(&self, modules: &Modules<C>, ids: &[Id<M>]) -> Result<Deletion> {
         block_on(self.placement.delete(modules, ids))
     }
 
     /// [`restore`](crate::restore()) across databases, in one transaction per database as
-    /// [`delete`](Self::delete).
+    /// [`delete`](Self::delete), committed as it does.
     ///
     /// # Errors
     ///
-    /// As [`restore`](crate::restore()), and [`Error::Connection`].
+    /// As [`restore`](crate::restore()), and [`Error::Connection`]; across PostgreSQL
+    /// databases, as [`delete`](Self::delete).
     pub fn restore(&self, modules: &Modules<C>, deletion: &Deletion) -> Result<usize> {
         block_on(self.placement.restore(modules, deletion))
     }
@@ -345,5 +395,45 @@ impl<C: LinkConnection> Databases<C> {
     /// As [`service::check`](crate::service::check), and [`Error::Connection`].
     pub fn check(&self, prune: bool) -> Result<crate::service::Integrity> {
         block_on(self.placement.check(prune))
+    }
+
+    /// Finishes the writes across PostgreSQL databases that a crash (of the process, a
+    /// server or a connection) cut off after their databases prepared their parts: each
+    /// part is committed if its write's decision is in the links database's decision log,
+    /// and rolled back if not, so that every write ends committed everywhere or nowhere.
+    /// Then it deletes the decisions no prepared part waits on any more. Nothing to do on
+    /// SQLite, or when nothing is in doubt.
+    ///
+    /// Run it at start-up, before serving: a prepared part holds the locks of the rows it
+    /// wrote until it is ended. It waits for the writes across databases under way (it
+    /// takes their advisory lock exclusively on the links database), and they wait for it,
+    /// so it is safe while other processes write. It ends only the runtime's own prepared
+    /// transactions (`link_runtime_<write>_<n>`), in the databases of this `Databases`.
+    ///
+    /// ```
+    /// use diesel::{Connection, SqliteConnection};
+    /// use link_runtime::databases::{Database, Databases};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let links = Database::from_connection(SqliteConnection::establish(":memory:")?);
+    /// let brands = Database::from_connection(SqliteConnection::establish(":memory:")?);
+    /// let databases = Databases::new(&links).module("brand", &brands);
+    ///
+    /// let recovery = databases.recover()?; // at start-up, before serving
+    /// for part in &recovery.committed {
+    ///     println!("committed {} in {}", part.gid, part.database);
+    /// }
+    /// assert!(recovery.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Connection`] if a database cannot be reached, and [`Error::Database`] if
+    /// one refuses a statement. What was ended before stays ended; running it again
+    /// finishes the rest.
+    pub fn recover(&self) -> Result<Recovery> {
+        block_on(self.placement.recover())
     }
 }

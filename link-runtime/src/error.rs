@@ -117,6 +117,62 @@ pub enum Error {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
 
+    /// A write across PostgreSQL databases needs `database` to prepare its transaction,
+    /// and the server does not allow prepared transactions: its
+    /// `max_prepared_transactions` is 0, PostgreSQL's default. Nothing was written. Set it
+    /// above 0 (at least the number of writes across databases that may run at once) and
+    /// restart the server.
+    #[error(
+        "the database `{database}` cannot prepare the transaction of a write across \
+         databases: its server's `max_prepared_transactions` is 0; set it above 0 and \
+         restart the server (nothing was written)"
+    )]
+    PreparedTransactionsDisabled {
+        /// The database's name.
+        database: String,
+    },
+
+    /// A write across PostgreSQL databases was cut off after its databases had prepared
+    /// their parts: its outcome is settled by
+    /// [`Databases::recover`](crate::databases::Databases::recover), which commits every
+    /// part if the write decided to commit, and rolls every part back if not. Until then
+    /// the prepared parts hold their locks.
+    ///
+    /// ```
+    /// use diesel::result::{DatabaseErrorKind, Error as DieselError};
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::InDoubt {
+    ///     id: "01J9ZQ3V5W6X7Y8Z9A0B1C2D3E".into(),
+    ///     database: "brands".into(),
+    ///     decided: true,
+    ///     source: DieselError::DatabaseError(
+    ///         DatabaseErrorKind::ClosedConnection,
+    ///         Box::new(String::from("server closed the connection unexpectedly")),
+    ///     ),
+    /// };
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "the write across databases 01J9ZQ3V5W6X7Y8Z9A0B1C2D3E committed, but `brands` \
+    ///      has not committed its part: `Databases::recover` commits it"
+    /// );
+    /// assert_eq!(error.kind(), ErrorKind::Unavailable);
+    /// ```
+    #[error("{}", in_doubt(id, database, *decided))]
+    InDoubt {
+        /// The write's id: its parts are the prepared transactions `link_runtime_{id}_{n}`.
+        id: String,
+        /// The database where it was cut off.
+        database: String,
+        /// Whether the write had decided to commit: then it is committed where it could
+        /// be, and `recover` commits the rest. If not, whether it decided is unknown, and
+        /// `recover` reads the decision.
+        decided: bool,
+        /// What the database said.
+        #[source]
+        source: diesel::result::Error,
+    },
+
     /// A table an operation reads does not exist in the database it should be in: a link
     /// table not synced yet, or a module's table.
     #[error("the table `{table}` of {owner} does not exist in its database")]
@@ -512,6 +568,21 @@ fn refused_at(entity: &str, field: Option<&str>) -> String {
     match field {
         Some(field) => format!("`{field}` of `{entity}`"),
         None => format!("`{entity}`"),
+    }
+}
+
+/// What an [`Error::InDoubt`] says: what is known of the write `id`, cut off at `database`.
+fn in_doubt(id: &str, database: &str, decided: bool) -> String {
+    if decided {
+        format!(
+            "the write across databases {id} committed, but `{database}` has not committed \
+             its part: `Databases::recover` commits it"
+        )
+    } else {
+        format!(
+            "the write across databases {id} was cut off at `{database}` before it was known \
+             to commit: `Databases::recover` commits or rolls back every part of it"
+        )
     }
 }
 

@@ -56,7 +56,10 @@
 //!   step of the same unit of work fails, across databases; `aio::Steps` on the async
 //!   driver.
 //! - [`databases`] (`databases.rs`): modules and links in databases of their own, reached
-//!   through connection sources (a diesel r2d2 pool, a function that connects);
+//!   through connection sources (a diesel r2d2 pool, a function that connects); deletes and
+//!   restores across them (`placement.rs`), in two phases across PostgreSQL databases
+//!   (`placement/two_phase.rs`), and [`databases::Databases::recover`]
+//!   (`placement/recovery.rs`);
 //!   [`databases::SqliteSettings`] (`backend/sqlite.rs`): the busy timeout and WAL a pooled
 //!   SQLite connection needs.
 //! - Tracing (`trace.rs`, feature `tracing`): a span per operation, an event per
@@ -92,6 +95,7 @@
 //!   | `link_runtime.plan` | `links`, `actions` |
 //!   | `link_runtime.apply` | `actions`, `allow_unsafe`, `applied`, `skipped` |
 //!   | `link_runtime.graph` | `entity` (the root's model), `rows` (root records) |
+//!   | `link_runtime.recover` | `databases`, `committed`, `rolled_back` (prepared parts of writes across databases) |
 //!   | `link_runtime.steps.create_many`, `link_runtime.steps.create_many_with`, `link_runtime.steps.dismiss_many`, `link_runtime.steps.undo` | `link`, `pairs` |
 //!
 //!   An operation that fails records its error's [`kind`](Error::kind) as `error.kind`

@@ -1,17 +1,27 @@
 //! Where each module and link lives, and the operations across databases, whatever the
 //! driver: `databases::Databases` places blocking connection sources, `aio::Databases`
 //! async ones; both are a [`Placement`] of their driver's database handle.
+//!
+//! A write across several PostgreSQL databases commits in two phases (`two_phase.rs`);
+//! `recovery.rs` finishes the ones a crash cut off.
+
+mod recovery;
+mod two_phase;
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use self::recovery::{Recovery, Resolved};
+use self::two_phase::Part;
 use crate::backend::{Connections, Executor, Place};
 use crate::definition::LinkSchema;
+use crate::dialect::Dialect;
 use crate::entity::registered_entities;
 use crate::error::{Error, Result};
 use crate::id::Id;
 use crate::linkable::Linkable;
-use crate::migrate::{apply_in, plan_for_in, Applied};
+use crate::migrate::{apply_in, decisions, plan_for_in, Applied};
 use crate::registry::registered_links;
 use crate::service::{check_in, delete_in, restore_in, Cascade, Deletion, Integrity};
 use crate::trace::operation;
@@ -43,6 +53,8 @@ pub(crate) struct Placement<H> {
     modules: HashMap<String, usize>,
     links: HashMap<&'static str, usize>,
     links_default: usize,
+    /// Whether the links database's decision log is known to exist.
+    decision_log: AtomicBool,
 }
 
 impl<H: Handle> Placement<H> {
@@ -53,6 +65,7 @@ impl<H: Handle> Placement<H> {
             modules: HashMap::new(),
             links: HashMap::new(),
             links_default: 0,
+            decision_log: AtomicBool::new(false),
         }
     }
 
@@ -131,8 +144,9 @@ impl<H: Handle> Placement<H> {
 
 impl<H: Reach> Placement<H> {
     /// Syncs the link tables of each database that holds links with the links placed
-    /// there: safe actions only. What was done, by database name.
-    pub(crate) async fn migrate(&self) -> Result<Vec<(String, Applied)>> {
+    /// there: safe actions only. What was done, by database name. On PostgreSQL across
+    /// several databases, it creates the links database's decision log too.
+    pub(crate) async fn migrate<'d>(&'d self) -> Result<Vec<(String, Applied)>> {
         operation!(
             "link_runtime.migrate",
             { databases = Empty, },
@@ -153,6 +167,9 @@ impl<H: Reach> Placement<H> {
                     let applied = apply_in(&mut conn, &plan, false).await?;
                     done.push((database.name().to_owned(), applied));
                 }
+                if self.spans_postgres_databases::<H::Conn<'d>>() {
+                    self.create_decision_log().await?;
+                }
                 span.record("databases", done.len());
                 Ok(done)
             }
@@ -165,7 +182,7 @@ impl<H: Reach> Placement<H> {
         M: Linkable,
         X: Cascade<H::Conn<'d>>,
     {
-        let mut session = Session::new(self, true);
+        let mut session = self.writes(Turns::RecordsFirst).await?;
         let outcome = delete_in(&mut session, modules, ids).await;
         session.finish(outcome).await
     }
@@ -175,9 +192,37 @@ impl<H: Reach> Placement<H> {
     where
         X: Cascade<H::Conn<'d>>,
     {
-        let mut session = Session::new(self, true);
+        let mut session = self.writes(Turns::LinksFirst).await?;
         let outcome = restore_in(&mut session, modules, deletion).await;
         session.finish(outcome).await
+    }
+
+    /// A session of writes, committed in `turns` where its databases commit in turn. On
+    /// PostgreSQL across several databases, the links database's decision log is created
+    /// first if it is missing: a write across databases commits through it.
+    async fn writes<'d>(&'d self, turns: Turns) -> Result<Session<'d, H>> {
+        if self.spans_postgres_databases::<H::Conn<'d>>() {
+            self.create_decision_log().await?;
+        }
+        let mut session = Session::new(self, true);
+        session.turns = turns;
+        Ok(session)
+    }
+
+    /// Whether a write may span several PostgreSQL databases, `E` being the executor of
+    /// the placement's connections.
+    fn spans_postgres_databases<E: Executor>(&self) -> bool {
+        E::DIALECT == Dialect::Postgres && self.databases.len() > 1
+    }
+
+    /// Creates the decision log of the links database if it is missing, once per
+    /// placement.
+    async fn create_decision_log(&self) -> Result<()> {
+        if !self.decision_log.load(Ordering::Acquire) {
+            decisions::create(&mut self.links_database().reach().await?).await?;
+            self.decision_log.store(true, Ordering::Release);
+        }
+        Ok(())
     }
 
     /// `check` across the databases.
@@ -215,7 +260,32 @@ impl<H: Handle> fmt::Debug for Placement<H> {
 pub(crate) struct Session<'d, H: Reach> {
     placement: &'d Placement<H>,
     open: Vec<(usize, H::Conn<'d>)>,
+    /// What each connection of `open` was asked for.
+    used: Vec<Used>,
     transactions: bool,
+    turns: Turns,
+}
+
+/// What an operation used a database of its session for.
+#[derive(Debug, Clone, Copy, Default)]
+struct Used {
+    /// Link tables.
+    links: bool,
+    /// A module's tables.
+    records: bool,
+}
+
+/// The order in which a write's databases commit when they commit in turn (SQLite files):
+/// the one that makes a crash between two commits leave, at worst, live links to
+/// soft-deleted records, which `Databases::check` finds and prunes.
+#[derive(Debug, Clone, Copy)]
+enum Turns {
+    /// A delete: the databases where it soft-deleted records first, where it dismissed
+    /// links last.
+    RecordsFirst,
+    /// A restore: the databases where it revived links first, where it restored records
+    /// last.
+    LinksFirst,
 }
 
 impl<'d, H: Reach> Session<'d, H> {
@@ -225,26 +295,134 @@ impl<'d, H: Reach> Session<'d, H> {
         Session {
             placement,
             open: Vec::new(),
+            used: Vec::new(),
             transactions,
+            turns: Turns::RecordsFirst,
         }
     }
 
     /// Commits every transaction if `outcome` is a success, rolls every one back if not.
-    /// A commit that fails rolls back the ones not yet committed.
+    ///
+    /// Transactions in several PostgreSQL databases commit in two phases, all or none
+    /// ([`two_phase`]). Otherwise (one database, or SQLite files) they commit in turn, in
+    /// [`Turns`], and a commit that fails rolls back the ones not yet committed; a crash
+    /// between two commits leaves the first committed.
     pub(crate) async fn finish<T>(mut self, outcome: Result<T>) -> Result<T> {
-        let mut outcome = outcome;
-        for (_, conn) in &mut self.open {
+        let outcome = match outcome {
+            Ok(value) => self.commit().await.map(|()| value),
+            Err(error) => {
+                // The error that ended the session is the one worth reporting.
+                self.roll_back().await;
+                Err(error)
+            }
+        };
+        self.transactions = false;
+        outcome
+    }
+
+    /// Commits every transaction, in two phases if more than one PostgreSQL database
+    /// wrote.
+    async fn commit(&mut self) -> Result<()> {
+        // Which transactions wrote, by slot: on SQLite, or in one database, all of them.
+        let mut wrote = vec![true; self.open.len()];
+        if <H::Conn<'d> as Executor>::DIALECT == Dialect::Postgres && self.open.len() > 1 {
+            for (slot, (_, conn)) in self.open.iter_mut().enumerate() {
+                match two_phase::wrote(conn).await {
+                    Ok(changed) => wrote[slot] = changed,
+                    Err(error) => {
+                        self.roll_back().await;
+                        return Err(error);
+                    }
+                }
+            }
+            if wrote.iter().filter(|&&changed| changed).count() > 1 {
+                return self.commit_in_two_phases(&wrote).await;
+            }
+        }
+        // The transactions that only read commit first, so that the one that wrote (if one
+        // did, alone) is not committed when another then fails.
+        let mut slots: Vec<usize> = (0..wrote.len()).collect();
+        slots.sort_by_key(|&slot| (wrote[slot], self.turn(slot)));
+        let mut outcome = Ok(());
+        for slot in slots {
+            let conn = &mut self.open[slot].1;
             if outcome.is_ok() {
-                if let Err(error) = conn.commit().await {
-                    outcome = Err(error.into());
+                outcome = conn.commit().await;
+                if outcome.is_err() {
+                    // SQLite keeps the transaction of a commit it refused (a busy file).
+                    let _ = conn.rollback().await;
                 }
             } else {
-                // The error that ended the session is the one worth reporting.
                 let _ = conn.rollback().await;
             }
         }
-        self.transactions = false;
-        outcome
+        Ok(outcome?)
+    }
+
+    /// Commits the transactions that wrote, `wrote` by slot, in several PostgreSQL
+    /// databases all or none, the links database coordinating (it joins the session if
+    /// the write did not reach it). The ones that only read commit first, on their own.
+    async fn commit_in_two_phases(&mut self, wrote: &[bool]) -> Result<()> {
+        let placement = self.placement;
+        let coordinator = match self.open(placement.links_default).await {
+            Ok(slot) => slot,
+            Err(error) => {
+                self.roll_back().await;
+                return Err(error);
+            }
+        };
+        let mut parts = Vec::with_capacity(self.open.len() - 1);
+        let mut coordinating = None;
+        for (slot, (index, conn)) in self.open.iter_mut().enumerate() {
+            let part = Part {
+                database: placement.databases[*index].name(),
+                conn,
+            };
+            if slot == coordinator {
+                coordinating = Some(part);
+            } else if wrote[slot] {
+                parts.push(part);
+            } else if let Err(error) = part.conn.commit().await {
+                // Nothing is prepared yet: everything goes back.
+                self.roll_back().await;
+                return Err(error.into());
+            }
+        }
+        let coordinating = coordinating.expect("the coordinator joined the session");
+        two_phase::commit(coordinating, parts).await
+    }
+
+    /// When the transaction of `slot` commits, among transactions that commit in turn: 0
+    /// first, 2 last.
+    fn turn(&self, slot: usize) -> u8 {
+        let Used { links, records } = self.used[slot];
+        let (first, last) = match self.turns {
+            Turns::RecordsFirst => (records && !links, links && !records),
+            Turns::LinksFirst => (links && !records, records && !links),
+        };
+        u8::from(!first) + u8::from(last)
+    }
+
+    /// Rolls every transaction back, whatever fails.
+    async fn roll_back(&mut self) {
+        for (_, conn) in &mut self.open {
+            let _ = conn.rollback().await;
+        }
+    }
+
+    /// The slot of the connection to the database `index`, checked out (and its
+    /// transaction begun) at its first use.
+    async fn open(&mut self, index: usize) -> Result<usize> {
+        if let Some(slot) = self.open.iter().position(|(open, _)| *open == index) {
+            return Ok(slot);
+        }
+        let mut conn = self.placement.databases[index].reach().await?;
+        if self.transactions {
+            conn.begin().await?;
+        }
+        self.open.push((index, conn));
+        self.used.push(Used::default());
+        Ok(self.open.len() - 1)
     }
 }
 
@@ -252,18 +430,11 @@ impl<'d, H: Reach> Connections for Session<'d, H> {
     type Conn = H::Conn<'d>;
 
     async fn conn(&mut self, place: Place<'_>) -> Result<&mut Self::Conn> {
-        let index = self.placement.index(place);
-        let slot = match self.open.iter().position(|(open, _)| *open == index) {
-            Some(slot) => slot,
-            None => {
-                let mut conn = self.placement.databases[index].reach().await?;
-                if self.transactions {
-                    conn.begin().await?;
-                }
-                self.open.push((index, conn));
-                self.open.len() - 1
-            }
-        };
+        let slot = self.open(self.placement.index(place)).await?;
+        match place {
+            Place::Link(_) => self.used[slot].links = true,
+            Place::Module(_) => self.used[slot].records = true,
+        }
         Ok(&mut self.open[slot].1)
     }
 

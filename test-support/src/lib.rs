@@ -24,7 +24,7 @@ use link_runtime::ColumnValue;
 use link_runtime::{Dialect, LinkConnection};
 
 pub use mirror::{instrument, postgres_mirrored, sqlite_mirrored, Driver, MirrorGuard};
-pub use server::{pg_server, PgServer};
+pub use server::{pg_server, pg_server_with, PgServer};
 
 /// The environment variable that holds the PostgreSQL test server's URL.
 pub const POSTGRES_URL: &str = "LINK_TEST_POSTGRES_URL";

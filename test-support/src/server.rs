@@ -13,12 +13,14 @@ use diesel::PgConnection;
 ///
 /// It is started with the binaries of the installed server (`/usr/lib/postgresql/*/bin`,
 /// or the folder in `LINK_TEST_POSTGRES_BIN`). As root, the cluster belongs to the
-/// `postgres` user, since `initdb` refuses to run as root.
+/// `postgres` user, since `initdb` refuses to run as root. It allows prepared transactions
+/// (`max_prepared_transactions=64`), as the CI server does.
 pub struct PgServer {
     bin: PathBuf,
     dir: PathBuf,
     port: u16,
     as_postgres: bool,
+    settings: Vec<String>,
 }
 
 /// A fresh server, or `None` (and a line saying `test` was skipped) when
@@ -28,6 +30,17 @@ pub struct PgServer {
 ///
 /// If the URL is set but no server binaries are found, or the server does not start.
 pub fn pg_server(test: &str) -> Option<PgServer> {
+    pg_server_with(test, &[])
+}
+
+/// [`pg_server`], started with `settings` as well (`name=value`, as `postgres -c` takes
+/// them), which override the defaults: `pg_server_with(test, &["max_prepared_transactions=0"])`
+/// is a server as PostgreSQL is configured out of the box.
+///
+/// # Panics
+///
+/// As [`pg_server`].
+pub fn pg_server_with(test: &str, settings: &[&str]) -> Option<PgServer> {
     postgres_url(test)?;
     let bin = server_bin().unwrap_or_else(|| {
         panic!("no PostgreSQL server binaries (initdb, pg_ctl) in /usr/lib/postgresql/*/bin")
@@ -46,6 +59,7 @@ pub fn pg_server(test: &str) -> Option<PgServer> {
         dir,
         port: free_port(),
         as_postgres,
+        settings: settings.iter().map(|&setting| setting.to_owned()).collect(),
     };
     server.tool(
         "initdb",
@@ -68,12 +82,22 @@ pub fn pg_server(test: &str) -> Option<PgServer> {
 impl PgServer {
     /// The URL of its `postgres` database.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        self.database_url("postgres")
     }
 
-    /// A new connection, in UTC.
+    /// The URL of its database `name`.
+    pub fn database_url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// A new connection to its `postgres` database, in UTC.
     pub fn connect(&self) -> PgConnection {
         connect(&self.url())
+    }
+
+    /// A new connection to its database `name`, in UTC.
+    pub fn connect_to(&self, name: &str) -> PgConnection {
+        connect(&self.database_url(name))
     }
 
     /// Kills the server the way a crash would: `pg_ctl stop -m immediate` ends every
@@ -87,11 +111,17 @@ impl PgServer {
 
     /// Starts it (again), waiting until it accepts connections.
     pub fn start(&self) {
-        let options = format!(
-            "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off",
+        let mut options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off \
+             -c max_prepared_transactions=64",
             self.port,
             self.dir.display()
         );
+        // A setting given twice takes the last value.
+        for setting in &self.settings {
+            options.push_str(" -c ");
+            options.push_str(setting);
+        }
         let log = self.dir.join("server.log");
         self.tool(
             "pg_ctl",

@@ -5,7 +5,9 @@ use std::ops::DerefMut;
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, SimpleAsyncConnection, TransactionManager};
 
-use crate::backend::{in_transaction, Executor, Key, LinkBackend, LoadRow, Statement};
+use crate::backend::{
+    forget_transaction, in_transaction, Executor, Key, LinkBackend, LoadRow, Statement,
+};
 use crate::dialect::Dialect;
 
 /// A diesel-async connection that links can be stored in: any
@@ -71,6 +73,12 @@ where
         in_transaction(C::TransactionManager::transaction_manager_status_mut(
             &mut *self.0,
         ))
+    }
+
+    fn forget_transaction(&mut self) {
+        forget_transaction(C::TransactionManager::transaction_manager_status_mut(
+            &mut *self.0,
+        ));
     }
 
     fn abandon(&mut self) {}

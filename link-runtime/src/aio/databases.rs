@@ -10,7 +10,7 @@ use super::service::Modules;
 use crate::backend::Place;
 #[cfg(feature = "sqlite")]
 use crate::backend::{Executor, LinkBackend};
-use crate::databases::SourceError;
+use crate::databases::{Recovery, SourceError};
 use crate::definition::LinkDefinition;
 #[cfg(feature = "sqlite")]
 use crate::dialect::Dialect;
@@ -232,11 +232,14 @@ impl<C: AsyncLinkConnection> Databases<C> {
     }
 
     /// [`databases::Databases::delete`](crate::databases::Databases::delete), awaited: one
-    /// transaction per database touched, committed once everything succeeded.
+    /// transaction per database touched, committed once everything succeeded; several
+    /// PostgreSQL databases commit in two phases, all or none even through a crash.
     ///
     /// # Errors
     ///
-    /// As [`aio::delete`](super::delete()), and [`Error::Connection`].
+    /// As [`aio::delete`](super::delete()), and [`Error::Connection`]; across PostgreSQL
+    /// databases, [`Error::PreparedTransactionsDisabled`] and [`Error::InDoubt`], as
+    /// [`databases::Databases::delete`](crate::databases::Databases::delete).
     pub async fn delete<M: Linkable>(
         &self,
         modules: &Modules<C>,
@@ -261,5 +264,33 @@ impl<C: AsyncLinkConnection> Databases<C> {
     /// As [`service::check`](crate::service::check), and [`Error::Connection`].
     pub async fn check(&self, prune: bool) -> Result<Integrity> {
         self.placement.check(prune).await
+    }
+
+    /// [`databases::Databases::recover`](crate::databases::Databases::recover), awaited:
+    /// finishes the writes across PostgreSQL databases that a crash cut off, as the links
+    /// database's decision log says. Run it at start-up, before serving.
+    ///
+    /// ```
+    /// use diesel::SqliteConnection;
+    /// use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+    /// use link_runtime::aio::{Database, Databases};
+    ///
+    /// type Conn = SyncConnectionWrapper<SqliteConnection>;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let links = Database::<Conn>::connect("links", "file:recover_links?mode=memory&cache=shared");
+    /// let brands = Database::<Conn>::connect("brands", "file:recover_brands?mode=memory&cache=shared");
+    /// let databases = Databases::new(&links).module("brand", &brands);
+    /// // SQLite has no prepared transactions: nothing to do.
+    /// assert!(databases.recover().await?.is_empty());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`databases::Databases::recover`](crate::databases::Databases::recover).
+    pub async fn recover(&self) -> Result<Recovery> {
+        self.placement.recover().await
     }
 }

@@ -10,8 +10,8 @@ use diesel::{Connection, QueryResult};
 
 use super::bind::{Key, LinkBackend, Statement};
 use super::executor::Executor;
-use super::in_transaction;
 use super::row::LoadRow;
+use super::{forget_transaction, in_transaction};
 use crate::dialect::Dialect;
 
 /// A diesel connection that links can be stored in: any [`Connection`] whose backend is
@@ -81,6 +81,12 @@ where
         in_transaction(C::TransactionManager::transaction_manager_status_mut(
             &mut *self.0,
         ))
+    }
+
+    fn forget_transaction(&mut self) {
+        forget_transaction(C::TransactionManager::transaction_manager_status_mut(
+            &mut *self.0,
+        ));
     }
 
     fn abandon(&mut self) {

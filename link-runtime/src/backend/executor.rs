@@ -1,6 +1,6 @@
 //! What the core asks of a connection: run a statement, read rows, delimit a transaction.
 
-use diesel::connection::TransactionManagerStatus;
+use diesel::connection::{TransactionManagerStatus, ValidTransactionManagerStatus};
 use diesel::QueryResult;
 
 use super::bind::{Key, Statement};
@@ -98,6 +98,11 @@ pub(crate) trait Executor {
     /// Rolls the innermost transaction back.
     async fn rollback(&mut self) -> QueryResult<()>;
 
+    /// Records that the server ended the connection's transaction by itself, as
+    /// `PREPARE TRANSACTION` does: the connection is outside any transaction from now on,
+    /// and nothing is sent.
+    fn forget_transaction(&mut self);
+
     /// Leaves the transaction an operation opened when the operation ends without
     /// finishing it (a panic, a dropped future). The blocking driver rolls it back; an async
     /// connection cannot be awaited here, and goes back to its pool inside the transaction,
@@ -109,6 +114,16 @@ pub(crate) trait Executor {
 /// (a broken one counts as inside): both drivers' [`Executor::in_transaction`].
 pub(crate) fn in_transaction(status: &TransactionManagerStatus) -> bool {
     !matches!(status.transaction_depth(), Ok(None))
+}
+
+/// Marks a connection whose transaction manager is in `status` as outside any transaction,
+/// unless the manager is broken: both drivers' [`Executor::forget_transaction`]. (diesel's
+/// `PgConnection` notices by itself that the server left the transaction; a connection of
+/// another make may not.)
+pub(crate) fn forget_transaction(status: &mut TransactionManagerStatus) {
+    if let TransactionManagerStatus::Valid(valid) = status {
+        *valid = ValidTransactionManagerStatus::default();
+    }
 }
 
 /// Runs a query whose one column, named `value`, is text; returns that column.

@@ -31,7 +31,7 @@ pub use self::bind::{Key, Statement};
 pub use self::blocking::LinkConnection;
 pub(crate) use self::blocking::{block_on, Blocking};
 pub(crate) use self::connections::{Connections, OneConnection, Place};
-pub(crate) use self::executor::{finish, in_transaction, load_text, Executor};
+pub(crate) use self::executor::{finish, forget_transaction, in_transaction, load_text, Executor};
 pub(crate) use self::json_row::{key, shape, JsonRow};
 #[doc(hidden)]
 pub use self::row::LoadRow;

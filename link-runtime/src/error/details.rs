@@ -216,6 +216,8 @@ impl Error {
             | Error::Module { .. }
             | Error::UnknownModule { .. }
             | Error::Connection { .. }
+            | Error::PreparedTransactionsDisabled { .. }
+            | Error::InDoubt { .. }
             | Error::Contention { .. }
             | Error::MissingTable { .. }
             | Error::UnknownLink { .. }

@@ -128,6 +128,8 @@ impl Error {
     /// | [`QueryTimeout`](Error::QueryTimeout): a graph query's statement cancelled by its timeout | `Unavailable` |
     /// | [`Cardinality`](Error::Cardinality) | `Conflict` |
     /// | [`Connection`](Error::Connection), [`Contention`](Error::Contention) | `Unavailable` |
+    /// | [`InDoubt`](Error::InDoubt): a write across databases to be finished by recovery | `Unavailable` |
+    /// | [`PreparedTransactionsDisabled`](Error::PreparedTransactionsDisabled): the server's configuration | `Internal` |
     /// | [`Database`](Error::Database), [`Sync`](Error::Sync) | the database's error's, below |
     /// | [`Module`](Error::Module) | its source's, when that is an `Error` or a diesel error; else `Internal` |
     /// | the server's setup: [`DuplicateTable`](Error::DuplicateTable), [`NoSoftDelete`](Error::NoSoftDelete), [`UnknownModule`](Error::UnknownModule), [`MissingTable`](Error::MissingTable), [`UnknownLink`](Error::UnknownLink), [`WrongDialect`](Error::WrongDialect), [`Deserialize`](Error::Deserialize), [`Export`](Error::Export), [`Output`](Error::Output) | `Internal` |
@@ -205,6 +207,8 @@ impl Error {
             Error::Connection { .. } | Error::Contention { .. } | Error::QueryTimeout { .. } => {
                 ErrorKind::Unavailable
             }
+            Error::InDoubt { .. } => ErrorKind::Unavailable,
+            Error::PreparedTransactionsDisabled { .. } => ErrorKind::Internal,
             Error::Database(error) | Error::Sync { source: error, .. } => database_kind(error),
             Error::Module { source, .. } => module_kind(source.as_ref()),
             Error::DuplicateTable { .. }

@@ -19,6 +19,7 @@
 //! the `cli` feature.
 
 mod apply;
+pub(crate) mod decisions;
 mod export;
 pub(crate) mod introspect;
 mod metadata;
