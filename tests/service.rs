@@ -44,6 +44,80 @@ fn live_suppliers(conn: &mut impl Store) -> Vec<String> {
 
 link_test_support::backend_tests! {
     drivers;
+    fn an_update_sets_the_values_of_live_links_and_refuses_pairs_not_linked(conn) {
+        setup(conn);
+        let tag = |label: &str| product_tag::Columns {
+            label: label.to_owned(),
+            ..product_tag::Columns::default()
+        };
+        let p1 = || Product::id("prod_1");
+        type Tags = Via<product_tag::Link>;
+        Tags::create_with(conn, p1(), Tag::id("tag_1"), tag("first")).unwrap();
+        Tags::create_with(conn, p1(), Tag::id("tag_2"), tag("second")).unwrap();
+        Tags::dismiss(conn, p1(), Tag::id("tag_2")).unwrap();
+        let labels = |conn: &mut _| -> Vec<(String, String, bool)> {
+            let mut rows: Vec<_> = Tags::list(conn, &ListFilter::new().with_deleted())
+                .unwrap()
+                .into_iter()
+                .map(|row| (row.tag_id.into_inner(), row.label, row.deleted_at.is_none()))
+                .collect();
+            rows.sort();
+            rows
+        };
+        let before = labels(conn);
+
+        // A dismissed pair and a pair never linked: both named, nothing written.
+        let error = Tags::update_many(
+            conn,
+            &[
+                (p1(), Tag::id("tag_3"), tag("x")),
+                (p1(), Tag::id("tag_1"), tag("x")),
+                (p1(), Tag::id("tag_2"), tag("x")),
+            ],
+        )
+        .unwrap_err();
+        assert_eq!(error.kind(), link_runtime::ErrorKind::NotFound);
+        match &error {
+            Error::LinkNotFound { link, missing, .. } => {
+                assert_eq!(*link, "product_tags");
+                assert_eq!(
+                    missing,
+                    &[
+                        ("prod_1".to_owned(), "tag_2".to_owned()),
+                        ("prod_1".to_owned(), "tag_3".to_owned()),
+                    ]
+                );
+            }
+            other => panic!("expected LinkNotFound, got {other:?}"),
+        }
+        assert_eq!(
+            error.to_string(),
+            "link `product_tags` has no live link between product `prod_1` and tag `tag_2` \
+             (and 1 more pair)"
+        );
+        assert_eq!(labels(conn), before);
+
+        // A live pair, given twice: the last values, one link updated.
+        let updated = Tags::update_many(
+            conn,
+            &[
+                (p1(), Tag::id("tag_1"), tag("changed")),
+                (p1(), Tag::id("tag_1"), tag("last")),
+            ],
+        )
+        .unwrap();
+        assert_eq!(updated, 1);
+        Tags::update(conn, p1(), Tag::id("tag_1"), tag("again")).unwrap();
+        Tags::update(conn, p1(), Tag::id("tag_1"), tag("latest")).unwrap();
+        assert_eq!(
+            labels(conn),
+            [
+                ("tag_1".to_owned(), "latest".to_owned(), true),
+                ("tag_2".to_owned(), "second".to_owned(), false),
+            ]
+        );
+    }
+
     fn a_batch_of_a_hundred_with_one_bad_pair_writes_nothing(conn) {
         setup(conn);
         Via::<product_brand::Link>::create(conn, Product::id("prod_050"), Brand::id("brand_x")).unwrap();

@@ -210,6 +210,104 @@ where
     check_undo_failure_reported(&failed, &databases);
 }
 
+/// A live tag link's values are updated, an update of a pair that is not linked is refused
+/// and recorded nothing, the product's links are deleted; then a step fails. The deleted
+/// links are live again and the updated one has its old values.
+fn an_update_and_a_delete_are_undone<C>(place: Place<C>)
+where
+    C: LinkConnection + TestSql + 'static,
+{
+    let databases = place.databases();
+    let before = update_and_delete_before(&databases);
+    let modules = link_runtime::service::Modules::new();
+    let failed = Steps::run(&databases, |steps| {
+        steps.update::<product_tag::Link>(
+            Product::id("prod_1"),
+            Tag::id("tag_1"),
+            columns("changed", false),
+        )?;
+        let refused = steps
+            .update::<product_tag::Link>(
+                Product::id("prod_1"),
+                Tag::id("tag_9"),
+                columns("nowhere", false),
+            )
+            .unwrap_err();
+        check_link_not_found(&refused);
+        assert_eq!(steps.len(), 1, "a refused update records nothing");
+        check_updated(steps.databases());
+
+        let deletion = steps.delete(&modules, &[Product::id("prod_1")])?;
+        assert_eq!(deletion.link_count(), 2);
+        assert!(live_brands(steps.databases()).is_empty());
+        Err::<(), ModuleError>("payment refused".into())
+    })
+    .unwrap_err();
+
+    check_update_and_delete_undone(&failed, &databases, before);
+}
+
+/// prod_1's links that the update-and-delete scenario changes: a brand, and a tag whose
+/// label is "kept". Returns the tag rows as they are before the steps.
+fn update_and_delete_before<C: LinkConnection + 'static>(
+    databases: &Databases<C>,
+) -> BTreeMap<(String, String), TagRow> {
+    brand_link_before(databases);
+    let mut conn = databases.for_link::<product_tag::Link>().unwrap();
+    product_tag::Link::create_with(
+        &mut *conn,
+        Product::id("prod_1"),
+        Tag::id("tag_1"),
+        columns("kept", true),
+    )
+    .unwrap();
+    drop(conn);
+    tag_rows(databases)
+}
+
+/// An update of a pair that is not linked: `LinkNotFound`, naming the pair.
+fn check_link_not_found(error: &Error) {
+    assert_eq!(error.kind(), link_runtime::ErrorKind::NotFound);
+    assert!(
+        matches!(error, Error::LinkNotFound { link: "product_tags", missing, .. }
+            if missing == &[("prod_1".to_owned(), "tag_9".to_owned())]),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "link `product_tags` has no live link between product `prod_1` and tag `tag_9`"
+    );
+}
+
+/// Midway through the update-and-delete scenario: the tag link holds the new values.
+fn check_updated<C: LinkConnection + 'static>(databases: &Databases<C>) {
+    let rows = tag_rows(databases);
+    let row = &rows[&("prod_1".to_owned(), "tag_1".to_owned())];
+    assert_eq!((row.2.as_str(), row.4, row.5), ("changed", false, true));
+    assert!(!rows.contains_key(&("prod_1".to_owned(), "tag_9".to_owned())));
+}
+
+/// After the update-and-delete scenario: the delete undone, then the update.
+fn check_update_and_delete_undone<C: LinkConnection + TestSql + 'static>(
+    failed: &Failed<ModuleError>,
+    databases: &Databases<C>,
+    tags_before: BTreeMap<(String, String), TagRow>,
+) {
+    assert!(failed.compensation.is_complete(), "{failed}");
+    assert_eq!(
+        failed.compensation.undone,
+        [
+            "delete product (prod_1)",
+            "update product_tags (prod_1, tag_1)"
+        ]
+    );
+    assert_eq!(
+        live_brands(databases),
+        [("prod_1".to_owned(), "brand_1".to_owned())]
+    );
+    assert_eq!(tag_rows(databases), tags_before);
+}
+
 /// Three tag links of prod_1, one dismissed: what the first scenario's steps change.
 /// Returns the rows as they are before the steps.
 fn tag_links_before<C: LinkConnection + 'static>(
@@ -472,6 +570,7 @@ on_every_backend! {
     a_failed_step_undoes_every_step_before_it_in_reverse,
     success_keeps_and_a_panic_undoes,
     an_undo_that_fails_is_reported_and_the_others_run,
+    an_update_and_a_delete_are_undone,
 }
 
 /// The same scenarios on the async driver: `aio::Steps` on `aio::Databases`. What the
@@ -613,6 +712,45 @@ mod async_driver {
         check_undo_failure_reported(&failed, &blocking);
     }
 
+    async fn an_update_and_a_delete_are_undone<C, B>(urls: &Urls)
+    where
+        C: AsyncLinkConnection + SimpleAsyncConnection + Sync + 'static,
+        B: LinkConnection + TestSql + 'static,
+    {
+        let place = urls.blocking::<B>();
+        let blocking = place.databases();
+        let before = update_and_delete_before(&blocking);
+        let (links, products_db) = urls.aio::<C>();
+        let databases = aio::Databases::new(&links).module("product", &products_db);
+        let modules = aio::Modules::new();
+        let failed = aio::Steps::run(&databases, async |steps| {
+            steps
+                .update::<product_tag::Link>(
+                    Product::id("prod_1"),
+                    Tag::id("tag_1"),
+                    columns("changed", false),
+                )
+                .await?;
+            let refused = steps
+                .update::<product_tag::Link>(
+                    Product::id("prod_1"),
+                    Tag::id("tag_9"),
+                    columns("nowhere", false),
+                )
+                .await
+                .unwrap_err();
+            check_link_not_found(&refused);
+            assert_eq!(steps.len(), 1, "a refused update records nothing");
+            let deletion = steps.delete(&modules, &[Product::id("prod_1")]).await?;
+            assert_eq!(deletion.link_count(), 2);
+            Err::<(), ModuleError>("payment refused".into())
+        })
+        .await
+        .unwrap_err();
+
+        check_update_and_delete_undone(&failed, &blocking, before);
+    }
+
     /// A future's output, or its panic.
     struct CatchUnwind<F>(std::pin::Pin<Box<F>>);
 
@@ -689,5 +827,6 @@ mod async_driver {
         a_failed_step_undoes_every_step_before_it_in_reverse,
         success_keeps_and_a_panic_undoes,
         an_undo_that_fails_is_reported_and_the_others_run,
+        an_update_and_a_delete_are_undone,
     }
 }

@@ -57,6 +57,41 @@ pub enum Error {
         refused: String,
     },
 
+    /// An update of extra column values named pairs that have no live link: never linked,
+    /// or dismissed. Nothing was written.
+    ///
+    /// ```
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::LinkNotFound {
+    ///     link: "product_product_brand_brand",
+    ///     model: "product",
+    ///     partner_model: "brand",
+    ///     missing: vec![("prod_1".into(), "brand_9".into())],
+    /// };
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "link `product_product_brand_brand` has no live link between product `prod_1` \
+    ///      and brand `brand_9`"
+    /// );
+    /// assert_eq!(error.kind(), ErrorKind::NotFound);
+    /// ```
+    #[error(
+        "link `{link}` has no live link between {}",
+        missing_pairs(model, partner_model, missing)
+    )]
+    LinkNotFound {
+        /// The link's table.
+        link: &'static str,
+        /// The model of the link's first side.
+        model: &'static str,
+        /// The model of the link's second side.
+        partner_model: &'static str,
+        /// The pairs without a live link, as (first side's id, second side's id), in
+        /// order, each once.
+        missing: Vec<(String, String)>,
+    },
+
     /// Two registered links use the same table.
     #[error("links `{first}` and `{second}` both use the table `{table}`: name one with `database(table = \"...\")`")]
     DuplicateTable {
@@ -588,3 +623,16 @@ fn in_doubt(id: &str, database: &str, decided: bool) -> String {
 
 /// The runtime's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The pairs of [`Error::LinkNotFound`] in its message: the first, and how many more.
+fn missing_pairs(model: &str, partner_model: &str, missing: &[(String, String)]) -> String {
+    let Some((record, partner)) = missing.first() else {
+        return String::from("the pairs given");
+    };
+    let more = match missing.len() - 1 {
+        0 => String::new(),
+        1 => String::from(" (and 1 more pair)"),
+        n => format!(" (and {n} more pairs)"),
+    };
+    format!("{model} `{record}` and {partner_model} `{partner}`{more}")
+}

@@ -208,6 +208,33 @@ impl<D: Definition<Columns: DeclaredColumns>> LinkOf<D> {
     ) -> Result<Vec<Created>> {
         service::create_many_with::<Self, C>(conn, rows)
     }
+
+    /// Sets the extra column values of the live link between `left` and `right` (see
+    /// [`service::update`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LinkNotFound`](crate::Error::LinkNotFound) if the pair is not linked:
+    /// nothing is written.
+    pub fn update<C: LinkConnection>(
+        conn: &mut C,
+        left: Id<D::Left>,
+        right: Id<D::Right>,
+        columns: D::Columns,
+    ) -> Result<()> {
+        service::update::<Self, C>(conn, &left, &right, columns)
+    }
+
+    /// Sets the extra column values of the live links of many pairs, in one transaction:
+    /// all or nothing (see [`service::update_many`]). Returns how many links were updated.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LinkNotFound`](crate::Error::LinkNotFound), naming every pair that is not
+    /// linked: then nothing of the batch is written.
+    pub fn update_many<C: LinkConnection>(conn: &mut C, rows: &[PairWith<Self>]) -> Result<usize> {
+        service::update_many::<Self, C>(conn, rows)
+    }
 }
 
 // By hand: derives would ask `D` for the trait as well.

@@ -16,6 +16,10 @@
 //!   record different partners one wins and the others get [`Error::Cardinality`](crate::Error::Cardinality).
 //! - Many pairs at once ([`create_many`], [`dismiss_many`]) run in one transaction: one
 //!   refused pair and nothing of the batch is written, as in Medusa.
+//! - [`update`] and [`update_many`] change the extra column values of live links and
+//!   refuse, with [`Error::LinkNotFound`](crate::Error::LinkNotFound), pairs that are not
+//!   linked (Medusa's `updateRemoteLinksStep`); `create_with` is the write that links a pair
+//!   whatever its state.
 //! - `dismiss` is a soft delete: it sets `deleted_at` on the live row, leaves `created_at`
 //!   and `updated_at` as they were (as Medusa), and touches no record.
 //! - [`delete`] and [`restore`] act on all the links of some records, and follow
@@ -29,6 +33,7 @@ mod delete;
 mod list;
 
 mod rows;
+mod update;
 mod write;
 
 use crate::backend::{block_on, Blocking, LinkConnection};
@@ -38,9 +43,10 @@ use crate::error::Result;
 use crate::id::Id;
 
 pub(crate) use cardinality::{cardinality_error, live_partners};
-pub(crate) use list::list_in;
 pub use list::ListFilter;
+pub(crate) use list::{list_in, rows_of_pairs};
 pub(crate) use rows::ids_per_statement;
+pub(crate) use update::update_many_in;
 pub use write::Created;
 pub(crate) use write::{
     create_in, create_many_in, create_many_with_in, create_with_in, dismiss_in, dismiss_many_in,
@@ -152,6 +158,73 @@ where
     C: LinkConnection,
 {
     block_on(create_many_with_in::<L, _>(&mut Blocking(conn), rows))
+}
+
+/// Sets the extra column values of the live link between `left` and `right` (and bumps its
+/// `updated_at`).
+///
+/// ```
+/// # use diesel::{Connection, SqliteConnection};
+/// # use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+/// mod product_brand {
+///     # use super::*;
+///     define_link!(Product(is_list), Brand, columns { featured: bool = false });
+/// }
+/// use product_brand::{Columns, Link};
+///
+/// # fn main() -> Result<(), link_runtime::Error> {
+/// # let mut conn = SqliteConnection::establish(":memory:").unwrap();
+/// # link_runtime::migrate(&mut conn)?;
+/// let (p1, b1) = (Product::id("p1"), Brand::id("b1"));
+/// Link::create(&mut conn, p1.clone(), b1.clone())?;
+/// link_runtime::service::update::<Link, _>(&mut conn, &p1, &b1, Columns { featured: true })?;
+/// assert!(Link::list(&mut conn, &Default::default())?[0].featured);
+///
+/// // A pair that is not linked is refused.
+/// let b2 = Brand::id("b2");
+/// let error = link_runtime::service::update::<Link, _>(&mut conn, &p1, &b2, Columns::default())
+///     .unwrap_err();
+/// assert_eq!(error.kind(), link_runtime::ErrorKind::NotFound);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// # Errors
+///
+/// [`Error::LinkNotFound`](crate::Error::LinkNotFound) if the pair has no live link (nothing
+/// is written), and [`Error::Database`](crate::Error::Database) if the database refuses a
+/// statement.
+pub fn update<L, C>(
+    conn: &mut C,
+    left: &Id<L::Left>,
+    right: &Id<L::Right>,
+    columns: L::Columns,
+) -> Result<()>
+where
+    L: LinkDefinition,
+    C: LinkConnection,
+{
+    let row = [(left.clone(), right.clone(), columns)];
+    block_on(update_many_in::<L, _>(&mut Blocking(conn), &row)).map(drop)
+}
+
+/// Sets the extra column values of the live links of many pairs, in one transaction: all or
+/// nothing. A pair given twice takes the values of its last occurrence. Returns how many
+/// links were updated (each pair once).
+///
+/// # Errors
+///
+/// [`Error::LinkNotFound`](crate::Error::LinkNotFound), naming every pair that has no live
+/// link, and [`Error::Database`](crate::Error::Database): then nothing of the batch is
+/// written.
+pub fn update_many<L, C>(conn: &mut C, rows: &[PairWith<L>]) -> Result<usize>
+where
+    L: LinkDefinition,
+    C: LinkConnection,
+{
+    block_on(update_many_in::<L, _>(&mut Blocking(conn), rows)).map(|before| before.len())
 }
 
 /// Dismisses the live link between `left` and `right`; returns whether there was one.

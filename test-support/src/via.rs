@@ -357,6 +357,24 @@ where
         )
     }
 
+    /// `Link::update`.
+    pub fn update<C: LinkConnection>(
+        conn: &mut C,
+        left: Id<L::Left>,
+        right: Id<L::Right>,
+        columns: L::Columns,
+    ) -> Result<()> {
+        Self::update_many(conn, &[(left, right, columns)]).map(drop)
+    }
+
+    /// `Link::update_many`.
+    pub fn update_many<C: LinkConnection>(conn: &mut C, rows: &[PairWith<L>]) -> Result<usize> {
+        routed!(
+            |m| aio::update_many::<_, L>(m, rows),
+            or service::update_many::<L, C>(conn, rows)
+        )
+    }
+
     /// `Link::list`.
     pub fn list<C: LinkConnection>(conn: &mut C, filter: &ListFilter<L>) -> Result<Vec<L::Row>> {
         routed!(

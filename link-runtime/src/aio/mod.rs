@@ -57,6 +57,6 @@ pub use self::migrate::{apply, migrate, plan, plan_for};
 pub use self::query::Query;
 pub use self::service::{
     check, create, create_many, create_many_with, create_with, delete, dismiss, dismiss_many, list,
-    restore, Modules, SoftDelete,
+    restore, update, update_many, Modules, SoftDelete,
 };
 pub use self::steps::{Steps, Work};

@@ -111,6 +111,45 @@ where
     core::dismiss_many_in::<L, _>(&mut Async(conn), pairs).await
 }
 
+/// [`service::update`](crate::service::update), awaited: sets the extra column values of
+/// the live link between `left` and `right`.
+///
+/// # Errors
+///
+/// As [`service::update`](crate::service::update).
+pub async fn update<C, L>(
+    conn: &mut C,
+    left: Id<L::Left>,
+    right: Id<L::Right>,
+    columns: L::Columns,
+) -> Result<()>
+where
+    C: AsyncLinkConnection,
+    L: LinkDefinition,
+{
+    let row = [(left, right, columns)];
+    core::update_many_in::<L, _>(&mut Async(conn), &row)
+        .await
+        .map(drop)
+}
+
+/// [`service::update_many`](crate::service::update_many), awaited: sets the extra column
+/// values of the live links of many pairs in one transaction; returns how many were
+/// updated.
+///
+/// # Errors
+///
+/// As [`service::update_many`](crate::service::update_many).
+pub async fn update_many<C, L>(conn: &mut C, rows: &[PairWith<L>]) -> Result<usize>
+where
+    C: AsyncLinkConnection,
+    L: LinkDefinition,
+{
+    core::update_many_in::<L, _>(&mut Async(conn), rows)
+        .await
+        .map(|before| before.len())
+}
+
 /// [`service::list`](crate::service::list), awaited: the pivot rows of `L` that `filter`
 /// selects.
 ///

@@ -8,10 +8,12 @@ use std::task::{Context, Poll};
 
 use super::connection::{Async, AsyncLinkConnection};
 use super::databases::Databases;
+use super::service::Modules;
 use crate::definition::LinkDefinition;
 use crate::error::Result;
 use crate::id::Id;
-use crate::service::{Created, ModuleError, Pair, PairWith};
+use crate::linkable::Linkable;
+use crate::service::{Created, Deletion, ModuleError, Pair, PairWith};
 use crate::steps::journal::{self, Journal, LinkStep};
 use crate::steps::{Compensation, Failed};
 
@@ -318,6 +320,65 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
         drop(conn);
         self.record(step);
         Ok(dismissed)
+    }
+
+    /// [`steps::Steps::update`](crate::steps::Steps::update), awaited.
+    ///
+    /// # Errors
+    ///
+    /// As [`aio::update`](super::update), and [`Error::Connection`](crate::Error::Connection);
+    /// nothing is written, and nothing is recorded to undo.
+    pub async fn update<L>(
+        &mut self,
+        left: Id<L::Left>,
+        right: Id<L::Right>,
+        columns: L::Columns,
+    ) -> Result<()>
+    where
+        L: LinkDefinition<Columns: Send + Sync>,
+    {
+        self.update_many::<L>(&[(left, right, columns)])
+            .await
+            .map(drop)
+    }
+
+    /// [`steps::Steps::update_many`](crate::steps::Steps::update_many), awaited.
+    ///
+    /// # Errors
+    ///
+    /// As [`Steps::update`].
+    pub async fn update_many<L>(&mut self, rows: &[PairWith<L>]) -> Result<usize>
+    where
+        L: LinkDefinition<Columns: Send + Sync>,
+    {
+        let mut conn = self.databases.for_link::<L>().await?;
+        let (updated, step) = journal::update_many::<L, _>(&mut Async(&mut *conn), rows).await?;
+        drop(conn);
+        self.record(step);
+        Ok(updated)
+    }
+
+    /// [`steps::Steps::delete`](crate::steps::Steps::delete), awaited: undone by restoring
+    /// what it deleted.
+    ///
+    /// # Errors
+    ///
+    /// As [`aio::Databases::delete`](super::Databases::delete); nothing is deleted, and
+    /// nothing is recorded to undo.
+    pub async fn delete<M: Linkable>(
+        &mut self,
+        modules: &Modules<C>,
+        ids: &[Id<M>],
+    ) -> Result<Deletion> {
+        let deletion = self.databases.delete(modules, ids).await?;
+        if !deletion.is_empty() {
+            let (undo, modules) = (deletion.clone(), modules.clone());
+            self.on_undo(Deletion::describe(ids), move |databases| async move {
+                databases.restore(&modules, &undo).await?;
+                Ok(())
+            });
+        }
+        Ok(deletion)
     }
 
     /// Records a link step's undo: run on the link's connection, taken when it runs.

@@ -127,6 +127,7 @@ impl Error {
     /// | [`Forbidden`](Error::Forbidden): a graph query outside its scope | `Forbidden` |
     /// | [`QueryTimeout`](Error::QueryTimeout): a graph query's statement cancelled by its timeout | `Unavailable` |
     /// | [`Cardinality`](Error::Cardinality) | `Conflict` |
+    /// | [`LinkNotFound`](Error::LinkNotFound): an update of pairs that are not linked | `NotFound` |
     /// | [`Connection`](Error::Connection), [`Contention`](Error::Contention) | `Unavailable` |
     /// | [`InDoubt`](Error::InDoubt): a write across databases to be finished by recovery | `Unavailable` |
     /// | [`PreparedTransactionsDisabled`](Error::PreparedTransactionsDisabled): the server's configuration | `Internal` |
@@ -204,6 +205,7 @@ impl Error {
             | Error::TooCostly { .. } => ErrorKind::Invalid,
             Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::Cardinality { .. } => ErrorKind::Conflict,
+            Error::LinkNotFound { .. } => ErrorKind::NotFound,
             Error::Connection { .. } | Error::Contention { .. } | Error::QueryTimeout { .. } => {
                 ErrorKind::Unavailable
             }

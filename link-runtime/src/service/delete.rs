@@ -113,6 +113,15 @@ macro_rules! modules_face {
             }
         }
 
+        // By hand: a derive would ask `C` for `Clone`; the handlers are functions.
+        impl<C> ::std::clone::Clone for Modules<C> {
+            fn clone(&self) -> Self {
+                Modules {
+                    handlers: self.handlers.clone(),
+                }
+            }
+        }
+
         impl<C> ::std::fmt::Debug for Modules<C> {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 self.handlers.fmt(f)
@@ -180,6 +189,14 @@ impl<C> Modules<C> {
 /// `Modules` holds one.
 pub(crate) struct Handlers<H> {
     entries: Vec<(Record, [H; 2])>,
+}
+
+impl<H: Clone> Clone for Handlers<H> {
+    fn clone(&self) -> Self {
+        Handlers {
+            entries: self.entries.clone(),
+        }
+    }
 }
 
 impl<H> Default for Handlers<H> {
@@ -331,6 +348,31 @@ impl Deletion {
     /// How many pivot rows were soft-deleted.
     pub fn link_count(&self) -> usize {
         self.links.values().map(Vec::len).sum()
+    }
+
+    /// Whether the deletion soft-deleted nothing: no link, no cascaded record, so that
+    /// restoring it has nothing to do.
+    ///
+    /// ```
+    /// use link_runtime::service::Deletion;
+    ///
+    /// let mut deletion = Deletion::default();
+    /// assert!(deletion.is_empty());
+    /// deletion.links.insert("product_product_brand_brand", vec!["link_01".to_owned()]);
+    /// assert!(!deletion.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.links.values().all(Vec::is_empty) && self.cascaded.values().all(Vec::is_empty)
+    }
+
+    /// A short description, for a step's name: `delete product (p1)`, or the number of
+    /// records deleted.
+    pub(crate) fn describe<M: Linkable>(ids: &[Id<M>]) -> String {
+        let model = M::MODEL;
+        match ids {
+            [id] => format!("delete {model} ({})", id.as_str()),
+            _ => format!("delete {} {model} records", ids.len()),
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! Reading pivot rows: [`ListFilter`] and the statements of `list`.
 
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 
 use super::rows::{quoted, MAX_ROWS_PER_STATEMENT};
 use crate::backend::Executor;
-use crate::definition::{ColumnValue, LinkDefinition};
+use crate::definition::{ColumnValue, LinkDefinition, PairWith};
 use crate::error::Result;
 use crate::id::Id;
 use crate::trace::operation;
@@ -166,4 +167,48 @@ async fn list_rows<L: LinkDefinition, E: Executor>(
         }
     }
     Ok(rows)
+}
+
+/// Rows of `L` by pair, as (pair and extra column values, whether live).
+pub(crate) type RowsByPair<L> = HashMap<(String, String), (PairWith<L>, bool)>;
+
+/// The rows of `L` for `pairs` (dismissed ones too when `with_deleted`), by pair: what the
+/// steps and `update` read before they write, to undo or to refuse.
+pub(crate) async fn rows_of_pairs<'p, L, E>(
+    conn: &mut E,
+    pairs: impl Iterator<Item = (&'p Id<L::Left>, &'p Id<L::Right>)> + Clone,
+    with_deleted: bool,
+) -> Result<RowsByPair<L>>
+where
+    L: LinkDefinition,
+    E: Executor,
+{
+    let wanted: HashSet<(&str, &str)> = pairs
+        .clone()
+        .map(|(left, right)| (left.as_str(), right.as_str()))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut lefts: Vec<&Id<L::Left>> = pairs.clone().map(|(left, _)| left).collect();
+    let mut rights: Vec<&Id<L::Right>> = pairs.map(|(_, right)| right).collect();
+    lefts.sort_by_key(|id| id.as_str());
+    lefts.dedup_by_key(|id| id.as_str());
+    rights.sort_by_key(|id| id.as_str());
+    rights.dedup_by_key(|id| id.as_str());
+    let mut filter = ListFilter::<L>::new()
+        .left(lefts.into_iter().cloned())
+        .right(rights.into_iter().cloned());
+    if with_deleted {
+        filter = filter.with_deleted();
+    }
+    let mut found = HashMap::new();
+    for row in list_in(conn, &filter).await? {
+        let parts = L::row_parts(&row);
+        let key = (parts.0.as_str().to_owned(), parts.1.as_str().to_owned());
+        if wanted.contains(&(key.0.as_str(), key.1.as_str())) {
+            found.insert(key, (parts, L::row_is_live(&row)));
+        }
+    }
+    Ok(found)
 }

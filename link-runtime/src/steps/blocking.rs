@@ -9,7 +9,8 @@ use crate::databases::Databases;
 use crate::definition::LinkDefinition;
 use crate::error::Result;
 use crate::id::Id;
-use crate::service::{Created, ModuleError, Pair, PairWith};
+use crate::linkable::Linkable;
+use crate::service::{Created, Deletion, ModuleError, Modules, Pair, PairWith};
 
 /// How a step is undone: run once, on the same databases, by [`Steps::compensate`].
 type UndoFn<'d, C> = Box<dyn FnOnce(&Databases<C>) -> std::result::Result<(), ModuleError> + 'd>;
@@ -240,6 +241,90 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
         drop(conn);
         self.record(step);
         Ok(dismissed)
+    }
+
+    /// Sets the extra column values of the live link between `left` and `right` (see
+    /// [`service::update`](crate::service::update)); undone by writing back the values it
+    /// had.
+    ///
+    /// # Errors
+    ///
+    /// As [`service::update`](crate::service::update) ([`Error::LinkNotFound`](crate::Error::LinkNotFound)
+    /// for a pair that is not linked), and [`Error::Connection`](crate::Error::Connection);
+    /// nothing is written, and nothing is recorded to undo.
+    pub fn update<L: LinkDefinition>(
+        &mut self,
+        left: Id<L::Left>,
+        right: Id<L::Right>,
+        columns: L::Columns,
+    ) -> Result<()> {
+        self.update_many::<L>(&[(left, right, columns)]).map(drop)
+    }
+
+    /// Sets the extra column values of the live links of many pairs in one transaction (see
+    /// [`service::update_many`](crate::service::update_many)); undone by writing back the
+    /// values each had. Returns how many links were updated.
+    ///
+    /// # Errors
+    ///
+    /// As [`Steps::update`], for any pair: then nothing of the batch is written.
+    pub fn update_many<L: LinkDefinition>(&mut self, rows: &[PairWith<L>]) -> Result<usize> {
+        let mut conn = self.databases.for_link::<L>()?;
+        let (updated, step) = block_on(journal::update_many::<L, _>(
+            &mut Blocking(&mut *conn),
+            rows,
+        ))?;
+        drop(conn);
+        self.record(step);
+        Ok(updated)
+    }
+
+    /// Deletes the links of the records `ids` of `M` across the databases, following
+    /// `delete_cascade` (see [`Databases::delete`]); undone by restoring what it deleted
+    /// ([`Databases::restore`]). `modules` soft-deletes the cascaded records, and a copy of
+    /// it restores them if the step is undone.
+    ///
+    /// ```
+    /// # use diesel::{Connection, SqliteConnection};
+    /// # use link_runtime::databases::{Database, Databases};
+    /// # use link_runtime::prelude::*;
+    /// # use link_runtime::service::{ListFilter, Modules};
+    /// # use link_runtime::steps::Steps;
+    /// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+    /// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+    /// # mod product_brand { use super::*; define_link!(Product(is_list), Brand); }
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let main = Database::from_connection(SqliteConnection::establish(":memory:")?);
+    /// # let databases = Databases::new(&main);
+    /// # databases.migrate()?;
+    /// # product_brand::Link::create(&mut *databases.for_links()?, Product::id("p1"), Brand::id("b1"))?;
+    /// let modules = Modules::new();
+    /// let outcome = Steps::run(&databases, |steps| {
+    ///     let deletion = steps.delete(&modules, &[Product::id("p1")])?;
+    ///     assert_eq!(deletion.link_count(), 1);
+    ///     Err::<(), Box<dyn std::error::Error + Send + Sync>>("payment refused".into())
+    /// });
+    /// assert_eq!(outcome.unwrap_err().compensation.undone, ["delete product (p1)"]);
+    /// // The link is live again.
+    /// let links = product_brand::Link::list(&mut *databases.for_links()?, &ListFilter::new())?;
+    /// assert_eq!(links.len(), 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Databases::delete`]; nothing is deleted, and nothing is recorded to undo.
+    pub fn delete<M: Linkable>(&mut self, modules: &Modules<C>, ids: &[Id<M>]) -> Result<Deletion> {
+        let deletion = self.databases.delete(modules, ids)?;
+        if !deletion.is_empty() {
+            let (undo, modules) = (deletion.clone(), modules.clone());
+            self.on_undo(Deletion::describe(ids), move |databases| {
+                databases.restore(&modules, &undo)?;
+                Ok(())
+            });
+        }
+        Ok(deletion)
     }
 
     /// Records a link step's undo: run on the link's connection, taken when it runs.

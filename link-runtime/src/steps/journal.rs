@@ -2,14 +2,14 @@
 //! the link's connection and says how to undo it, as data ([`LinkUndo`]) that either driver
 //! runs later.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::backend::{finish, Executor};
 use crate::definition::{ExtraColumns, LinkDefinition};
 use crate::error::Result;
 use crate::id::Id;
-use crate::service::{self, Created, ListFilter, Pair, PairWith};
+use crate::service::{self, Created, Pair, PairWith};
 use crate::trace::operation;
 
 /// A link step that changed something: its name, as [`Compensation`](super::Compensation)
@@ -33,6 +33,8 @@ pub(crate) enum LinkUndo<L: LinkDefinition> {
     },
     /// A dismiss: create the pairs again with the values they had.
     Recreate(Vec<PairWith<L>>),
+    /// An update: write back the values the pairs had.
+    Overwrite(Vec<PairWith<L>>),
 }
 
 impl<L: LinkDefinition> LinkUndo<L> {
@@ -76,6 +78,13 @@ impl<L: LinkDefinition> LinkUndo<L> {
             }
             LinkUndo::Recreate(rows) => {
                 service::create_many_with_in::<L, _>(conn, &rows).await?;
+            }
+            LinkUndo::Overwrite(rows) => {
+                let values: Vec<_> = rows
+                    .iter()
+                    .map(|(left, right, columns)| (left.as_str(), right.as_str(), columns.values()))
+                    .collect();
+                service::overwrite_values(conn, L::SCHEMA, &values).await?;
             }
         }
         Ok(())
@@ -129,7 +138,7 @@ where
         |span| async {
             conn.begin().await?;
             let outcome = async {
-                let before = rows_of::<L, _>(conn, pairs.clone(), true).await?;
+                let before = service::rows_of_pairs::<L, _>(conn, pairs.clone(), true).await?;
                 let created = service::create_many_with_in::<L, _>(conn, rows).await?;
                 Ok::<_, crate::Error>((before, created))
             }
@@ -180,7 +189,7 @@ where
             conn.begin().await?;
             let outcome = async {
                 let live =
-                    rows_of::<L, _>(conn, pairs.iter().map(|(l, r)| (l, r)), false).await?;
+                    service::rows_of_pairs::<L, _>(conn, pairs.iter().map(|(l, r)| (l, r)), false).await?;
                 let dismissed = service::dismiss_many_in::<L, _>(conn, pairs).await?;
                 Ok::<_, crate::Error>((live, dismissed))
             }
@@ -196,47 +205,28 @@ where
     Ok((dismissed, step))
 }
 
-/// The rows of `L` for `pairs` (dismissed ones too when `with_deleted`), by pair, as
-/// (pair and extra column values, whether live).
-type RowsByPair<L> = HashMap<(String, String), (PairWith<L>, bool)>;
-
-async fn rows_of<'p, L, E>(
+/// Sets the extra column values of the live links of many pairs (see
+/// [`service::update_many`]), reading first, in the same transaction, the values they had;
+/// the step is undone by writing those back, and there is none for an empty batch.
+pub(crate) async fn update_many<L, E>(
     conn: &mut E,
-    pairs: impl Iterator<Item = (&'p Id<L::Left>, &'p Id<L::Right>)> + Clone,
-    with_deleted: bool,
-) -> Result<RowsByPair<L>>
+    rows: &[PairWith<L>],
+) -> Result<(usize, Option<LinkStep<L>>)>
 where
     L: LinkDefinition,
     E: Executor,
 {
-    let wanted: HashSet<(&str, &str)> = pairs
-        .clone()
-        .map(|(left, right)| (left.as_str(), right.as_str()))
-        .collect();
-    if wanted.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let mut lefts: Vec<&Id<L::Left>> = pairs.clone().map(|(left, _)| left).collect();
-    let mut rights: Vec<&Id<L::Right>> = pairs.map(|(_, right)| right).collect();
-    lefts.sort_by_key(|id| id.as_str());
-    lefts.dedup_by_key(|id| id.as_str());
-    rights.sort_by_key(|id| id.as_str());
-    rights.dedup_by_key(|id| id.as_str());
-    let mut filter = ListFilter::<L>::new()
-        .left(lefts.into_iter().cloned())
-        .right(rights.into_iter().cloned());
-    if with_deleted {
-        filter = filter.with_deleted();
-    }
-    let mut found = HashMap::new();
-    for row in service::list_in(conn, &filter).await? {
-        let parts = L::row_parts(&row);
-        let key = (parts.0.as_str().to_owned(), parts.1.as_str().to_owned());
-        if wanted.contains(&(key.0.as_str(), key.1.as_str())) {
-            found.insert(key, (parts, L::row_is_live(&row)));
-        }
-    }
-    Ok(found)
+    let before = operation!(
+        "link_runtime.steps.update_many",
+        { link = L::SCHEMA.table, pairs = rows.len(), },
+        |span| service::update_many_in::<L, _>(conn, rows)
+    )?;
+    let updated = before.len();
+    let step = (!before.is_empty()).then(|| LinkStep {
+        name: describe::<L>("update", before.iter().map(|(l, r, _)| (l, r))),
+        undo: LinkUndo::Overwrite(before),
+    });
+    Ok((updated, step))
 }
 
 /// A step's name: `create product_product_brand_brand (p1, b1)`, or the number of pairs.

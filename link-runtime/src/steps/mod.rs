@@ -1,5 +1,6 @@
-//! Link steps with compensation: Medusa's `createRemoteLinkStep` and
-//! `dismissRemoteLinkStep`, without a workflow engine.
+//! Link steps with compensation: Medusa's `createRemoteLinkStep`,
+//! `dismissRemoteLinkStep`, `updateRemoteLinksStep` and `removeRemoteLinkStep`, without a
+//! workflow engine.
 //!
 //! A unit of work that touches several modules cannot run in one transaction when the
 //! modules sit in different databases. [`Steps`] records each step it runs with the step that
@@ -10,6 +11,10 @@
 //!   previous extra column values back;
 //! - a dismissed link is created again with the extra column values it had (its row, `id`
 //!   and `created_at` come back with it);
+//! - an updated link gets its previous extra column values back (Medusa's
+//!   `updateRemoteLinksStep`);
+//! - the links of deleted records, and the records `delete_cascade` deleted with them, are
+//!   restored (Medusa's `removeRemoteLinkStep`);
 //! - a step of the application's own, such as inserting a product, is undone by what it
 //!   registers with [`Steps::on_undo`].
 //!

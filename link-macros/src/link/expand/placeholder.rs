@@ -124,6 +124,7 @@ pub fn untyped(input: Option<&LinkInput>) -> TokenStream {
     let created = result(quote_spanned!(span=> ::link_runtime::Created));
     let created_many = result(quote_spanned!(span=> ::std::vec::Vec<::link_runtime::Created>));
     let dismissed = result(quote_spanned!(span=> bool));
+    let updated = result(quote_spanned!(span=> ()));
     let dismissed_many = result(quote_spanned!(span=> usize));
     let rows = result(quote_spanned!(span=> ::std::vec::Vec<Row>));
     let items = quote_spanned! {span=>
@@ -148,6 +149,14 @@ pub fn untyped(input: Option<&LinkInput>) -> TokenStream {
             }
 
             pub fn create_many_with<C: ?Sized, P: ?Sized>(_: &mut C, _: &P) -> #created_many {
+                ::core::unreachable!()
+            }
+
+            pub fn update<C: ?Sized, L, R, V>(_: &mut C, _: L, _: R, _: V) -> #updated {
+                ::core::unreachable!()
+            }
+
+            pub fn update_many<C: ?Sized, P: ?Sized>(_: &mut C, _: &P) -> #dismissed_many {
                 ::core::unreachable!()
             }
 
