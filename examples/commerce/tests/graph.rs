@@ -91,23 +91,18 @@ fn three_levels_review_to_product_to_brand() {
     let reviews = graph(
         &mut conn,
         Graph::entity("review")
-            .fields([
-                "id",
-                "product.title",
-                "product.brand.name",
-                "customer.email",
-            ])
+            .fields(["id", "product.title", "product.brand.name", "author.email"])
             .order("id", Order::Asc),
     );
     assert_eq!(
         reviews.data,
         [
-            json!({ "id": "rev_1", "customer": { "email": "ada@example.com" },
+            json!({ "id": "rev_1", "author": { "email": "ada@example.com" },
                     "product": { "title": "Trail Runner", "brand": { "name": "Acme Outdoor" } } }),
-            json!({ "id": "rev_2", "customer": { "email": "grace@example.com" },
+            json!({ "id": "rev_2", "author": { "email": "grace@example.com" },
                     "product": { "title": "Espresso Beans", "brand": { "name": "Nordic Roast" } } }),
             // rev_3's link to its product was dismissed: a one side with no live link is null.
-            json!({ "id": "rev_3", "customer": { "email": "grace@example.com" }, "product": null }),
+            json!({ "id": "rev_3", "author": { "email": "grace@example.com" }, "product": null }),
         ]
     );
 
@@ -115,13 +110,13 @@ fn three_levels_review_to_product_to_brand() {
     let products = graph(
         &mut conn,
         Graph::entity("product")
-            .fields(["id", "reviews.rating", "reviews.customer.email"])
+            .fields(["id", "reviews.rating", "reviews.author.email"])
             .filter("id", "prod_1"),
     );
     assert_eq!(
         products.data,
         [json!({ "id": "prod_1",
-                 "reviews": [{ "rating": 5, "customer": { "email": "ada@example.com" } }] })]
+                 "reviews": [{ "rating": 5, "author": { "email": "ada@example.com" } }] })]
     );
 }
 
@@ -236,7 +231,7 @@ fn filters_by_value_list_comparison_pattern_and_linked_field() {
         &mut conn,
         Graph::entity("product")
             .fields(["id"])
-            .filter("reviews.customer.email", "ada@example.com"),
+            .filter("reviews.author.email", "ada@example.com"),
     );
     assert_eq!(ids(reviewed_by_ada), ["prod_1"]);
 
@@ -244,7 +239,7 @@ fn filters_by_value_list_comparison_pattern_and_linked_field() {
     let by_grace = || {
         Graph::entity("product")
             .fields(["id"])
-            .filter("reviews.customer.email", "grace@example.com")
+            .filter("reviews.author.email", "grace@example.com")
             .order("id", Order::Asc)
     };
     assert_eq!(ids(graph(&mut conn, by_grace())), ["prod_3"]);
@@ -551,7 +546,7 @@ fn statements_depend_on_the_query_not_on_the_rows() {
             "title",
             "brand.name",
             "reviews.rating",
-            "reviews.customer.email",
+            "reviews.author.email",
         ])
     };
     let mut counts = Vec::new();
@@ -567,7 +562,7 @@ fn statements_depend_on_the_query_not_on_the_rows() {
         let last = &result.data[products - 1];
         assert_eq!(last["brand"]["name"], format!("Brand {}", products / 10));
         assert_eq!(last["reviews"].as_array().unwrap().len(), 1);
-        assert!(last["reviews"][0]["customer"]["email"].is_string());
+        assert!(last["reviews"][0]["author"]["email"].is_string());
 
         let statements = log.lock().unwrap().len();
         eprintln!("{products} products: {statements} statements in {elapsed:?}");
@@ -644,7 +639,7 @@ mod typed {
     struct ReviewLine {
         rating: i32,
         #[graph(link)]
-        customer: Option<Author>,
+        author: Option<Author>,
     }
 
     #[derive(Debug, PartialEq, Deserialize, GraphSelect)]
@@ -667,7 +662,7 @@ mod typed {
                 "title",
                 "brand.name",
                 "reviews.rating",
-                "reviews.customer.email"
+                "reviews.author.email"
             ]
         );
         let cards = Query::new(&mut conn)
@@ -689,7 +684,7 @@ mod typed {
                     }),
                     reviews: vec![ReviewLine {
                         rating: 5,
-                        customer: Some(Author {
+                        author: Some(Author {
                             email: "ada@example.com".into()
                         }),
                     }],
