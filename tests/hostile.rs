@@ -673,6 +673,41 @@ link_test_support::backend_tests! {
         assert!(fields.check(&two_keys).is_ok());
     }
 
+    fn a_query_read_row_by_row_is_refused_at_its_record_limit_and_the_connection_goes_on(conn) {
+        catalog(conn);
+        // Each row of `product { id, brand.name }` is a whole record, read one at a time:
+        // prod_1 and its brand are two records, prod_2 and its brand four.
+        let query = || products(json!({ "fields": ["id", "brand.name"], "pagination": { "order": { "id": "ASC" } } }));
+        let three = Limits::new().max(CostLimit::Records, 3);
+        let values = via::graph_limited(conn, None, &three, query());
+        let written = via::graph_limited(conn, None, &three, query().to_json());
+        for outcome in [values.map(drop), written.map(drop)] {
+            assert!(
+                matches!(outcome, Err(Error::TooCostly { limit: CostLimit::Records, value: 4, max: 3 })),
+                "{outcome:?}"
+            );
+        }
+        // The connection is where it was: the same query, under a limit it keeps, reads
+        // every row, in both forms alike.
+        let seven = Limits::new().max(CostLimit::Records, 7);
+        let values = via::graph_limited(conn, None, &seven, query()).unwrap();
+        let written = via::graph_limited(conn, None, &seven, query().to_json()).unwrap();
+        assert_eq!(
+            values.data,
+            [
+                json!({ "id": "prod_1", "brand": { "name": "Acme" } }),
+                json!({ "id": "prod_2", "brand": { "name": "Acme" } }),
+                json!({ "id": "prod_3", "brand": { "name": "Birch" } }),
+                json!({ "id": "prod_4", "brand": null }),
+            ]
+        );
+        assert_eq!((written.len(), written.metadata().count), (4, 4));
+        assert_eq!(
+            serde_json::from_str::<Value>(written.data_json()).unwrap(),
+            Value::Array(values.data)
+        );
+    }
+
     fn alternatives_through_one_link_count_once(conn) {
         catalog(conn);
         let one = Limits::new().max(CostLimit::FilterLinks, 1);

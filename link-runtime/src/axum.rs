@@ -66,9 +66,17 @@ impl IntoResponse for Error {
 }
 
 impl IntoResponse for JsonResult {
-    /// 200 and the result's JSON, written straight from its records.
+    /// 200 and the result's JSON, written straight from its records: the body is the
+    /// buffer the rows were written into ([`JsonResult::into_body`]).
     fn into_response(self) -> Response {
-        ::axum::Json(self).into_response()
+        (
+            [(
+                ::axum::http::header::CONTENT_TYPE,
+                ::axum::http::HeaderValue::from_static("application/json"),
+            )],
+            self.into_body(),
+        )
+            .into_response()
     }
 }
 

@@ -53,6 +53,14 @@ where
         C::Backend::load_async(&mut *self.0, statement).await
     }
 
+    async fn send_query_each<K: Key, R: LoadRow>(
+        &mut self,
+        statement: Statement<'_, K>,
+        each: &mut (dyn FnMut(R) -> bool + Send),
+    ) -> QueryResult<usize> {
+        C::Backend::load_each_async(&mut *self.0, statement, each).await
+    }
+
     async fn send_batch(&mut self, sql: &str) -> QueryResult<()> {
         self.0.batch_execute(sql).await
     }

@@ -42,6 +42,18 @@ pub trait LinkBackend: diesel::backend::Backend + sealed::Sealed {
         C: Connection<Backend = Self> + LoadConnection,
         R: LoadRow;
 
+    /// Runs a query and hands its rows to `each` as they are read, until it returns
+    /// `false`; returns how many rows it handed over.
+    #[doc(hidden)]
+    fn load_each<C, K: Key, R>(
+        conn: &mut C,
+        statement: Statement<'_, K>,
+        each: &mut (dyn FnMut(R) -> bool + Send),
+    ) -> QueryResult<usize>
+    where
+        C: Connection<Backend = Self> + LoadConnection,
+        R: LoadRow;
+
     /// [`execute`](Self::execute) on a diesel-async connection.
     #[cfg(feature = "async")]
     #[doc(hidden)]
@@ -51,6 +63,18 @@ pub trait LinkBackend: diesel::backend::Backend + sealed::Sealed {
     ) -> impl std::future::Future<Output = QueryResult<usize>> + Send + 'c
     where
         C: diesel_async::AsyncConnectionCore<Backend = Self>;
+
+    /// [`load_each`](Self::load_each) on a diesel-async connection.
+    #[cfg(feature = "async")]
+    #[doc(hidden)]
+    fn load_each_async<'c, C, K: Key, R>(
+        conn: &'c mut C,
+        statement: Statement<'c, K>,
+        each: &'c mut (dyn FnMut(R) -> bool + Send),
+    ) -> impl std::future::Future<Output = QueryResult<usize>> + Send + 'c
+    where
+        C: diesel_async::AsyncConnectionCore<Backend = Self>,
+        R: LoadRow;
 
     /// [`load`](Self::load) on a diesel-async connection.
     #[cfg(feature = "async")]
@@ -325,6 +349,53 @@ macro_rules! link_backend {
                 R: LoadRow,
             {
                 diesel::RunQueryDsl::load(statement, conn)
+            }
+
+            fn load_each<C, K: Key, R>(
+                conn: &mut C,
+                statement: Statement<'_, K>,
+                each: &mut (dyn FnMut(R) -> bool + Send),
+            ) -> QueryResult<usize>
+            where
+                C: Connection<Backend = Self> + LoadConnection,
+                R: LoadRow,
+            {
+                let rows = diesel::RunQueryDsl::load_iter::<R, diesel::connection::DefaultLoadingMode>(
+                    statement, conn,
+                )?;
+                let mut handed = 0;
+                for row in rows {
+                    handed += 1;
+                    if !each(row?) {
+                        break;
+                    }
+                }
+                Ok(handed)
+            }
+
+            #[cfg(feature = "async")]
+            fn load_each_async<'c, C, K: Key, R>(
+                conn: &'c mut C,
+                statement: Statement<'c, K>,
+                each: &'c mut (dyn FnMut(R) -> bool + Send),
+            ) -> impl std::future::Future<Output = QueryResult<usize>> + Send + 'c
+            where
+                C: diesel_async::AsyncConnectionCore<Backend = Self>,
+                R: LoadRow,
+            {
+                async move {
+                    use futures_util::TryStreamExt;
+                    let rows = diesel_async::RunQueryDsl::load_stream(statement, conn).await?;
+                    let mut rows = std::pin::pin!(rows);
+                    let mut handed = 0;
+                    while let Some(row) = rows.try_next().await? {
+                        handed += 1;
+                        if !each(row) {
+                            break;
+                        }
+                    }
+                    Ok(handed)
+                }
             }
 
             #[cfg(feature = "async")]

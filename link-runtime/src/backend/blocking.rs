@@ -61,6 +61,14 @@ where
         C::Backend::load(&mut *self.0, statement)
     }
 
+    async fn send_query_each<K: Key, R: LoadRow>(
+        &mut self,
+        statement: Statement<'_, K>,
+        each: &mut (dyn FnMut(R) -> bool + Send),
+    ) -> QueryResult<usize> {
+        C::Backend::load_each(&mut *self.0, statement, each)
+    }
+
     async fn send_batch(&mut self, sql: &str) -> QueryResult<()> {
         self.0.batch_execute(sql)
     }

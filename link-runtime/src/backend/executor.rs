@@ -35,6 +35,15 @@ pub(crate) trait Executor {
         statement: Statement<'_, K>,
     ) -> QueryResult<Vec<R>>;
 
+    /// The driver's: runs a query and hands its rows to `each` as they are read, until it
+    /// returns `false`; returns how many rows it handed over. The core calls
+    /// [`fetch_each`](Self::fetch_each).
+    async fn send_query_each<K: Key, R: LoadRow>(
+        &mut self,
+        statement: Statement<'_, K>,
+        each: &mut (dyn FnMut(R) -> bool + Send),
+    ) -> QueryResult<usize>;
+
     /// The driver's: runs statements with no parameters, separated by `;`. The core calls
     /// [`batch_execute`](Self::batch_execute).
     async fn send_batch(&mut self, sql: &str) -> QueryResult<()>;
@@ -57,6 +66,21 @@ pub(crate) trait Executor {
         let timer = Timer::start();
         let outcome = self.send_query(statement).await;
         timer.finish(sql, outcome.as_ref().map(|rows| Some(rows.len())));
+        outcome
+    }
+
+    /// Runs a query and hands its rows to `each` one at a time, as the database sends them,
+    /// until it returns `false`: a result read this way is never held whole. Returns how
+    /// many rows it handed over.
+    async fn fetch_each<K: Key, R: LoadRow>(
+        &mut self,
+        statement: Statement<'_, K>,
+        each: &mut (dyn FnMut(R) -> bool + Send),
+    ) -> QueryResult<usize> {
+        let sql = statement.sql();
+        let timer = Timer::start();
+        let outcome = self.send_query_each(statement, each).await;
+        timer.finish(sql, outcome.as_ref().map(|&rows| Some(rows)));
         outcome
     }
 

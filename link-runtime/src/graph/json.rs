@@ -1,21 +1,28 @@
 //! A graph query's JSON result written straight from its records: [`JsonGraph`] and
 //! [`JsonResult`].
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use std::ops::Range;
 
-use super::load::Loaded;
-use super::plan::{Node, Plan};
-use super::record::{Record, RecordsJson};
+use serde::ser::{Error as _, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+use super::load::Sink;
+use super::plan::Node;
+use super::record::{Record, RecordJson};
 use super::request::Graph;
 use super::result::Metadata;
+use crate::error::{Error, Result};
 
 /// A [`Graph`] whose result is written as JSON without being built as
 /// `serde_json::Value`s first: [`Graph::to_json`] makes one, and
 /// [`Query::graph`](super::Query::graph) runs it into a [`JsonResult`].
 ///
 /// A `GraphResult<Value>` holds each row as a tree of `Value`s, maps of boxed values, many
-/// times the size of the JSON it becomes; a `JsonResult` holds the rows as they were read,
-/// and writes the same JSON from them, for a web handler to send.
+/// times the size of the JSON it becomes; a `JsonResult` holds the JSON text of its rows,
+/// written from each record as soon as it is read. Where each row of the root statement is
+/// a whole record (every link joined into it: `product { id, title, brand.* }`), the rows
+/// are read one at a time, so that neither they nor their records are ever held together:
+/// the query's memory is its JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonGraph(pub(crate) Graph);
 
@@ -47,22 +54,44 @@ impl Graph {
     }
 }
 
-/// The result of a [`JsonGraph`]: rows kept as read, written by serde as the JSON of a
-/// [`GraphResult`](super::GraphResult) (`{"data": [...], "metadata": {...}}`) with no
-/// `serde_json::Value` built on the way. With feature `axum`, it is an axum response.
+/// The result of a [`JsonGraph`]: the JSON of a [`GraphResult`](super::GraphResult)
+/// (`{"data": [...], "metadata": {...}}`), written from the records as they were read, with
+/// no `serde_json::Value` built on the way. It serializes (with `serde_json`) as that
+/// document, and [`into_body`](Self::into_body) hands its bytes over without a copy. With
+/// feature `axum`, it is an axum response.
+///
+/// It holds JSON text: it serializes with `serde_json` (whose raw values it uses), not with
+/// serializers of other formats.
 pub struct JsonResult {
-    root: Node,
-    records: Vec<Record>,
+    /// The whole document, JSON as serde_json wrote it.
+    document: String,
+    /// Where in it the array of rows is.
+    data: Range<usize>,
+    rows: usize,
     metadata: Metadata,
 }
 
 impl JsonResult {
-    pub(crate) fn new(plan: Plan, loaded: Loaded) -> Self {
-        JsonResult {
-            root: plan.root,
-            records: loaded.records,
-            metadata: loaded.metadata,
+    pub(crate) fn new(sink: JsonSink, metadata: Metadata) -> Result<Self> {
+        let JsonSink { mut out, rows } = sink;
+        match rows {
+            0 => out.extend_from_slice(b"[]"),
+            _ => out.push(b']'),
         }
+        let data = DOCUMENT_START.len()..out.len();
+        out.extend_from_slice(b",\"metadata\":");
+        serde_json::to_writer(&mut out, &metadata).map_err(|error| Error::Output(error.into()))?;
+        out.push(b'}');
+        out.shrink_to_fit();
+        let document = String::from_utf8(out).map_err(|error| {
+            Error::Output(std::io::Error::new(std::io::ErrorKind::InvalidData, error))
+        })?;
+        Ok(JsonResult {
+            document,
+            data,
+            rows,
+            metadata,
+        })
     }
 
     /// The count of matching rows, and the page.
@@ -72,38 +101,122 @@ impl JsonResult {
 
     /// How many rows the page holds.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.rows
     }
 
     /// Whether the page holds no row.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.rows == 0
     }
 
     /// The rows alone, as a JSON array, written by serde: for a response shaped otherwise
     /// than `{"data", "metadata"}` (`{"products": [...], "count": 2}`, say).
     pub fn data(&self) -> impl Serialize + '_ {
-        RecordsJson {
-            node: &self.root,
-            records: &self.records,
-        }
+        RawJson(self.data_json())
+    }
+
+    /// The rows alone, as the text of a JSON array.
+    ///
+    /// ```
+    /// # use diesel::{Connection, SqliteConnection};
+    /// # use diesel::connection::SimpleConnection;
+    /// # use link_runtime::graph::{Graph, Query};
+    /// # use link_runtime::prelude::*;
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
+    /// let mut conn = SqliteConnection::establish(":memory:")?;
+    /// conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+    ///                     INSERT INTO product VALUES ('p1', 'Kettle'), ('p2', 'Lamp');")?;
+    /// let page = Query::new(&mut conn)
+    ///     .graph(Graph::entity("product").fields(["title"]).to_json())?;
+    /// assert_eq!(page.data_json(), r#"[{"title":"Kettle"},{"title":"Lamp"}]"#);
+    /// assert_eq!(
+    ///     String::from_utf8(page.into_body())?,
+    ///     r#"{"data":[{"title":"Kettle"},{"title":"Lamp"}],"metadata":{"count":2,"skip":0,"take":null}}"#
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn data_json(&self) -> &str {
+        &self.document[self.data.clone()]
+    }
+
+    /// The whole result as JSON bytes, `{"data": [...], "metadata": {...}}`, as it
+    /// serializes: the buffer the rows were written into, handed over without a copy (for
+    /// an HTTP body).
+    pub fn into_body(self) -> Vec<u8> {
+        self.document.into_bytes()
     }
 }
 
 impl std::fmt::Debug for JsonResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JsonResult")
-            .field("rows", &self.records.len())
+            .field("rows", &self.rows)
             .field("metadata", &self.metadata)
             .finish()
     }
 }
 
 impl Serialize for JsonResult {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut result = serializer.serialize_struct("GraphResult", 2)?;
-        result.serialize_field("data", &self.data())?;
-        result.serialize_field("metadata", &self.metadata)?;
-        result.end()
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        RawJson(&self.document).serialize(serializer)
+    }
+}
+
+/// JSON text that serializes as itself, with `serde_json` (which reads it once more on the
+/// way, as a raw value: [`JsonResult::into_body`] does not).
+struct RawJson<'a>(&'a str);
+
+impl Serialize for RawJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let raw: &RawValue = serde_json::from_str(self.0).map_err(S::Error::custom)?;
+        raw.serialize(serializer)
+    }
+}
+
+/// How a result's document starts: the rows come next.
+const DOCUMENT_START: &[u8] = b"{\"data\":";
+
+/// Up to how many bytes a result's buffer grows at once: it grows by half its size up to
+/// that, so that it is never much larger than the JSON it holds.
+const GROWTH: usize = 1 << 16;
+
+/// The JSON document of a query's result, written a record at a time as the query reads
+/// them. (Public in a private module, as the sink of the sealed `GraphRequest`.)
+pub struct JsonSink {
+    out: Vec<u8>,
+    rows: usize,
+}
+
+impl Default for JsonSink {
+    fn default() -> Self {
+        JsonSink {
+            out: DOCUMENT_START.to_vec(),
+            rows: 0,
+        }
+    }
+}
+
+#[allow(private_interfaces)]
+impl Sink for JsonSink {
+    fn push(&mut self, node: &Node, record: Record) -> Result<()> {
+        // By half its size at most, rather than doubling: the buffer is the result.
+        if self.out.capacity() - self.out.len() < GROWTH {
+            self.out.reserve_exact((self.out.len() / 2).max(GROWTH));
+        }
+        self.out.push(if self.rows == 0 { b'[' } else { b',' });
+        serde_json::to_writer(
+            &mut self.out,
+            &RecordJson {
+                node,
+                record: &record,
+            },
+        )
+        .map_err(|error| Error::Output(error.into()))?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.rows
     }
 }

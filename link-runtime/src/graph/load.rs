@@ -25,13 +25,44 @@ use crate::graph::result::Metadata;
 use crate::graph::sql::{col, cond, count_bind, live, order_expr, select_joined, Sql};
 use crate::migrate::sql::ident;
 
-/// The records a plan reads, of its root node, and the page they are.
-pub(crate) struct Loaded {
-    pub records: Vec<Record>,
-    pub metadata: Metadata,
+/// Where the records of a query's root go, each once it is whole: kept (`Vec<Record>`, for
+/// values and typed rows), or written as JSON and dropped
+/// ([`JsonSink`](super::json::JsonSink)).
+///
+/// Public in a private module: the sealed `GraphRequest` bounds its sink by it.
+#[allow(private_interfaces)]
+pub trait Sink: Send {
+    /// Takes the next record of the result, of `node`.
+    fn push(&mut self, node: &Node, record: Record) -> Result<()>;
+
+    /// How many records it took.
+    fn len(&self) -> usize;
 }
 
-pub(crate) async fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Loaded> {
+#[allow(private_interfaces)]
+impl Sink for Vec<Record> {
+    fn push(&mut self, _: &Node, record: Record) -> Result<()> {
+        Vec::push(self, record);
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+}
+
+/// Runs `plan`, handing its root records to `sink` in order; returns the page they are.
+///
+/// A plan whose every link is joined into the root statement, with no links of their own
+/// (`product { id, title, brand.* }`), has a whole record in each row of that statement:
+/// its rows are read one at a time and each record goes to the sink as soon as it is read,
+/// so that neither the rows nor the records are ever held whole. Any other plan reads the
+/// root's rows, then the statements of its links, and hands over the records stitched.
+pub(crate) async fn run<X: Connections, S: Sink>(
+    conns: &mut X,
+    plan: &Plan,
+    sink: &mut S,
+) -> Result<Metadata> {
     let dialect = <X::Conn as Executor>::DIALECT;
     let root = &plan.root;
     let home = root.source.place();
@@ -91,11 +122,49 @@ pub(crate) async fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Lo
             sql.text += &format!(" OFFSET {offset}");
         }
     }
-    let rows = sql.run(conns.conn(home).await?).await?;
+    let mut budget = Budget {
+        records: 0,
+        max: plan.max_records,
+    };
+    let read = if streams(root, &joined) {
+        let mut joins = joins(root, &joined);
+        let mut failed = None;
+        let mut each = |row: Vec<Value>| {
+            let outcome = budget.add(1).and_then(|()| {
+                let record = row_record(dialect, root, &mut joins, row, 0, 1, &mut budget)?;
+                sink.push(root, record)
+            });
+            outcome.map_err(|error| failed = Some(error)).is_ok()
+        };
+        let read = sql.run_each(conns.conn(home).await?, &mut each).await?;
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        read
+    } else {
+        let rows = sql.run(conns.conn(home).await?).await?;
+        let read = rows.len();
+        budget.add(read as u64)?;
+        let weights = vec![1; read];
+        let records = stitch(
+            conns,
+            root,
+            rows,
+            &weights,
+            &joined,
+            plan.with_deleted,
+            &mut budget,
+        )
+        .await?;
+        for record in records {
+            sink.push(root, record)?;
+        }
+        read
+    };
 
     // Without a page, the rows are the count; with one, the database counts.
     let count = if plan.take.is_none() && plan.skip == 0 {
-        rows.len() as u64
+        read as u64
     } else {
         let mut sql = Sql::new(dialect);
         let filter = cond(
@@ -118,30 +187,17 @@ pub(crate) async fn run<X: Connections>(conns: &mut X, plan: &Plan) -> Result<Lo
             .unwrap_or(0)
     };
 
-    let mut budget = Budget {
-        records: 0,
-        max: plan.max_records,
-    };
-    budget.add(rows.len() as u64)?;
-    let weights = vec![1; rows.len()];
-    let records = stitch(
-        conns,
-        root,
-        rows,
-        &weights,
-        &joined,
-        plan.with_deleted,
-        &mut budget,
-    )
-    .await?;
-    Ok(Loaded {
-        records,
-        metadata: Metadata {
-            count,
-            skip: plan.skip,
-            take: plan.take,
-        },
+    Ok(Metadata {
+        count,
+        skip: plan.skip,
+        take: plan.take,
     })
+}
+
+/// Whether each row of `node`'s statement holds a whole record: every hop is `joined` into
+/// it, and none has links of its own to read by further statements.
+fn streams(node: &Node, joined: &[bool]) -> bool {
+    joined.iter().all(|joined| *joined) && node.hops.iter().all(|hop| hop.node.hops.is_empty())
 }
 
 /// Which hops of `node` its own statement reads, with `LEFT JOIN`s: those that lead to one
@@ -208,57 +264,12 @@ async fn stitch<X: Connections>(
         })
         .collect();
     let dialect = <X::Conn as Executor>::DIALECT;
-    // The hops joined into the rows: a record with no links of its own is built in place;
-    // one with links keeps its columns for the next level.
-    let mut joins: Vec<Join<'_>> = node
-        .hops
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| joined[i])
-        .map(|(index, hop)| Join {
-            index,
-            hop,
-            primary_key: primary_key_index(&hop.node),
-            found: Vec::new(),
-            rows: Vec::new(),
-            weights: Vec::new(),
-        })
-        .collect();
+    let mut joins = joins(node, joined);
     let mut records: Vec<Record> = Vec::with_capacity(rows.len());
     for (i, row) in rows.into_iter().enumerate() {
-        let mut values = row.into_iter();
-        let own = values.by_ref().take(node.select.len());
-        let fields = output_fields(dialect, node, own, None).unwrap_or_default();
-        let mut links: Vec<Linked> = node
-            .hops
-            .iter()
-            .map(|hop| Linked::empty(hop.many))
-            .collect();
-        for join in &mut joins {
-            let columns = values.by_ref().take(join.hop.node.select.len());
-            if join.hop.node.hops.is_empty() {
-                let linked =
-                    output_fields(dialect, &join.hop.node, columns, Some(join.primary_key));
-                if linked.is_some() {
-                    budget.add(weights[i])?;
-                }
-                links[join.index] = Linked::One(linked.map(|fields| {
-                    Arc::new(Record {
-                        fields,
-                        links: Vec::new(),
-                    })
-                }));
-            } else {
-                let columns: Vec<Value> = columns.collect();
-                if !columns[join.primary_key].is_null() {
-                    budget.add(weights[i])?;
-                    join.found.push(i);
-                    join.rows.push(columns);
-                    join.weights.push(weights[i]);
-                }
-            }
-        }
-        records.push(Record { fields, links });
+        records.push(row_record(
+            dialect, node, &mut joins, row, i, weights[i], budget,
+        )?);
     }
     for join in joins {
         if join.rows.is_empty() {
@@ -406,6 +417,70 @@ async fn stitch<X: Connections>(
         }
     }
     Ok(records)
+}
+
+/// The hops of `node` `joined` into its statement, in order, with nothing found yet.
+fn joins<'n>(node: &'n Node, joined: &[bool]) -> Vec<Join<'n>> {
+    node.hops
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| joined[i])
+        .map(|(index, hop)| Join {
+            index,
+            hop,
+            primary_key: primary_key_index(&hop.node),
+            found: Vec::new(),
+            rows: Vec::new(),
+            weights: Vec::new(),
+        })
+        .collect()
+}
+
+/// The record in `row`, row number `i` of `node`'s statement, which appears `weight` times
+/// in the result: the node's columns, then each hop of `joins`'. A joined record with no
+/// links of its own is built in place; one with links keeps its columns in its [`Join`],
+/// for the statements of the next level.
+fn row_record(
+    dialect: Dialect,
+    node: &Node,
+    joins: &mut [Join<'_>],
+    row: Vec<Value>,
+    i: usize,
+    weight: u64,
+    budget: &mut Budget,
+) -> Result<Record> {
+    let mut values = row.into_iter();
+    let own = values.by_ref().take(node.select.len());
+    let fields = output_fields(dialect, node, own, None).unwrap_or_default();
+    let mut links: Vec<Linked> = node
+        .hops
+        .iter()
+        .map(|hop| Linked::empty(hop.many))
+        .collect();
+    for join in joins {
+        let columns = values.by_ref().take(join.hop.node.select.len());
+        if join.hop.node.hops.is_empty() {
+            let linked = output_fields(dialect, &join.hop.node, columns, Some(join.primary_key));
+            if linked.is_some() {
+                budget.add(weight)?;
+            }
+            links[join.index] = Linked::One(linked.map(|fields| {
+                Arc::new(Record {
+                    fields,
+                    links: Vec::new(),
+                })
+            }));
+        } else {
+            let columns: Vec<Value> = columns.collect();
+            if !columns[join.primary_key].is_null() {
+                budget.add(weight)?;
+                join.found.push(i);
+                join.rows.push(columns);
+                join.weights.push(weight);
+            }
+        }
+    }
+    Ok(Record { fields, links })
 }
 
 /// A hop read by its parent's statement, and the records it found there that have links

@@ -127,20 +127,28 @@ pub trait GraphRequest: sealed::Sealed {
 #[allow(private_interfaces)]
 mod sealed {
     use super::limits::Limits;
-    use super::load::Loaded;
+    use super::load::Sink;
     use super::plan::Plan;
+    use super::result::Metadata;
     use super::scope::Scope;
     use crate::error::Result;
 
     /// How a request runs, whatever the driver: planned before any SQL, then shaped from
     /// the records loaded.
     pub trait Sealed: Sized {
+        /// Where the records go as they load.
+        type Sink: Sink + Default;
+
         /// Resolves the request's names against the registry, under `scope` if there is
         /// one, and refuses it if it costs more than `limits` allow.
         fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<Plan>;
 
-        /// The result, from the records the plan loaded.
-        fn output(plan: Plan, loaded: Loaded) -> Result<<Self as super::GraphRequest>::Output>
+        /// The result, from what the records loaded left in the sink.
+        fn output(
+            plan: Plan,
+            sink: Self::Sink,
+            metadata: Metadata,
+        ) -> Result<<Self as super::GraphRequest>::Output>
         where
             Self: super::GraphRequest;
     }
@@ -152,18 +160,23 @@ impl GraphRequest for Graph {
 
 #[allow(private_interfaces)]
 impl sealed::Sealed for Graph {
+    type Sink = Vec<record::Record>;
+
     fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
         plan::plan(&self, scope, limits)
     }
 
-    fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
+    fn output(
+        plan: plan::Plan,
+        records: Self::Sink,
+        metadata: Metadata,
+    ) -> Result<<Self as GraphRequest>::Output> {
         Ok(GraphResult {
-            data: loaded
-                .records
+            data: records
                 .into_iter()
                 .map(|record| record::to_json(&plan.root, record))
                 .collect(),
-            metadata: loaded.metadata,
+            metadata,
         })
     }
 }
@@ -174,14 +187,19 @@ impl<S: GraphSelect> GraphRequest for TypedGraph<S> {
 
 #[allow(private_interfaces)]
 impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
+    type Sink = Vec<record::Record>;
+
     fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
         plan::plan(&self.into_graph(), scope, limits)
     }
 
-    fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
+    fn output(
+        plan: plan::Plan,
+        records: Self::Sink,
+        metadata: Metadata,
+    ) -> Result<<Self as GraphRequest>::Output> {
         // Straight from the records: no JSON objects are built on the way.
-        let data = loaded
-            .records
+        let data = records
             .into_iter()
             .map(|record| S::deserialize(record::RecordDeserializer::new(&plan.root, record)))
             .collect::<Result<Vec<S>, _>>()
@@ -189,10 +207,7 @@ impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
                 entity: S::Entity::MODEL,
                 source,
             })?;
-        Ok(GraphResult {
-            data,
-            metadata: loaded.metadata,
-        })
+        Ok(GraphResult { data, metadata })
     }
 }
 
@@ -202,12 +217,18 @@ impl GraphRequest for JsonGraph {
 
 #[allow(private_interfaces)]
 impl sealed::Sealed for JsonGraph {
+    type Sink = json::JsonSink;
+
     fn plan(self, scope: Option<&Scope>, limits: &Limits) -> Result<plan::Plan> {
         plan::plan(&self.0, scope, limits)
     }
 
-    fn output(plan: plan::Plan, loaded: load::Loaded) -> Result<<Self as GraphRequest>::Output> {
-        Ok(JsonResult::new(plan, loaded))
+    fn output(
+        _: plan::Plan,
+        sink: Self::Sink,
+        metadata: Metadata,
+    ) -> Result<<Self as GraphRequest>::Output> {
+        JsonResult::new(sink, metadata)
     }
 }
 
@@ -228,10 +249,11 @@ pub(crate) async fn run<R: GraphRequest, X: Connections>(
             let plan = request.plan(scope, &limits)?;
             span.record("entity", plan.root.source.name());
             let mut timed = timeout::Timed::new(conns, limits.timeout_limit());
-            let loaded = load::run(&mut timed, &plan).await;
-            let loaded = timed.finish(loaded).await?;
-            span.record("rows", loaded.records.len());
-            R::output(plan, loaded)
+            let mut sink = R::Sink::default();
+            let metadata = load::run(&mut timed, &plan, &mut sink).await;
+            let metadata = timed.finish(metadata).await?;
+            span.record("rows", load::Sink::len(&sink));
+            R::output(plan, sink, metadata)
         }
     )
 }

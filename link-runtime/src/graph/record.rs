@@ -17,10 +17,13 @@ use serde_json::{Map, Value};
 use crate::graph::plan::Node;
 
 /// A record of a node: its output fields, then its links, each in the node's order.
+///
+/// Public in a private module: the sealed `GraphRequest` names it as a sink's type, which
+/// a crate-private type could not be.
 #[derive(Debug, Clone)]
-pub(crate) struct Record {
-    pub fields: Vec<Value>,
-    pub links: Vec<Linked>,
+pub struct Record {
+    pub(crate) fields: Vec<Value>,
+    pub(crate) links: Vec<Linked>,
 }
 
 /// What one link field of a record holds.
@@ -79,41 +82,48 @@ pub(crate) struct RecordJson<'a> {
     pub record: &'a Record,
 }
 
-/// One entry of a record's JSON object.
-enum JsonEntry<'a> {
-    Field(&'a Value),
-    Linked(&'a Node, &'a Linked),
-}
-
 impl Serialize for RecordJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut entries: Vec<(&str, JsonEntry<'_>)> = self
-            .node
-            .select
-            .iter()
-            .zip(&self.record.fields)
-            .map(|(column, value)| (column.name, JsonEntry::Field(value)))
-            .chain(
-                self.node
-                    .hops
-                    .iter()
-                    .zip(&self.record.links)
-                    .map(|(hop, linked)| (hop.name, JsonEntry::Linked(&hop.node, linked))),
-            )
-            .collect();
-        if !map_keeps_insertion_order() {
-            entries.sort_by_key(|(name, _)| *name);
+        let (node, record) = (self.node, self.record);
+        let fields = node.select.len().min(record.fields.len());
+        let count = fields + node.hops.len().min(record.links.len());
+        // Entry `i` is field `i`, then link `i - fields`. Their order, in place for the
+        // usual few entries: this runs once per record written.
+        let name = |i: usize| match i.checked_sub(fields) {
+            None => node.select[i].name,
+            Some(link) => node.hops[link].name,
+        };
+        let mut inline = [0; 32];
+        let mut spilled;
+        let order: &mut [usize] = match inline.get_mut(..count) {
+            Some(order) => order,
+            None => {
+                spilled = vec![0; count];
+                &mut spilled
+            }
+        };
+        for (i, slot) in order.iter_mut().enumerate() {
+            *slot = i;
         }
-        let mut map = serializer.serialize_map(Some(entries.len()))?;
-        for (name, entry) in entries {
-            match entry {
-                JsonEntry::Field(value) => map.serialize_entry(name, value)?,
-                JsonEntry::Linked(_, Linked::One(None)) => map.serialize_entry(name, &())?,
-                JsonEntry::Linked(node, Linked::One(Some(record))) => {
-                    map.serialize_entry(name, &RecordJson { node, record })?
-                }
-                JsonEntry::Linked(node, Linked::Many(records)) => {
-                    map.serialize_entry(name, &RecordsJson { node, records })?
+        if !map_keeps_insertion_order() {
+            order.sort_unstable_by_key(|&i| name(i));
+        }
+        let mut map = serializer.serialize_map(Some(count))?;
+        for &i in order.iter() {
+            let key = name(i);
+            match i.checked_sub(fields) {
+                None => map.serialize_entry(key, &record.fields[i])?,
+                Some(link) => {
+                    let node = &node.hops[link].node;
+                    match &record.links[link] {
+                        Linked::One(None) => map.serialize_entry(key, &())?,
+                        Linked::One(Some(record)) => {
+                            map.serialize_entry(key, &RecordJson { node, record })?
+                        }
+                        Linked::Many(records) => {
+                            map.serialize_entry(key, &RecordsJson { node, records })?
+                        }
+                    }
                 }
             }
         }

@@ -43,9 +43,30 @@ impl Sql {
         format!("t{}", self.aliases)
     }
 
+    /// Runs the statement; returns its rows.
     pub(super) async fn run<E: Executor>(&self, conn: &mut E) -> Result<Vec<Vec<Value>>> {
-        let binds: Vec<ColumnValue<'_>> = self
-            .binds
+        let binds = self.values();
+        let rows: Vec<JsonRow> = conn.fetch(Statement::shaped(&self.text, &binds)).await?;
+        Ok(rows.into_iter().map(|row| row.0).collect())
+    }
+
+    /// Runs the statement and hands its rows to `each` as they are read, until it returns
+    /// `false`; returns how many rows it handed over.
+    pub(super) async fn run_each<E: Executor>(
+        &self,
+        conn: &mut E,
+        each: &mut (dyn FnMut(Vec<Value>) -> bool + Send),
+    ) -> Result<usize> {
+        let binds = self.values();
+        let mut rows = |row: JsonRow| each(row.0);
+        Ok(conn
+            .fetch_each(Statement::shaped(&self.text, &binds), &mut rows)
+            .await?)
+    }
+
+    /// The binds, as the executor takes them.
+    fn values(&self) -> Vec<ColumnValue<'_>> {
+        self.binds
             .iter()
             .map(|bind| match bind {
                 Bind::Bool(value) => ColumnValue::Bool(*value),
@@ -54,9 +75,7 @@ impl Sql {
                 Bind::Text(value) => ColumnValue::Text(value),
                 Bind::Timestamp(value) => ColumnValue::Timestamp(*value),
             })
-            .collect();
-        let rows: Vec<JsonRow> = conn.fetch(Statement::shaped(&self.text, &binds)).await?;
-        Ok(rows.into_iter().map(|row| row.0).collect())
+            .collect()
     }
 }
 
