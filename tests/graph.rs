@@ -6,7 +6,7 @@
 
 use diesel::connection::SimpleConnection;
 use link_runtime::graph::{Condition, Filter, Graph, GraphResult, GraphSelect, Order};
-use link_runtime::{ColumnKind, Error, LinkConnection, Linkable};
+use link_runtime::{ColumnKind, Error, ErrorKind, LinkConnection, Linkable};
 use link_test_support::{via, TestSql};
 use link_tests::links::{product_supplier, product_tag};
 use link_tests::modules::brand::Brand;
@@ -169,6 +169,97 @@ fn the_derive_describes_a_model_as_an_entity() {
 
 link_test_support::backend_tests! {
     drivers;
+
+    fn records_asked_for_by_id_or_linked_to_must_be_found_when_the_query_says_so(conn) {
+        catalog(conn);
+        let by_ids = || {
+            Graph::entity("product")
+                .fields(["id"])
+                .filter("id", ["prod_1", "prod_9", "prod_8"])
+        };
+        assert_eq!(graph(conn, by_ids()).data, ids(&["prod_1"]));
+        let error = refused(conn, by_ids().fail_if_key_not_found());
+        assert!(
+            matches!(&error, Error::NotFound { entity, ids, field: None }
+                if entity == "product" && ids == &["prod_9", "prod_8"]),
+            "{error:?}"
+        );
+        assert_eq!(error.to_string(), "not found: product `prod_9`, `prod_8`");
+        assert_eq!(error.kind(), ErrorKind::NotFound);
+        // An id the query's other filters refuse is not found either.
+        let other = Graph::entity("product")
+            .filter("id", "prod_1")
+            .filter("name", "Teapot")
+            .fail_if_key_not_found();
+        assert_eq!(refused(conn, other).to_string(), "not found: product `prod_1`");
+        // Every id found: the rows, as without.
+        let found = Graph::entity("product")
+            .fields(["id"])
+            .filter("id", ["prod_2", "prod_1"])
+            .order("id", Order::Asc)
+            .fail_if_key_not_found();
+        assert_eq!(graph(conn, found).data, ids(&["prod_1", "prod_2"]));
+        // Without ids to find, the option is a mistake.
+        assert_eq!(
+            described(&refused(conn, Graph::entity("product").fail_if_key_not_found())),
+            (
+                "MalformedQuery",
+                "malformed graph query: `fail_if_key_not_found` needs a filter on `product`'s \
+                 primary key, `id`, at the top level: a value or a list"
+                    .to_owned()
+            )
+        );
+
+        // prod_4's supplier, sup_c, is soft-deleted; prod_4 is linked to brand_9, which
+        // no brand module holds.
+        link_runtime::create(conn, Product::id("prod_4"), Brand::id("brand_9")).unwrap();
+        let linked = || {
+            Graph::entity("product")
+                .fields(["id", "brand.name", "supplier.name"])
+                .order("id", Order::Asc)
+        };
+        let rows = graph(conn, linked()).data;
+        assert_eq!(rows[3], json!({ "id": "prod_4", "brand": null, "supplier": null }));
+        let error = refused(conn, linked().fail_if_relation_not_found());
+        assert!(
+            matches!(&error, Error::NotFound { entity, ids, field: Some(field) }
+                if ids == &["brand_9"] && entity == "brand" && field == "brand"),
+            "{error:?}"
+        );
+        assert_eq!(error.to_string(), "not found: brand `brand_9`, linked as `brand`");
+        let error = refused(conn, linked().fail_if_relation_not_found_in(["supplier"]));
+        assert_eq!(error.to_string(), "not found: supplier `sup_c`, linked as `supplier`");
+        // With deleted records asked for, sup_c is found.
+        let error = refused(conn, linked().with_deleted().fail_if_relation_not_found());
+        assert_eq!(error.to_string(), "not found: brand `brand_9`, linked as `brand`");
+        let json = Graph::from_json(json!({
+            "entity": "product",
+            "fields": ["id", "brand.name", "supplier.name"],
+            "with_deleted": true,
+            "options": { "throwIfRelationNotFound": ["supplier"], "fail_if_key_not_found": true },
+            "filters": { "id": ["prod_4", "prod_3"] },
+            "pagination": { "order": { "id": "ASC" } },
+        }))
+        .unwrap();
+        assert_eq!(
+            graph(conn, json).data,
+            [
+                json!({ "id": "prod_3", "brand": { "name": "Birch" }, "supplier": { "name": "Alder" } }),
+                // With deleted links asked for, its dismissed link to Birch shows.
+                json!({ "id": "prod_4", "brand": { "name": "Birch" }, "supplier": { "name": "Cherry" } }),
+            ]
+        );
+        // A path the fields do not follow is a mistake.
+        assert_eq!(
+            described(&refused(conn, linked().fail_if_relation_not_found_in(["tags"]))),
+            (
+                "MalformedQuery",
+                "malformed graph query: `fail_if_relation_not_found` names `tags`, a link the \
+                 query's fields do not follow"
+                    .to_owned()
+            )
+        );
+    }
 
     fn soft_deleted_records_are_hidden_unless_asked_for(conn) {
         setup(conn);
@@ -1257,7 +1348,7 @@ link_test_support::backend_tests! {
             (json!({ "entity": "product", "with_deleted": "yes" }), "`with_deleted` is a boolean"),
             (
                 json!({ "entity": "product", "limit": 3 }),
-                "unknown key `limit` (known: entity, fields, filters, pagination, with_deleted)",
+                "unknown key `limit` (known: entity, fields, filters, pagination, with_deleted, options)",
             ),
         ] {
             let error = Graph::from_json(bad.clone()).unwrap_err();

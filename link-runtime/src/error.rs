@@ -259,6 +259,32 @@ pub enum Error {
     #[error("cannot write the output")]
     Output(#[source] std::io::Error),
 
+    /// Records a graph query was told to find are missing: ids its filter names
+    /// ([`Graph::fail_if_key_not_found`](crate::graph::Graph::fail_if_key_not_found)), or
+    /// the records live links point to
+    /// ([`Graph::fail_if_relation_not_found`](crate::graph::Graph::fail_if_relation_not_found)).
+    ///
+    /// ```
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::NotFound {
+    ///     entity: "brand".into(),
+    ///     ids: vec!["brand_9".into()],
+    ///     field: Some("brand".into()),
+    /// };
+    /// assert_eq!(error.to_string(), "not found: brand `brand_9`, linked as `brand`");
+    /// assert_eq!(error.kind(), ErrorKind::NotFound);
+    /// ```
+    #[error("not found: {entity} {}{}", listed(ids), linked_as(field.as_deref()))]
+    NotFound {
+        /// The entity whose records are missing.
+        entity: String,
+        /// Their ids, each once, in order.
+        ids: Vec<String>,
+        /// For records linked to, the link field's path from the query's entity.
+        field: Option<String>,
+    },
+
     /// A graph query names an entity that is neither a registered linkable model nor a
     /// registered link's table.
     #[error("no entity `{entity}` is registered (known: {})", known.join(", "))]
@@ -635,4 +661,19 @@ fn missing_pairs(model: &str, partner_model: &str, missing: &[(String, String)])
         n => format!(" (and {n} more pairs)"),
     };
     format!("{model} `{record}` and {partner_model} `{partner}`{more}")
+}
+
+/// Ids in a message: the first five, and how many more.
+fn listed(ids: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut text: Vec<String> = ids.iter().take(SHOWN).map(|id| format!("`{id}`")).collect();
+    if ids.len() > SHOWN {
+        text.push(format!("and {} more", ids.len() - SHOWN));
+    }
+    text.join(", ")
+}
+
+/// `, linked as `field`` for records linked to.
+fn linked_as(field: Option<&str>) -> String {
+    field.map_or_else(String::new, |field| format!(", linked as `{field}`"))
 }

@@ -108,7 +108,8 @@ impl Error {
     ///
     /// The errors about the request, a graph query's mistakes, its refusal by a scope
     /// ([`Forbidden`](Error::Forbidden)) or by its limits ([`TooCostly`](Error::TooCostly),
-    /// [`QueryTimeout`](Error::QueryTimeout)), [`Cardinality`](Error::Cardinality) and
+    /// [`QueryTimeout`](Error::QueryTimeout)), the records it was told to find
+    /// ([`NotFound`](Error::NotFound)), [`Cardinality`](Error::Cardinality) and
     /// [`LinkNotFound`](Error::LinkNotFound), carry
     /// their own message (their `Display`) and say what they are about: `entity` and
     /// `field` for a graph query (the path ordered by for
@@ -209,6 +210,11 @@ impl Error {
             } => {
                 details.entity = Some(entity.clone());
                 details.field = Some(field.clone());
+                own(details)
+            }
+            Error::NotFound { entity, field, .. } => {
+                details.entity = Some(entity.clone());
+                details.field = field.clone();
                 own(details)
             }
             Error::Forbidden { entity, field, .. } => {

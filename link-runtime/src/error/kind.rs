@@ -128,6 +128,7 @@ impl Error {
     /// | [`QueryTimeout`](Error::QueryTimeout): a graph query's statement cancelled by its timeout | `Unavailable` |
     /// | [`Cardinality`](Error::Cardinality) | `Conflict` |
     /// | [`LinkNotFound`](Error::LinkNotFound): an update of pairs that are not linked | `NotFound` |
+    /// | [`NotFound`](Error::NotFound): records a graph query was told to find | `NotFound` |
     /// | [`Connection`](Error::Connection), [`Contention`](Error::Contention) | `Unavailable` |
     /// | [`InDoubt`](Error::InDoubt): a write across databases to be finished by recovery | `Unavailable` |
     /// | [`PreparedTransactionsDisabled`](Error::PreparedTransactionsDisabled): the server's configuration | `Internal` |
@@ -205,7 +206,7 @@ impl Error {
             | Error::TooCostly { .. } => ErrorKind::Invalid,
             Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::Cardinality { .. } => ErrorKind::Conflict,
-            Error::LinkNotFound { .. } => ErrorKind::NotFound,
+            Error::LinkNotFound { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Connection { .. } | Error::Contention { .. } | Error::QueryTimeout { .. } => {
                 ErrorKind::Unavailable
             }

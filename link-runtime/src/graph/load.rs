@@ -67,6 +67,9 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     let root = &plan.root;
     let home = root.source.place();
     let filter_cond = localize(conns, root.source, &plan.filter, plan.with_deleted).await?;
+    if let Some(ids) = &plan.keys {
+        require_keys(conns, plan, &filter_cond, ids).await?;
+    }
     let mut sql = Sql::new(dialect);
     let alias = "t0";
     let filter = cond(
@@ -194,6 +197,47 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     })
 }
 
+/// Fails with [`Error::NotFound`] unless each of `ids` is a record `filter` (the query's
+/// filter, localized) matches: one statement on the root's table.
+async fn require_keys<X: Connections>(
+    conns: &mut X,
+    plan: &Plan,
+    filter: &crate::graph::plan::Cond,
+    ids: &[String],
+) -> Result<()> {
+    let dialect = <X::Conn as Executor>::DIALECT;
+    let root = plan.root.source;
+    let mut sql = Sql::new(dialect);
+    let condition = cond(&mut sql, "t0", root, filter, plan.with_deleted);
+    let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let list = sql.bind(Bind::Text(json_list(&keys)));
+    let primary_key = col("t0", root.primary_key());
+    sql.text = format!(
+        "SELECT {primary_key} FROM {} AS {} WHERE {condition} AND {}",
+        ident(root.table()),
+        ident("t0"),
+        dialect.in_json(&primary_key, &list),
+    );
+    let rows = sql.run(conns.conn(root.place()).await?).await?;
+    let found: HashSet<String> = rows
+        .iter()
+        .filter_map(|row| row.first().and_then(key))
+        .collect();
+    let missing: Vec<String> = ids
+        .iter()
+        .filter(|id| !found.contains(*id))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::NotFound {
+        entity: root.name().to_owned(),
+        ids: missing,
+        field: None,
+    })
+}
+
 /// Whether each row of `node`'s statement holds a whole record: every hop is `joined` into
 /// it, and none has links of its own to read by further statements.
 fn streams(node: &Node, joined: &[bool]) -> bool {
@@ -212,7 +256,9 @@ fn joined_hops<X: Connections>(conns: &X, node: &Node, with_deleted: bool) -> Ve
                 Edge::Pivot { .. } => !hop.many && !with_deleted,
                 Edge::Direct { .. } => true,
             };
-            single && reachable(conns, node.source, hop.edge, hop.node.source)
+            // A link whose record must be found is read apart, pivot rows first, so that
+            // a live link to a missing record shows.
+            single && !hop.required && reachable(conns, node.source, hop.edge, hop.node.source)
         })
         .collect()
 }
@@ -340,6 +386,22 @@ async fn stitch<X: Connections>(
             .map(|row| key(&row[primary_key]))
             .collect();
         let found: HashSet<&str> = target_keys.iter().flatten().map(String::as_str).collect();
+        if hop.required {
+            let mut missing: Vec<&str> = links
+                .iter()
+                .filter(|link| !link.deleted && !found.contains(link.to.as_str()))
+                .map(|link| link.to.as_str())
+                .collect();
+            if !missing.is_empty() {
+                missing.sort_unstable();
+                missing.dedup();
+                return Err(Error::NotFound {
+                    entity: hop.node.source.name().to_owned(),
+                    ids: missing.into_iter().map(str::to_owned).collect(),
+                    field: Some(hop.path.clone()),
+                });
+            }
+        }
 
         // Each record's links to records that exist, live ones first, then in the order
         // they were made, then by the linked id.

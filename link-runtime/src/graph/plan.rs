@@ -13,12 +13,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Datelike, NaiveDateTime};
 use serde_json::Value;
 
-use crate::backend::Place;
+use crate::backend::{key, Place};
 use crate::definition::{ColumnKind, LinkSchema, Side};
 use crate::entity::{registered_entities, EntitySchema};
 use crate::error::{CostLimit, Error, Refusal, Result};
 use crate::graph::limits::Limits;
-use crate::graph::request::{Condition, EntityName, Filter, Graph, Order};
+use crate::graph::request::{Condition, EntityName, Filter, Graph, Order, Relations};
 use crate::graph::scope::{Gate, Scope};
 use crate::registry::registered_links;
 
@@ -34,6 +34,9 @@ pub(crate) struct Plan {
     /// The most records the result may hold, linked ones included, each counted as often
     /// as it appears ([`CostLimit::Records`]): the load counts them as they come.
     pub max_records: u64,
+    /// The ids the query's filter names that it must find
+    /// ([`Graph::fail_if_key_not_found`]), each once.
+    pub keys: Option<Vec<String>>,
 }
 
 /// A table to read and what to read from it.
@@ -182,6 +185,11 @@ pub(crate) struct Hop {
     /// Index in the parent's `select` of the column whose values the hop starts from.
     pub from: usize,
     pub node: Node,
+    /// The link field's path from the query's entity (`brand.supplier`).
+    pub path: String,
+    /// A live link to a record that is not found fails the query
+    /// ([`Graph::fail_if_relation_not_found`]).
+    pub required: bool,
 }
 
 /// How a link field reaches its records.
@@ -386,7 +394,12 @@ pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>, limits: &Limits) -> Res
     } else {
         graph.fields.clone()
     };
-    let root = node(source, &fields, &at)?;
+    let mut root = node(source, &fields, &at)?;
+    require_relations(&mut root, &graph.require.relations)?;
+    let keys = match graph.require.keys {
+        true => Some(required_keys(source, &graph.filters)?),
+        false => None,
+    };
     let reading = Reading {
         with_deleted: graph.with_deleted,
         text_values: graph.text_values,
@@ -417,9 +430,92 @@ pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>, limits: &Limits) -> Res
         take,
         with_deleted: graph.with_deleted,
         max_records: limits.limit(CostLimit::Records),
+        keys,
     };
     check_cost(&plan, limits)?;
     Ok(plan)
+}
+
+/// Marks the hops whose records the query must find: every hop, or those at `relations`'
+/// paths, each of which must be a hop of the query.
+fn require_relations(root: &mut Node, relations: &Relations) -> Result<()> {
+    fn mark(node: &mut Node, wanted: &dyn Fn(&str) -> bool, found: &mut Vec<String>) {
+        for hop in &mut node.hops {
+            if wanted(&hop.path) {
+                hop.required = true;
+                found.push(hop.path.clone());
+            }
+            mark(&mut hop.node, wanted, found);
+        }
+    }
+    let mut found = Vec::new();
+    match relations {
+        Relations::None => {}
+        Relations::All => mark(root, &|_| true, &mut found),
+        Relations::Paths(paths) => {
+            mark(root, &|path| paths.iter().any(|p| p == path), &mut found);
+            if let Some(path) = paths.iter().find(|path| !found.contains(path)) {
+                return Err(Error::MalformedQuery {
+                    reason: format!(
+                        "`fail_if_relation_not_found` names `{path}`, a link the query's \
+                         fields do not follow"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The ids a query's filter names on `source`'s primary key, at its top level (a value or
+/// a list, beside other filters): what [`Graph::fail_if_key_not_found`] requires.
+fn required_keys(source: Source, filters: &[Filter]) -> Result<Vec<String>> {
+    fn ids_in(source: Source, filters: &[Filter], ids: &mut Option<Vec<String>>) {
+        for filter in filters {
+            match filter {
+                Filter::Field { path, condition } => {
+                    let column = source
+                        .fields()
+                        .into_iter()
+                        .find(|field| field.name == path.as_str())
+                        .map(|field| field.column);
+                    if column != Some(source.primary_key()) {
+                        continue;
+                    }
+                    let values: &[Value] = match condition {
+                        Condition::Eq(value) => std::slice::from_ref(value),
+                        Condition::EqAny(values) => values,
+                        _ => continue,
+                    };
+                    let named: Vec<String> = values.iter().filter_map(key).collect();
+                    // Several filters on the key: the ids all of them name.
+                    *ids = Some(match ids.take() {
+                        None => named,
+                        Some(before) => {
+                            before.into_iter().filter(|id| named.contains(id)).collect()
+                        }
+                    });
+                }
+                Filter::And(inner) => ids_in(source, inner, ids),
+                Filter::Or(_) => {}
+            }
+        }
+    }
+    let mut ids = None;
+    ids_in(source, filters, &mut ids);
+    let Some(mut ids) = ids else {
+        return Err(Error::MalformedQuery {
+            reason: format!(
+                "`fail_if_key_not_found` needs a filter on `{}`'s primary key, `{}`, at the \
+                 top level: a value or a list",
+                source.name(),
+                source.primary_key()
+            ),
+        });
+    };
+    let mut seen = HashSet::new();
+    ids.retain(|id| seen.insert(id.clone()));
+    Ok(ids)
 }
 
 /// Refuses a plan that costs more than `limits` allow, in the order of
@@ -691,6 +787,8 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
             many,
             from,
             node,
+            path: next.path,
+            required: false,
         });
     }
     Ok(Node {

@@ -54,6 +54,29 @@ pub struct Graph {
     /// The filters' values are text, as a query string gives them (see
     /// [`Graph::from_query`]): read by the type of the field they compare with.
     pub(crate) text_values: bool,
+    /// Missing records that make the query fail rather than answer without them.
+    pub(crate) require: Require,
+}
+
+/// What a query must find, or fail with [`Error::NotFound`](crate::Error::NotFound):
+/// Medusa's `throwIfKeyNotFound` and `throwIfRelationNotFound`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Require {
+    /// Every id its filter names.
+    pub keys: bool,
+    /// The record of every live link its fields follow.
+    pub relations: Relations,
+}
+
+/// Which links' records a query must find.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) enum Relations {
+    #[default]
+    None,
+    /// Every link its fields follow.
+    All,
+    /// The link fields at these paths (`"brand"`, `"brand.supplier"`).
+    Paths(Vec<String>),
 }
 
 /// How a graph query names its entity.
@@ -87,6 +110,7 @@ impl Graph {
             take: None,
             with_deleted: false,
             text_values: false,
+            require: Require::default(),
         }
     }
 
@@ -139,6 +163,61 @@ impl Graph {
     /// Includes soft-deleted records and dismissed or deleted links.
     pub fn with_deleted(mut self) -> Self {
         self.with_deleted = true;
+        self
+    }
+
+    /// Fails with [`Error::NotFound`](crate::Error::NotFound), naming them, if some of the
+    /// ids the query's filter names on the primary key (`.filter("id", ["p1", "p2"])`) are
+    /// not among the records it matches: missing, soft-deleted, or refused by its other
+    /// filters (Medusa's `throwIfKeyNotFound`). The filter must name ids, at its top level.
+    /// It costs one statement more.
+    ///
+    /// ```
+    /// # use diesel::{Connection, SqliteConnection};
+    /// # use diesel::connection::SimpleConnection;
+    /// use link_runtime::graph::{Graph, Query};
+    /// use link_runtime::{Error, ErrorKind};
+    /// # use link_runtime::prelude::*;
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
+    /// # let mut conn = SqliteConnection::establish(":memory:")?;
+    /// # conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+    /// #                     INSERT INTO product VALUES ('p1', 'Kettle');")?;
+    ///
+    /// let query = Graph::entity("product").filter("id", ["p1", "p9"]).fail_if_key_not_found();
+    /// let error = Query::new(&mut conn).graph(query).unwrap_err();
+    /// assert_eq!(error.kind(), ErrorKind::NotFound);
+    /// assert_eq!(error.to_string(), "not found: product `p9`");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fail_if_key_not_found(mut self) -> Self {
+        self.require.keys = true;
+        self
+    }
+
+    /// Fails with [`Error::NotFound`](crate::Error::NotFound), naming them, if a live link
+    /// the query's fields follow points to a record that is missing or soft-deleted
+    /// (Medusa's `throwIfRelationNotFound`), rather than reading it as no record. Each
+    /// link followed is then read by statements of its own, even a side that holds one
+    /// record.
+    pub fn fail_if_relation_not_found(mut self) -> Self {
+        self.require.relations = Relations::All;
+        self
+    }
+
+    /// [`fail_if_relation_not_found`](Self::fail_if_relation_not_found) for the link fields
+    /// at these paths only (`"brand"`, `"brand.supplier"`), each of which the query's
+    /// fields must follow.
+    pub fn fail_if_relation_not_found_in<I, S>(mut self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut known = match std::mem::take(&mut self.require.relations) {
+            Relations::Paths(known) => known,
+            _ => Vec::new(),
+        };
+        known.extend(paths.into_iter().map(Into::into));
+        self.require.relations = Relations::Paths(known);
         self
     }
 
@@ -256,12 +335,17 @@ impl Graph {
     ///   "filters": { "id": ["prod_1", "prod_2"], "brand": { "name": "Acme" },
     ///                "price": { "$gte": 10, "$lt": 100 }, "$or": [{ "title": "A" }, { "title": "B" }] },
     ///   "pagination": { "skip": 0, "take": 12, "order": { "title": "DESC" } },
-    ///   "with_deleted": false
+    ///   "with_deleted": false,
+    ///   "options": { "fail_if_key_not_found": true, "fail_if_relation_not_found": ["brand"] }
     /// }
     /// ```
     ///
     /// Operators: `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in`, `$nin`, `$like`,
     /// `$ilike`; combinators `$and` and `$or`. `withDeleted` is accepted for `with_deleted`.
+    /// `options` are [`fail_if_key_not_found`](Self::fail_if_key_not_found) and
+    /// [`fail_if_relation_not_found`](Self::fail_if_relation_not_found) (`true`, or the link
+    /// paths it applies to), also under Medusa's names, `throwIfKeyNotFound` and
+    /// `throwIfRelationNotFound`.
     /// Several order keys keep their order when written as an array of one-key objects
     /// (`[{ "title": "ASC" }, { "id": "DESC" }]`).
     ///
@@ -322,9 +406,13 @@ impl Graph {
                 None => {}
             }
         }
+        if let Some(options) = object.remove("options") {
+            graph.require = parse_options(options)?;
+        }
         if let Some(key) = object.keys().next() {
             return Err(malformed(format!(
-                "unknown key `{key}` (known: entity, fields, filters, pagination, with_deleted)"
+                "unknown key `{key}` (known: entity, fields, filters, pagination, \
+                 with_deleted, options)"
             )));
         }
         Ok(graph)
@@ -650,6 +738,53 @@ impl<T: Into<Value>, const N: usize> From<[T; N]> for Condition {
     fn from(values: [T; N]) -> Self {
         Condition::eq_any(values)
     }
+}
+
+/// `options`: `{"fail_if_key_not_found": true, "fail_if_relation_not_found": true |
+/// ["brand", ..]}`, or Medusa's names for them, `throwIfKeyNotFound` and
+/// `throwIfRelationNotFound`.
+fn parse_options(options: Value) -> Result<Require> {
+    let Value::Object(mut options) = options else {
+        return Err(malformed("`options` is an object"));
+    };
+    let mut require = Require::default();
+    for key in ["fail_if_key_not_found", "throwIfKeyNotFound"] {
+        match options.remove(key) {
+            Some(Value::Bool(keys)) => require.keys = keys,
+            Some(_) => return Err(malformed(format!("`options.{key}` is a boolean"))),
+            None => {}
+        }
+    }
+    for key in ["fail_if_relation_not_found", "throwIfRelationNotFound"] {
+        match options.remove(key) {
+            Some(Value::Bool(true)) => require.relations = Relations::All,
+            Some(Value::Bool(false)) => require.relations = Relations::None,
+            Some(Value::Array(paths)) => {
+                let paths = paths
+                    .into_iter()
+                    .map(|path| match path {
+                        Value::String(path) => Ok(path),
+                        _ => Err(malformed(format!(
+                            "`options.{key}` is a boolean or an array of link paths"
+                        ))),
+                    })
+                    .collect::<Result<_>>()?;
+                require.relations = Relations::Paths(paths);
+            }
+            Some(_) => {
+                return Err(malformed(format!(
+                    "`options.{key}` is a boolean or an array of link paths"
+                )))
+            }
+            None => {}
+        }
+    }
+    if let Some(key) = options.keys().next() {
+        return Err(malformed(format!(
+            "unknown option `{key}` (known: fail_if_key_not_found, fail_if_relation_not_found)"
+        )));
+    }
+    Ok(require)
 }
 
 /// `{ "field": condition, "link": { .. }, "$or": [..], "$and": [..] }` under `prefix`.
