@@ -1,5 +1,6 @@
-//! The routes: an admin API that writes records and links, and a store API that reads them
-//! through graph queries under the store's scope.
+//! The routes on the async driver: an admin API that writes records and links, and a store
+//! API that reads them through graph queries under the store's scope. What they take and
+//! answer is in [`crate::api`], shared with [`crate::blocking`].
 
 use std::sync::Arc;
 
@@ -13,10 +14,11 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use link_runtime::aio;
 use link_runtime::axum::{GraphQuery, Json};
 use link_runtime::graph::{Graph, JsonResult};
-use link_runtime::{Created, ErrorDetails, ErrorKind, Linkable};
-use serde::{Deserialize, Serialize};
+use link_runtime::Linkable;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::api::{self, Answer, ApiError, ProductBrand, WishedProduct};
 use crate::links::wishlist_product;
 use crate::modules::brand::{schema::brand, Brand};
 use crate::modules::customer::{schema::customer, Customer};
@@ -24,10 +26,6 @@ use crate::modules::product::{schema::product, NewProduct, Product};
 use crate::modules::wishlist::{schema::wishlist, Wishlist};
 use crate::scope;
 use crate::store::{with_conn, Store};
-
-/// The page size of `GET /store/products` when the client names none, as Medusa's store
-/// API has it.
-pub const DEFAULT_LIMIT: u64 = 50;
 
 /// The service: its routes on `store`.
 pub fn router(store: Store) -> Router {
@@ -45,50 +43,6 @@ pub fn router(store: Store) -> Router {
 }
 
 type Shared = State<Arc<Store>>;
-
-/// What a route answers when it cannot do what it was asked.
-#[derive(Debug)]
-pub enum ApiError {
-    /// The runtime's error: its kind says the status.
-    Link(link_runtime::Error),
-    /// A record the request names does not exist.
-    NotFound {
-        /// Its model.
-        object: &'static str,
-        /// Its id.
-        id: String,
-    },
-}
-
-impl From<link_runtime::Error> for ApiError {
-    fn from(error: link_runtime::Error) -> Self {
-        ApiError::Link(error)
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(error: diesel::result::Error) -> Self {
-        ApiError::Link(error.into())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        match self {
-            ApiError::Link(error) => error.into_response(),
-            ApiError::NotFound { object, id } => (
-                StatusCode::NOT_FOUND,
-                axum::Json(ErrorDetails::new(
-                    ErrorKind::NotFound,
-                    format!("{object} `{id}` was not found"),
-                )),
-            )
-                .into_response(),
-        }
-    }
-}
-
-type Answer<T> = Result<T, ApiError>;
 
 async fn create_brand(State(store): Shared, Json(record): Json<Brand>) -> Answer<Response> {
     with_conn!(&*store, |conn| {
@@ -156,18 +110,7 @@ async fn create_wishlist(State(store): Shared, Json(new): Json<NewWishlist>) -> 
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// `POST /admin/wishlists/{id}/products`: `{"product_id", "quantity"}`.
-#[derive(Debug, Deserialize)]
-struct WishedProduct {
-    product_id: String,
-    #[serde(default = "one")]
-    quantity: i32,
-}
-
-fn one() -> i32 {
-    1
-}
-
+/// `POST /admin/wishlists/{id}/products`.
 async fn add_to_wishlist(
     State(store): Shared,
     Path(wishlist_id): Path<String>,
@@ -184,50 +127,21 @@ async fn add_to_wishlist(
         )
         .await?
     });
-    let body = json!({
-        "wishlist_id": wishlist_id,
-        "product_id": wished.product_id,
-        "quantity": wished.quantity,
-        "created": created,
-    });
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(api::wished(&wishlist_id, &wished, created))
 }
 
-/// `POST /admin/links/product-brand`: `{"product_id", "brand_id"}`.
-#[derive(Debug, Deserialize)]
-struct ProductBrand {
-    product_id: String,
-    brand_id: String,
-}
-
+/// `POST /admin/links/product-brand`.
 async fn link_product_brand(
     State(store): Shared,
     Json(pair): Json<ProductBrand>,
 ) -> Answer<Response> {
     let created = with_conn!(&*store, |conn| {
-        let product_found = product::table
-            .filter(product::id.eq(&pair.product_id))
-            .filter(product::deleted_at.is_null())
-            .count()
-            .get_result::<i64>(conn)
+        let products = api::live_product_count(&pair.product_id)
+            .get_result(conn)
             .await?;
-        if product_found == 0 {
-            return Err(ApiError::NotFound {
-                object: Product::MODEL,
-                id: pair.product_id,
-            });
-        }
-        let brand_found = brand::table
-            .find(&pair.brand_id)
-            .count()
-            .get_result::<i64>(conn)
-            .await?;
-        if brand_found == 0 {
-            return Err(ApiError::NotFound {
-                object: Brand::MODEL,
-                id: pair.brand_id,
-            });
-        }
+        api::found(products, Product::MODEL, &pair.product_id)?;
+        let brands = api::brand_count(&pair.brand_id).get_result(conn).await?;
+        api::found(brands, Brand::MODEL, &pair.brand_id)?;
         // Order-checked: `Product` first, as the link declares it.
         aio::create(
             conn,
@@ -236,16 +150,7 @@ async fn link_product_brand(
         )
         .await?
     });
-    let status = match created {
-        Created::Unchanged => StatusCode::OK,
-        _ => StatusCode::CREATED,
-    };
-    let body = json!({
-        "product_id": pair.product_id,
-        "brand_id": pair.brand_id,
-        "created": created,
-    });
-    Ok((status, Json(body)).into_response())
+    Ok(api::linked(&pair, created))
 }
 
 /// `DELETE /admin/products/{id}`: the product is soft-deleted and its links with it, in one
@@ -254,14 +159,7 @@ async fn delete_product(State(store): Shared, Path(id): Path<String>) -> Answer<
     let deleted = with_conn!(&*store, |conn| {
         let id = id.clone();
         conn.transaction::<_, ApiError, _>(async |conn| {
-            let deleted = diesel::update(
-                product::table
-                    .filter(product::id.eq(&id))
-                    .filter(product::deleted_at.is_null()),
-            )
-            .set(product::deleted_at.eq(diesel::dsl::now.nullable()))
-            .execute(conn)
-            .await?;
+            let deleted = api::soft_delete_product(&id).execute(conn).await?;
             if deleted > 0 {
                 aio::delete(conn, &aio::Modules::new(), &[Product::id(id)]).await?;
             }
@@ -269,14 +167,7 @@ async fn delete_product(State(store): Shared, Path(id): Path<String>) -> Answer<
         })
         .await?
     });
-    if !deleted {
-        return Err(ApiError::NotFound {
-            object: Product::MODEL,
-            id,
-        });
-    }
-    let body = json!({ "id": id, "object": Product::MODEL, "deleted": true });
-    Ok(Json(body).into_response())
+    api::deleted(id, deleted)
 }
 
 /// `GET /store/products?fields=..&brand[name]=..&limit=..&offset=..&order=..`.
@@ -284,34 +175,13 @@ async fn list_products(
     State(store): Shared,
     GraphQuery(graph, ..): GraphQuery<Product>,
 ) -> Answer<Response> {
-    let graph = if graph.take_requested().is_none() {
-        graph.take(DEFAULT_LIMIT)
-    } else {
-        graph
-    };
-    let page = run(&store, graph).await?;
-    let metadata = page.metadata();
-    let body = ProductsPage {
-        products: page.data(),
-        count: metadata.count,
-        offset: metadata.skip,
-        limit: metadata.take,
-    };
-    Ok(Json(body).into_response())
-}
-
-/// The answer of `GET /store/products`, Medusa's shape.
-#[derive(Serialize)]
-struct ProductsPage<D> {
-    products: D,
-    count: u64,
-    offset: u64,
-    limit: Option<u64>,
+    let page = run(&store, api::products_query(graph)).await?;
+    Ok(api::products_page(page))
 }
 
 /// `POST /store/graph`: a `query.graph` document, under the store's scope.
 async fn store_graph(State(store): Shared, Json(document): Json<Value>) -> Answer<Response> {
-    let graph = Graph::from_json(document)?;
+    let graph = api::graph_query(document)?;
     Ok(run(&store, graph).await?.into_response())
 }
 

@@ -28,9 +28,11 @@
 
 pub mod modules;
 link_runtime::links!();
+mod api;
 mod app;
 pub mod scope;
 mod store;
 
-pub use app::{router, ApiError, DEFAULT_LIMIT};
+pub use api::{ApiError, DEFAULT_LIMIT};
+pub use app::router;
 pub use store::{SqliteConn, Store};

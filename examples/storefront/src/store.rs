@@ -50,6 +50,12 @@ macro_rules! with_conn {
 pub(crate) use with_conn;
 
 impl Store {
+    /// The connections of [`sqlite_file`](Self::sqlite_file)'s pool.
+    pub const SQLITE_POOL: usize = 8;
+
+    /// The connections of [`postgres`](Self::postgres)'s pool.
+    pub const POSTGRES_POOL: usize = 16;
+
     /// A fresh in-memory SQLite database, served by one connection at a time: SQLite's
     /// shared in-memory databases lock whole tables, which a busy timeout does not wait on,
     /// so concurrent requests take turns instead.
@@ -79,15 +85,24 @@ impl Store {
     }
 
     /// The SQLite database in the file at `path` (created if missing), with a pool of
-    /// connections in WAL mode that wait for each other's writes
-    /// ([`SqliteSettings`]).
+    /// [`SQLITE_POOL`](Self::SQLITE_POOL) connections in WAL mode that wait for each other's
+    /// writes ([`SqliteSettings`]).
     ///
     /// # Errors
     ///
     /// If SQLite cannot open it, or the tables cannot be created.
     pub async fn sqlite_file(path: &str) -> link_runtime::Result<Store> {
+        Store::sqlite_file_pool(path, Store::SQLITE_POOL).await
+    }
+
+    /// [`sqlite_file`](Self::sqlite_file) with a pool of `size` connections.
+    ///
+    /// # Errors
+    ///
+    /// As [`sqlite_file`](Self::sqlite_file).
+    pub async fn sqlite_file_pool(path: &str, size: usize) -> link_runtime::Result<Store> {
         let pool = Pool::builder(SqliteSettings::new().async_manager(path))
-            .max_size(8)
+            .max_size(size)
             .build()
             .map_err(|source| connection(path, source))?;
         Store::ready(Store::Sqlite {
@@ -97,14 +112,24 @@ impl Store {
         .await
     }
 
-    /// The PostgreSQL database at `url`, with a pool of connections.
+    /// The PostgreSQL database at `url`, with a pool of
+    /// [`POSTGRES_POOL`](Self::POSTGRES_POOL) connections.
     ///
     /// # Errors
     ///
     /// If it cannot be reached, or the tables cannot be created.
     pub async fn postgres(url: &str) -> link_runtime::Result<Store> {
+        Store::postgres_pool(url, Store::POSTGRES_POOL).await
+    }
+
+    /// [`postgres`](Self::postgres) with a pool of `size` connections.
+    ///
+    /// # Errors
+    ///
+    /// As [`postgres`](Self::postgres).
+    pub async fn postgres_pool(url: &str, size: usize) -> link_runtime::Result<Store> {
         let pool = Pool::builder(AsyncDieselConnectionManager::<AsyncPgConnection>::new(url))
-            .max_size(16)
+            .max_size(size)
             .build()
             .map_err(|source| connection("postgres", source))?;
         Store::ready(Store::Postgres {
@@ -123,7 +148,7 @@ impl Store {
     }
 }
 
-fn connection(
+pub(crate) fn connection(
     database: &str,
     source: impl std::error::Error + Send + Sync + 'static,
 ) -> link_runtime::Error {
