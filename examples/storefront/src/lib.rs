@@ -30,6 +30,7 @@ pub mod modules;
 link_runtime::links!();
 mod api;
 mod app;
+pub mod blocking;
 pub mod scope;
 mod store;
 
