@@ -629,6 +629,8 @@ struct Run {
     rows: Vec<Row>,
     elapsed: Duration,
     load: (String, String),
+    /// The CPU time the process (server and clients) spent during the run, when Linux says.
+    cpu: Option<Duration>,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -638,6 +640,17 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(duration: Duration) -> String {
     format!("{:.1}", duration.as_secs_f64() * 1000.0)
+}
+
+/// The CPU time (user and system) this process has spent so far, from `/proc/self/stat`
+/// (in Linux's clock ticks of 10 ms); `None` elsewhere.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command's name, which is in parentheses: utime is the 14th
+    // field of the line, stime the 15th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn load_average() -> String {
@@ -652,7 +665,12 @@ fn load_average() -> String {
 }
 
 impl Run {
-    fn new(mut tally: Tally, elapsed: Duration, load: (String, String)) -> Run {
+    fn new(
+        mut tally: Tally,
+        elapsed: Duration,
+        load: (String, String),
+        cpu: Option<Duration>,
+    ) -> Run {
         let rows_of = |name, latencies: &mut Vec<Duration>, statuses: Vec<(u16, usize)>| {
             latencies.sort();
             Row {
@@ -689,6 +707,7 @@ impl Run {
             rows,
             elapsed,
             load,
+            cpu,
         }
     }
 
@@ -699,6 +718,14 @@ impl Run {
             self.load.0,
             self.load.1
         );
+        if let Some(cpu) = self.cpu {
+            let requests = self.rows.last().map_or(0, |all| all.requests).max(1);
+            println!(
+                "CPU time of the process (server and clients): {:.1} s, {:.0} µs per request\n",
+                cpu.as_secs_f64(),
+                cpu.as_secs_f64() * 1e6 / requests as f64
+            );
+        }
         println!("| kind | requests | req/s | p50 ms | p99 ms | statuses |");
         println!("|---|---|---|---|---|---|");
         for row in &self.rows {
@@ -733,6 +760,16 @@ fn compare(backend: &str, fast: &Run, slow: &Run) {
             ms(row.p99),
             ms(other.p99),
             row.p99.as_secs_f64() / other.p99.as_secs_f64()
+        );
+    }
+    let per_request = |run: &Run| {
+        let requests = run.rows.last().map_or(0, |all| all.requests).max(1);
+        run.cpu.map(|cpu| cpu.as_secs_f64() * 1e6 / requests as f64)
+    };
+    if let (Some(fast_cpu), Some(slow_cpu)) = (per_request(fast), per_request(slow)) {
+        println!(
+            "\nCPU per request (server and clients): {fast_cpu:.0} µs async, {slow_cpu:.0} µs blocking: **{:.2}×**",
+            fast_cpu / slow_cpu
         );
     }
 }
@@ -789,6 +826,7 @@ where
         .unwrap();
 
     let load_before = load_average();
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds());
     let clients: Vec<_> = (0..CLIENTS)
@@ -824,6 +862,9 @@ where
     }
     let elapsed = started.elapsed();
     let load_after = load_average();
+    let cpu = cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let _ = stop.send(());
     tokio::task::spawn_blocking(move || server.join())
         .await
@@ -834,7 +875,7 @@ where
         "wrong answers:\n{}",
         failures.join("\n")
     );
-    let run = Run::new(tally, elapsed, (load_before, load_after));
+    let run = Run::new(tally, elapsed, (load_before, load_after), cpu);
     // Every kind ran, and every request of it was answered as it may be.
     assert_eq!(run.rows.len(), MIX.len() + 1, "a kind never ran");
     run
