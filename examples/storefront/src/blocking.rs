@@ -7,7 +7,7 @@
 //!
 //! The two share everything but the calls that reach the database: the bodies and query
 //! strings they take, the scope, the statements that check a record exists, the answers and
-//! the errors are [`crate::api`]'s. So the same requests get the same answers, and the load
+//! the errors are `src/api.rs`'s. So the same requests get the same answers, and the load
 //! test compares the drivers and nothing else.
 //!
 //! Its routes: `GET /store/products`, `POST /store/graph`, `POST /admin/links/product-brand`,
@@ -48,7 +48,7 @@ enum Backend {
 }
 
 /// Runs `$body` with `$conn` bound to a connection checked out of `$store`, whichever its
-/// backend, as [`crate::store`]'s macro of the same name does for the async driver.
+/// backend, as `src/store.rs`'s macro of the same name does for the async driver.
 macro_rules! with_conn {
     ($store:expr, |$conn:ident| $body:expr) => {
         match &$store.0 {

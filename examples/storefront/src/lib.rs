@@ -16,6 +16,10 @@
 //! Every error is `{"type": "...", "message": "..."}` with its status: 400 invalid, 403
 //! out of scope, 404, 409, 503, 500.
 //!
+//! [`blocking::router`] serves the routes of the load test (`tests/load.rs`) a second way,
+//! on the blocking driver through `spawn_blocking`, to compare the two drivers under the
+//! same load; the binary and [`router`] are the async driver's.
+//!
 //! ```no_run
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
