@@ -382,9 +382,17 @@ const SQL_WORDS: &[&str] = &[
     "JSONB",
     "0",
     "1",
-    // On PostgreSQL a query's statements run in a transaction of its own, which sets the
-    // query's statement timeout: `BEGIN`, `SELECT set_config($1, $2, true)`, `COMMIT`.
+    // A query's statements run in a transaction of its own, one snapshot, which on
+    // PostgreSQL sets the query's statement timeout: `BEGIN`, `SET TRANSACTION ISOLATION
+    // LEVEL REPEATABLE READ, READ ONLY`, `SELECT set_config($1, $2, true)`, `COMMIT`.
     "BEGIN",
+    "SET",
+    "TRANSACTION",
+    "ISOLATION",
+    "LEVEL",
+    "REPEATABLE",
+    "READ",
+    "ONLY",
     "set_config",
     "true",
     "COMMIT",

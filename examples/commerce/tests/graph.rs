@@ -414,13 +414,17 @@ fn bad_names_are_typed_errors_and_never_reach_the_sql() {
     assert_eq!(still_there.metadata.count, 3);
 }
 
-/// Records every statement the connection runs.
+/// Records every query the connection runs: the statements that read or write, not those
+/// that open and end the transaction a graph query reads its snapshot in.
 fn record_statements(conn: &mut SqliteConnection) -> Arc<Mutex<Vec<String>>> {
     let log = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&log);
     conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
         if let InstrumentationEvent::StartQuery { query, .. } = event {
-            sink.lock().unwrap().push(query.to_string());
+            let sql = query.to_string();
+            if !matches!(sql.as_str(), "BEGIN" | "COMMIT" | "ROLLBACK") {
+                sink.lock().unwrap().push(sql);
+            }
         }
     });
     log

@@ -168,8 +168,9 @@ impl Limits {
 
     /// Sets how long each statement of a query may run on PostgreSQL before the database
     /// cancels it, or `None` for no timeout of the query's own (the connection's
-    /// `statement_timeout`, if it has one, applies then). SQLite has no such setting:
-    /// there, the counts bound a query.
+    /// `statement_timeout`, if it has one, applies then; the query still reads one snapshot,
+    /// in a transaction of its own). SQLite has no such setting: there, the counts bound a
+    /// query.
     ///
     /// The timeout is PostgreSQL's `statement_timeout`, set with `SET LOCAL` in a
     /// transaction the query's statements run in, one per database it reads: it ends

@@ -49,8 +49,10 @@
 //! statement of the records it hangs from; any other link in the field paths takes one
 //! statement on the pivot table and one on the linked model's table, each binding the ids of
 //! the level above as a single JSON array parameter. The number of statements depends on the
-//! shape of the query, never on the number of rows. On PostgreSQL they run in a transaction
-//! of the query's own (a savepoint inside a caller's), which sets its statement timeout. A
+//! shape of the query, never on the number of rows. They run in a transaction of the query's
+//! own on each database (a savepoint inside a caller's), so that they read one snapshot of
+//! it: the page and its count agree whatever other clients write meanwhile. On PostgreSQL
+//! it is `REPEATABLE READ, READ ONLY` and sets the query's statement timeout. A
 //! filter on a linked record's field is a semi-join inside the root statement
 //! (`id IN (SELECT .. FROM pivot JOIN target ..)`), so a page of a filtered query costs what
 //! the page costs. Every name in the SQL comes from the registry: the query's names are
@@ -66,7 +68,8 @@
 //! `limits.rs` ([`Limits`]), `plan.rs` (names resolved against the registry, and put to
 //! the scope, into a tree of typed nodes, written as cheaply as the same rows allow, and
 //! its cost counted), `load.rs` (SQL, batching, stitching, the records counted),
-//! `timeout.rs` (the statement timeout on PostgreSQL), `record.rs` (the records a query loads,
+//! `timeout.rs` (the query's transaction on each database: one snapshot, and the statement
+//! timeout on PostgreSQL), `record.rs` (the records a query loads,
 //! and their JSON or typed form), `json.rs` ([`JsonResult`], JSON written from the records), `typed.rs` ([`GraphSelect`]), `result.rs`
 //! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
 //! `link_runtime::aio` has the async one).

@@ -1,6 +1,8 @@
-//! The statement timeout a graph query runs under on PostgreSQL: [`Timed`], the query's
-//! connections, each in a transaction of the query's own whose `statement_timeout` is set
-//! with `SET LOCAL`, so that the setting ends with the query.
+//! The transactions a graph query runs in: [`Timed`], the query's connections, each in a
+//! transaction of the query's own, so that its statements on one database (the page and its
+//! count, each link's statements) read one snapshot of it; on PostgreSQL the transaction is
+//! `REPEATABLE READ, READ ONLY`, and its `statement_timeout` is set with `SET LOCAL`, so that
+//! the setting ends with the query.
 
 use std::time::Duration;
 
@@ -10,9 +12,10 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
 /// `connections` as a graph query uses them under `timeout`: the first statement on each
-/// database opens a transaction (a savepoint inside a caller's) and sets the timeout in
-/// it; [`finish`](Self::finish) ends them. Without a timeout, or on SQLite (which has no
-/// such setting), it hands the connections out as they are.
+/// database opens a transaction (a savepoint inside a caller's, whose snapshot the query
+/// then shares), makes it read one snapshot on PostgreSQL (`REPEATABLE READ`; SQLite's
+/// transactions do), and sets the timeout in it (PostgreSQL only: SQLite has no such
+/// setting); [`finish`](Self::finish) ends them.
 pub(super) struct Timed<'x, X> {
     conns: &'x mut X,
     timeout: Option<Duration>,
@@ -104,17 +107,15 @@ impl<X: Connections> Connections for Timed<'_, X> {
     type Conn = X::Conn;
 
     async fn conn(&mut self, place: Place<'_>) -> Result<&mut X::Conn> {
-        if let Some(timeout) = self.timeout {
-            let conns = &*self.conns;
-            if !self
-                .started
-                .iter()
-                .any(|(started, _)| conns.together(started.place(), place))
-            {
-                let conn = self.conns.conn(place).await?;
-                let restore = start(conn, timeout).await?;
-                self.started.push((Owned::of(place), restore));
-            }
+        let conns = &*self.conns;
+        if !self
+            .started
+            .iter()
+            .any(|(started, _)| conns.together(started.place(), place))
+        {
+            let conn = self.conns.conn(place).await?;
+            let restore = start(conn, self.timeout).await?;
+            self.started.push((Owned::of(place), restore));
         }
         self.conns.conn(place).await
     }
@@ -124,12 +125,22 @@ impl<X: Connections> Connections for Timed<'_, X> {
     }
 }
 
-/// Opens the query's transaction on `conn` and sets its timeout there; the setting to
-/// put back before the transaction ends, if it is a savepoint.
-async fn start<E: Executor>(conn: &mut E, timeout: Duration) -> Result<Option<String>> {
+/// The first statement of a graph query's own transaction on PostgreSQL: every statement
+/// after it reads the snapshot the first one takes, and none writes.
+const ONE_SNAPSHOT: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+/// Opens the query's transaction on `conn`, one snapshot, and sets its timeout there, if
+/// any; the setting to put back before the transaction ends, if it is a savepoint.
+async fn start<E: Executor>(conn: &mut E, timeout: Option<Duration>) -> Result<Option<String>> {
     let nested = conn.in_transaction();
     conn.begin().await?;
     let started = async {
+        if E::DIALECT == Dialect::Postgres && !nested {
+            conn.execute(ONE_SNAPSHOT, &[]).await?;
+        }
+        let Some(timeout) = timeout else {
+            return Ok(None);
+        };
         let restore = match nested {
             true => {
                 let sql = "SELECT current_setting($1) AS value";
