@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Source};
 use crate::graph::request::Order;
 use crate::migrate::sql::ident;
+use crate::service::{outranked, precedence};
 
 /// A statement being written: its text, its binds, and the table aliases used so far.
 pub(super) struct Sql {
@@ -131,13 +132,18 @@ pub(super) fn select_joined(
                 from: own,
                 to,
             } => {
+                // The side holds one partner at most: only the link that counts for the
+                // record is joined, so that a table whose data breaks the side's
+                // cardinality (one adopted from Medusa) cannot repeat the record.
                 let p = sql.alias();
+                let other = sql.alias();
                 from += &format!(
-                    " LEFT JOIN {} AS {} ON {} = {key}{}",
+                    " LEFT JOIN {} AS {} ON {} = {key}{} AND NOT {}",
                     ident(link.table),
                     ident(&p),
                     col(&p, own),
                     live(Source::Link(link), &p, with_deleted),
+                    outranked(link.table, &p, &other, own, to.column, with_deleted),
                 );
                 col(&p, to.column)
             }
@@ -331,8 +337,10 @@ fn balanced(parts: &[String], joiner: &str) -> String {
     }
 }
 
-/// An `ORDER BY` term. A linked field is read by a subquery that yields the live partner's
-/// value (a side ordered by has at most one live partner), so the order is well defined.
+/// An `ORDER BY` term. A linked field is read by a subquery that yields the value of the
+/// partner that counts (a side ordered by has one live partner at most, and where the data
+/// holds several, the one [`precedence`] puts first: the one the output shows), so the
+/// order is well defined.
 /// NULLs sort as PostgreSQL sorts them by default, on both backends.
 pub(super) fn order_expr(
     sql: &mut Sql,
@@ -352,7 +360,7 @@ pub(super) fn order_expr(
                     let live = live(Source::Link(link), &p, with_deleted);
                     format!(
                         "(SELECT {} FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {} = {}{live}{target_live} \
-                         ORDER BY {} IS NOT NULL, {} LIMIT 1)",
+                         ORDER BY {} LIMIT 1)",
                         col(&t, key.column),
                         ident(link.table),
                         ident(&p),
@@ -362,8 +370,7 @@ pub(super) fn order_expr(
                         col(&p, to.column),
                         col(&p, from),
                         col(alias, source.primary_key()),
-                        col(&p, "deleted_at"),
-                        col(&p, "id"),
+                        precedence(&p, to.column),
                     )
                 }
                 Edge::Direct { to } => format!(
