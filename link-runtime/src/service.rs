@@ -42,7 +42,9 @@ pub use crate::definition::{Pair, PairWith};
 use crate::error::Result;
 use crate::id::Id;
 
-pub(crate) use cardinality::{cardinality_error, live_partners, outranked, precedence};
+pub(crate) use cardinality::{
+    cardinality_error, live_partners, outranked, precedence, single_sides,
+};
 pub use list::ListFilter;
 pub(crate) use list::{list_in, rows_of_pairs};
 pub(crate) use rows::ids_per_statement;
