@@ -654,7 +654,7 @@ async fn plan_existing<E: Executor>(
         }
     }
 
-    let record = LinkRecord::of(schema, dialect);
+    let record = LinkRecord::found(schema, dialect, shape);
     let changed = actions.len() > start;
     if changed || previous.is_none_or(|previous| previous.fingerprint != record.fingerprint) {
         actions.push(action(
