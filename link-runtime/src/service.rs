@@ -56,7 +56,7 @@ pub(crate) use write::{
 };
 
 pub(crate) use check::check_in;
-pub use check::{check, Dangling, Gone, Integrity, LinkCheck};
+pub use check::{check, Dangling, Gone, Integrity, LinkCheck, Overlinked};
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
 #[cfg(feature = "async")]
 pub(crate) use delete::{delete_alone, restore_alone};
