@@ -357,6 +357,9 @@ const SQL_WORDS: &[&str] = &[
     "AND",
     "OR",
     "NOT",
+    // A side that holds one record at most reads only the link that counts for each
+    // record: `AND NOT EXISTS (SELECT 1 FROM pivot ..)` a link ranked before it.
+    "EXISTS",
     "IN",
     "IS",
     "NULL",
