@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::migrate::introspect::{self, TableShape};
 use crate::migrate::metadata::{self, LinkRecord};
 use crate::migrate::sql::{column_type, comment, fnv1a, ident, without_name};
-use crate::migrate::unique::{self, UniqueKey};
+use crate::migrate::unique;
 use crate::registry::registered_links;
 use crate::trace::operation;
 
@@ -525,7 +525,7 @@ impl<'a, E: Executor> Rows<'a, E> {
     /// unique and rows break it (a Medusa table's product with two live brands, where the
     /// link says one), which the reason names, with how to resolve them.
     async fn index_safety(&mut self, schema: &LinkSchema, index: &Index) -> Result<Safety> {
-        let Some(key) = UniqueKey::of(index) else {
+        let Some(key) = index.unique_key() else {
             return Ok(Safety::Safe);
         };
         if self.count().await? == 0 {

@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::QueryableByName;
 
 use crate::backend::Executor;
-use crate::definition::{Index, LinkSchema};
+use crate::definition::{LinkSchema, UniqueKey};
 use crate::error::Result;
 use crate::migrate::sql::ident;
 use crate::service::single_sides;
@@ -18,44 +18,18 @@ use crate::service::single_sides;
 /// How many of the values that break an index a plan names.
 const NAMED: usize = 5;
 
-/// What a unique index of a link's table makes unique: one column, over the live rows only
-/// (a side's index, `WHERE "deleted_at" IS NULL`) or over every row (`id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct UniqueKey<'a> {
-    pub column: &'a str,
-    pub live: bool,
-}
-
-impl<'a> UniqueKey<'a> {
-    /// The key of `index`, or `None` if it is not unique. The statement is the macro's,
-    /// `CREATE UNIQUE INDEX IF NOT EXISTS "name" ON "table" ("column") [WHERE ..];`, so the
-    /// column is the one quoted in parentheses after the table.
-    pub fn of(index: &Index) -> Option<UniqueKey<'static>> {
-        let sql = index.sql;
-        if !sql.starts_with("CREATE UNIQUE INDEX") {
-            return None;
-        }
-        let (_, after) = sql.rsplit_once(" (\"")?;
-        let (column, rest) = after.split_once("\")")?;
-        Some(UniqueKey {
-            column,
-            live: rest.contains(r#"WHERE "deleted_at" IS NULL"#),
-        })
-    }
-
-    /// The statement that selects the values of the key held by more than one row of
-    /// `table`, one row each, as `value`.
-    pub fn duplicates_sql(&self, table: &str) -> String {
-        let column = ident(self.column);
-        let live = match self.live {
-            true => r#" WHERE "deleted_at" IS NULL"#,
-            false => "",
-        };
-        format!(
-            "SELECT {column} AS value FROM {}{live} GROUP BY {column} HAVING COUNT(*) > 1",
-            ident(table)
-        )
-    }
+/// The statement that selects the values of `key` held by more than one row of `table`,
+/// one row each, as `value`.
+pub(crate) fn duplicates_sql(table: &str, key: UniqueKey) -> String {
+    let column = ident(key.column);
+    let live = match key.live {
+        true => r#" WHERE "deleted_at" IS NULL"#,
+        false => "",
+    };
+    format!(
+        "SELECT {column} AS value FROM {}{live} GROUP BY {column} HAVING COUNT(*) > 1",
+        ident(table)
+    )
 }
 
 /// The values that break a unique key: how many there are, and the first few, in order.
@@ -77,12 +51,12 @@ struct Duplicate {
 pub(crate) async fn duplicates<E: Executor>(
     conn: &mut E,
     table: &str,
-    key: UniqueKey<'_>,
+    key: UniqueKey,
 ) -> Result<Duplicates> {
     let sql = format!(
         "SELECT CAST(value AS TEXT) AS value, COUNT(*) OVER () AS total FROM ({}) AS d \
          ORDER BY value LIMIT {NAMED}",
-        key.duplicates_sql(table)
+        duplicates_sql(table, key)
     );
     let rows: Vec<Duplicate> = conn.load(&sql, &[]).await?;
     Ok(Duplicates {
@@ -94,7 +68,7 @@ pub(crate) async fn duplicates<E: Executor>(
 impl Duplicates {
     /// Why the index of `key` cannot be created on `schema`'s table, in words: what breaks
     /// it, and how to resolve it.
-    pub fn reason(&self, schema: &LinkSchema, key: UniqueKey<'_>) -> String {
+    pub fn reason(&self, schema: &LinkSchema, key: UniqueKey) -> String {
         let mut named = self
             .first
             .iter()
@@ -125,41 +99,5 @@ impl Duplicates {
                 rows = if key.live { "live " } else { "" },
             ),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_key_of_an_index_is_read_from_its_statement() {
-        let side = Index {
-            name: "t_product_id_live_unique",
-            sql: r#"CREATE UNIQUE INDEX IF NOT EXISTS "t_product_id_live_unique" ON "t" ("product_id") WHERE "deleted_at" IS NULL;"#,
-        };
-        assert_eq!(
-            UniqueKey::of(&side),
-            Some(UniqueKey {
-                column: "product_id",
-                live: true
-            })
-        );
-        let id = Index {
-            name: "t_id_unique",
-            sql: r#"CREATE UNIQUE INDEX IF NOT EXISTS "t_id_unique" ON "t" ("id");"#,
-        };
-        assert_eq!(
-            UniqueKey::of(&id),
-            Some(UniqueKey {
-                column: "id",
-                live: false
-            })
-        );
-        let list = Index {
-            name: "t_brand_id_live_index",
-            sql: r#"CREATE INDEX IF NOT EXISTS "t_brand_id_live_index" ON "t" ("brand_id") WHERE "deleted_at" IS NULL;"#,
-        };
-        assert_eq!(UniqueKey::of(&list), None);
     }
 }

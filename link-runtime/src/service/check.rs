@@ -18,12 +18,12 @@ use crate::backend::{
     block_on, finish, load_text, Blocking, Connections, Executor, LinkConnection, OneConnection,
     Place,
 };
-use crate::definition::{ColumnValue, LinkSchema, Side};
+use crate::definition::{ColumnValue, LinkSchema, Side, UniqueKey};
 use crate::dialect::{json_list, Dialect};
 use crate::entity::registered_entities;
 use crate::error::{Error, Result};
 use crate::migrate::introspect::table_exists;
-use crate::migrate::unique::UniqueKey;
+use crate::migrate::unique::duplicates_sql;
 use crate::registry::registered_links;
 use crate::trace::operation;
 
@@ -452,7 +452,7 @@ async fn overlinked<E: Executor>(
             side = side.column,
             other = other.column,
             table = link.table,
-            several = key.duplicates_sql(link.table),
+            several = duplicates_sql(link.table, key),
             order = precedence("l", other.column),
         );
         for row in conn.load::<Partner>(&sql, &[]).await? {
