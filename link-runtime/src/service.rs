@@ -43,7 +43,7 @@ use crate::error::Result;
 use crate::id::Id;
 
 pub(crate) use cardinality::{
-    cardinality_error, live_partners, outranked, precedence, single_sides,
+    cardinality_error, counts, live_partners, live_unique_index, precedence, single_sides,
 };
 pub use list::ListFilter;
 pub(crate) use list::{list_in, rows_of_pairs};

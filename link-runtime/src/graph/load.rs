@@ -4,10 +4,11 @@
 //! JSON array; then the rows are stitched in memory into [`Record`]s.
 //!
 //! A side that holds one record at most reads one link per record, whether joined or
-//! read by a statement of its own: the one that counts (`service/cardinality.rs`,
-//! `outranked`). Its unique index says there is only one; on a table whose data breaks
-//! the index (adopted from Medusa, before `check(prune = true)`), the others are left out
-//! in SQL, so a record is never repeated and a page holds as many records as it counts.
+//! read by a statement of its own: the one that counts (`service/cardinality.rs`). Its
+//! unique index says there is only one, and where the catalog has the index the statement
+//! asks no more; on a table without it, whose data may break it (adopted from Medusa,
+//! before `check(prune = true)`), the others are left out in SQL, so a record is never
+//! repeated and a page holds as many records as it counts.
 //!
 //! Each statement runs in the database of its table ([`Connections`]). A filter through a
 //! link is a semi-join inside the root statement when the pivot and the linked table are in
@@ -28,9 +29,8 @@ use crate::graph::localize::{localize, reachable};
 use crate::graph::plan::{Bind, Edge, Hop, Node, Plan, Source};
 use crate::graph::record::{Linked, Record};
 use crate::graph::result::Metadata;
-use crate::graph::sql::{col, cond, count_bind, live, order_expr, select_joined, Sql};
+use crate::graph::sql::{col, cond, count_bind, link_counts, live, order_expr, select_joined, Sql};
 use crate::migrate::sql::ident;
-use crate::service::outranked;
 
 /// Where the records of a query's root go, each once it is whole: kept (`Vec<Record>`, for
 /// values and typed rows), or written as JSON and dropped
@@ -79,6 +79,10 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     }
     let mut sql = Sql::new(dialect);
     let alias = "t0";
+    // Each part binds its values as it is written, in the order of the text: SQLite's
+    // placeholders are positional.
+    let joined = joined_hops(conns, root, plan.with_deleted);
+    let (select, from) = select_joined(&mut sql, root, &joined, plan.with_deleted);
     let filter = cond(
         &mut sql,
         alias,
@@ -109,8 +113,6 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         ));
     }
     order.push(format!("{} ASC", col(alias, root.source.primary_key())));
-    let joined = joined_hops(conns, root, plan.with_deleted);
-    let (select, from) = select_joined(&mut sql, root, &joined, plan.with_deleted);
     sql.text = format!(
         "SELECT {select} FROM {from} WHERE {filter} ORDER BY {}",
         order.join(", ")
@@ -379,8 +381,8 @@ async fn stitch<X: Connections>(
         } else {
             let target = &hop.node;
             let mut sql = Sql::new(dialect);
-            let ids = sql.bind(Bind::Text(json_list(&targets)));
             let (select, from) = select_joined(&mut sql, target, &target_joins, with_deleted);
+            let ids = sql.bind(Bind::Text(json_list(&targets)));
             let live = live(target.source, "t0", with_deleted);
             sql.text = format!(
                 "SELECT {select} FROM {from} WHERE {}{live}",
@@ -635,8 +637,8 @@ async fn pivot_rows<X: Connections>(
     let counts = match many {
         true => String::new(),
         false => format!(
-            " AND NOT {}",
-            outranked(link.table, "t0", "t1", from, to, with_deleted)
+            " AND {}",
+            link_counts(&mut sql, link, "t0", from, to, with_deleted)
         ),
     };
     sql.text = format!(

@@ -6,6 +6,9 @@
 //! read before the write) may hold a record with several live partners on such a side.
 //! Which of them counts is decided here, once, for every statement that reads one partner
 //! per record: graph queries read only that link, and `check(prune = true)` keeps only it.
+//! Where the side's unique index exists, the database already holds one live link per
+//! record, and a graph query's statement learns so from the catalog, once, instead of
+//! looking for another link per row ([`counts`]).
 
 use std::collections::HashMap;
 
@@ -191,6 +194,44 @@ pub(crate) fn outranked(
         o(from),
         r(from),
     )
+}
+
+/// The condition that the pivot row aliased `row` is the link that counts for its record
+/// (as [`outranked`], whose arguments it takes, says it is not). `index` is the placeholder
+/// bound to the name of the side's unique index over live rows ([`live_unique_index`]), or
+/// `None` with `with_deleted` (dismissed links compete then, which the index says nothing
+/// of): where that index exists the database holds one live link per record, so the
+/// condition asks the catalog once per statement and reads nothing per row; only a table
+/// without it (adopted from Medusa, before its prune) pays the subquery.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn counts(
+    dialect: Dialect,
+    table: &str,
+    row: &str,
+    other: &str,
+    from: &str,
+    to: &str,
+    with_deleted: bool,
+    index: Option<&str>,
+) -> String {
+    let outranked = outranked(table, row, other, from, to, with_deleted);
+    match index {
+        Some(index) => format!("({} OR NOT {outranked})", dialect.index_exists(index)),
+        None => format!("NOT {outranked}"),
+    }
+}
+
+/// The name of `link`'s unique index over the live rows of `column`: the index of a side
+/// whose records hold one partner at most.
+pub(crate) fn live_unique_index(link: &LinkSchema, column: &str) -> Option<&'static str> {
+    link.indexes
+        .iter()
+        .find(|index| {
+            index
+                .unique_key()
+                .is_some_and(|key| key.live && key.column == column)
+        })
+        .map(|index| index.name)
 }
 
 /// `"alias"."column"`
