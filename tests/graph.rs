@@ -245,8 +245,9 @@ link_test_support::backend_tests! {
             graph(conn, json).data,
             [
                 json!({ "id": "prod_3", "brand": { "name": "Birch" }, "supplier": { "name": "Alder" } }),
-                // With deleted links asked for, its dismissed link to Birch shows.
-                json!({ "id": "prod_4", "brand": { "name": "Birch" }, "supplier": { "name": "Cherry" } }),
+                // With deleted links asked for, its live link still counts before its
+                // dismissed link to Birch, and brand_9 is no record: no brand.
+                json!({ "id": "prod_4", "brand": null, "supplier": { "name": "Cherry" } }),
             ]
         );
         // A path the fields do not follow is a mistake.

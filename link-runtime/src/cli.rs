@@ -73,10 +73,13 @@ pub enum LinksCommand {
         #[arg(long)]
         allow_unsafe: bool,
     },
-    /// List the live links whose records are missing or soft-deleted, per link table.
-    /// Changes nothing without `--prune`.
+    /// List the live links whose records are missing or soft-deleted, and the records with
+    /// more live links than their link allows, per link table. Changes nothing without
+    /// `--prune`.
     Check {
-        /// Soft-delete the links found (a dismiss: they can be revived).
+        /// Soft-delete the links found (a dismiss: they can be revived): those to missing
+        /// or deleted records, then all but the newest live link of each record that holds
+        /// too many.
         #[arg(long)]
         prune: bool,
     },
@@ -154,13 +157,22 @@ impl LinksCommand {
 fn write_integrity(integrity: &Integrity, prune: bool, out: &mut dyn Write) -> std::io::Result<()> {
     for link in &integrity.links {
         let (left, right) = link.models;
-        writeln!(
+        write!(
             out,
             "{}: {} live link(s), {} to missing or deleted records",
             link.table,
             link.live,
             link.dangling.len()
         )?;
+        if link.overlinked.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(
+                out,
+                ", {} record(s) with more live partners than the link allows",
+                link.overlinked.len()
+            )?;
+        }
         let gone = |gone: Option<Gone>| gone.map(|gone| format!(" ({gone})")).unwrap_or_default();
         for dangling in &link.dangling {
             writeln!(
@@ -171,6 +183,21 @@ fn write_integrity(integrity: &Integrity, prune: bool, out: &mut dyn Write) -> s
                 gone(dangling.left_gone),
                 dangling.right,
                 gone(dangling.right_gone),
+            )?;
+        }
+        for overlinked in &link.overlinked {
+            let (kept, others) = overlinked
+                .partners
+                .split_first()
+                .expect("an overlinked record has partners");
+            writeln!(
+                out,
+                "  {} {} has {} live {} links where it may have one: {kept} (the newest: the one read, and kept by a prune), {}",
+                overlinked.model,
+                overlinked.record,
+                overlinked.partners.len(),
+                overlinked.partner_model,
+                others.join(", "),
             )?;
         }
         if link.pruned > 0 {

@@ -176,6 +176,32 @@ pub struct Index {
     pub sql: &'static str,
 }
 
+impl Index {
+    /// What the index makes unique, or `None` if it is not unique. The statement is the
+    /// macro's, `CREATE UNIQUE INDEX IF NOT EXISTS "name" ON "table" ("column") [WHERE ..];`,
+    /// so the column is the one quoted in parentheses after the table.
+    pub(crate) fn unique_key(&self) -> Option<UniqueKey> {
+        let sql = self.sql;
+        if !sql.starts_with("CREATE UNIQUE INDEX") {
+            return None;
+        }
+        let (_, after) = sql.rsplit_once(" (\"")?;
+        let (column, rest) = after.split_once("\")")?;
+        Some(UniqueKey {
+            column,
+            live: rest.contains(r#"WHERE "deleted_at" IS NULL"#),
+        })
+    }
+}
+
+/// What a unique index of a pivot table makes unique: one column, over the live rows only
+/// (a side's index, `WHERE "deleted_at" IS NULL`) or over every row (`id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct UniqueKey {
+    pub column: &'static str,
+    pub live: bool,
+}
+
 /// One side of a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Side {
@@ -272,3 +298,28 @@ pub type PairWith<L> = (
     Id<<L as LinkDefinition>::Right>,
     <L as LinkDefinition>::Columns,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::{Index, UniqueKey};
+
+    #[test]
+    fn the_key_of_an_index_is_read_from_its_statement() {
+        let side = Index {
+            name: "t_product_id_live_unique",
+            sql: r#"CREATE UNIQUE INDEX IF NOT EXISTS "t_product_id_live_unique" ON "t" ("product_id") WHERE "deleted_at" IS NULL;"#,
+        };
+        let id = Index {
+            name: "t_id_unique",
+            sql: r#"CREATE UNIQUE INDEX IF NOT EXISTS "t_id_unique" ON "t" ("id");"#,
+        };
+        let list = Index {
+            name: "t_brand_id_live_index",
+            sql: r#"CREATE INDEX IF NOT EXISTS "t_brand_id_live_index" ON "t" ("brand_id") WHERE "deleted_at" IS NULL;"#,
+        };
+        let key = |column, live| Some(UniqueKey { column, live });
+        assert_eq!(side.unique_key(), key("product_id", true));
+        assert_eq!(id.unique_key(), key("id", false));
+        assert_eq!(list.unique_key(), None);
+    }
+}

@@ -71,6 +71,20 @@ impl Dialect {
         }
     }
 
+    /// Whether the index whose name is bound at `placeholder` exists (in the schema the
+    /// statement's unqualified names resolve in), as a condition the database computes once
+    /// per statement: an uncorrelated subquery.
+    pub(crate) fn index_exists(self, placeholder: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(
+                "EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {placeholder})"
+            ),
+            Dialect::Postgres => {
+                format!("(SELECT to_regclass(quote_ident({placeholder})) IS NOT NULL)")
+            }
+        }
+    }
+
     /// `column` is one of the text values of the JSON array bound at `placeholder`, or is
     /// not when `negated`, tested against a set built once from the array: for a column no
     /// index may hold, where [`in_json`](Self::in_json) would look through the whole array

@@ -42,7 +42,9 @@ pub use crate::definition::{Pair, PairWith};
 use crate::error::Result;
 use crate::id::Id;
 
-pub(crate) use cardinality::{cardinality_error, live_partners};
+pub(crate) use cardinality::{
+    cardinality_error, counts, live_partners, live_unique_index, precedence, single_sides,
+};
 pub use list::ListFilter;
 pub(crate) use list::{list_in, rows_of_pairs};
 pub(crate) use rows::ids_per_statement;
@@ -54,7 +56,7 @@ pub(crate) use write::{
 };
 
 pub(crate) use check::check_in;
-pub use check::{check, Dangling, Gone, Integrity, LinkCheck};
+pub use check::{check, Dangling, Gone, Integrity, LinkCheck, Overlinked};
 pub use delete::{delete, restore, Deletion, ModuleError, Modules, Record, SoftDelete};
 #[cfg(feature = "async")]
 pub(crate) use delete::{delete_alone, restore_alone};

@@ -3,6 +3,13 @@
 //! pivot and one on the linked table, each taking the ids of the level above as one bound
 //! JSON array; then the rows are stitched in memory into [`Record`]s.
 //!
+//! A side that holds one record at most reads one link per record, whether joined or
+//! read by a statement of its own: the one that counts (`service/cardinality.rs`). Its
+//! unique index says there is only one, and where the catalog has the index the statement
+//! asks no more; on a table without it, whose data may break it (adopted from Medusa,
+//! before `check(prune = true)`), the others are left out in SQL, so a record is never
+//! repeated and a page holds as many records as it counts.
+//!
 //! Each statement runs in the database of its table ([`Connections`]). A filter through a
 //! link is a semi-join inside the root statement when the pivot and the linked table are in
 //! the root's database; when they are not, `localize.rs` resolves it first, one statement
@@ -22,7 +29,7 @@ use crate::graph::localize::{localize, reachable};
 use crate::graph::plan::{Bind, Edge, Hop, Node, Plan, Source};
 use crate::graph::record::{Linked, Record};
 use crate::graph::result::Metadata;
-use crate::graph::sql::{col, cond, count_bind, live, order_expr, select_joined, Sql};
+use crate::graph::sql::{col, cond, count_bind, link_counts, live, order_expr, select_joined, Sql};
 use crate::migrate::sql::ident;
 
 /// Where the records of a query's root go, each once it is whole: kept (`Vec<Record>`, for
@@ -72,6 +79,10 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     }
     let mut sql = Sql::new(dialect);
     let alias = "t0";
+    // Each part binds its values as it is written, in the order of the text: SQLite's
+    // placeholders are positional.
+    let joined = joined_hops(conns, root, plan.with_deleted);
+    let (select, from) = select_joined(&mut sql, root, &joined, plan.with_deleted);
     let filter = cond(
         &mut sql,
         alias,
@@ -102,8 +113,6 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         ));
     }
     order.push(format!("{} ASC", col(alias, root.source.primary_key())));
-    let joined = joined_hops(conns, root, plan.with_deleted);
-    let (select, from) = select_joined(&mut sql, root, &joined, plan.with_deleted);
     sql.text = format!(
         "SELECT {select} FROM {from} WHERE {filter} ORDER BY {}",
         order.join(", ")
@@ -246,8 +255,9 @@ fn streams(node: &Node, joined: &[bool]) -> bool {
 
 /// Which hops of `node` its own statement reads, with `LEFT JOIN`s: those that lead to one
 /// record at most, in the node's database. A link side that is not a list has one live
-/// partner at most (a unique index over live rows says so), and a pivot row has one record
-/// per side; a list, or a single side with its dismissed links, may have several.
+/// partner at most (a unique index over live rows says so, and the join reads only the
+/// link that counts where the data says otherwise), and a pivot row has one record per
+/// side; a list, or a single side with its dismissed links, may have several.
 fn joined_hops<X: Connections>(conns: &X, node: &Node, with_deleted: bool) -> Vec<bool> {
     node.hops
         .iter()
@@ -350,7 +360,7 @@ async fn stitch<X: Connections>(
             .collect();
         let links = match hop.edge {
             Edge::Pivot { link, from, to } if !keys.is_empty() => {
-                pivot_rows(conns, link, from, to.column, &keys, with_deleted).await?
+                pivot_rows(conns, link, from, to.column, hop.many, &keys, with_deleted).await?
             }
             Edge::Pivot { .. } => Vec::new(),
             Edge::Direct { .. } => keys
@@ -371,8 +381,8 @@ async fn stitch<X: Connections>(
         } else {
             let target = &hop.node;
             let mut sql = Sql::new(dialect);
-            let ids = sql.bind(Bind::Text(json_list(&targets)));
             let (select, from) = select_joined(&mut sql, target, &target_joins, with_deleted);
+            let ids = sql.bind(Bind::Text(json_list(&targets)));
             let live = live(target.source, "t0", with_deleted);
             sql.text = format!(
                 "SELECT {select} FROM {from} WHERE {}{live}",
@@ -608,13 +618,15 @@ impl PivotRow {
     }
 }
 
-/// The pivot rows whose `from` column holds one of `keys`; sorted later, in memory, and
-/// only where a record has several.
+/// The pivot rows whose `from` column holds one of `keys`. Of a list (`many`), every link,
+/// sorted later, in memory, and only where a record has several; of a side that holds one
+/// record at most, the link that counts for each record and no other, whatever the data.
 async fn pivot_rows<X: Connections>(
     conns: &mut X,
     link: &'static LinkSchema,
     from: &str,
     to: &str,
+    many: bool,
     keys: &[&str],
     with_deleted: bool,
 ) -> Result<Vec<PivotRow>> {
@@ -622,8 +634,15 @@ async fn pivot_rows<X: Connections>(
     let mut sql = Sql::new(dialect);
     let ids = sql.bind(Bind::Text(json_list(keys)));
     let live = live(Source::Link(link), "t0", with_deleted);
+    let counts = match many {
+        true => String::new(),
+        false => format!(
+            " AND {}",
+            link_counts(&mut sql, link, "t0", from, to, with_deleted)
+        ),
+    };
     sql.text = format!(
-        "SELECT {}, {}, {}, {} FROM {} AS {} WHERE {}{live}",
+        "SELECT {}, {}, {}, {} FROM {} AS {} WHERE {}{live}{counts}",
         col("t0", from),
         col("t0", to),
         col("t0", "deleted_at"),

@@ -6,12 +6,13 @@
 use serde_json::Value;
 
 use crate::backend::{Executor, JsonRow, Statement};
-use crate::definition::ColumnValue;
+use crate::definition::{ColumnValue, LinkSchema};
 use crate::dialect::{json_list, Dialect};
 use crate::error::Result;
 use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Source};
 use crate::graph::request::Order;
 use crate::migrate::sql::ident;
+use crate::service::{counts, live_unique_index, precedence};
 
 /// A statement being written: its text, its binds, and the table aliases used so far.
 pub(super) struct Sql {
@@ -108,7 +109,8 @@ pub(super) fn count_bind(value: u64) -> Bind {
 
 /// The select list and the `FROM` clause of a statement on `node`: its table as `t0`, then
 /// for each joined hop its pivot (if any) and its table `LEFT JOIN`ed, their columns
-/// selected after the node's, hop by hop.
+/// selected after the node's, hop by hop. A joined pivot binds the name of its side's
+/// unique index ([`link_counts`]), so the statement's later parts bind theirs after it.
 pub(super) fn select_joined(
     sql: &mut Sql,
     node: &Node,
@@ -131,9 +133,13 @@ pub(super) fn select_joined(
                 from: own,
                 to,
             } => {
+                // The side holds one partner at most: only the link that counts for the
+                // record is joined, so that a table whose data breaks the side's
+                // cardinality (one adopted from Medusa) cannot repeat the record.
                 let p = sql.alias();
+                let counts = link_counts(sql, link, &p, own, to.column, with_deleted);
                 from += &format!(
-                    " LEFT JOIN {} AS {} ON {} = {key}{}",
+                    " LEFT JOIN {} AS {} ON {} = {key}{} AND {counts}",
                     ident(link.table),
                     ident(&p),
                     col(&p, own),
@@ -154,6 +160,34 @@ pub(super) fn select_joined(
         select.push(select_list(&t, &hop.node.select));
     }
     (select.join(", "), from)
+}
+
+/// The condition that the row aliased `row` of `link`'s pivot (its record in `from`, its
+/// partner in `to`) is the link that counts for its record, on a side that holds one
+/// record at most (`service/cardinality.rs`): free where the side's unique index exists.
+pub(super) fn link_counts(
+    sql: &mut Sql,
+    link: &'static LinkSchema,
+    row: &str,
+    from: &str,
+    to: &str,
+    with_deleted: bool,
+) -> String {
+    let other = sql.alias();
+    // With deleted rows, dismissed links compete too: the index says nothing of them.
+    let index = live_unique_index(link, from)
+        .filter(|_| !with_deleted)
+        .map(|name| sql.bind(Bind::Text(name.to_owned())));
+    counts(
+        sql.dialect,
+        link.table,
+        row,
+        &other,
+        from,
+        to,
+        with_deleted,
+        index.as_deref(),
+    )
 }
 
 /// A `LIKE` pattern (`%`, `_`, `\` escaping the next character) as the SQLite `GLOB`
@@ -331,8 +365,10 @@ fn balanced(parts: &[String], joiner: &str) -> String {
     }
 }
 
-/// An `ORDER BY` term. A linked field is read by a subquery that yields the live partner's
-/// value (a side ordered by has at most one live partner), so the order is well defined.
+/// An `ORDER BY` term. A linked field is read by a subquery that yields the value of the
+/// partner that counts (a side ordered by has one live partner at most, and where the data
+/// holds several, the one [`precedence`] puts first: the one the output shows), so the
+/// order is well defined.
 /// NULLs sort as PostgreSQL sorts them by default, on both backends.
 pub(super) fn order_expr(
     sql: &mut Sql,
@@ -352,7 +388,7 @@ pub(super) fn order_expr(
                     let live = live(Source::Link(link), &p, with_deleted);
                     format!(
                         "(SELECT {} FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {} = {}{live}{target_live} \
-                         ORDER BY {} IS NOT NULL, {} LIMIT 1)",
+                         ORDER BY {} LIMIT 1)",
                         col(&t, key.column),
                         ident(link.table),
                         ident(&p),
@@ -362,8 +398,7 @@ pub(super) fn order_expr(
                         col(&p, to.column),
                         col(&p, from),
                         col(alias, source.primary_key()),
-                        col(&p, "deleted_at"),
-                        col(&p, "id"),
+                        precedence(&p, to.column),
                     )
                 }
                 Edge::Direct { to } => format!(

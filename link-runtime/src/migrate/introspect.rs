@@ -15,7 +15,8 @@ use crate::migrate::sql::ident;
 /// A table as the database describes it.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TableShape {
-    /// `(name, type)` of each column, in table order.
+    /// `(name, type)` of each column, in table order: the type as declared on SQLite, as
+    /// PostgreSQL names it (`text`, `character varying(255)`) there.
     pub columns: Vec<(String, String)>,
     /// The names of the table's indexes.
     pub indexes: Vec<String>,
@@ -71,7 +72,9 @@ pub(crate) async fn table<E: Executor>(conn: &mut E, table: &str) -> Result<Opti
              ORDER BY name",
         ),
         Dialect::Postgres => (
-            "SELECT column_name::text AS value, data_type::text AS kind \
+            "SELECT column_name::text AS value, \
+             CASE WHEN character_maximum_length IS NULL THEN data_type::text \
+             ELSE data_type::text || '(' || character_maximum_length || ')' END AS kind \
              FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = $1 \
              ORDER BY ordinal_position",

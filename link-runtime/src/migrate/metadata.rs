@@ -13,7 +13,8 @@ use crate::backend::Executor;
 use crate::definition::{LinkSchema, Side};
 use crate::dialect::Dialect;
 use crate::error::Result;
-use crate::migrate::sql::{fnv1a, ident, literal};
+use crate::migrate::introspect::TableShape;
+use crate::migrate::sql::{column_type, fnv1a, ident, literal};
 
 /// The metadata table's name.
 pub(crate) const TABLE: &str = "link_metadata";
@@ -108,6 +109,48 @@ impl LinkRecord {
         record
     }
 
+    /// The record a sync of `schema` on `dialect` writes for a table it found rather than
+    /// created, whose columns are `shape`'s: the `CREATE TABLE` it records gives each
+    /// column of the link's own (`id`, the sides, the timestamps) the type the table has
+    /// where that is not the type the link would create. A table adopted from Medusa is
+    /// recorded with its `character varying(255)` ids; one a sync made reads as it did.
+    pub fn found(schema: &LinkSchema, dialect: Dialect, shape: &TableShape) -> Self {
+        let mut record = Self::of(schema, dialect);
+        let base = schema.base_columns();
+        let lines: Vec<String> = record
+            .create_sql
+            .lines()
+            .map(|line| {
+                let definition = line.trim_start();
+                let indent = &line[..line.len() - definition.len()];
+                for (column, found) in &shape.columns {
+                    let name = format!("{} ", ident(column));
+                    let Some(after_name) = definition.strip_prefix(&name) else {
+                        continue;
+                    };
+                    let declared = column_type(definition.trim_end_matches(','));
+                    match after_name.strip_prefix(declared) {
+                        Some(rest)
+                            if base.contains(&column.as_str())
+                                && !same_type(dialect, declared, found) =>
+                        {
+                            return format!("{indent}{name}{found}{rest}");
+                        }
+                        _ => break,
+                    }
+                }
+                line.to_owned()
+            })
+            .collect();
+        let mut create_sql = lines.join("\n");
+        if record.create_sql.ends_with('\n') {
+            create_sql.push('\n');
+        }
+        record.create_sql = create_sql;
+        record.fingerprint = record.compute_fingerprint();
+        record
+    }
+
     /// `left -> right` by model name, as [`LinkSchema::describe`] says it.
     pub fn describe(&self) -> String {
         format!("{} -> {}", self.left.model, self.right.model)
@@ -171,6 +214,18 @@ impl LinkRecord {
             updates = updates.join(", "),
         )
     }
+}
+
+/// Whether the type a link declares for a column (`TEXT`, `TIMESTAMPTZ`) is the type the
+/// database reports for it (`text`, `timestamp with time zone` on PostgreSQL; the declared
+/// name on SQLite).
+fn same_type(dialect: Dialect, declared: &str, found: &str) -> bool {
+    let canonical = match (dialect, declared.to_ascii_uppercase().as_str()) {
+        (Dialect::Postgres, "TIMESTAMPTZ") => "timestamp with time zone",
+        (Dialect::Postgres, "TIMESTAMP") => "timestamp without time zone",
+        _ => declared,
+    };
+    canonical.eq_ignore_ascii_case(found)
 }
 
 /// The statement that removes the record of `table`.

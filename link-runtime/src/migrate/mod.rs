@@ -6,7 +6,10 @@
 //!   metadata table, create a link table, add, change or drop an extra column, create or
 //!   drop an index, record a link, drop the table of a link that is gone, forget a link
 //!   whose table is gone. Each action is [`Safety::Safe`] or [`Safety::Unsafe`]: dropping
-//!   a table or a column that holds rows, or converting a column's values, is unsafe.
+//!   a table or a column that holds rows, or converting a column's values, is unsafe, and
+//!   so is a unique index that rows already there break (a table adopted from Medusa, where
+//!   a product may hold two live brands on a link that gives it one): the plan asks the
+//!   table before it calls such an index safe, and says which records break it.
 //! - A [`Plan`] prints as the SQL it runs, each action headed by a comment that says what
 //!   it does and whether it is safe.
 //! - [`apply`] runs the safe actions, and the unsafe ones only when allowed, each in its own
@@ -25,6 +28,7 @@ pub(crate) mod introspect;
 mod metadata;
 mod plan;
 pub(crate) mod sql;
+pub(crate) mod unique;
 
 pub(crate) use apply::apply_in;
 pub use apply::{apply, Applied};

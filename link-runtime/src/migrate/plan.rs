@@ -5,12 +5,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::backend::{block_on, Blocking, Executor, LinkConnection};
-use crate::definition::LinkSchema;
+use crate::definition::{Index, LinkSchema};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::migrate::introspect::{self, TableShape};
 use crate::migrate::metadata::{self, LinkRecord};
 use crate::migrate::sql::{column_type, comment, fnv1a, ident, without_name};
+use crate::migrate::unique;
 use crate::registry::registered_links;
 use crate::trace::operation;
 
@@ -265,9 +266,10 @@ pub enum ActionKind {
 pub enum Safety {
     /// Loses nothing: run by default.
     Safe,
-    /// May lose data: run only when allowed.
+    /// May lose data, or cannot run on the rows the table holds (a unique index they
+    /// break): run only when allowed.
     Unsafe {
-        /// What would be lost.
+        /// What would be lost, or what stands in the way and how to resolve it.
         reason: String,
     },
 }
@@ -497,19 +499,44 @@ impl<'a, E: Executor> Rows<'a, E> {
         }
     }
 
-    /// Safe on an empty table; otherwise unsafe, because of `what`.
-    async fn safety(&mut self, what: &str) -> Result<Safety> {
-        let rows = match self.count {
+    /// How many rows the table holds, soft-deleted ones included.
+    async fn count(&mut self) -> Result<i64> {
+        Ok(match self.count {
             Some(rows) => rows,
             None => *self
                 .count
                 .insert(introspect::row_count(self.conn, self.table).await?),
-        };
+        })
+    }
+
+    /// Safe on an empty table; otherwise unsafe, because of `what`.
+    async fn safety(&mut self, what: &str) -> Result<Safety> {
+        let rows = self.count().await?;
         Ok(if rows == 0 {
             Safety::Safe
         } else {
             Safety::Unsafe {
                 reason: format!("`{}` holds {rows} row(s); {what}", self.table),
+            }
+        })
+    }
+
+    /// Whether `index` of `schema` can be created on the rows there: safe unless it is
+    /// unique and rows break it (a Medusa table's product with two live brands, where the
+    /// link says one), which the reason names, with how to resolve them.
+    async fn index_safety(&mut self, schema: &LinkSchema, index: &Index) -> Result<Safety> {
+        let Some(key) = index.unique_key() else {
+            return Ok(Safety::Safe);
+        };
+        if self.count().await? == 0 {
+            return Ok(Safety::Safe);
+        }
+        let duplicates = unique::duplicates(self.conn, self.table, key).await?;
+        Ok(if duplicates.count == 0 {
+            Safety::Safe
+        } else {
+            Safety::Unsafe {
+                reason: duplicates.reason(schema, key),
             }
         })
     }
@@ -620,14 +647,14 @@ async fn plan_existing<E: Executor>(
                 ActionKind::CreateIndex {
                     index: index.name.to_owned(),
                 },
-                Safety::Safe,
+                rows.index_safety(schema, index).await?,
                 vec![index.sql.to_owned()],
                 vec![format!("DROP INDEX IF EXISTS {};", ident(index.name))],
             ));
         }
     }
 
-    let record = LinkRecord::of(schema, dialect);
+    let record = LinkRecord::found(schema, dialect, shape);
     let changed = actions.len() > start;
     if changed || previous.is_none_or(|previous| previous.fingerprint != record.fingerprint) {
         actions.push(action(

@@ -1,6 +1,14 @@
 //! Cardinality: a side without `is_list` gives each record of the other side one live
 //! partner at most. A batch is checked before anything is written; after the database
 //! refuses a write, the live partners are read to say which record and which partner.
+//!
+//! A table the sync adopted rather than created (one of Medusa's, whose cardinality was a
+//! read before the write) may hold a record with several live partners on such a side.
+//! Which of them counts is decided here, once, for every statement that reads one partner
+//! per record: graph queries read only that link, and `check(prune = true)` keeps only it.
+//! Where the side's unique index exists, the database already holds one live link per
+//! record, and a graph query's statement learns so from the catalog, once, instead of
+//! looking for another link per row ([`counts`]).
 
 use std::collections::HashMap;
 
@@ -9,6 +17,7 @@ use crate::backend::Executor;
 use crate::definition::{ColumnValue, LinkSchema, Side};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::migrate::sql::ident;
 
 /// Refuses a batch that gives one record two partners on a side that is not a list, before
 /// anything is written.
@@ -39,10 +48,12 @@ pub(super) fn check_batch_cardinality(
 }
 
 /// A side whose records may have one live partner only, and the side of that partner.
-struct SingleSide<'a> {
+pub(crate) struct SingleSide<'a> {
     on_left: bool,
-    side: &'a Side,
-    other: &'a Side,
+    /// The side whose records hold one partner at most.
+    pub(crate) side: &'a Side,
+    /// The side of their partners.
+    pub(crate) other: &'a Side,
 }
 
 impl SingleSide<'_> {
@@ -57,7 +68,7 @@ impl SingleSide<'_> {
 }
 
 /// The sides of `schema` whose records may have one live partner only.
-fn single_sides(schema: &LinkSchema) -> impl Iterator<Item = SingleSide<'_>> {
+pub(crate) fn single_sides(schema: &LinkSchema) -> impl Iterator<Item = SingleSide<'_>> {
     // Without `is_list` on the right side, a left record has one right partner at most.
     [
         (!schema.right.is_list, true, &schema.left, &schema.right),
@@ -124,4 +135,106 @@ pub(crate) async fn live_partners<E: Executor>(
         }
     }
     Ok(partners)
+}
+
+/// The order in which the links of one record count, on a side that holds one partner at
+/// most: live before dismissed, then the newest (`created_at`), then the greatest partner
+/// id. A pivot's primary key is its two ids, so no two links of a record tie: the order is
+/// total, and the same on every run.
+///
+/// As `ORDER BY` terms on the pivot row aliased `row`, whose partner column is `to`: the
+/// link that counts first. [`outranked`] says the same as a condition.
+pub(crate) fn precedence(row: &str, to: &str) -> String {
+    format!(
+        "{} IS NOT NULL, {} DESC, {} DESC",
+        col(row, "deleted_at"),
+        col(row, "created_at"),
+        col(row, to),
+    )
+}
+
+/// `EXISTS (..)`: another link of `table` of the same record as the pivot row aliased `row`
+/// (the record in column `from`, its partner in `to`) comes before it in [`precedence`];
+/// `row` is then not the link that counts for its record. Without `with_deleted` only live
+/// links compete. `other` is the alias the subquery gives the table.
+///
+/// Where the side's unique index holds, the subquery finds `row` itself and nothing else.
+pub(crate) fn outranked(
+    table: &str,
+    row: &str,
+    other: &str,
+    from: &str,
+    to: &str,
+    with_deleted: bool,
+) -> String {
+    let (o, r) = (
+        |column: &str| col(other, column),
+        |column: &str| col(row, column),
+    );
+    let newer = format!(
+        "({created} > {row_created} OR ({created} = {row_created} AND {to} > {row_to}))",
+        created = o("created_at"),
+        row_created = r("created_at"),
+        to = o(to),
+        row_to = r(to),
+    );
+    let before = if with_deleted {
+        let (deleted, row_deleted) = (o("deleted_at"), r("deleted_at"));
+        format!(
+            "(({deleted} IS NULL AND {row_deleted} IS NOT NULL) \
+             OR (({deleted} IS NULL) = ({row_deleted} IS NULL) AND {newer}))"
+        )
+    } else {
+        format!("{} IS NULL AND {newer}", o("deleted_at"))
+    };
+    format!(
+        "EXISTS (SELECT 1 FROM {} AS {} WHERE {} = {} AND {before})",
+        ident(table),
+        ident(other),
+        o(from),
+        r(from),
+    )
+}
+
+/// The condition that the pivot row aliased `row` is the link that counts for its record
+/// (as [`outranked`], whose arguments it takes, says it is not). `index` is the placeholder
+/// bound to the name of the side's unique index over live rows ([`live_unique_index`]), or
+/// `None` with `with_deleted` (dismissed links compete then, which the index says nothing
+/// of): where that index exists the database holds one live link per record, so the
+/// condition asks the catalog once per statement and reads nothing per row; only a table
+/// without it (adopted from Medusa, before its prune) pays the subquery.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn counts(
+    dialect: Dialect,
+    table: &str,
+    row: &str,
+    other: &str,
+    from: &str,
+    to: &str,
+    with_deleted: bool,
+    index: Option<&str>,
+) -> String {
+    let outranked = outranked(table, row, other, from, to, with_deleted);
+    match index {
+        Some(index) => format!("({} OR NOT {outranked})", dialect.index_exists(index)),
+        None => format!("NOT {outranked}"),
+    }
+}
+
+/// The name of `link`'s unique index over the live rows of `column`: the index of a side
+/// whose records hold one partner at most.
+pub(crate) fn live_unique_index(link: &LinkSchema, column: &str) -> Option<&'static str> {
+    link.indexes
+        .iter()
+        .find(|index| {
+            index
+                .unique_key()
+                .is_some_and(|key| key.live && key.column == column)
+        })
+        .map(|index| index.name)
+}
+
+/// `"alias"."column"`
+fn col(alias: &str, column: &str) -> String {
+    format!("{}.{}", ident(alias), ident(column))
 }

@@ -1,8 +1,12 @@
-//! Links whose records are gone: found, and pruned on request.
+//! Links whose records are gone, and records with more live links than their link allows:
+//! found, and pruned on request.
 //!
 //! A module that deletes its own records never touches links (as in Medusa), so a live link
-//! can point at a record that no longer exists, or that its module soft-deleted. [`check`]
-//! finds such links in every registered link table; with `prune` it soft-deletes them.
+//! can point at a record that no longer exists, or that its module soft-deleted. And a
+//! table adopted from Medusa, whose cardinality was a read before the write, may give a
+//! record several live partners on a side that holds one. [`check`] finds both in every
+//! registered link table; with `prune` it soft-deletes the links to records that are gone,
+//! then all but the newest live link of each record that holds too many.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -14,13 +18,17 @@ use crate::backend::{
     block_on, finish, load_text, Blocking, Connections, Executor, LinkConnection, OneConnection,
     Place,
 };
-use crate::definition::{ColumnValue, LinkSchema, Side};
-use crate::dialect::json_list;
+use crate::definition::{ColumnValue, LinkSchema, Side, UniqueKey};
+use crate::dialect::{json_list, Dialect};
 use crate::entity::registered_entities;
 use crate::error::{Error, Result};
 use crate::migrate::introspect::table_exists;
+use crate::migrate::unique::duplicates_sql;
 use crate::registry::registered_links;
 use crate::trace::operation;
+
+use super::cardinality::{outranked, precedence, single_sides, SingleSide};
+use super::rows::Partner;
 
 /// How many records of a side one statement reads or binds.
 const IDS_PER_BATCH: usize = 5_000;
@@ -60,6 +68,67 @@ pub struct Dangling {
     pub right_gone: Option<Gone>,
 }
 
+/// A record with more live links than its link allows: on a side that is not a list, a
+/// record of the other side holds one live partner at most. The database's unique index
+/// enforces that on every table a sync made; a table adopted from Medusa may break it until
+/// it is pruned, and its index cannot be created before.
+///
+/// Graph queries read only the link that counts, the first of `partners`; a prune keeps
+/// that one and dismisses the others.
+///
+/// ```
+/// use diesel::connection::SimpleConnection;
+/// use diesel::{Connection, SqliteConnection};
+/// use link_runtime::prelude::*;
+///
+/// #[derive(Linkable)] #[linkable(module = "product", table = "product")]
+/// pub struct Product { pub id: String }
+/// #[derive(Linkable)] #[linkable(module = "brand", table = "brand")]
+/// pub struct Brand { pub id: String }
+/// mod product_brand { use super::*; define_link!(Product(is_list), Brand); }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// // A link table made without the product's unique index, as Medusa makes them.
+/// conn.batch_execute(
+///     "CREATE TABLE product (id TEXT PRIMARY KEY);
+///      CREATE TABLE brand (id TEXT PRIMARY KEY);
+///      INSERT INTO product VALUES ('p1');
+///      INSERT INTO brand VALUES ('b1'), ('b2');
+///      CREATE TABLE product_product_brand_brand (
+///          id TEXT NOT NULL, product_id TEXT NOT NULL, brand_id TEXT NOT NULL,
+///          created_at TIMESTAMP NOT NULL, updated_at TIMESTAMP NOT NULL, deleted_at TIMESTAMP,
+///          PRIMARY KEY (product_id, brand_id));
+///      INSERT INTO product_product_brand_brand VALUES
+///          ('link_1', 'p1', 'b1', '2025-01-01 00:00:00', '2025-01-01 00:00:00', NULL),
+///          ('link_2', 'p1', 'b2', '2025-02-01 00:00:00', '2025-02-01 00:00:00', NULL);",
+/// )?;
+///
+/// let found = link_runtime::service::check(&mut conn, false)?;
+/// let (_, overlinked) = found.overlinked().next().expect("p1 holds two brands");
+/// assert_eq!((overlinked.model, overlinked.record.as_str()), ("product", "p1"));
+/// assert_eq!(overlinked.partners, ["b2", "b1"]); // the newest live link first
+///
+/// let pruned = link_runtime::service::check(&mut conn, true)?;
+/// assert_eq!(pruned.links[0].pruned, 1); // p1 -> b1 is dismissed
+/// assert!(link_runtime::service::check(&mut conn, false)?.is_clean());
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct Overlinked {
+    /// The record's model (`product`).
+    pub model: &'static str,
+    /// The record's id.
+    pub record: String,
+    /// The partners' model (`brand`).
+    pub partner_model: &'static str,
+    /// The ids of its live partners, the one that counts first: the newest live link, then
+    /// the greatest id among links made at the same time.
+    pub partners: Vec<String>,
+}
+
 /// What [`check`] found in one link table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -72,7 +141,11 @@ pub struct LinkCheck {
     pub live: usize,
     /// The live links with a record that is gone, ordered by left then right id.
     pub dangling: Vec<Dangling>,
-    /// How many of them were soft-deleted (pruned): all of them with `prune`, else none.
+    /// The records with more live partners than the link allows, ordered by model then id.
+    /// With `prune`, those left once the dangling links were pruned.
+    pub overlinked: Vec<Overlinked>,
+    /// How many links were soft-deleted (pruned): with `prune`, the dangling ones and all
+    /// but the first partner of each overlinked record; else none.
     pub pruned: usize,
 }
 
@@ -92,15 +165,29 @@ impl Integrity {
             .flat_map(|link| link.dangling.iter().map(move |d| (link.table, d)))
     }
 
-    /// Whether every live link points at live records.
+    /// Every record with more live partners than its link allows, across tables.
+    pub fn overlinked(&self) -> impl Iterator<Item = (&'static str, &Overlinked)> {
+        self.links
+            .iter()
+            .flat_map(|link| link.overlinked.iter().map(move |o| (link.table, o)))
+    }
+
+    /// Whether every live link points at live records, and no record holds more live
+    /// partners than its link allows.
     pub fn is_clean(&self) -> bool {
-        self.links.iter().all(|link| link.dangling.is_empty())
+        self.links
+            .iter()
+            .all(|link| link.dangling.is_empty() && link.overlinked.is_empty())
     }
 }
 
 /// Finds the live links, in every registered link table, whose left or right record is
 /// missing from its module's table or soft-deleted by its module (a `deleted_at` field on
-/// the model); with `prune`, soft-deletes them, one transaction per link table.
+/// the model), and the records that hold more live partners than their link allows (see
+/// [`Overlinked`]); with `prune`, soft-deletes the links to records that are gone, then all
+/// but the newest live link of each record that holds too many, one transaction per link
+/// table. After a prune, the sync can create the unique indexes such records stood in the
+/// way of.
 ///
 /// Records are read in batches of a few thousand ids per statement, whatever the number of
 /// links; the records' tables may be in other databases than the links' (see
@@ -288,9 +375,8 @@ async fn check_link<X: Connections>(
     let mut dangling: Vec<Dangling> = dangling.into_values().collect();
     dangling.sort_by(|a, b| (&a.left, &a.right).cmp(&(&b.left, &b.right)));
 
-    let mut pruned = 0;
-    if prune && !dangling.is_empty() {
-        let conn = conns.conn(Place::Link(link.table)).await?;
+    let conn = conns.conn(Place::Link(link.table)).await?;
+    let (overlinked, pruned) = if prune {
         let ids: Vec<&str> = dangling.iter().map(|d| d.link_id.as_str()).collect();
         conn.begin().await?;
         let done = async {
@@ -305,18 +391,86 @@ async fn check_link<X: Connections>(
                 let list = json_list(chunk);
                 pruned += conn.execute(&sql, &[ColumnValue::Text(&list)]).await?;
             }
-            diesel::QueryResult::Ok(pruned)
+            // Then, of the links left, each overlinked record's all but the one that counts.
+            let overlinked = overlinked(conn, link).await?;
+            if !overlinked.is_empty() {
+                for single in single_sides(link) {
+                    pruned += conn.execute(&prune_surplus_sql(link, &single, dialect), &[]).await?;
+                }
+            }
+            diesel::QueryResult::Ok((overlinked, pruned))
         }
         .await;
-        pruned = finish(conn, done).await?;
-    }
+        finish(conn, done).await?
+    } else {
+        (overlinked(conn, link).await?, 0)
+    };
     Ok(LinkCheck {
         table: link.table,
         models: (link.left.model(), link.right.model()),
         live,
         dangling,
+        overlinked,
         pruned,
     })
+}
+
+/// The statement that soft-deletes every live link of `link` that is not the one that
+/// counts for its record on `single`'s side.
+fn prune_surplus_sql(link: &LinkSchema, single: &SingleSide<'_>, dialect: Dialect) -> String {
+    format!(
+        r#"UPDATE "{table}" SET "deleted_at" = {now} WHERE "deleted_at" IS NULL AND {outranked}"#,
+        table = link.table,
+        now = dialect.now(),
+        outranked = outranked(
+            link.table,
+            link.table,
+            "newer",
+            single.side.column,
+            single.other.column,
+            false,
+        ),
+    )
+}
+
+/// The records of `link` with more live partners than it allows, each side that holds one
+/// partner at most read with one statement: the live links of the records that hold
+/// several, in the order they count.
+async fn overlinked<E: Executor>(
+    conn: &mut E,
+    link: &'static LinkSchema,
+) -> diesel::QueryResult<Vec<Overlinked>> {
+    let mut found: Vec<Overlinked> = Vec::new();
+    for single in single_sides(link) {
+        let (side, other) = (single.side, single.other);
+        let key = UniqueKey {
+            column: side.column,
+            live: true,
+        };
+        let sql = format!(
+            r#"SELECT CAST("l"."{side}" AS TEXT) AS record, CAST("l"."{other}" AS TEXT) AS partner FROM "{table}" AS "l" WHERE "l"."deleted_at" IS NULL AND "l"."{side}" IN ({several}) ORDER BY "l"."{side}", {order}"#,
+            side = side.column,
+            other = other.column,
+            table = link.table,
+            several = duplicates_sql(link.table, key),
+            order = precedence("l", other.column),
+        );
+        for row in conn.load::<Partner>(&sql, &[]).await? {
+            match found.last_mut() {
+                Some(last) if last.model == side.model() && last.record == row.record => {
+                    last.partners.push(row.partner);
+                }
+                _ => found.push(Overlinked {
+                    model: side.model(),
+                    record: row.record,
+                    partner_model: other.model(),
+                    partners: vec![row.partner],
+                }),
+            }
+        }
+    }
+    found.sort_by(|a, b| (a.model, &a.record).cmp(&(b.model, &b.record)));
+    Ok(found)
 }
 
 /// The records of `side` that live links of `link` point at and that are missing or
