@@ -1,6 +1,6 @@
 //! The values of columns, and the kinds of value a column holds.
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// The Rust types an extra column can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,9 +22,27 @@ pub enum ColumnKind {
     Text,
     /// `chrono::NaiveDateTime` (UTC)
     Timestamp,
+    /// `chrono::DateTime<Utc>`: `TIMESTAMPTZ` on PostgreSQL, text with its offset on SQLite
+    /// ([`sql_types::TimestampTz`](crate::sql_types::TimestampTz)); RFC 3339 with `Z` in
+    /// graph JSON.
+    TimestampTz,
+    /// `chrono::NaiveDate`: `DATE`; `YYYY-MM-DD` in graph JSON.
+    Date,
+    /// `chrono::NaiveTime`: `TIME`; `HH:MM:SS[.fff]` in graph JSON.
+    Time,
     /// `serde_json::Value`: `JSONB` on PostgreSQL, JSON text on SQLite
     /// ([`sql_types::Json`](crate::sql_types::Json)).
     Json,
+    /// `bigdecimal::BigDecimal` (feature `decimal`): `NUMERIC` on PostgreSQL, its exact
+    /// text on SQLite ([`sql_types::ExactDecimal`](crate::sql_types::ExactDecimal)); a string in
+    /// graph JSON, so that no digit is lost.
+    Decimal,
+    /// `uuid::Uuid` (feature `uuid`): `UUID` on PostgreSQL, its hyphenated text on SQLite
+    /// ([`sql_types::Uuid`](crate::sql_types::Uuid)); the hyphenated string in graph JSON.
+    Uuid,
+    /// `Vec<u8>`: `BYTEA` on PostgreSQL, `BLOB` on SQLite; base64 (standard alphabet,
+    /// padded) in graph JSON ([`base64_bytes`](crate::base64_bytes) reads it back).
+    Bytes,
 }
 
 /// A value to bind to an extra column.
@@ -51,6 +69,20 @@ pub enum ColumnValue<'a> {
     Timestamp(NaiveDateTime),
     /// A JSON document.
     Json(&'a serde_json::Value),
+    /// A point in time, with its offset (UTC).
+    TimestampTz(DateTime<Utc>),
+    /// A date.
+    Date(NaiveDate),
+    /// A time of day.
+    Time(NaiveTime),
+    /// An exact decimal.
+    #[cfg(feature = "decimal")]
+    Decimal(&'a bigdecimal::BigDecimal),
+    /// A UUID.
+    #[cfg(feature = "uuid")]
+    Uuid(uuid::Uuid),
+    /// Bytes.
+    Bytes(&'a [u8]),
 }
 
 /// A Rust type that an extra column can hold.
@@ -87,6 +119,29 @@ to_column_value! {
     f32 => Float,
     f64 => Double,
     NaiveDateTime => Timestamp,
+    DateTime<Utc> => TimestampTz,
+    NaiveDate => Date,
+    NaiveTime => Time,
+}
+
+#[cfg(feature = "uuid")]
+to_column_value! {
+    uuid::Uuid => Uuid,
+}
+
+#[cfg(feature = "decimal")]
+impl ToColumnValue for bigdecimal::BigDecimal {
+    const KIND: ColumnKind = ColumnKind::Decimal;
+    fn to_column_value(&self) -> ColumnValue<'_> {
+        ColumnValue::Decimal(self)
+    }
+}
+
+impl ToColumnValue for Vec<u8> {
+    const KIND: ColumnKind = ColumnKind::Bytes;
+    fn to_column_value(&self) -> ColumnValue<'_> {
+        ColumnValue::Bytes(self)
+    }
 }
 
 impl ToColumnValue for String {
@@ -110,5 +165,42 @@ impl<T: ToColumnValue> ToColumnValue for Option<T> {
             Some(value) => value.to_column_value(),
             None => ColumnValue::Null(T::KIND),
         }
+    }
+}
+
+/// Bytes as graph JSON writes them, base64 (standard alphabet, padded), for serde's
+/// `with`: what a typed graph query reads a `Vec<u8>` column with.
+///
+/// ```
+/// #[derive(serde::Deserialize, serde::Serialize)]
+/// struct Attachment {
+///     #[serde(with = "link_runtime::base64_bytes")]
+///     digest: Vec<u8>,
+/// }
+///
+/// let read: Attachment = serde_json::from_str(r#"{ "digest": "AAH/" }"#).unwrap();
+/// assert_eq!(read.digest, [0, 1, 255]);
+/// assert_eq!(serde_json::to_string(&read).unwrap(), r#"{"digest":"AAH/"}"#);
+/// ```
+pub mod base64_bytes {
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// The text of `bytes`.
+    pub(crate) fn encode(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    /// Writes `bytes` as base64 text.
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&encode(bytes))
+    }
+
+    /// Reads base64 text into bytes.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)
     }
 }

@@ -17,12 +17,12 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use diesel::backend::Backend;
 use diesel::deserialize;
 use diesel::row::NamedRow;
 use diesel::sql_types::{
-    BigInt, Bool, Double, Float, Integer, Nullable, SmallInt, Text, Timestamp,
+    BigInt, Binary, Bool, Date, Double, Float, Integer, Nullable, SmallInt, Text, Time, Timestamp,
 };
 
 use crate::backend::{LinkConnection, LoadRow};
@@ -32,7 +32,7 @@ use crate::error::Result;
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::service::{self, Created, ListFilter};
-use crate::sql_types::Json;
+use crate::sql_types::{Json, TimestampTz};
 
 /// What `define_link!` declares about one link, on a marker type of its own: everything
 /// [`LinkDefinition`] needs that differs from link to link. [`LinkOf<D>`](LinkOf) is the link.
@@ -360,6 +360,26 @@ row_value! {
     [] Option<String> => Nullable<Text>,
     [] Option<NaiveDateTime> => Nullable<Timestamp>,
     [] Option<serde_json::Value> => Nullable<Json>,
+    [] DateTime<Utc> => TimestampTz,
+    [] NaiveDate => Date,
+    [] NaiveTime => Time,
+    [] Vec<u8> => Binary,
+    [] Option<DateTime<Utc>> => Nullable<TimestampTz>,
+    [] Option<NaiveDate> => Nullable<Date>,
+    [] Option<NaiveTime> => Nullable<Time>,
+    [] Option<Vec<u8>> => Nullable<Binary>,
+}
+
+#[cfg(feature = "decimal")]
+row_value! {
+    [] bigdecimal::BigDecimal => crate::sql_types::ExactDecimal,
+    [] Option<bigdecimal::BigDecimal> => Nullable<crate::sql_types::ExactDecimal>,
+}
+
+#[cfg(feature = "uuid")]
+row_value! {
+    [] uuid::Uuid => crate::sql_types::Uuid,
+    [] Option<uuid::Uuid> => Nullable<crate::sql_types::Uuid>,
 }
 
 /// The columns every pivot row has, read by [`pivot_base`].

@@ -143,6 +143,7 @@ pub mod steps;
 mod trace;
 
 pub use backend::{LinkBackend, LinkConnection};
+pub use column::base64_bytes;
 pub use definition::{
     ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, Index, LinkDefinition, LinkSchema,
     LinkedFrom, Side, ToColumnValue,
@@ -244,10 +245,16 @@ pub use link_macros::links;
 /// Derives [`Linkable`](trait@Linkable) for a model. See the trait for its attribute.
 pub use link_macros::Linkable;
 
+/// The decimal type of `decimal` extra columns (feature `decimal`).
+#[cfg(feature = "decimal")]
+pub use bigdecimal;
 pub use chrono;
 pub use diesel;
 #[doc(hidden)]
 pub use serde_json;
+/// The UUID type of `uuid` extra columns (feature `uuid`).
+#[cfg(feature = "uuid")]
+pub use uuid;
 
 /// Links `left` to `right` with the link defined from `A` to `B`, found from the id types,
 /// and says whether the link was [inserted, revived or already there](Created).

@@ -1,4 +1,5 @@
-//! SQL types of extra columns that diesel has no single type for across backends.
+//! SQL types of extra columns that diesel has no single type for across backends (or none
+//! that keeps the value exact).
 
 use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, Queryable};
@@ -85,6 +86,178 @@ impl FromSql<Json, diesel::sqlite::Sqlite> for serde_json::Value {
 impl ToSql<Json, diesel::sqlite::Sqlite> for serde_json::Value {
     fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
         out.set_value(serde_json::to_string(self)?);
+        Ok(IsNull::No)
+    }
+}
+
+/// Implements `FromSql` and `ToSql` of `$sql` for `$rust` on PostgreSQL as diesel's `$pg`.
+macro_rules! as_on_postgres {
+    ($sql:ty, $rust:ty, $pg:ty) => {
+        #[cfg(feature = "postgres")]
+        impl FromSql<$sql, diesel::pg::Pg> for $rust {
+            fn from_sql(value: diesel::pg::PgValue<'_>) -> deserialize::Result<Self> {
+                <$rust as FromSql<$pg, diesel::pg::Pg>>::from_sql(value)
+            }
+        }
+
+        #[cfg(feature = "postgres")]
+        impl ToSql<$sql, diesel::pg::Pg> for $rust {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::pg::Pg>) -> serialize::Result {
+                <$rust as ToSql<$pg, diesel::pg::Pg>>::to_sql(self, out)
+            }
+        }
+    };
+}
+
+/// A point in time with its offset, `chrono::DateTime<Utc>`: `TIMESTAMPTZ` on PostgreSQL;
+/// on SQLite the text diesel writes for one, `YYYY-MM-DD HH:MM:SS.ffffff+00:00`.
+///
+/// ```
+/// use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+///
+/// mod product_brand {
+///     use super::{Brand, Product};
+///     use link_runtime::chrono::{DateTime, Utc};
+///     link_runtime::define_link!(Product, Brand, columns {
+///         since: DateTime<Utc> = "2024-01-31T09:30:00Z",
+///     });
+/// }
+///
+/// # fn main() {
+/// let since = product_brand::Columns::default().since;
+/// assert_eq!(since.to_rfc3339(), "2024-01-31T09:30:00+00:00");
+/// assert!(product_brand::Link::POSTGRES_SQL.contains(r#""since" TIMESTAMPTZ NOT NULL"#));
+/// # }
+/// ```
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
+#[cfg_attr(
+    feature = "postgres",
+    diesel(postgres_type(oid = 1184, array_oid = 1185))
+)]
+#[cfg_attr(feature = "sqlite", diesel(sqlite_type(name = "Text")))]
+pub struct TimestampTz;
+
+as_on_postgres!(
+    TimestampTz,
+    chrono::DateTime<chrono::Utc>,
+    diesel::sql_types::Timestamptz
+);
+
+#[cfg(feature = "sqlite")]
+impl FromSql<TimestampTz, diesel::sqlite::Sqlite> for chrono::DateTime<chrono::Utc> {
+    fn from_sql(value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        <Self as FromSql<diesel::sql_types::TimestamptzSqlite, _>>::from_sql(value)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl ToSql<TimestampTz, diesel::sqlite::Sqlite> for chrono::DateTime<chrono::Utc> {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
+        <Self as ToSql<diesel::sql_types::TimestamptzSqlite, _>>::to_sql(self, out)
+    }
+}
+
+/// An exact decimal, `bigdecimal::BigDecimal` (feature `decimal`): `NUMERIC` on
+/// PostgreSQL; on SQLite the decimal's plain text (`12.50`) in a `TEXT` column, because
+/// SQLite's numbers are 64-bit floats and diesel reads its `NUMERIC` through one.
+///
+/// ```
+/// use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+///
+/// mod product_brand {
+///     use super::{Brand, Product};
+///     use link_runtime::bigdecimal::BigDecimal;
+///     link_runtime::define_link!(Product, Brand, columns { price: BigDecimal = "12.50" });
+/// }
+///
+/// # fn main() {
+/// assert_eq!(product_brand::Columns::default().price.to_string(), "12.50");
+/// assert!(product_brand::Link::POSTGRES_SQL.contains(r#""price" NUMERIC NOT NULL DEFAULT 12.50"#));
+/// assert!(product_brand::Link::SQLITE_SQL.contains(r#""price" TEXT NOT NULL DEFAULT '12.50'"#));
+/// # }
+/// ```
+#[cfg(feature = "decimal")]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
+#[cfg_attr(
+    feature = "postgres",
+    diesel(postgres_type(oid = 1700, array_oid = 1231))
+)]
+#[cfg_attr(feature = "sqlite", diesel(sqlite_type(name = "Text")))]
+pub struct ExactDecimal;
+
+#[cfg(feature = "decimal")]
+as_on_postgres!(
+    ExactDecimal,
+    bigdecimal::BigDecimal,
+    diesel::sql_types::Numeric
+);
+
+#[cfg(all(feature = "decimal", feature = "sqlite"))]
+impl FromSql<ExactDecimal, diesel::sqlite::Sqlite> for bigdecimal::BigDecimal {
+    fn from_sql(mut value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        Ok(value.read_text().parse()?)
+    }
+}
+
+#[cfg(all(feature = "decimal", feature = "sqlite"))]
+impl ToSql<ExactDecimal, diesel::sqlite::Sqlite> for bigdecimal::BigDecimal {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
+        out.set_value(self.to_plain_string());
+        Ok(IsNull::No)
+    }
+}
+
+/// A UUID, `uuid::Uuid` (feature `uuid`): `UUID` on PostgreSQL; on SQLite its hyphenated
+/// lower-case text in a `TEXT` column, readable and compared as text.
+///
+/// ```
+/// use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+///
+/// mod product_brand {
+///     use super::{Brand, Product};
+///     link_runtime::define_link!(Product, Brand, columns { batch: Option<link_runtime::uuid::Uuid> });
+/// }
+///
+/// # fn main() {
+/// assert_eq!(product_brand::Columns::default().batch, None);
+/// assert!(product_brand::Link::POSTGRES_SQL.contains(r#""batch" UUID,"#));
+/// # }
+/// ```
+#[cfg(feature = "uuid")]
+#[derive(
+    Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+)]
+#[cfg_attr(
+    feature = "postgres",
+    diesel(postgres_type(oid = 2950, array_oid = 2951))
+)]
+#[cfg_attr(feature = "sqlite", diesel(sqlite_type(name = "Text")))]
+pub struct Uuid;
+
+#[cfg(feature = "uuid")]
+as_on_postgres!(Uuid, uuid::Uuid, diesel::sql_types::Uuid);
+
+#[cfg(all(feature = "uuid", feature = "sqlite"))]
+impl FromSql<Uuid, diesel::sqlite::Sqlite> for uuid::Uuid {
+    fn from_sql(mut value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        Ok(value.read_text().parse()?)
+    }
+}
+
+#[cfg(all(feature = "uuid", feature = "sqlite"))]
+impl ToSql<Uuid, diesel::sqlite::Sqlite> for uuid::Uuid {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
+        out.set_value(self.hyphenated().to_string());
         Ok(IsNull::No)
     }
 }

@@ -3,7 +3,7 @@
 use diesel::connection::LoadConnection;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{
-    BigInt, Bool, Double, Float, Integer, Nullable, SmallInt, Text, Timestamp,
+    BigInt, Binary, Bool, Date, Double, Float, Integer, Nullable, SmallInt, Text, Time, Timestamp,
 };
 use std::any::TypeId;
 use std::collections::hash_map::RandomState;
@@ -17,7 +17,9 @@ use diesel::{Connection, QueryResult};
 use super::row::LoadRow;
 use crate::definition::{ColumnKind, ColumnValue};
 use crate::dialect::Dialect;
-use crate::sql_types::Json;
+#[cfg(feature = "decimal")]
+use crate::sql_types::ExactDecimal;
+use crate::sql_types::{Json, TimestampTz};
 
 /// A diesel backend links can be stored in: SQLite (feature `sqlite`) and PostgreSQL
 /// (feature `postgres`).
@@ -316,6 +318,30 @@ macro_rules! link_backend {
                             ColumnKind::Json => {
                                 out.push_bind_param::<Nullable<Json>, _>(&None::<serde_json::Value>)?
                             }
+                            ColumnKind::TimestampTz => out.push_bind_param::<Nullable<TimestampTz>, _>(
+                                &None::<chrono::DateTime<chrono::Utc>>,
+                            )?,
+                            ColumnKind::Date => {
+                                out.push_bind_param::<Nullable<Date>, _>(&None::<chrono::NaiveDate>)?
+                            }
+                            ColumnKind::Time => {
+                                out.push_bind_param::<Nullable<Time>, _>(&None::<chrono::NaiveTime>)?
+                            }
+                            #[cfg(feature = "decimal")]
+                            ColumnKind::Decimal => out
+                                .push_bind_param::<Nullable<ExactDecimal>, _>(&None::<bigdecimal::BigDecimal>)?,
+                            #[cfg(feature = "uuid")]
+                            ColumnKind::Uuid => out.push_bind_param::<Nullable<crate::sql_types::Uuid>, _>(
+                                &None::<uuid::Uuid>,
+                            )?,
+                            ColumnKind::Bytes => out.push_bind_param::<Nullable<Binary>, _>(&None::<Vec<u8>>)?,
+                            // A kind whose feature is off has no Rust type, so no column of it.
+                            #[allow(unreachable_patterns)]
+                            other => {
+                                return Err(diesel::result::Error::QueryBuilderError(
+                                    format!("no value of {other:?} without its feature").into(),
+                                ))
+                            }
                         },
                         ColumnValue::Bool(value) => out.push_bind_param::<Bool, _>(value)?,
                         ColumnValue::SmallInt(value) => out.push_bind_param::<SmallInt, _>(value)?,
@@ -326,6 +352,16 @@ macro_rules! link_backend {
                         ColumnValue::Text(value) => out.push_bind_param::<Text, _>(*value)?,
                         ColumnValue::Timestamp(value) => out.push_bind_param::<Timestamp, _>(value)?,
                         ColumnValue::Json(value) => out.push_bind_param::<Json, _>(*value)?,
+                        ColumnValue::TimestampTz(value) => out.push_bind_param::<TimestampTz, _>(value)?,
+                        ColumnValue::Date(value) => out.push_bind_param::<Date, _>(value)?,
+                        ColumnValue::Time(value) => out.push_bind_param::<Time, _>(value)?,
+                        #[cfg(feature = "decimal")]
+                        ColumnValue::Decimal(value) => out.push_bind_param::<ExactDecimal, _>(*value)?,
+                        #[cfg(feature = "uuid")]
+                        ColumnValue::Uuid(value) => {
+                            out.push_bind_param::<crate::sql_types::Uuid, _>(value)?
+                        }
+                        ColumnValue::Bytes(value) => out.push_bind_param::<Binary, _>(*value)?,
                     }
                 }
                 Ok(())

@@ -1,8 +1,12 @@
 //! Reading columns whatever their type: a row of JSON values, decoded from what the
 //! database reports (SQLite's storage class, PostgreSQL's type oid), then shaped by the
 //! field's declared kind (SQLite has no booleans and stores timestamps as text).
+//!
+//! The JSON form of each kind: timestamps with a time zone in RFC 3339 with `Z`, dates
+//! `YYYY-MM-DD`, times `HH:MM:SS[.f]`, decimals as strings holding every digit, UUIDs
+//! hyphenated, bytes in base64 (standard alphabet, padded).
 
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use diesel::deserialize::{self, FromSqlRow};
 use diesel::row::{Field, Row};
 use diesel::sql_types::Untyped;
@@ -23,6 +27,26 @@ fn timestamp(time: NaiveDateTime) -> Value {
     Value::String(time.format("%Y-%m-%dT%H:%M:%S%.f").to_string())
 }
 
+/// Bytes as graph JSON holds them.
+fn bytes(bytes: &[u8]) -> Value {
+    Value::String(crate::column::base64_bytes::encode(bytes))
+}
+
+/// A point in time read as text: SQLite's (diesel writes `2024-01-31 09:30:00+00:00`), or
+/// the UTC timestamp a PostgreSQL `timestamptz` was decoded into.
+fn utc(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z")
+        .or_else(|_| DateTime::parse_from_rfc3339(text))
+        .map(|time| time.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+                .iter()
+                .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+                .map(|time| time.and_utc())
+        })
+}
+
 /// `value`, read from a column of `kind` on `dialect`, in the form the kind has in JSON.
 pub(crate) fn shape(dialect: Dialect, kind: Option<ColumnKind>, value: Value) -> Value {
     match (kind, value) {
@@ -37,6 +61,10 @@ pub(crate) fn shape(dialect: Dialect, kind: Option<ColumnKind>, value: Value) ->
                 Err(_) => Value::String(text),
             }
         }
+        (Some(ColumnKind::TimestampTz), Value::String(text)) => match utc(&text) {
+            Some(time) => Value::String(time.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            None => Value::String(text),
+        },
         (_, value) => value,
     }
 }
@@ -74,7 +102,7 @@ impl FromSqlRow<Untyped, diesel::sqlite::Sqlite> for JsonRow {
                         Value::String(<String as FromSql<Text, Sqlite>>::from_sql(value)?)
                     }
                     Some(SqliteType::Binary) => {
-                        Value::from(<Vec<u8> as FromSql<Binary, Sqlite>>::from_sql(value)?)
+                        bytes(&<Vec<u8> as FromSql<Binary, Sqlite>>::from_sql(value)?)
                     }
                 },
             };
@@ -102,15 +130,15 @@ impl FromSqlRow<Untyped, diesel::pg::Pg> for JsonRow {
 
 #[cfg(feature = "postgres")]
 mod postgres {
-    use chrono::{DateTime, NaiveDate, Utc};
+    use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
     use diesel::deserialize::{self, FromSql};
     use diesel::pg::{Pg, PgValue};
     use diesel::sql_types::{
-        BigInt, Bool, Date, Double, Float, Integer, SmallInt, Text, Timestamp, Timestamptz,
+        BigInt, Bool, Date, Double, Float, Integer, SmallInt, Text, Time, Timestamp, Timestamptz,
     };
     use serde_json::Value;
 
-    use super::{float, timestamp};
+    use super::{bytes, float, timestamp};
 
     /// Decodes a value by its type oid (the oids of PostgreSQL's built-in types are fixed).
     pub(super) fn decode(column: &str, value: PgValue<'_>) -> deserialize::Result<Value> {
@@ -132,6 +160,17 @@ mod postgres {
                 timestamp(<DateTime<Utc> as FromSql<Timestamptz, Pg>>::from_sql(value)?.naive_utc())
             }
             1082 => Value::String(<NaiveDate as FromSql<Date, Pg>>::from_sql(value)?.to_string()),
+            1083 => Value::String(<NaiveTime as FromSql<Time, Pg>>::from_sql(value)?.to_string()),
+            // numeric: its plain text, every digit and the scale kept
+            #[cfg(feature = "decimal")]
+            1700 => Value::String(
+                <bigdecimal::BigDecimal as FromSql<diesel::sql_types::Numeric, Pg>>::from_sql(
+                    value,
+                )?
+                .to_plain_string(),
+            ),
+            // bytea, in binary form: the bytes themselves
+            17 => bytes(value.as_bytes()),
             // json is its text; jsonb is a version byte, then its text
             114 => serde_json::from_slice(value.as_bytes())?,
             3802 => serde_json::from_slice(value.as_bytes().get(1..).unwrap_or_default())?,
