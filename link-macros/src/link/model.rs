@@ -86,12 +86,55 @@ pub enum ColumnKind {
     Text,
     Timestamp,
     Json,
+    /// `chrono::DateTime<Utc>`
+    TimestampTz,
+    /// `chrono::NaiveDate`
+    Date,
+    /// `chrono::NaiveTime`
+    Time,
+    /// `bigdecimal::BigDecimal`
+    Decimal,
+    /// `uuid::Uuid`
+    Uuid,
+    /// `Vec<u8>`
+    Bytes,
 }
 
 impl ColumnKind {
     /// The Rust types a column can be declared with (the last path segment).
     pub const SUPPORTED: &'static str = "bool, i16, i32, i64, f32, f64, String, \
-         chrono::NaiveDateTime, serde_json::Value, or Option of one of them";
+         chrono::NaiveDateTime, chrono::DateTime<Utc>, chrono::NaiveDate, chrono::NaiveTime, \
+         bigdecimal::BigDecimal, uuid::Uuid, Vec<u8>, serde_json::Value, or Option of one of them";
+
+    /// The kind of an extra column's type, by the last segment of its path: the kinds of
+    /// [`from_type_name`](Self::from_type_name), and those only extra columns have.
+    pub fn from_column_type(last: &syn::PathSegment) -> Option<Self> {
+        let argument = match &last.arguments {
+            syn::PathArguments::None => None,
+            syn::PathArguments::AngleBracketed(args) => match &args.args.iter().collect::<Vec<_>>()
+                [..]
+            {
+                [syn::GenericArgument::Type(syn::Type::Path(inner))] if inner.qself.is_none() => {
+                    Some(inner.path.segments.last()?)
+                }
+                _ => return None,
+            },
+            syn::PathArguments::Parenthesized(_) => return None,
+        };
+        let plain = |argument: &syn::PathSegment, name: &str| {
+            argument.ident == name && argument.arguments.is_empty()
+        };
+        match (last.ident.to_string().as_str(), argument) {
+            ("DateTime", Some(zone)) if plain(zone, "Utc") => Some(ColumnKind::TimestampTz),
+            ("Vec", Some(element)) if plain(element, "u8") => Some(ColumnKind::Bytes),
+            ("NaiveDate", None) => Some(ColumnKind::Date),
+            ("NaiveTime", None) => Some(ColumnKind::Time),
+            ("BigDecimal", None) => Some(ColumnKind::Decimal),
+            ("Uuid", None) => Some(ColumnKind::Uuid),
+            (name, None) => Self::from_type_name(name),
+            _ => None,
+        }
+    }
 
     pub fn from_type_name(name: &str) -> Option<Self> {
         Some(match name {
@@ -113,6 +156,10 @@ impl ColumnKind {
     pub fn sql_type(self) -> TokenStream {
         match self {
             ColumnKind::Json => quote!(::link_runtime::sql_types::Json),
+            ColumnKind::TimestampTz => quote!(::link_runtime::sql_types::TimestampTz),
+            ColumnKind::Decimal => quote!(::link_runtime::sql_types::ExactDecimal),
+            ColumnKind::Uuid => quote!(::link_runtime::sql_types::Uuid),
+            ColumnKind::Bytes => quote!(Binary),
             other => other.type_name(),
         }
     }
@@ -130,6 +177,12 @@ impl ColumnKind {
             ColumnKind::Text => quote!(Text),
             ColumnKind::Timestamp => quote!(Timestamp),
             ColumnKind::Json => quote!(Json),
+            ColumnKind::TimestampTz => quote!(TimestampTz),
+            ColumnKind::Date => quote!(Date),
+            ColumnKind::Time => quote!(Time),
+            ColumnKind::Decimal => quote!(Decimal),
+            ColumnKind::Uuid => quote!(Uuid),
+            ColumnKind::Bytes => quote!(Bytes),
         }
     }
 
@@ -156,6 +209,12 @@ impl ColumnKind {
             ColumnKind::Text => "String",
             ColumnKind::Timestamp => "NaiveDateTime",
             ColumnKind::Json => "serde_json::Value",
+            ColumnKind::TimestampTz => "DateTime<Utc>",
+            ColumnKind::Date => "NaiveDate",
+            ColumnKind::Time => "NaiveTime",
+            ColumnKind::Decimal => "BigDecimal",
+            ColumnKind::Uuid => "Uuid",
+            ColumnKind::Bytes => "Vec<u8>",
         }
     }
 }
@@ -172,4 +231,16 @@ pub enum DefaultValue {
     Text(String),
     /// A JSON document, as written (checked to parse).
     Json(String),
+    /// A decimal: its plain text, without leading zeros (`-12.50`).
+    Decimal(String),
+    /// A date, checked.
+    Date(chrono::NaiveDate),
+    /// A time of day, checked.
+    Time(chrono::NaiveTime),
+    /// A point in time, checked, in UTC.
+    TimestampTz(chrono::DateTime<chrono::Utc>),
+    /// A UUID, checked: its 128 bits.
+    Uuid(u128),
+    /// Bytes, from a byte string literal.
+    Bytes(Vec<u8>),
 }

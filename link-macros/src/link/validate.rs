@@ -301,10 +301,7 @@ fn column_type(ty: &syn::Type) -> Option<(ColumnKind, bool)> {
         let (kind, nullable) = column_type(inner)?;
         return (!nullable).then_some((kind, true));
     }
-    if !last.arguments.is_empty() {
-        return None;
-    }
-    ColumnKind::from_type_name(&last.ident.to_string()).map(|kind| (kind, false))
+    ColumnKind::from_column_type(last).map(|kind| (kind, false))
 }
 
 fn default_value(
@@ -327,6 +324,21 @@ fn default_value(
     if let Some(number) = number(expr, kind, name) {
         return number;
     }
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(text),
+        ..
+    }) = expr
+    {
+        if let Some(parsed) = text_default(kind, &text.value()) {
+            return parsed.map_err(|expected| {
+                darling::Error::custom(format!(
+                    "the default of `{name}` must be {expected} in a string, got {:?}",
+                    text.value()
+                ))
+                .with_span(text)
+            });
+        }
+    }
     match expr {
         syn::Expr::Path(path) if path.path.is_ident("None") => {
             if nullable {
@@ -347,6 +359,7 @@ fn default_value(
             ..
         }) => Err(mismatch("not a literal of that type")),
         syn::Expr::Lit(syn::ExprLit { lit, .. }) => match (lit, kind) {
+            (syn::Lit::ByteStr(bytes), ColumnKind::Bytes) => Ok(DefaultValue::Bytes(bytes.value())),
             (syn::Lit::Bool(b), ColumnKind::Bool) => Ok(DefaultValue::Bool(b.value)),
             (syn::Lit::Str(text), ColumnKind::Text) => Ok(DefaultValue::Text(text.value())),
             (syn::Lit::Str(text), ColumnKind::Json) => {
@@ -370,6 +383,65 @@ fn default_value(
         ))
         .with_span(expr)),
     }
+}
+
+/// The default of a column whose type has a text form (a decimal, a date, a time, a
+/// timestamp, a UUID) read from `text`: `None` for other kinds, and the form the text must
+/// have if it is not that.
+fn text_default(kind: ColumnKind, text: &str) -> Option<Result<DefaultValue, &'static str>> {
+    use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+    Some(match kind {
+        ColumnKind::Decimal => decimal(text)
+            .map(DefaultValue::Decimal)
+            .ok_or("a decimal such as \"12.50\" or \"-0.5\""),
+        ColumnKind::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map(DefaultValue::Date)
+            .map_err(|_| "a date such as \"2024-01-31\""),
+        ColumnKind::Time => NaiveTime::parse_from_str(text, "%H:%M:%S%.f")
+            .map(DefaultValue::Time)
+            .map_err(|_| "a time of day such as \"09:30:00\""),
+        ColumnKind::TimestampTz => DateTime::parse_from_rfc3339(text)
+            .map(|time| DefaultValue::TimestampTz(time.with_timezone(&Utc)))
+            .map_err(|_| "an RFC 3339 timestamp such as \"2024-01-31T09:30:00Z\""),
+        ColumnKind::Uuid => uuid(text)
+            .map(DefaultValue::Uuid)
+            .ok_or("a hyphenated UUID such as \"67e55044-10b1-426f-9247-bb680e5fe0c8\""),
+        _ => return None,
+    })
+}
+
+/// `-?digits[.digits]`, leading zeros dropped: the plain text the runtime writes.
+fn decimal(text: &str) -> Option<String> {
+    let (sign, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text),
+    };
+    let (whole, fraction) = match unsigned.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (unsigned, None),
+    };
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.is_some_and(|fraction| !digits(fraction)) {
+        return None;
+    }
+    let whole = match whole.trim_start_matches('0') {
+        "" => "0",
+        trimmed => trimmed,
+    };
+    Some(match fraction {
+        Some(fraction) => format!("{sign}{whole}.{fraction}"),
+        None => format!("{sign}{whole}"),
+    })
+}
+
+/// The bits of a UUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, in either case.
+fn uuid(text: &str) -> Option<u128> {
+    let groups: Vec<&str> = text.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|group| group.len()).collect();
+    if lengths != [8, 4, 4, 4, 12] || !groups.concat().bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(&groups.concat(), 16).ok()
 }
 
 /// The default of a numeric column written as a number, `-` included: without a type suffix

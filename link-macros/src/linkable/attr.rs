@@ -321,8 +321,9 @@ fn last_segment(ty: &syn::Type) -> Option<&syn::PathSegment> {
 /// segment of its path: the types of link extra columns (`link::model::ColumnKind`), and
 /// `Id<T>`, which is text.
 fn column_kind(ty: &syn::Type) -> Option<ColumnKind> {
-    match last_segment(ty)?.ident.to_string().as_str() {
+    let last = last_segment(ty)?;
+    match last.ident.to_string().as_str() {
         "Id" => Some(ColumnKind::Text),
-        name => ColumnKind::from_type_name(name),
+        _ => ColumnKind::from_column_type(last),
     }
 }

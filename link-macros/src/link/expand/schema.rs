@@ -265,6 +265,39 @@ fn default_expr(column: &Column) -> TokenStream {
             ::link_runtime::serde_json::from_str(#text)
                 .expect("define_link! checked that the default parses as JSON")
         },
+        Some(DefaultValue::Decimal(text)) => quote! {
+            <::link_runtime::bigdecimal::BigDecimal as ::core::str::FromStr>::from_str(#text)
+                .expect("define_link! checked that the default is a decimal")
+        },
+        Some(DefaultValue::Date(date)) => {
+            use chrono::Datelike;
+            let (year, month, day) = (date.year(), date.month(), date.day());
+            quote! {
+                ::link_runtime::chrono::NaiveDate::from_ymd_opt(#year, #month, #day)
+                    .expect("define_link! checked the date")
+            }
+        }
+        Some(DefaultValue::Time(time)) => {
+            use chrono::Timelike;
+            let (hour, minute, second, nano) =
+                (time.hour(), time.minute(), time.second(), time.nanosecond());
+            quote! {
+                ::link_runtime::chrono::NaiveTime::from_hms_nano_opt(#hour, #minute, #second, #nano)
+                    .expect("define_link! checked the time")
+            }
+        }
+        Some(DefaultValue::TimestampTz(time)) => {
+            let (seconds, nanos) = (time.timestamp(), time.timestamp_subsec_nanos());
+            quote! {
+                ::link_runtime::chrono::DateTime::<::link_runtime::chrono::Utc>::from_timestamp(#seconds, #nanos)
+                    .expect("define_link! checked the timestamp")
+            }
+        }
+        Some(DefaultValue::Uuid(bits)) => quote!(::link_runtime::uuid::Uuid::from_u128(#bits)),
+        Some(DefaultValue::Bytes(bytes)) => {
+            let bytes = proc_macro2::Literal::byte_string(bytes);
+            quote!(::std::vec::Vec::from(&#bytes[..]))
+        }
     };
     if column.nullable {
         quote!(::core::option::Option::Some(#value))

@@ -25,6 +25,17 @@ impl Dialect {
             (_, ColumnKind::Timestamp) => "TIMESTAMP",
             (Dialect::Sqlite, ColumnKind::Json) => "TEXT",
             (Dialect::Postgres, ColumnKind::Json) => "JSONB",
+            (Dialect::Sqlite, ColumnKind::TimestampTz) => "TIMESTAMPTZ",
+            (Dialect::Postgres, ColumnKind::TimestampTz) => "TIMESTAMPTZ",
+            (_, ColumnKind::Date) => "DATE",
+            (_, ColumnKind::Time) => "TIME",
+            // SQLite's numbers are floats: its decimals are their exact text.
+            (Dialect::Sqlite, ColumnKind::Decimal) => "TEXT",
+            (Dialect::Postgres, ColumnKind::Decimal) => "NUMERIC",
+            (Dialect::Sqlite, ColumnKind::Uuid) => "TEXT",
+            (Dialect::Postgres, ColumnKind::Uuid) => "UUID",
+            (Dialect::Sqlite, ColumnKind::Bytes) => "BLOB",
+            (Dialect::Postgres, ColumnKind::Bytes) => "BYTEA",
         }
     }
 
@@ -59,12 +70,43 @@ pub fn column_definition(dialect: Dialect, column: &Column) -> String {
             DefaultValue::Text(text) | DefaultValue::Json(text) => {
                 Some(format!("'{}'", text.replace('\'', "''")))
             }
+            DefaultValue::Decimal(n) => Some(match dialect {
+                Dialect::Sqlite => format!("'{n}'"),
+                Dialect::Postgres => n.clone(),
+            }),
+            DefaultValue::Date(date) => Some(format!("'{}'", date.format("%Y-%m-%d"))),
+            DefaultValue::Time(time) => Some(format!("'{}'", time.format("%H:%M:%S%.f"))),
+            // The text diesel writes for one on SQLite, which PostgreSQL reads too.
+            DefaultValue::TimestampTz(time) => {
+                Some(format!("'{}'", time.format("%Y-%m-%d %H:%M:%S%.f+00:00")))
+            }
+            DefaultValue::Uuid(bits) => Some(format!("'{}'", uuid_text(*bits))),
+            DefaultValue::Bytes(bytes) => {
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                Some(match dialect {
+                    Dialect::Sqlite => format!("X'{hex}'"),
+                    Dialect::Postgres => format!("'\\x{hex}'"),
+                })
+            }
         };
         if let Some(literal) = literal {
             write!(sql, " DEFAULT {literal}").expect("writing to a String");
         }
     }
     sql
+}
+
+/// `67e55044-10b1-426f-9247-bb680e5fe0c8`: a UUID's hyphenated, lower-case text.
+fn uuid_text(bits: u128) -> String {
+    let hex = format!("{bits:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// The `CREATE TABLE` and `CREATE INDEX` statements of a link.
