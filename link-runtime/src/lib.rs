@@ -145,7 +145,7 @@ mod trace;
 pub use backend::{LinkBackend, LinkConnection};
 pub use definition::{
     ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, Index, LinkDefinition, LinkSchema,
-    LinkedFrom, Side, ToColumnValue,
+    LinkedFrom, Side, Storage, ToColumnValue, WritableLink,
 };
 pub use dialect::Dialect;
 pub use error::{Error, ErrorDetails, ErrorKind, Result};
@@ -283,7 +283,7 @@ where
     C: LinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     service::create::<L, C>(conn, &left, &right)
 }
@@ -315,7 +315,7 @@ where
     C: LinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     service::dismiss::<L, C>(conn, &left, &right)
 }
