@@ -1,7 +1,7 @@
 //! Checks a parsed `define_link!` and builds the plain model, collecting every error so
 //! that one compile shows them all.
 
-use darling::util::{Flag, SpannedValue};
+use darling::util::SpannedValue;
 use darling::FromMeta;
 
 use super::model::{Column, ColumnKind, DefaultValue, Link, Names, ResolvedNames, Side};
@@ -12,9 +12,11 @@ use crate::names::{is_sql_identifier, MAX_IDENTIFIER_LEN};
 #[derive(FromMeta, Default)]
 struct SideOptions {
     /// A record of the other side may be linked to many records of this side.
-    is_list: Flag,
+    #[darling(default)]
+    is_list: SpannedValue<bool>,
     /// Deleting a record of the other side deletes its linked records of this side.
-    delete_cascade: Flag,
+    #[darling(default)]
+    delete_cascade: SpannedValue<bool>,
     /// The name of this side's field in graph queries from the other side.
     #[darling(default)]
     alias: Option<SpannedValue<String>>,
@@ -205,9 +207,9 @@ fn side(errors: &mut darling::error::Accumulator, input: &SideInput) -> (Side, O
     }
     let side = Side {
         path: input.path.clone(),
-        is_list: options.is_list.is_present(),
+        is_list: *options.is_list,
         is_list_span: options.is_list.span(),
-        delete_cascade: options.delete_cascade.is_present(),
+        delete_cascade: *options.delete_cascade,
         delete_cascade_span: options.delete_cascade.span(),
         alias: options
             .alias

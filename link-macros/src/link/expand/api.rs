@@ -5,6 +5,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 
 use super::sql::{self, Dialect};
 use super::{Context, LinkItems};
@@ -148,7 +149,7 @@ fn read_only(cx: &Context, field: &syn::Ident) -> TokenStream {
         ..
     } = cx;
     let (link, names) = (cx.link, cx.names);
-    let field_name = field.to_string();
+    let field_name = field.unraw().to_string();
     // The left model's table is the pivot: its primary key holds the left ids, the field's
     // column the right ones.
     let left_column =
