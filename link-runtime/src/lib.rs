@@ -210,10 +210,10 @@ pub use service::{delete, restore};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let mut conn = SqliteConnection::establish(":memory:")?;
 /// conn.batch_execute(
-///     "CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
-///      CREATE TABLE review (id TEXT PRIMARY KEY, product_id TEXT);
-///      INSERT INTO product VALUES ('prod_1', 'Kettle');
-///      INSERT INTO review VALUES ('rev_1', 'prod_1'), ('rev_2', 'prod_1');",
+///     "CREATE TABLE products (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+///      CREATE TABLE reviews (id TEXT PRIMARY KEY, product_id TEXT);
+///      INSERT INTO products VALUES ('prod_1', 'Kettle');
+///      INSERT INTO reviews VALUES ('rev_1', 'prod_1'), ('rev_2', 'prod_1');",
 /// )?;
 /// let products = Query::new(&mut conn)
 ///     .graph(Graph::entity("product").fields(["id", "reviews.id"]))?;
