@@ -21,7 +21,7 @@ use link_runtime::graph::{Condition, Graph, GraphResult, GraphSelect, Order, Que
 use link_runtime::migrate::{Applied, Plan};
 use link_runtime::service::{self, Deletion, Integrity, ListFilter, PairWith};
 use link_runtime::{
-    Created, Error, Id, LinkConnection, LinkDefinition, Linkable, LinkedFrom, Result,
+    Created, Error, Id, LinkConnection, Linkable, LinkedFrom, Result, WritableLink,
 };
 use link_tests::links::{product_brand, product_supplier, product_tag};
 use link_tests::modules::brand::Brand;
@@ -42,13 +42,13 @@ trait Driver {
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>;
+        L: WritableLink<Left = A, Right = B>;
     async fn create_many<A, B, L>(&mut self, pairs: &[(Id<A>, Id<B>)]) -> Result<Vec<Created>>
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>;
-    async fn create_many_with<L: LinkDefinition>(
+        L: WritableLink<Left = A, Right = B>;
+    async fn create_many_with<L: WritableLink>(
         &mut self,
         rows: &[PairWith<L>],
     ) -> Result<Vec<Created>>;
@@ -56,13 +56,13 @@ trait Driver {
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>;
+        L: WritableLink<Left = A, Right = B>;
     async fn dismiss_many<A, B, L>(&mut self, pairs: &[(Id<A>, Id<B>)]) -> Result<usize>
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>;
-    async fn list<L: LinkDefinition>(&mut self, filter: &ListFilter<L>) -> Result<Vec<L::Row>>;
+        L: WritableLink<Left = A, Right = B>;
+    async fn list<L: WritableLink>(&mut self, filter: &ListFilter<L>) -> Result<Vec<L::Row>>;
     /// Deletes the links of products, cascading into the supplier module.
     async fn delete_products(&mut self, ids: &[Id<Product>]) -> Result<Deletion>;
     async fn restore(&mut self, deletion: &Deletion) -> Result<usize>;
@@ -99,7 +99,7 @@ where
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>,
+        L: WritableLink<Left = A, Right = B>,
     {
         link_runtime::create(&mut self.0, left, right)
     }
@@ -108,12 +108,12 @@ where
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>,
+        L: WritableLink<Left = A, Right = B>,
     {
         service::create_many::<L, C>(&mut self.0, pairs)
     }
 
-    async fn create_many_with<L: LinkDefinition>(
+    async fn create_many_with<L: WritableLink>(
         &mut self,
         rows: &[PairWith<L>],
     ) -> Result<Vec<Created>> {
@@ -124,7 +124,7 @@ where
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>,
+        L: WritableLink<Left = A, Right = B>,
     {
         link_runtime::dismiss(&mut self.0, left, right)
     }
@@ -133,12 +133,12 @@ where
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>,
+        L: WritableLink<Left = A, Right = B>,
     {
         service::dismiss_many::<L, C>(&mut self.0, pairs)
     }
 
-    async fn list<L: LinkDefinition>(&mut self, filter: &ListFilter<L>) -> Result<Vec<L::Row>> {
+    async fn list<L: WritableLink>(&mut self, filter: &ListFilter<L>) -> Result<Vec<L::Row>> {
         service::list(&mut self.0, filter)
     }
 
@@ -196,7 +196,7 @@ where
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>,
+        L: WritableLink<Left = A, Right = B>,
     {
         aio::create(&mut self.0, left, right).await
     }
@@ -205,12 +205,12 @@ where
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>,
+        L: WritableLink<Left = A, Right = B>,
     {
         aio::create_many(&mut self.0, pairs).await
     }
 
-    async fn create_many_with<L: LinkDefinition>(
+    async fn create_many_with<L: WritableLink>(
         &mut self,
         rows: &[PairWith<L>],
     ) -> Result<Vec<Created>> {
@@ -221,7 +221,7 @@ where
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>,
+        L: WritableLink<Left = A, Right = B>,
     {
         aio::dismiss(&mut self.0, left, right).await
     }
@@ -230,12 +230,12 @@ where
     where
         A: Linkable,
         B: LinkedFrom<A, L>,
-        L: LinkDefinition<Left = A, Right = B>,
+        L: WritableLink<Left = A, Right = B>,
     {
         aio::dismiss_many(&mut self.0, pairs).await
     }
 
-    async fn list<L: LinkDefinition>(&mut self, filter: &ListFilter<L>) -> Result<Vec<L::Row>> {
+    async fn list<L: WritableLink>(&mut self, filter: &ListFilter<L>) -> Result<Vec<L::Row>> {
         aio::list(&mut self.0, filter).await
     }
 

@@ -102,12 +102,50 @@ pub trait LinkDefinition: Copy + Default + Send + Sync + 'static {
 )]
 pub trait LinkedFrom<Left: Linkable, L>: Linkable {}
 
+/// A link whose pairs the runtime writes: every link with a pivot table. A read-only link
+/// (`define_link!(Review(field = product_id), Product, read_only)`) is not one: its pairs
+/// are a column of the left model, which that model's module writes, so `create`,
+/// `dismiss`, `update`, `list` and their steps do not compile for it.
+///
+/// ```
+/// use link_runtime::prelude::*;
+/// use link_runtime::WritableLink;
+///
+/// #[derive(Linkable)]
+/// #[linkable(module = "product")]
+/// pub struct Product { pub id: String }
+///
+/// #[derive(Linkable)]
+/// #[linkable(module = "brand")]
+/// pub struct Brand { pub id: String }
+///
+/// mod product_brand {
+///     use super::{Brand, Product};
+///     link_runtime::define_link!(Product, Brand);
+/// }
+///
+/// fn writable<L: WritableLink>() {}
+/// # fn main() {
+/// writable::<product_brand::Link>();
+/// # }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a read-only link: it has no pivot table to write",
+    label = "a read-only link cannot be created, dismissed, updated or listed",
+    note = "a read-only link's pairs are a column of its left model \
+            (`define_link!(Review(field = product_id), Product, read_only)`): \
+            set that column through the model's own module, and read the link with graph queries"
+)]
+pub trait WritableLink: LinkDefinition {}
+
 /// The pivot table of a link and the options it was declared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkSchema {
     /// The pivot table: `{left_module}_{left_model}_{right_module}_{right_model}` unless
-    /// `database(table = "...")` names it.
+    /// `database(table = "...")` names it. Empty for a read-only link, which has none.
     pub table: &'static str,
+    /// Where the link's pairs are kept: its pivot table, or a column of its left model.
+    pub storage: Storage,
     /// Link ids are `{id_prefix}_{ULID}`: `link` (as Medusa's) unless
     /// `database(id_prefix = "...")` gives a prefix.
     pub id_prefix: &'static str,
@@ -126,7 +164,45 @@ pub struct LinkSchema {
     pub postgres_sql: &'static str,
 }
 
+/// Where a link's pairs are kept.
+///
+/// ```
+/// # use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// #[derive(Linkable)]
+/// #[linkable(module = "review")]
+/// pub struct Review { pub id: String, pub product_id: Option<String> }
+///
+/// mod review_product {
+///     use super::{Product, Review};
+///     link_runtime::define_link!(Review(field = product_id), Product, read_only);
+/// }
+///
+/// # fn main() {
+/// use link_runtime::{LinkDefinition, Storage};
+/// let schema = <review_product::Link as LinkDefinition>::SCHEMA;
+/// assert_eq!(schema.storage, Storage::Field);
+/// assert_eq!(schema.right.column, "product_id");   // the review's column
+/// assert_eq!(schema.left.column, "id");            // the review's primary key
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// A pivot table of the link's own, [`LinkSchema::table`], with a row per pair.
+    Pivot,
+    /// No table: the link is read-only, and the left model's table is its pivot. A left
+    /// record's own column, the right side's [`column`](Side::column), holds the id of its
+    /// one right record; the left side's column is the left model's primary key.
+    Field,
+}
+
 impl LinkSchema {
+    /// Whether the link is read-only: its pairs are a column of the left model
+    /// ([`Storage::Field`]), with no pivot table, and nothing of the runtime writes them.
+    pub fn is_read_only(&self) -> bool {
+        self.storage == Storage::Field
+    }
+
     /// The statements that create the pivot table and its indexes on `dialect`.
     pub fn create_sql(&self, dialect: Dialect) -> &'static str {
         match dialect {
@@ -208,7 +284,9 @@ pub struct Side {
     /// The side's model: its module, name, table and primary key
     /// ([`Linkable::ENTITY`](crate::Linkable::ENTITY)).
     pub entity: &'static EntitySchema,
-    /// The pivot column holding this side's ids: `{model}_id`.
+    /// The pivot column holding this side's ids: `{model}_id`. For a read-only link, a
+    /// column of the left model's table: its primary key on the left side, the `field`
+    /// holding the right model's ids on the right side.
     pub column: &'static str,
     /// The field under which graph queries from the other side find this side's records:
     /// the model's name, in the plural when the side is a list (`brand`, `products`).

@@ -26,7 +26,9 @@ use diesel::sql_types::{
 };
 
 use crate::backend::{LinkConnection, LoadRow};
-use crate::definition::{ExtraColumns, LinkDefinition, LinkSchema, Pair, PairWith, Side};
+use crate::definition::{
+    ExtraColumns, LinkDefinition, LinkSchema, Pair, PairWith, Side, Storage, WritableLink,
+};
 use crate::entity::EntitySchema;
 use crate::error::Result;
 use crate::id::Id;
@@ -59,6 +61,7 @@ pub trait Definition: 'static {
 /// besides the error. Never read: the crate does not compile.
 pub const PLACEHOLDER_SCHEMA: &LinkSchema = &LinkSchema {
     table: "",
+    storage: Storage::Pivot,
     id_prefix: "",
     left: PLACEHOLDER_SIDE,
     right: PLACEHOLDER_SIDE,
@@ -81,6 +84,29 @@ const PLACEHOLDER_SIDE: Side = Side {
     is_list: false,
     delete_cascade: false,
 };
+
+/// The marker of a link with a pivot table, which the runtime writes: what makes its link
+/// ([`LinkOf`]) a [`WritableLink`]. A read-only link's marker does not implement it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is a read-only link: it has no pivot table to write",
+    label = "a read-only link cannot be created, dismissed, updated or listed",
+    note = "a read-only link's pairs are a column of its left model \
+            (`define_link!(Review(field = product_id), Product, read_only)`): \
+            set that column through the model's own module, and read the link with graph queries"
+)]
+pub trait Writable: Definition {}
+
+impl<D: Writable> WritableLink for LinkOf<D> {}
+
+/// The `Row` of a read-only link, which has no pivot rows: no value of it exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoRow {}
+
+impl<DB: Backend> diesel::QueryableByName<DB> for NoRow {
+    fn build<'a>(_: &impl NamedRow<'a, DB>) -> deserialize::Result<Self> {
+        Err("a read-only link has no pivot rows".into())
+    }
+}
 
 /// The `Columns` struct of a link declared with `columns { .. }`: what gives its link
 /// ([`LinkOf`]) `create_with` and `create_many_with`.
@@ -128,7 +154,10 @@ impl<D: Definition> LinkOf<D> {
         conn: &mut C,
         left: Id<D::Left>,
         right: Id<D::Right>,
-    ) -> Result<Created> {
+    ) -> Result<Created>
+    where
+        D: Writable,
+    {
         service::create::<Self, C>(conn, &left, &right)
     }
 
@@ -141,7 +170,10 @@ impl<D: Definition> LinkOf<D> {
     pub fn create_many<C: LinkConnection>(
         conn: &mut C,
         pairs: &[Pair<Self>],
-    ) -> Result<Vec<Created>> {
+    ) -> Result<Vec<Created>>
+    where
+        D: Writable,
+    {
         service::create_many::<Self, C>(conn, pairs)
     }
 
@@ -155,7 +187,10 @@ impl<D: Definition> LinkOf<D> {
         conn: &mut C,
         left: Id<D::Left>,
         right: Id<D::Right>,
-    ) -> Result<bool> {
+    ) -> Result<bool>
+    where
+        D: Writable,
+    {
         service::dismiss::<Self, C>(conn, &left, &right)
     }
 
@@ -165,7 +200,10 @@ impl<D: Definition> LinkOf<D> {
     /// # Errors
     ///
     /// [`Error::Database`](crate::Error::Database) if the database refuses a statement.
-    pub fn dismiss_many<C: LinkConnection>(conn: &mut C, pairs: &[Pair<Self>]) -> Result<usize> {
+    pub fn dismiss_many<C: LinkConnection>(conn: &mut C, pairs: &[Pair<Self>]) -> Result<usize>
+    where
+        D: Writable,
+    {
         service::dismiss_many::<Self, C>(conn, pairs)
     }
 
@@ -175,7 +213,10 @@ impl<D: Definition> LinkOf<D> {
     /// # Errors
     ///
     /// [`Error::Database`](crate::Error::Database) if the database refuses the query.
-    pub fn list<C: LinkConnection>(conn: &mut C, filter: &ListFilter<Self>) -> Result<Vec<D::Row>> {
+    pub fn list<C: LinkConnection>(conn: &mut C, filter: &ListFilter<Self>) -> Result<Vec<D::Row>>
+    where
+        D: Writable,
+    {
         service::list::<Self, C>(conn, filter)
     }
 }
@@ -192,7 +233,10 @@ impl<D: Definition<Columns: DeclaredColumns>> LinkOf<D> {
         left: Id<D::Left>,
         right: Id<D::Right>,
         columns: D::Columns,
-    ) -> Result<Created> {
+    ) -> Result<Created>
+    where
+        D: Writable,
+    {
         service::create_with::<Self, C>(conn, &left, &right, &columns)
     }
 
@@ -205,7 +249,10 @@ impl<D: Definition<Columns: DeclaredColumns>> LinkOf<D> {
     pub fn create_many_with<C: LinkConnection>(
         conn: &mut C,
         rows: &[PairWith<Self>],
-    ) -> Result<Vec<Created>> {
+    ) -> Result<Vec<Created>>
+    where
+        D: Writable,
+    {
         service::create_many_with::<Self, C>(conn, rows)
     }
 
@@ -221,7 +268,10 @@ impl<D: Definition<Columns: DeclaredColumns>> LinkOf<D> {
         left: Id<D::Left>,
         right: Id<D::Right>,
         columns: D::Columns,
-    ) -> Result<()> {
+    ) -> Result<()>
+    where
+        D: Writable,
+    {
         service::update::<Self, C>(conn, &left, &right, columns)
     }
 
@@ -232,7 +282,10 @@ impl<D: Definition<Columns: DeclaredColumns>> LinkOf<D> {
     ///
     /// [`Error::LinkNotFound`](crate::Error::LinkNotFound), naming every pair that is not
     /// linked: then nothing of the batch is written.
-    pub fn update_many<C: LinkConnection>(conn: &mut C, rows: &[PairWith<Self>]) -> Result<usize> {
+    pub fn update_many<C: LinkConnection>(conn: &mut C, rows: &[PairWith<Self>]) -> Result<usize>
+    where
+        D: Writable,
+    {
         service::update_many::<Self, C>(conn, rows)
     }
 }

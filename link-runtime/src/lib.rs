@@ -146,7 +146,7 @@ pub use backend::{LinkBackend, LinkConnection};
 pub use column::base64_bytes;
 pub use definition::{
     ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, Index, LinkDefinition, LinkSchema,
-    LinkedFrom, Side, ToColumnValue,
+    LinkedFrom, Side, Storage, ToColumnValue, WritableLink,
 };
 pub use dialect::Dialect;
 pub use error::{Error, ErrorDetails, ErrorKind, Result};
@@ -164,6 +164,7 @@ pub use service::{delete, restore};
 /// define_link!(Left[(options)], Right[(options)]
 ///              [, database(table = "...", id_prefix = "...")]
 ///              [, columns { name: Type [= default], .. }])
+/// define_link!(Left(field = name[, alias = "..."]), Right[(alias = "...")], read_only)
 /// ```
 ///
 /// Side options, as Medusa's:
@@ -182,6 +183,48 @@ pub use service::{delete, restore};
 ///   An alias that is a field of the model it is seen from does not compile. Two links that
 ///   give one name to the same models make a graph query of that name
 ///   [`Error::AmbiguousField`], and a typed query of it ambiguous.
+///
+/// `read_only`, with the side option `field = ..` on the left side, declares a link with no
+/// pivot table, as Medusa's `readOnly` links: the left model's own field holds the right
+/// model's id. `define_link!(Review(field = product_id), Product, read_only)` gives a review
+/// its `product` (one record) and a product its `reviews` (a list) in graph queries, and
+/// nothing to sync; the field must hold the right model's id (`String`, `Id<Product>`, or
+/// `Option` of either), and the link's `create`, `dismiss`, `update` and `list` do not
+/// compile (it is no [`WritableLink`]). It takes no `is_list`, `delete_cascade`,
+/// `database(..)` or `columns {..}`.
+///
+/// ```
+/// use link_runtime::graph::{Graph, Query};
+/// use link_runtime::prelude::*;
+/// use diesel::connection::SimpleConnection;
+/// # use diesel::{Connection, SqliteConnection};
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String, pub title: String }
+/// #[derive(Linkable)]
+/// #[linkable(module = "review")]
+/// pub struct Review { pub id: String, pub product_id: Option<String> }
+///
+/// mod review_product {
+///     use super::{Product, Review};
+///     link_runtime::define_link!(Review(field = product_id), Product, read_only);
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut conn = SqliteConnection::establish(":memory:")?;
+/// conn.batch_execute(
+///     "CREATE TABLE products (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+///      CREATE TABLE reviews (id TEXT PRIMARY KEY, product_id TEXT);
+///      INSERT INTO products VALUES ('prod_1', 'Kettle');
+///      INSERT INTO reviews VALUES ('rev_1', 'prod_1'), ('rev_2', 'prod_1');",
+/// )?;
+/// let products = Query::new(&mut conn)
+///     .graph(Graph::entity("product").fields(["id", "reviews.id"]))?;
+/// assert_eq!(
+///     products.data[0],
+///     serde_json::json!({ "id": "prod_1", "reviews": [{ "id": "rev_1" }, { "id": "rev_2" }] }),
+/// );
+/// # Ok(())
+/// # }
+/// ```
 ///
 /// `database(table = "...")` names the pivot table (default
 /// `{left_module}_{left_model}_{right_module}_{right_model}`); `database(id_prefix = "...")`
@@ -290,7 +333,7 @@ where
     C: LinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     service::create::<L, C>(conn, &left, &right)
 }
@@ -322,7 +365,7 @@ where
     C: LinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     service::dismiss::<L, C>(conn, &left, &right)
 }

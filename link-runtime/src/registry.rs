@@ -20,7 +20,9 @@ impl Registration {
 
 inventory::collect!(Registration);
 
-/// The links compiled into this program, sorted by table name.
+/// The links compiled into this program that have a pivot table, sorted by table name:
+/// those the sync creates, and the deletes, checks and placement of links go through.
+/// Read-only links, which have no table, are left out: graph queries find them too.
 ///
 /// Every `define_link!` registers its link; with `link_runtime::links!()` that is every file
 /// in the crate's `src/links/`.
@@ -44,6 +46,9 @@ pub fn registered_links() -> Result<Vec<&'static LinkSchema>> {
     let mut by_table: BTreeMap<&'static str, &'static LinkSchema> = BTreeMap::new();
     for registration in inventory::iter::<Registration> {
         let schema = registration.schema;
+        if schema.is_read_only() {
+            continue;
+        }
         if let Some(first) = by_table.insert(schema.table, schema) {
             // The same `define_link!` can be registered once only, so equal schemas are
             // two declarations that happen to agree: still two links on one table.
@@ -55,4 +60,24 @@ pub fn registered_links() -> Result<Vec<&'static LinkSchema>> {
         }
     }
     Ok(by_table.into_values().collect())
+}
+
+/// The read-only links compiled into this program, which have no table
+/// ([`Storage::Field`](crate::Storage::Field)), by their models' names.
+pub(crate) fn read_only_links() -> Vec<&'static LinkSchema> {
+    let mut links: Vec<&'static LinkSchema> = inventory::iter::<Registration>
+        .into_iter()
+        .map(|registration| registration.schema)
+        .filter(|schema| schema.is_read_only())
+        .collect();
+    links.sort_by_key(|schema| {
+        (
+            schema.left.module(),
+            schema.left.model(),
+            schema.right.module(),
+            schema.right.model(),
+            schema.right.column,
+        )
+    });
+    links
 }

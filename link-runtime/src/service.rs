@@ -37,7 +37,7 @@ mod update;
 mod write;
 
 use crate::backend::{block_on, Blocking, LinkConnection};
-use crate::definition::LinkDefinition;
+use crate::definition::WritableLink;
 pub use crate::definition::{Pair, PairWith};
 use crate::error::Result;
 use crate::id::Id;
@@ -72,7 +72,7 @@ pub(crate) use delete::{modules_face, typed};
 /// a list (nothing is written), and [`Error::Database`](crate::Error::Database) if the database refuses the statement.
 pub fn create<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<Created>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     block_on(create_in::<L, _>(&mut Blocking(conn), left, right))
@@ -91,7 +91,7 @@ pub fn create_with<L, C>(
     columns: &L::Columns,
 ) -> Result<Created>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     block_on(create_with_in::<L, _>(
@@ -142,7 +142,7 @@ where
 /// As [`create`].
 pub fn create_many<L, C>(conn: &mut C, pairs: &[Pair<L>]) -> Result<Vec<Created>>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     block_on(create_many_in::<L, _>(&mut Blocking(conn), pairs))
@@ -156,7 +156,7 @@ where
 /// As [`create`].
 pub fn create_many_with<L, C>(conn: &mut C, rows: &[PairWith<L>]) -> Result<Vec<Created>>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     block_on(create_many_with_in::<L, _>(&mut Blocking(conn), rows))
@@ -205,7 +205,7 @@ pub fn update<L, C>(
     columns: L::Columns,
 ) -> Result<()>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     let row = [(left.clone(), right.clone(), columns)];
@@ -223,7 +223,7 @@ where
 /// written.
 pub fn update_many<L, C>(conn: &mut C, rows: &[PairWith<L>]) -> Result<usize>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     block_on(update_many_in::<L, _>(&mut Blocking(conn), rows)).map(|before| before.len())
@@ -236,7 +236,7 @@ where
 /// [`Error::Database`](crate::Error::Database) if the database refuses the statement.
 pub fn dismiss<L, C>(conn: &mut C, left: &Id<L::Left>, right: &Id<L::Right>) -> Result<bool>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     block_on(dismiss_in::<L, _>(&mut Blocking(conn), left, right))
@@ -249,7 +249,7 @@ where
 /// [`Error::Database`](crate::Error::Database) if the database refuses a statement (nothing is dismissed).
 pub fn dismiss_many<L, C>(conn: &mut C, pairs: &[Pair<L>]) -> Result<usize>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     block_on(dismiss_many_in::<L, _>(&mut Blocking(conn), pairs))
@@ -264,7 +264,7 @@ where
 /// not been created).
 pub fn list<L, C>(conn: &mut C, filter: &ListFilter<L>) -> Result<Vec<L::Row>>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     C: LinkConnection,
 {
     block_on(list_in(&mut Blocking(conn), filter))

@@ -24,7 +24,7 @@ use link_runtime::service::{
     self, Deletion, Integrity, ListFilter, Modules, Pair, PairWith, SoftDelete,
 };
 use link_runtime::{
-    aio, Created, Id, LinkConnection, LinkDefinition, LinkSchema, Linkable, LinkedFrom, Result,
+    aio, Created, Id, LinkConnection, LinkSchema, Linkable, LinkedFrom, Result, WritableLink,
 };
 
 use crate::mirror::{on_mirror, Mirror};
@@ -214,7 +214,7 @@ where
     C: LinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     Via::<L>::create(conn, left, right)
 }
@@ -225,7 +225,7 @@ where
     C: LinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     Via::<L>::dismiss(conn, left, right)
 }
@@ -282,7 +282,7 @@ pub struct Via<L>(PhantomData<L>);
 
 impl<L> Via<L>
 where
-    L: LinkDefinition,
+    L: WritableLink,
     L::Right: LinkedFrom<L::Left, L>,
 {
     /// `Link::create`.

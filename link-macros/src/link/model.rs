@@ -11,13 +11,19 @@ pub struct Link {
     pub columns: Vec<Column>,
     /// Link ids are `{id_prefix}_{ULID}`.
     pub id_prefix: String,
+    /// `read_only`: the field of the left model that holds the right model's id. The link
+    /// has no table then.
+    pub read_only: Option<syn::Ident>,
     pub resolved: Option<ResolvedNames>,
 }
 
 pub struct Side {
     pub path: syn::Path,
     pub is_list: bool,
+    /// Where `is_list` was written, or the call site.
+    pub is_list_span: proc_macro2::Span,
     pub delete_cascade: bool,
+    pub delete_cascade_span: proc_macro2::Span,
     /// `alias = "..."`: the side's field name from the other side, and where it was written.
     pub alias: Option<(String, proc_macro2::Span)>,
 }

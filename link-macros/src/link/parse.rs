@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! define_link!(Left[(side options)], Right[(side options)]
-//!              [, database(table = "...")] [, columns { name: Type [= default], .. }] [,])
+//!              [, database(table = "...")] [, columns { name: Type [= default], .. }]
+//!              [, read_only] [,])
 //! ```
 
 use darling::ast::NestedMeta;
@@ -34,6 +35,8 @@ pub enum LinkOption {
         keyword: syn::Ident,
         columns: Vec<ColumnInput>,
     },
+    /// `read_only`: the left model holds the right one's id in its `field`.
+    ReadOnly { keyword: syn::Ident },
     /// Anything else, reported by validation with the known options.
     Unknown { keyword: syn::Ident },
 }
@@ -112,7 +115,15 @@ impl Parse for SideInput {
 impl Parse for LinkOption {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let keyword: syn::Ident = input.parse()?;
-        if keyword == "database" && input.peek(token::Paren) {
+        if keyword == "read_only" && (input.is_empty() || input.peek(Token![,])) {
+            Ok(LinkOption::ReadOnly { keyword })
+        } else if keyword == "read_only" {
+            Err(syn::Error::new_spanned(
+                keyword,
+                "`read_only` takes no arguments: the field goes on the left side, \
+                 `define_link!(Review(field = product_id), Product, read_only)`",
+            ))
+        } else if keyword == "database" && input.peek(token::Paren) {
             let content;
             syn::parenthesized!(content in input);
             let metas = parse_metas(&content)?;

@@ -13,13 +13,17 @@ use crate::names::{is_sql_identifier, MAX_IDENTIFIER_LEN};
 struct SideOptions {
     /// A record of the other side may be linked to many records of this side.
     #[darling(default)]
-    is_list: bool,
+    is_list: SpannedValue<bool>,
     /// Deleting a record of the other side deletes its linked records of this side.
     #[darling(default)]
-    delete_cascade: bool,
+    delete_cascade: SpannedValue<bool>,
     /// The name of this side's field in graph queries from the other side.
     #[darling(default)]
     alias: Option<SpannedValue<String>>,
+    /// For a read-only link, on its left side: the model's field that holds the right
+    /// model's id.
+    #[darling(default)]
+    field: Option<syn::Ident>,
 }
 
 /// `database(table = "...", id_prefix = "...")`, each optional.
@@ -48,15 +52,22 @@ const DIESEL_RESERVED: [&str; 3] = ["table", "star", "columns"];
 pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::Result<Link> {
     let mut errors = darling::Error::accumulator();
 
-    let left = side(&mut errors, &input.left);
-    let right = side(&mut errors, &input.right);
+    let (mut left, left_field) = side(&mut errors, &input.left);
+    let (right, right_field) = side(&mut errors, &input.right);
 
     let mut database_given = false;
     let mut table: Option<SpannedValue<String>> = None;
     let mut id_prefix: Option<SpannedValue<String>> = None;
     let mut columns: Option<Vec<Column>> = None;
+    let mut read_only: Option<&syn::Ident> = None;
     for option in &input.options {
         match option {
+            LinkOption::ReadOnly { keyword } => {
+                if read_only.is_some() {
+                    errors.push(duplicate_option(keyword));
+                }
+                read_only = Some(keyword);
+            }
             LinkOption::Database { keyword, metas } => {
                 if database_given {
                     errors.push(duplicate_option(keyword));
@@ -110,7 +121,7 @@ pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::
                 errors.push(
                     darling::Error::unknown_field_with_alts(
                         &keyword.to_string(),
-                        &["database", "columns"],
+                        &["database", "columns", "read_only"],
                     )
                     .with_span(keyword),
                 );
@@ -119,6 +130,18 @@ pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::
     }
     let columns = columns.unwrap_or_default();
     check_duplicate_columns(&mut errors, &columns);
+    let read_only = check_read_only(
+        &mut errors,
+        input,
+        read_only,
+        (left_field, right_field),
+        [&left, &right],
+    );
+    // The field's side is a list seen from the other model: a right record's id may be
+    // held by many left records.
+    if read_only.is_some() {
+        left.is_list = true;
+    }
 
     let resolved = names.map(|(left_names, right_names)| {
         let resolved = ResolvedNames {
@@ -134,7 +157,13 @@ pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::
             left: left_names.clone(),
             right: right_names.clone(),
         };
-        check_resolved(&mut errors, input, &resolved, &columns, table.is_some());
+        check_resolved(
+            &mut errors,
+            input,
+            &resolved,
+            &columns,
+            table.is_some() || read_only.is_some(),
+        );
         resolved
     });
 
@@ -144,6 +173,7 @@ pub fn validate(input: &LinkInput, names: Option<(&Names, &Names)>) -> darling::
         columns,
         id_prefix: id_prefix
             .map_or_else(|| DEFAULT_ID_PREFIX.to_owned(), |p| p.as_str().to_owned()),
+        read_only,
         resolved,
     })
 }
@@ -167,21 +197,103 @@ fn check_id_prefix(errors: &mut darling::error::Accumulator, prefix: &SpannedVal
     }
 }
 
-fn side(errors: &mut darling::error::Accumulator, input: &SideInput) -> Side {
+/// A side, and its `field` if it names one.
+fn side(errors: &mut darling::error::Accumulator, input: &SideInput) -> (Side, Option<syn::Ident>) {
     let options = errors
         .handle(SideOptions::from_list(&input.options))
         .unwrap_or_default();
     if let Some(alias) = &options.alias {
         check_alias(errors, alias);
     }
-    Side {
+    let side = Side {
         path: input.path.clone(),
-        is_list: options.is_list,
-        delete_cascade: options.delete_cascade,
+        is_list: *options.is_list,
+        is_list_span: options.is_list.span(),
+        delete_cascade: *options.delete_cascade,
+        delete_cascade_span: options.delete_cascade.span(),
         alias: options
             .alias
             .map(|alias| (alias.as_str().to_owned(), alias.span())),
+    };
+    (side, options.field)
+}
+
+/// A read-only link names its left model's field, and takes none of the options that
+/// describe a pivot table or writes: returns the field of a well-formed one.
+fn check_read_only(
+    errors: &mut darling::error::Accumulator,
+    input: &LinkInput,
+    read_only: Option<&syn::Ident>,
+    (left_field, right_field): (Option<syn::Ident>, Option<syn::Ident>),
+    sides: [&Side; 2],
+) -> Option<syn::Ident> {
+    if let Some(field) = &right_field {
+        errors.push(
+            darling::Error::custom(
+                "`field` goes on the left side, the model that holds the other one's id: \
+                 `define_link!(Review(field = product_id), Product, read_only)`",
+            )
+            .with_span(field),
+        );
     }
+    let Some(keyword) = read_only else {
+        if let Some(field) = &left_field {
+            errors.push(
+                darling::Error::custom(
+                    "`field` is for a read-only link, whose left model holds the right \
+                     one's id: add `read_only` to the link, \
+                     `define_link!(Review(field = product_id), Product, read_only)`",
+                )
+                .with_span(field),
+            );
+        }
+        return None;
+    };
+    if left_field.is_none() && right_field.is_none() {
+        errors.push(
+            darling::Error::custom(
+                "a read-only link has no table: name the left model's field that holds the \
+                 right model's id, `define_link!(Review(field = product_id), Product, read_only)`",
+            )
+            .with_span(keyword),
+        );
+    }
+    for side in sides {
+        if side.is_list {
+            errors.push(
+                darling::Error::custom(
+                    "a read-only link's cardinality is its field's: a left record holds one \
+                     right id, and a right record is held by a list of left records; \
+                     `is_list` cannot change that",
+                )
+                .with_span(&side.is_list_span),
+            );
+        }
+        if side.delete_cascade {
+            errors.push(
+                darling::Error::custom(
+                    "a read-only link writes nothing, so deleting a record cannot cascade \
+                     through it: `delete_cascade` is for links with a pivot table",
+                )
+                .with_span(&side.delete_cascade_span),
+            );
+        }
+    }
+    for option in &input.options {
+        let (keyword, what) = match option {
+            LinkOption::Database { keyword, .. } => (keyword, "a table name or an id prefix"),
+            LinkOption::Columns { keyword, .. } => (keyword, "extra columns"),
+            LinkOption::ReadOnly { .. } | LinkOption::Unknown { .. } => continue,
+        };
+        errors.push(
+            darling::Error::custom(format!(
+                "a read-only link has no pivot table, so it takes no `{keyword}`: \
+                 {what} belong to a link with one"
+            ))
+            .with_span(keyword),
+        );
+    }
+    left_field
 }
 
 /// An alias is a graph field name: lower-case snake_case, at most

@@ -5,7 +5,7 @@ use std::pin::Pin;
 
 use super::connection::{Async, AsyncLinkConnection};
 use crate::backend::OneConnection;
-use crate::definition::{LinkDefinition, LinkedFrom, PairWith};
+use crate::definition::{LinkedFrom, PairWith, WritableLink};
 use crate::error::Result;
 use crate::id::Id;
 use crate::linkable::Linkable;
@@ -24,7 +24,7 @@ where
     C: AsyncLinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     core::create_in::<L, _>(&mut Async(conn), &left, &right).await
 }
@@ -45,7 +45,7 @@ where
     C: AsyncLinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     core::create_with_in::<L, _>(&mut Async(conn), &left, &right, &columns).await
 }
@@ -61,7 +61,7 @@ where
     C: AsyncLinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     core::create_many_in::<L, _>(&mut Async(conn), pairs).await
 }
@@ -74,7 +74,7 @@ where
 pub async fn create_many_with<C, L>(conn: &mut C, rows: &[PairWith<L>]) -> Result<Vec<Created>>
 where
     C: AsyncLinkConnection,
-    L: LinkDefinition,
+    L: WritableLink,
 {
     core::create_many_with_in::<L, _>(&mut Async(conn), rows).await
 }
@@ -90,7 +90,7 @@ where
     C: AsyncLinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     core::dismiss_in::<L, _>(&mut Async(conn), &left, &right).await
 }
@@ -106,7 +106,7 @@ where
     C: AsyncLinkConnection,
     A: Linkable,
     B: LinkedFrom<A, L>,
-    L: LinkDefinition<Left = A, Right = B>,
+    L: WritableLink<Left = A, Right = B>,
 {
     core::dismiss_many_in::<L, _>(&mut Async(conn), pairs).await
 }
@@ -125,7 +125,7 @@ pub async fn update<C, L>(
 ) -> Result<()>
 where
     C: AsyncLinkConnection,
-    L: LinkDefinition,
+    L: WritableLink,
 {
     let row = [(left, right, columns)];
     core::update_many_in::<L, _>(&mut Async(conn), &row)
@@ -143,7 +143,7 @@ where
 pub async fn update_many<C, L>(conn: &mut C, rows: &[PairWith<L>]) -> Result<usize>
 where
     C: AsyncLinkConnection,
-    L: LinkDefinition,
+    L: WritableLink,
 {
     core::update_many_in::<L, _>(&mut Async(conn), rows)
         .await
@@ -159,7 +159,7 @@ where
 pub async fn list<C, L>(conn: &mut C, filter: &ListFilter<L>) -> Result<Vec<L::Row>>
 where
     C: AsyncLinkConnection,
-    L: LinkDefinition,
+    L: WritableLink,
 {
     core::list_in(&mut Async(conn), filter).await
 }

@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use super::connection::{Async, AsyncLinkConnection};
 use super::databases::Databases;
 use super::service::Modules;
-use crate::definition::LinkDefinition;
+use crate::definition::WritableLink;
 use crate::error::Result;
 use crate::id::Id;
 use crate::linkable::Linkable;
@@ -236,7 +236,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
     /// nothing is written, and nothing is recorded to undo.
     pub async fn create<L>(&mut self, left: Id<L::Left>, right: Id<L::Right>) -> Result<Created>
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         Ok(self.create_many::<L>(&[(left, right)]).await?[0])
     }
@@ -248,7 +248,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
     /// As [`Steps::create`].
     pub async fn create_many<L>(&mut self, pairs: &[Pair<L>]) -> Result<Vec<Created>>
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         let mut conn = self.databases.for_link::<L>().await?;
         let (created, step) = journal::create_many::<L, _>(&mut Async(&mut *conn), pairs).await?;
@@ -269,7 +269,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
         columns: L::Columns,
     ) -> Result<Created>
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         Ok(self
             .create_many_with::<L>(&[(left, right, columns)])
@@ -283,7 +283,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
     /// As [`Steps::create`].
     pub async fn create_many_with<L>(&mut self, rows: &[PairWith<L>]) -> Result<Vec<Created>>
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         let mut conn = self.databases.for_link::<L>().await?;
         let (created, step) =
@@ -300,7 +300,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
     /// As [`aio::dismiss`](super::dismiss), and [`Error::Connection`](crate::Error::Connection).
     pub async fn dismiss<L>(&mut self, left: Id<L::Left>, right: Id<L::Right>) -> Result<bool>
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         Ok(self.dismiss_many::<L>(&[(left, right)]).await? > 0)
     }
@@ -312,7 +312,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
     /// As [`Steps::dismiss`].
     pub async fn dismiss_many<L>(&mut self, pairs: &[Pair<L>]) -> Result<usize>
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         let mut conn = self.databases.for_link::<L>().await?;
         let (dismissed, step) =
@@ -335,7 +335,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
         columns: L::Columns,
     ) -> Result<()>
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         self.update_many::<L>(&[(left, right, columns)])
             .await
@@ -349,7 +349,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
     /// As [`Steps::update`].
     pub async fn update_many<L>(&mut self, rows: &[PairWith<L>]) -> Result<usize>
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         let mut conn = self.databases.for_link::<L>().await?;
         let (updated, step) = journal::update_many::<L, _>(&mut Async(&mut *conn), rows).await?;
@@ -384,7 +384,7 @@ impl<'d, C: AsyncLinkConnection + 'static> Steps<'d, C> {
     /// Records a link step's undo: run on the link's connection, taken when it runs.
     fn record<L>(&mut self, step: Option<LinkStep<L>>)
     where
-        L: LinkDefinition<Columns: Send + Sync>,
+        L: WritableLink<Columns: Send + Sync>,
     {
         let Some(LinkStep { name, undo }) = step else {
             return;

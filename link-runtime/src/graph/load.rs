@@ -265,6 +265,7 @@ fn joined_hops<X: Connections>(conns: &X, node: &Node, with_deleted: bool) -> Ve
             let single = match hop.edge {
                 Edge::Pivot { .. } => !hop.many && !with_deleted,
                 Edge::Direct { .. } => true,
+                Edge::Referring { .. } => false,
             };
             // A link whose record must be found is read apart, pivot rows first, so that
             // a live link to a missing record shows.
@@ -358,39 +359,62 @@ async fn stitch<X: Connections>(
             .map(String::as_str)
             .filter(|k| seen.insert(*k))
             .collect();
-        let links = match hop.edge {
-            Edge::Pivot { link, from, to } if !keys.is_empty() => {
-                pivot_rows(conns, link, from, to.column, hop.many, &keys, with_deleted).await?
-            }
-            Edge::Pivot { .. } => Vec::new(),
-            Edge::Direct { .. } => keys
-                .iter()
-                .map(|k| PivotRow::direct((*k).to_owned()))
-                .collect(),
-        };
-
-        let mut seen = HashSet::new();
-        let targets: Vec<&str> = links
-            .iter()
-            .map(|link| link.to.as_str())
-            .filter(|to| seen.insert(*to))
-            .collect();
         let target_joins = joined_hops(conns, &hop.node, with_deleted);
-        let target_rows = if targets.is_empty() {
-            Vec::new()
-        } else {
-            let target = &hop.node;
-            let mut sql = Sql::new(dialect);
-            let (select, from) = select_joined(&mut sql, target, &target_joins, with_deleted);
-            let ids = sql.bind(Bind::Text(json_list(&targets)));
-            let live = live(target.source, "t0", with_deleted);
-            sql.text = format!(
-                "SELECT {select} FROM {from} WHERE {}{live}",
-                dialect.in_json(&col("t0", target.source.primary_key()), &ids),
-            );
-            sql.run(conns.conn(target.source.place()).await?).await?
-        };
         let primary_key = primary_key_index(&hop.node);
+        let (links, target_rows) = match hop.edge {
+            // The linked records are found by the column that holds the keys: one
+            // statement, which is also their links.
+            Edge::Referring { column, .. } => {
+                let target_rows = if keys.is_empty() {
+                    Vec::new()
+                } else {
+                    linked_rows(conns, &hop.node, &target_joins, column, &keys, with_deleted)
+                        .await?
+                };
+                let holds = hop
+                    .node
+                    .select
+                    .iter()
+                    .position(|c| c.column == column)
+                    .expect("the planner selects the column a referring record is found by");
+                let links: Vec<PivotRow> = target_rows
+                    .iter()
+                    .filter_map(|row| {
+                        Some(PivotRow::referring(
+                            key(&row[holds])?,
+                            key(&row[primary_key])?,
+                        ))
+                    })
+                    .collect();
+                (links, target_rows)
+            }
+            _ => {
+                let links = match hop.edge {
+                    Edge::Pivot { link, from, to } if !keys.is_empty() => {
+                        pivot_rows(conns, link, from, to.column, hop.many, &keys, with_deleted)
+                            .await?
+                    }
+                    Edge::Pivot { .. } | Edge::Referring { .. } => Vec::new(),
+                    Edge::Direct { .. } => keys
+                        .iter()
+                        .map(|k| PivotRow::direct((*k).to_owned()))
+                        .collect(),
+                };
+                let mut seen = HashSet::new();
+                let targets: Vec<&str> = links
+                    .iter()
+                    .map(|link| link.to.as_str())
+                    .filter(|to| seen.insert(*to))
+                    .collect();
+                let target_rows = if targets.is_empty() {
+                    Vec::new()
+                } else {
+                    let pk = hop.node.source.primary_key();
+                    linked_rows(conns, &hop.node, &target_joins, pk, &targets, with_deleted).await?
+                };
+                (links, target_rows)
+            }
+        };
         let target_keys: Vec<Option<String>> = target_rows
             .iter()
             .map(|row| key(&row[primary_key]))
@@ -616,6 +640,39 @@ impl PivotRow {
             created_at: String::new(),
         }
     }
+
+    /// A record `to` whose column holds the id `from`: a read-only link's pair.
+    fn referring(from: String, to: String) -> Self {
+        PivotRow {
+            from,
+            to,
+            deleted: false,
+            created_at: String::new(),
+        }
+    }
+}
+
+/// The live rows of `node` (with the hops `joined` into its statement) whose `column`
+/// holds one of `keys`: one statement, the keys bound as one JSON array.
+async fn linked_rows<X: Connections>(
+    conns: &mut X,
+    node: &Node,
+    joined: &[bool],
+    column: &str,
+    keys: &[&str],
+    with_deleted: bool,
+) -> Result<Vec<Vec<Value>>> {
+    let dialect = <X::Conn as Executor>::DIALECT;
+    let mut sql = Sql::new(dialect);
+    // The joins bind their values first: they come first in the statement.
+    let (select, from) = select_joined(&mut sql, node, joined, with_deleted);
+    let ids = sql.bind(Bind::Text(json_list(keys)));
+    let live = live(node.source, "t0", with_deleted);
+    sql.text = format!(
+        "SELECT {select} FROM {from} WHERE {}{live}",
+        dialect.in_json(&col("t0", column), &ids),
+    );
+    sql.run(conns.conn(node.source.place()).await?).await
 }
 
 /// The pivot rows whose `from` column holds one of `keys`. Of a list (`many`), every link,

@@ -78,6 +78,14 @@ pub(super) async fn localize<X: Connections>(
                         ids,
                     }
                 }
+                // The ids the matching records hold, read where they are.
+                Edge::Referring { column, .. } => {
+                    let ids = select_ids(conns, *target, column, &inner, with_deleted).await?;
+                    Cond::Ids {
+                        column: source.primary_key(),
+                        ids,
+                    }
+                }
             }
         }
         other => other.clone(),
@@ -98,7 +106,7 @@ pub(super) fn reachable<X: Connections>(
             let pivot = Place::Link(link.table);
             conns.together(home, pivot) && conns.together(pivot, target.place())
         }
-        Edge::Direct { .. } => conns.together(home, target.place()),
+        Edge::Direct { .. } | Edge::Referring { .. } => conns.together(home, target.place()),
     }
 }
 

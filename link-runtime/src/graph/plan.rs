@@ -20,7 +20,7 @@ use crate::error::{CostLimit, Error, Refusal, Result};
 use crate::graph::limits::Limits;
 use crate::graph::request::{Condition, EntityName, Filter, Graph, Order, Relations};
 use crate::graph::scope::{Gate, Scope};
-use crate::registry::registered_links;
+use crate::registry::{read_only_links, registered_links};
 
 /// A resolved query.
 #[derive(Debug)]
@@ -145,6 +145,23 @@ impl Source {
                         ));
                     }
                 }
+                // A read-only link's pivot is its left model's table: from a left record,
+                // its right record by the column it holds; from a right record, the left
+                // records whose column holds its id.
+                for link in read_only_links() {
+                    if link.left.is(entity.module, entity.model) {
+                        edges.push((link.right.graph_field, Edge::Direct { to: link.right }));
+                    }
+                    if link.right.is(entity.module, entity.model) {
+                        edges.push((
+                            link.left.graph_field,
+                            Edge::Referring {
+                                to: link.left,
+                                column: link.right.column,
+                            },
+                        ));
+                    }
+                }
                 edges
             }
             Source::Link(link) => [link.left, link.right]
@@ -202,14 +219,27 @@ pub(crate) enum Edge {
         from: &'static str,
         to: Side,
     },
-    /// From a pivot row to one of its sides, by the side's column.
+    /// From a row to one record of the `to` side, by the side's column, which the row
+    /// holds: a pivot row's side, or a read-only link's right record from its left one.
     Direct { to: Side },
+    /// From a record to the records of the `to` side whose own `column` holds its id: a
+    /// read-only link's left records from its right one.
+    Referring { to: Side, column: &'static str },
 }
 
 impl Edge {
+    /// Whether a record may have many records through the edge.
+    fn is_list(&self) -> bool {
+        match *self {
+            Edge::Pivot { to, .. } => to.is_list,
+            Edge::Direct { .. } => false,
+            Edge::Referring { .. } => true,
+        }
+    }
+
     fn target(&self) -> Side {
         match *self {
-            Edge::Pivot { to, .. } | Edge::Direct { to } => to,
+            Edge::Pivot { to, .. } | Edge::Direct { to } | Edge::Referring { to, .. } => to,
         }
     }
 }
@@ -698,7 +728,7 @@ fn link_field(source: Source, name: &str, gate: Gate) -> Result<Option<(&'static
                 .iter()
                 .filter_map(|(_, edge)| match edge {
                     Edge::Pivot { link, .. } => Some(link.table),
-                    Edge::Direct { .. } => None,
+                    Edge::Direct { .. } | Edge::Referring { .. } => None,
                 })
                 .filter(|table| gate.entity(table))
                 .collect(),
@@ -769,18 +799,22 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
     let mut hops = Vec::with_capacity(below.len());
     for (name, edge, paths) in below {
         let from_column = match edge {
-            Edge::Pivot { .. } => source.primary_key(),
+            Edge::Pivot { .. } | Edge::Referring { .. } => source.primary_key(),
             Edge::Direct { to } => to.column,
         };
         let from = index_of(&mut select, from_column, &fields);
         let target = edge.target();
-        let many = matches!(edge, Edge::Pivot { to, .. } if to.is_list);
+        let many = edge.is_list();
         let next = at.follow(name, target.model())?;
         let mut node = node(side_source(&target, at.gate)?, &paths, &next)?;
         // The hop's records are keyed by their primary key.
         let primary_key = node.source.primary_key();
         let target_fields = node.source.fields();
         index_of(&mut node.select, primary_key, &target_fields);
+        // Records found by the column that holds their parent's id are grouped by it.
+        if let Edge::Referring { column, .. } = edge {
+            index_of(&mut node.select, column, &target_fields);
+        }
         hops.push(Hop {
             name,
             edge,
@@ -1134,6 +1168,8 @@ fn any(alternatives: Vec<Cond>) -> Cond {
         Pivot(&'static str, &'static str),
         /// Conditions on the record a pivot row's column holds.
         Direct(&'static str),
+        /// Conditions on the records of this table whose column holds the record's id.
+        Referring(&'static str, &'static str),
         /// Equalities on this column.
         Equal(&'static str),
     }
@@ -1172,6 +1208,7 @@ fn any(alternatives: Vec<Cond>) -> Cond {
                 let group = match edge {
                     Edge::Pivot { link, from, .. } => Group::Pivot(link.table, from),
                     Edge::Direct { to } => Group::Direct(to.column),
+                    Edge::Referring { to, column } => Group::Referring(to.table(), column),
                 };
                 match groups.get(&group) {
                     Some(&i) => match &mut slots[i] {
@@ -1430,7 +1467,7 @@ fn order_key(source: Source, path: &str, order: Order, at: &At) -> Result<OrderK
             if rest.contains('.') {
                 return Err(invalid("an order follows one link at most"));
             }
-            if matches!(edge, Edge::Pivot { to, .. } if to.is_list) {
+            if edge.is_list() {
                 return Err(invalid(
                     "the link is a list, so a row has many values to order by",
                 ));

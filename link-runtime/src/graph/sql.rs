@@ -148,6 +148,8 @@ pub(super) fn select_joined(
                 col(&p, to.column)
             }
             Edge::Direct { .. } => key,
+            // A list, never joined.
+            Edge::Referring { .. } => unreachable!("a list is read by its own statement"),
         };
         let t = sql.alias();
         from += &format!(
@@ -317,6 +319,16 @@ pub(super) fn cond(
                         ident(&t),
                     )
                 }
+                Edge::Referring { column, .. } => {
+                    let inner = cond(sql, &t, *target, inner, with_deleted);
+                    format!(
+                        "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
+                        col(alias, source.primary_key()),
+                        col(&t, column),
+                        ident(target.table()),
+                        ident(&t),
+                    )
+                }
             }
         }
         Cond::Ids { ids, .. } if ids.is_empty() => "1 = 0".to_owned(),
@@ -409,6 +421,8 @@ pub(super) fn order_expr(
                     col(&t, target.primary_key()),
                     col(alias, to.column),
                 ),
+                // The planner orders through a side that holds one record only.
+                Edge::Referring { .. } => unreachable!("an order key follows no list"),
             }
         }
     };

@@ -400,6 +400,38 @@ pub mod checks {
     )]
     pub trait LinkNamed<const KEY: u64, Target: Linkable, L>: GraphLink<Target, L> {}
 
+    /// The column of `entity`'s field `name`: a read-only link's column. Empty for a name
+    /// that is no field, which the compiler reports at the field itself.
+    pub const fn field_column(entity: &EntitySchema, name: &str) -> &'static str {
+        let mut i = 0;
+        while i < entity.fields.len() {
+            if same_name(entity.fields[i].name, name) {
+                return entity.fields[i].column;
+            }
+            i += 1;
+        }
+        ""
+    }
+
+    /// A field's type that holds the id of a `Model`: what a read-only link's `field` must
+    /// be.
+    #[diagnostic::on_unimplemented(
+        message = "a read-only link's field holds the id of `{Model}`, and `{Self}` cannot",
+        label = "this field is `{Self}`",
+        note = "the field holding the other model's id is `String`, `Id<{Model}>`, or an `Option` of either"
+    )]
+    pub trait HoldsId<Model: ?Sized> {}
+
+    impl<M: ?Sized> HoldsId<M> for String {}
+    impl<M: ?Sized> HoldsId<M> for Option<String> {}
+    impl<M: ?Sized> HoldsId<M> for crate::id::Id<M> {}
+    impl<M: ?Sized> HoldsId<M> for Option<crate::id::Id<M>> {}
+
+    /// Compiles only if `field` holds the id of a `Model`.
+    pub fn holds_id<Model: ?Sized, T: HoldsId<Model> + ?Sized>(field: &T) {
+        let _ = field;
+    }
+
     /// Whether `entity` has a field named `name`.
     pub const fn has_field(entity: &EntitySchema, name: &str) -> bool {
         let mut i = 0;

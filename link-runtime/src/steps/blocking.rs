@@ -6,7 +6,7 @@ use super::compensation::{Compensation, Failed};
 use super::journal::{self, Journal, LinkStep};
 use crate::backend::{block_on, Blocking, LinkConnection};
 use crate::databases::Databases;
-use crate::definition::LinkDefinition;
+use crate::definition::{LinkDefinition, WritableLink};
 use crate::error::Result;
 use crate::id::Id;
 use crate::linkable::Linkable;
@@ -151,7 +151,7 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
     ///
     /// As [`service::create`](crate::service::create), and [`Error::Connection`](crate::Error::Connection); nothing is written, and nothing
     /// is recorded to undo.
-    pub fn create<L: LinkDefinition>(
+    pub fn create<L: WritableLink>(
         &mut self,
         left: Id<L::Left>,
         right: Id<L::Right>,
@@ -165,7 +165,7 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
     /// # Errors
     ///
     /// As [`Steps::create`].
-    pub fn create_many<L: LinkDefinition>(&mut self, pairs: &[Pair<L>]) -> Result<Vec<Created>> {
+    pub fn create_many<L: WritableLink>(&mut self, pairs: &[Pair<L>]) -> Result<Vec<Created>> {
         let mut conn = self.databases.for_link::<L>()?;
         let (created, step) = block_on(journal::create_many::<L, _>(
             &mut Blocking(&mut *conn),
@@ -183,7 +183,7 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
     /// # Errors
     ///
     /// As [`Steps::create`].
-    pub fn create_with<L: LinkDefinition>(
+    pub fn create_with<L: WritableLink>(
         &mut self,
         left: Id<L::Left>,
         right: Id<L::Right>,
@@ -198,7 +198,7 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
     /// # Errors
     ///
     /// As [`Steps::create`].
-    pub fn create_many_with<L: LinkDefinition>(
+    pub fn create_many_with<L: WritableLink>(
         &mut self,
         rows: &[PairWith<L>],
     ) -> Result<Vec<Created>> {
@@ -218,7 +218,7 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
     /// # Errors
     ///
     /// As [`service::dismiss`](crate::service::dismiss), and [`Error::Connection`](crate::Error::Connection).
-    pub fn dismiss<L: LinkDefinition>(
+    pub fn dismiss<L: WritableLink>(
         &mut self,
         left: Id<L::Left>,
         right: Id<L::Right>,
@@ -232,7 +232,7 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
     /// # Errors
     ///
     /// As [`Steps::dismiss`].
-    pub fn dismiss_many<L: LinkDefinition>(&mut self, pairs: &[Pair<L>]) -> Result<usize> {
+    pub fn dismiss_many<L: WritableLink>(&mut self, pairs: &[Pair<L>]) -> Result<usize> {
         let mut conn = self.databases.for_link::<L>()?;
         let (dismissed, step) = block_on(journal::dismiss_many::<L, _>(
             &mut Blocking(&mut *conn),
@@ -252,7 +252,7 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
     /// As [`service::update`](crate::service::update) ([`Error::LinkNotFound`](crate::Error::LinkNotFound)
     /// for a pair that is not linked), and [`Error::Connection`](crate::Error::Connection);
     /// nothing is written, and nothing is recorded to undo.
-    pub fn update<L: LinkDefinition>(
+    pub fn update<L: WritableLink>(
         &mut self,
         left: Id<L::Left>,
         right: Id<L::Right>,
@@ -268,7 +268,7 @@ impl<'d, C: LinkConnection> Steps<'d, C> {
     /// # Errors
     ///
     /// As [`Steps::update`], for any pair: then nothing of the batch is written.
-    pub fn update_many<L: LinkDefinition>(&mut self, rows: &[PairWith<L>]) -> Result<usize> {
+    pub fn update_many<L: WritableLink>(&mut self, rows: &[PairWith<L>]) -> Result<usize> {
         let mut conn = self.databases.for_link::<L>()?;
         let (updated, step) = block_on(journal::update_many::<L, _>(
             &mut Blocking(&mut *conn),

@@ -5,6 +5,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 
 use super::sql::{self, Dialect};
 use super::{Context, LinkItems};
@@ -12,6 +13,9 @@ use crate::link::model::{Names, Side};
 use crate::names::{field_key, plural};
 
 pub fn expand(cx: &Context) -> TokenStream {
+    if let Some(field) = &cx.link.read_only {
+        return read_only(cx, field);
+    }
     let span = cx.span;
     let Context {
         left,
@@ -82,9 +86,12 @@ pub fn expand(cx: &Context) -> TokenStream {
         left,
         right,
         columns_type: columns_type.clone(),
+        row_type: quote_spanned!(span=> Row),
+        writable: true,
         schema: quote_spanned! {span=>
             &::link_runtime::LinkSchema {
                 table: #table,
+                storage: ::link_runtime::Storage::Pivot,
                 id_prefix: #id_prefix,
                 left: #left_side,
                 right: #right_side,
@@ -105,10 +112,21 @@ pub fn expand(cx: &Context) -> TokenStream {
     }
     .expand();
 
-    quote_spanned! {span=>
-        #definition
+    registered(
+        cx,
+        quote_spanned! {span=>
+            #definition
 
-        #graph_links
+            #graph_links
+        },
+    )
+}
+
+/// `items`, and the link's registration.
+fn registered(cx: &Context, items: TokenStream) -> TokenStream {
+    let (span, marker) = (cx.span, &cx.marker);
+    quote_spanned! {span=>
+        #items
 
         const _: () = {
             ::link_runtime::__private::inventory::submit! {
@@ -120,7 +138,89 @@ pub fn expand(cx: &Context) -> TokenStream {
     }
 }
 
+/// A read-only link: no table, no row, no writes; its schema says that the left model's
+/// `field` holds the right model's ids, and the field's type is checked to hold them.
+fn read_only(cx: &Context, field: &syn::Ident) -> TokenStream {
+    let span = cx.span;
+    let Context {
+        left,
+        right,
+        marker,
+        ..
+    } = cx;
+    let (link, names) = (cx.link, cx.names);
+    let field_name = field.unraw().to_string();
+    // The left model's table is the pivot: its primary key holds the left ids, the field's
+    // column the right ones.
+    let left_column =
+        quote_spanned!(span=> <#left as ::link_runtime::Linkable>::ENTITY.primary_key);
+    let right_column = quote_spanned! {span=>
+        ::link_runtime::__private::checks::field_column(
+            <#left as ::link_runtime::Linkable>::ENTITY,
+            #field_name,
+        )
+    };
+    let left_side = side_with(&names.left.model, left, left_column, &link.left);
+    let right_side = side_with(&names.right.model, right, right_column, &link.right);
+    let (left_model, right_model) = (&names.left.model, &names.right.model);
+    let link_doc = format!(
+        "The read-only link from `{left_model}` to `{right_model}`: a `{left_model}`'s \
+         `{field_name}` holds its `{right_model}`'s id. It has no table, and nothing writes it."
+    );
+    let definition = LinkItems {
+        span,
+        doc: &link_doc,
+        marker,
+        left,
+        right,
+        columns_type: quote_spanned!(span=> ()),
+        row_type: quote_spanned!(span=> ::link_runtime::__private::NoRow),
+        writable: false,
+        schema: quote_spanned! {span=>
+            &::link_runtime::LinkSchema {
+                table: "",
+                storage: ::link_runtime::Storage::Field,
+                id_prefix: "",
+                left: #left_side,
+                right: #right_side,
+                columns: &[],
+                indexes: &[],
+                sqlite_sql: "",
+                postgres_sql: "",
+            }
+        },
+        row_parts: quote_spanned!(span=> match *row {}),
+        row_is_live: quote_spanned!(span=> match *row {}),
+    }
+    .expand();
+    // The field exists and holds the right model's id: checked by the compiler, and
+    // reported at the field's name.
+    let field_check = quote_spanned! {field.span()=>
+        const _: () = {
+            fn holds_id(record: &#left) {
+                ::link_runtime::__private::checks::holds_id::<#right, _>(&record.#field);
+            }
+        };
+    };
+    let graph_links = graph_links(cx);
+    registered(
+        cx,
+        quote_spanned! {span=>
+            #definition
+
+            #graph_links
+
+            #field_check
+        },
+    )
+}
+
 fn side(model: &str, path: &syn::Path, column: &str, options: &Side) -> TokenStream {
+    side_with(model, path, quote!(#column), options)
+}
+
+/// A side whose column is the expression `column`.
+fn side_with(model: &str, path: &syn::Path, column: TokenStream, options: &Side) -> TokenStream {
     let graph_field = graph_field(model, options);
     let is_list = options.is_list;
     let delete_cascade = options.delete_cascade;

@@ -29,7 +29,11 @@ pub fn expand(link: &Link) -> TokenStream {
         .as_ref()
         .expect("expand runs on resolved links only");
     let context = Context::new(link, names);
-    let schema = schema::expand(&context);
+    // A read-only link has no table, so no diesel schema.
+    let schema = match link.read_only {
+        None => schema::expand(&context),
+        Some(_) => TokenStream::new(),
+    };
     let api = api::expand(&context);
     in_hidden_module(context.span, quote!(#schema #api))
 }
@@ -149,6 +153,10 @@ pub(crate) struct LinkItems<'a> {
     pub left: &'a syn::Path,
     pub right: &'a syn::Path,
     pub columns_type: TokenStream,
+    /// `Row`, or the runtime's `NoRow` for a read-only link.
+    pub row_type: TokenStream,
+    /// Whether the runtime writes the link: all but read-only links.
+    pub writable: bool,
     pub schema: TokenStream,
     pub row_parts: TokenStream,
     pub row_is_live: TokenStream,
@@ -163,10 +171,18 @@ impl LinkItems<'_> {
             left,
             right,
             columns_type,
+            row_type,
+            writable,
             schema,
             row_parts,
             row_is_live,
         } = self;
+        let writable = writable.then(|| {
+            quote::quote_spanned! {span=>
+                #[automatically_derived]
+                impl ::link_runtime::__private::Writable for #marker {}
+            }
+        });
         quote::quote_spanned! {span=>
             #[doc = #doc]
             pub type Link = ::link_runtime::__private::LinkOf<#marker>;
@@ -180,21 +196,23 @@ impl LinkItems<'_> {
                 type Left = #left;
                 type Right = #right;
                 type Columns = #columns_type;
-                type Row = Row;
+                type Row = #row_type;
                 const SCHEMA: &'static ::link_runtime::LinkSchema = #schema;
 
                 #[inline]
                 fn row_parts(
-                    row: &Row,
+                    row: &#row_type,
                 ) -> (::link_runtime::Id<#left>, ::link_runtime::Id<#right>, #columns_type) {
                     #row_parts
                 }
 
                 #[inline]
-                fn row_is_live(row: &Row) -> bool {
+                fn row_is_live(row: &#row_type) -> bool {
                     #row_is_live
                 }
             }
+
+            #writable
 
             #[automatically_derived]
             impl ::link_runtime::LinkedFrom<#left, Link> for #right {}

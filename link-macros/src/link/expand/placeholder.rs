@@ -72,6 +72,8 @@ pub fn typed(input: &LinkInput, names: Option<(&Names, &Names)>) -> TokenStream 
         left: &left,
         right: &right,
         columns_type: columns_type.clone(),
+        row_type: quote_spanned!(span=> Row),
+        writable: true,
         schema: quote_spanned!(span=> ::link_runtime::__private::PLACEHOLDER_SCHEMA),
         row_parts: quote_spanned! {span=>
             let _ = row;
