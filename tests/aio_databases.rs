@@ -6,8 +6,6 @@
 //! database would fail. The same queries through the blocking `Databases` on the same
 //! databases must read the same.
 
-use std::path::PathBuf;
-
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::AsyncDieselConnectionManager;
@@ -258,35 +256,10 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
-/// A folder of SQLite files, removed when dropped.
-struct Folder(PathBuf);
-
-impl Folder {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("{test}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Folder(dir)
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.0
-            .join(format!("{name}.db"))
-            .to_str()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-impl Drop for Folder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn sqlite_files_through_urls_and_a_deadpool_pool() {
     type Conn = SyncConnectionWrapper<SqliteConnection>;
-    let folder = Folder::new("aio-databases");
+    let folder = link_test_support::SqliteFolder::new("aio-databases");
     let read = runtime().block_on(async {
         let links = aio::Database::<Conn>::connect("links", folder.file("links"));
         let pool = Pool::builder(AsyncDieselConnectionManager::<Conn>::new(

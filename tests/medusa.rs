@@ -17,8 +17,6 @@
 //!   product's brand is the one its newest live link gives (the link the prune keeps), on
 //!   one database and across databases.
 
-use std::path::PathBuf;
-
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::cli::LinksCommand;
@@ -490,34 +488,9 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("a runtime")
 }
 
-/// A folder of SQLite files, removed when dropped.
-struct Folder(PathBuf);
-
-impl Folder {
-    fn new(test: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("link-{test}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Folder(dir)
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.0
-            .join(format!("{name}.db"))
-            .to_str()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-impl Drop for Folder {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 #[test]
 fn sqlite_files_apart_read_each_product_once() {
-    let folder = Folder::new("medusa-across");
+    let folder = link_test_support::SqliteFolder::new("medusa-across");
     let connect = |name: &str| SqliteConnection::establish(&folder.file(name)).unwrap();
     split(
         &mut connect("links"),

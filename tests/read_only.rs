@@ -5,7 +5,6 @@
 //! filters and order, in the JSON and typed forms, on both backends and drivers, and across
 //! databases, in a number of statements that does not depend on the rows.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use diesel::connection::{InstrumentationEvent, SimpleConnection};
@@ -440,32 +439,14 @@ fn across<C: LinkConnection + SimpleConnection + 'static>(
     assert!(matches!(refused, Error::InvalidOrder { .. }), "{refused:?}");
 }
 
-/// A fresh folder for a test's SQLite files.
-fn folder(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "link-read-only-{test}-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn sqlite_read_only_links_reach_across_databases() {
-    let dir = folder("across");
+    let folder = link_test_support::SqliteFolder::new("read-only-across");
     let file = |name: &str| {
-        let path = dir
-            .join(format!("{name}.db"))
-            .to_string_lossy()
-            .into_owned();
+        let path = folder.file(name);
         Database::connect(name, move || SqliteConnection::establish(&path))
     };
     across(file("links"), file("products"), file("reviews"));
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]

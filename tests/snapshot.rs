@@ -71,10 +71,8 @@ where
 
 #[test]
 fn on_sqlite() {
-    let dir = std::env::temp_dir().join(format!("link-snapshot-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = dir.join("shop.db").to_string_lossy().into_owned();
+    let folder = link_test_support::SqliteFolder::new("snapshot");
+    let url = folder.file("shop");
     let connect = || {
         let mut conn = SqliteConnection::establish(&url).unwrap();
         conn.batch_execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
@@ -83,7 +81,6 @@ fn on_sqlite() {
     };
     let (reader, writer) = (connect(), connect());
     page_and_count_read_one_snapshot(reader, writer);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

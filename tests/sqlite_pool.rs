@@ -5,7 +5,6 @@
 //! cardinality error. The same burst on a pool without the settings meets
 //! "database is locked", which is what the settings are for.
 
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
@@ -21,34 +20,6 @@ use link_tests::modules::{brand::Brand, product::Product};
 const POOL_SIZE: u32 = 8;
 const CLIENTS: usize = 16;
 const ROUNDS: usize = 25;
-
-/// A folder of its own in the system's temporary folder, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("link-sqlite-pool-{test}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temporary folder");
-        TempDir(dir)
-    }
-
-    /// The URL of a database file in it.
-    fn database(&self) -> String {
-        path_url(&self.0.join("links.db"))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn path_url(path: &Path) -> String {
-    path.to_str().expect("a UTF-8 path").to_owned()
-}
 
 /// Creates the link tables in the database at `url`.
 fn migrate(url: &str) {
@@ -245,8 +216,8 @@ fn settings_pool(url: &str) -> Pool<ConnectionManager<SqliteConnection>> {
 
 #[test]
 fn a_blocking_pool_with_the_settings_waits_instead_of_failing() {
-    let dir = TempDir::new("blocking");
-    let url = dir.database();
+    let dir = link_test_support::SqliteFolder::new("sqlite-pool-blocking");
+    let url = dir.file("links");
     migrate(&url);
     let pool = settings_pool(&url);
     let pragmas: Pragmas = diesel::sql_query(PRAGMAS)
@@ -260,8 +231,8 @@ fn a_blocking_pool_with_the_settings_waits_instead_of_failing() {
 
 #[test]
 fn an_async_pool_with_the_settings_waits_instead_of_failing() {
-    let dir = TempDir::new("async");
-    let url = dir.database();
+    let dir = link_test_support::SqliteFolder::new("sqlite-pool-async");
+    let url = dir.file("links");
     migrate(&url);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -288,8 +259,8 @@ fn an_async_pool_with_the_settings_waits_instead_of_failing() {
 
 #[test]
 fn a_database_connected_per_checkout_gets_the_settings() {
-    let dir = TempDir::new("connect");
-    let url = dir.database();
+    let dir = link_test_support::SqliteFolder::new("sqlite-pool-connect");
+    let url = dir.file("links");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -310,8 +281,8 @@ fn a_database_connected_per_checkout_gets_the_settings() {
 /// `Unavailable` kind. A burst is a race, so it is run up to five times to meet one.
 #[test]
 fn without_the_settings_the_same_burst_meets_database_is_locked() {
-    let dir = TempDir::new("control");
-    let url = dir.database();
+    let dir = link_test_support::SqliteFolder::new("sqlite-pool-control");
+    let url = dir.file("links");
     migrate(&url);
     let pool = Pool::builder()
         .max_size(POOL_SIZE)

@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+mod folder;
 mod mirror;
 mod server;
 pub mod via;
@@ -23,6 +24,7 @@ use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::ColumnValue;
 use link_runtime::{Dialect, LinkConnection};
 
+pub use folder::SqliteFolder;
 pub use mirror::{instrument, postgres_mirrored, sqlite_mirrored, Driver, MirrorGuard};
 pub use server::{pg_server, pg_server_with, PgServer};
 
