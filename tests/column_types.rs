@@ -211,11 +211,14 @@ link_test_support::backend_tests! {
             "order_id", "price", "ship_on", "slot", "handed_at", "parcel", "label", "refund",
             "delivered_at", "returned_on",
         ];
-        let shipments = via::graph(
-            conn,
-            Graph::entity("order_carrier").fields(fields).order("order_id", SortOrder::Asc),
-        )
-        .unwrap();
+        let query = Graph::entity("order_carrier").fields(fields).order("order_id", SortOrder::Asc);
+        let shipments = via::graph(conn, query.clone()).unwrap();
+        // The JSON written straight from the rows' cells is the same, value for value.
+        let written = via::graph(conn, query.to_json()).unwrap();
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(written.data_json()).unwrap(),
+            serde_json::Value::from(shipments.data.clone())
+        );
         assert_eq!(
             shipments.data,
             [

@@ -126,6 +126,19 @@ link_test_support::backend_tests! {
             })).unwrap())
             .unwrap();
         assert_eq!(rows.data, [json!({ "meta": { "n": 1 }, "extra": [true] })]);
+        // Written straight from the row's cells, the documents are the same JSON.
+        let written = via::graph(conn, Graph::entity(Link::TABLE)
+                .fields(["product_id", "meta", "extra"])
+                .order("product_id", link_runtime::graph::Order::Asc)
+                .to_json())
+            .unwrap();
+        assert_eq!(
+            serde_json::from_str::<Value>(written.data_json()).unwrap(),
+            json!([
+                { "product_id": "prod_1", "meta": { "n": 1 }, "extra": [true] },
+                { "product_id": "prod_2", "meta": { "source": "import", "tags": [] }, "extra": null },
+            ])
+        );
 
         // A document compares with nothing but null: a typed error, before any SQL.
         let error = via::graph(conn, Graph::entity(Link::TABLE).fields(["id"]).filter("meta", "x"))

@@ -127,17 +127,23 @@ fn written_bytes(conn: &mut SqliteConnection) -> Vec<u8> {
         .into_body()
 }
 
-/// The median time of `runs` runs of `f`.
-fn median_time(runs: usize, mut f: impl FnMut()) -> std::time::Duration {
-    let mut times: Vec<_> = (0..runs)
-        .map(|_| {
-            let start = std::time::Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[runs / 2]
+/// The median times of `runs` runs of `a` and of `b`, run in turn (`a`, `b`, `a`, ..) so
+/// that a change in the machine's load weighs on both alike.
+fn median_times(
+    runs: usize,
+    mut a: impl FnMut(),
+    mut b: impl FnMut(),
+) -> (std::time::Duration, std::time::Duration) {
+    let time = |f: &mut dyn FnMut()| {
+        let start = std::time::Instant::now();
+        f();
+        start.elapsed()
+    };
+    let (mut a_times, mut b_times): (Vec<_>, Vec<_>) =
+        (0..runs).map(|_| (time(&mut a), time(&mut b))).unzip();
+    a_times.sort();
+    b_times.sort();
+    (a_times[runs / 2], b_times[runs / 2])
 }
 
 fn mib(bytes: usize) -> String {
@@ -235,10 +241,14 @@ fn main() {
         "the baseline and the graph query answer the same rows"
     );
     let runs = 11;
-    let join = median_time(runs, || drop(join_bytes(&mut conn)));
-    let written = median_time(runs, || drop(written_bytes(&mut conn)));
+    let conn = std::cell::RefCell::new(conn);
+    let (join, written) = median_times(
+        runs,
+        || drop(join_bytes(&mut conn.borrow_mut())),
+        || drop(written_bytes(&mut conn.borrow_mut())),
+    );
     println!(
-        "\n### Time to the JSON bytes (median of {runs})\n\n\
+        "\n### Time to the JSON bytes (median of {runs}, run in turn)\n\n\
          | query | time | ratio |\n|---|---|---|\n\
          | diesel join (structs) → bytes | {join:.1?} | 1.00× |\n\
          | graph (JSON written) → bytes | {written:.1?} | **{:.2}×** |",

@@ -6,30 +6,159 @@
 //! `YYYY-MM-DD`, times `HH:MM:SS[.f]`, decimals as strings holding every digit, UUIDs
 //! hyphenated, bytes in base64 (standard alphabet, padded).
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use diesel::deserialize::{self, FromSqlRow};
 use diesel::row::{Field, Row};
 use diesel::sql_types::Untyped;
+use serde::{Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Number, Value};
 
 use crate::definition::ColumnKind;
 use crate::dialect::Dialect;
 
-/// A row of any columns, as JSON values.
-pub(crate) struct JsonRow(pub Vec<Value>);
+/// A row of any columns, as JSON values. (Public in a private module: a sink names it.)
+pub struct JsonRow(pub(crate) Vec<Value>);
 
-fn float(value: f64) -> Value {
-    Number::from_f64(value).map_or(Value::Null, Value::Number)
+/// A row of any columns as its cells, their text kept together in one buffer: a row read
+/// this way costs two allocations, whatever its columns, and its cells are written out as
+/// JSON from where they lie ([`Cell`]'s `Serialize`).
+#[derive(Debug, Default)]
+pub struct RawRow {
+    text: String,
+    cells: Vec<Stored>,
+}
+
+/// A cell of a [`RawRow`]: its value, or where its text is in the row's buffer.
+#[derive(Debug, Clone, Copy)]
+enum Stored {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(u32, u32),
+    Json(u32, u32),
+}
+
+impl RawRow {
+    /// Cell `i`; a column past the row's is null.
+    pub(crate) fn cell(&self, i: usize) -> Cell<'_> {
+        let text = |start: u32, end: u32| Cow::Borrowed(&self.text[start as usize..end as usize]);
+        match self.cells.get(i).copied().unwrap_or(Stored::Null) {
+            Stored::Null => Cell::Null,
+            Stored::Bool(value) => Cell::Bool(value),
+            Stored::Int(value) => Cell::Int(value),
+            Stored::Float(value) => Cell::Float(value),
+            Stored::Text(start, end) => Cell::Text(text(start, end)),
+            Stored::Json(start, end) => Cell::Json(text(start, end)),
+        }
+    }
+
+    /// Whether cell `i` is null.
+    pub(crate) fn is_null(&self, i: usize) -> bool {
+        matches!(self.cells.get(i), None | Some(Stored::Null))
+    }
+
+    fn push(&mut self, cell: Cell<'_>) -> deserialize::Result<()> {
+        let mut text = |text: &str| -> deserialize::Result<(u32, u32)> {
+            let start = u32::try_from(self.text.len())?;
+            self.text.push_str(text);
+            Ok((start, u32::try_from(self.text.len())?))
+        };
+        let stored = match cell {
+            Cell::Null => Stored::Null,
+            Cell::Bool(value) => Stored::Bool(value),
+            Cell::Int(value) => Stored::Int(value),
+            Cell::Float(value) => Stored::Float(value),
+            Cell::Text(value) => {
+                let (start, end) = text(&value)?;
+                Stored::Text(start, end)
+            }
+            Cell::Json(value) => {
+                let (start, end) = text(&value)?;
+                Stored::Json(start, end)
+            }
+        };
+        self.cells.push(stored);
+        Ok(())
+    }
+}
+
+/// One column's value as the database gave it, before it takes its JSON form: borrowed from
+/// the row where it can be.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(Cow<'a, str>),
+    /// The text of a JSON document.
+    Json(Cow<'a, str>),
+}
+
+impl<'a> Cell<'a> {
+    /// The cell a JSON value is read as.
+    pub(crate) fn of_value(value: &'a Value) -> Self {
+        match value {
+            Value::Null => Cell::Null,
+            Value::Bool(value) => Cell::Bool(*value),
+            Value::Number(n) => match n.as_i64() {
+                Some(n) => Cell::Int(n),
+                None => Cell::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(text) => Cell::Text(Cow::Borrowed(text)),
+            other => Cell::Json(Cow::Owned(other.to_string())),
+        }
+    }
+
+    fn text(value: impl Into<Cow<'a, str>>) -> Self {
+        Cell::Text(value.into())
+    }
+}
+
+impl From<Cell<'_>> for Value {
+    fn from(cell: Cell<'_>) -> Self {
+        match cell {
+            Cell::Null => Value::Null,
+            Cell::Bool(value) => Value::Bool(value),
+            Cell::Int(value) => Value::from(value),
+            Cell::Float(value) => Number::from_f64(value).map_or(Value::Null, Value::Number),
+            Cell::Text(text) => Value::String(text.into_owned()),
+            Cell::Json(text) => {
+                serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
+            }
+        }
+    }
+}
+
+impl Serialize for Cell<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Null => serializer.serialize_unit(),
+            Cell::Bool(value) => serializer.serialize_bool(*value),
+            Cell::Int(value) => serializer.serialize_i64(*value),
+            // serde_json writes a float that is not finite as null, as `Value` holds it.
+            Cell::Float(value) => serializer.serialize_f64(*value),
+            Cell::Text(text) => serializer.serialize_str(text),
+            Cell::Json(text) => match serde_json::from_str::<&RawValue>(text) {
+                Ok(raw) => raw.serialize(serializer),
+                Err(_) => serializer.serialize_str(text),
+            },
+        }
+    }
 }
 
 /// chrono's own serde form of a `NaiveDateTime`, which is what a typed row deserializes.
-fn timestamp(time: NaiveDateTime) -> Value {
-    Value::String(time.format("%Y-%m-%dT%H:%M:%S%.f").to_string())
+fn timestamp(time: NaiveDateTime) -> String {
+    time.format("%Y-%m-%dT%H:%M:%S%.f").to_string()
 }
 
 /// Bytes as graph JSON holds them.
-fn bytes(bytes: &[u8]) -> Value {
-    Value::String(crate::column::base64_bytes::encode(bytes))
+fn bytes(bytes: &[u8]) -> Cell<'static> {
+    Cell::text(crate::column::base64_bytes::encode(bytes))
 }
 
 /// A point in time read as text: SQLite's (diesel writes `2024-01-31 09:30:00+00:00`), or
@@ -47,25 +176,40 @@ fn utc(text: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// `value`, read from a column of `kind` on `dialect`, in the form the kind has in JSON.
-pub(crate) fn shape(dialect: Dialect, kind: Option<ColumnKind>, value: Value) -> Value {
-    match (kind, value) {
-        // SQLite keeps a JSON document as its text; PostgreSQL's jsonb was decoded already.
-        (Some(ColumnKind::Json), Value::String(text)) if dialect == Dialect::Sqlite => {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        }
-        (Some(ColumnKind::Bool), Value::Number(n)) => Value::Bool(n.as_i64() != Some(0)),
-        (Some(ColumnKind::Timestamp), Value::String(text)) => {
-            match NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f") {
-                Ok(time) => timestamp(time),
-                Err(_) => Value::String(text),
+/// `cell`, read from a column of `kind` on `dialect`, in the form the kind has in JSON.
+pub(crate) fn shape<'a>(dialect: Dialect, kind: Option<ColumnKind>, cell: Cell<'a>) -> Cell<'a> {
+    let Some(kind) = kind else { return cell };
+    match (kind, cell) {
+        // SQLite keeps a JSON document as its text; PostgreSQL's is read as JSON already.
+        (ColumnKind::Json, Cell::Text(text)) if dialect == Dialect::Sqlite => {
+            match serde_json::from_str::<&RawValue>(&text) {
+                Ok(_) => Cell::Json(text),
+                Err(_) => Cell::Text(text),
             }
         }
-        (Some(ColumnKind::TimestampTz), Value::String(text)) => match utc(&text) {
-            Some(time) => Value::String(time.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
-            None => Value::String(text),
+        (ColumnKind::Bool, Cell::Int(n)) => Cell::Bool(n != 0),
+        (ColumnKind::Timestamp, Cell::Text(text)) => {
+            match NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f") {
+                Ok(time) => Cell::text(timestamp(time)),
+                Err(_) => Cell::Text(text),
+            }
+        }
+        (ColumnKind::TimestampTz, Cell::Text(text)) => match utc(&text) {
+            Some(time) => Cell::text(time.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            None => Cell::Text(text),
         },
-        (_, value) => value,
+        (_, cell) => cell,
+    }
+}
+
+/// `value`, read from a column of `kind` on `dialect`, in the form the kind has in JSON:
+/// [`shape`], for a row read as values.
+pub(crate) fn shape_value(dialect: Dialect, kind: Option<ColumnKind>, value: Value) -> Value {
+    match (&value, kind) {
+        (Value::String(_) | Value::Number(_), Some(_)) => {
+            Value::from(shape(dialect, kind, Cell::of_value(&value)))
+        }
+        _ => value,
     }
 }
 
@@ -78,92 +222,138 @@ pub(crate) fn key(value: &Value) -> Option<String> {
     }
 }
 
-#[cfg(feature = "sqlite")]
-impl FromSqlRow<Untyped, diesel::sqlite::Sqlite> for JsonRow {
-    fn build_from_row<'a>(row: &impl Row<'a, diesel::sqlite::Sqlite>) -> deserialize::Result<Self> {
-        use diesel::deserialize::FromSql;
-        use diesel::sql_types::{BigInt, Binary, Double, Text};
-        use diesel::sqlite::{Sqlite, SqliteType};
+/// How many bytes of text a [`RawRow`] makes room for per column at first.
+const TEXT_PER_COLUMN: usize = 48;
 
-        let mut values = Vec::with_capacity(row.field_count());
+/// Reads each column of a row into `push`, as its [`Cell`].
+trait ReadCells<DB: diesel::backend::Backend> {
+    fn read_cells<'a>(
+        row: &impl Row<'a, DB>,
+        push: impl FnMut(Cell<'_>) -> deserialize::Result<()>,
+    ) -> deserialize::Result<()>;
+}
+
+/// The backends' rows as [`JsonRow`]s and [`RawRow`]s: one reading of cells, two rows.
+macro_rules! rows_of_cells {
+    ($backend:ty) => {
+        impl FromSqlRow<Untyped, $backend> for JsonRow {
+            fn build_from_row<'a>(row: &impl Row<'a, $backend>) -> deserialize::Result<Self> {
+                let mut values = Vec::with_capacity(row.field_count());
+                <$backend as ReadCells<$backend>>::read_cells(row, |cell| {
+                    values.push(Value::from(cell));
+                    Ok(())
+                })?;
+                Ok(JsonRow(values))
+            }
+        }
+
+        impl FromSqlRow<Untyped, $backend> for RawRow {
+            fn build_from_row<'a>(row: &impl Row<'a, $backend>) -> deserialize::Result<Self> {
+                // Room for the usual text of each column: a row's buffer is allocated
+                // once, seldom grown.
+                let mut raw = RawRow {
+                    text: String::with_capacity(TEXT_PER_COLUMN * row.field_count()),
+                    cells: Vec::with_capacity(row.field_count()),
+                };
+                <$backend as ReadCells<$backend>>::read_cells(row, |cell| raw.push(cell))?;
+                Ok(raw)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "sqlite")]
+rows_of_cells!(diesel::sqlite::Sqlite);
+#[cfg(feature = "postgres")]
+rows_of_cells!(diesel::pg::Pg);
+
+#[cfg(feature = "sqlite")]
+impl ReadCells<diesel::sqlite::Sqlite> for diesel::sqlite::Sqlite {
+    fn read_cells<'a>(
+        row: &impl Row<'a, diesel::sqlite::Sqlite>,
+        mut push: impl FnMut(Cell<'_>) -> deserialize::Result<()>,
+    ) -> deserialize::Result<()> {
+        use diesel::sqlite::SqliteType;
+
         for i in 0..row.field_count() {
             let field = row.get(i).ok_or("a column went missing")?;
-            let value = match field.value() {
-                None => Value::Null,
-                Some(value) => match value.value_type() {
-                    None => Value::Null,
-                    Some(SqliteType::Long | SqliteType::Integer | SqliteType::SmallInt) => {
-                        Value::from(<i64 as FromSql<BigInt, Sqlite>>::from_sql(value)?)
-                    }
-                    Some(SqliteType::Double | SqliteType::Float) => {
-                        float(<f64 as FromSql<Double, Sqlite>>::from_sql(value)?)
-                    }
-                    Some(SqliteType::Text) => {
-                        Value::String(<String as FromSql<Text, Sqlite>>::from_sql(value)?)
-                    }
-                    Some(SqliteType::Binary) => {
-                        bytes(&<Vec<u8> as FromSql<Binary, Sqlite>>::from_sql(value)?)
-                    }
-                },
+            let Some(mut value) = field.value() else {
+                push(Cell::Null)?;
+                continue;
             };
-            values.push(value);
+            match value.value_type() {
+                None => push(Cell::Null)?,
+                Some(SqliteType::Long | SqliteType::Integer | SqliteType::SmallInt) => {
+                    push(Cell::Int(value.read_long()))?
+                }
+                Some(SqliteType::Double | SqliteType::Float) => {
+                    push(Cell::Float(value.read_double()))?
+                }
+                Some(SqliteType::Text) => push(Cell::Text(Cow::Borrowed(value.read_text())))?,
+                Some(SqliteType::Binary) => push(bytes(value.read_blob()))?,
+            }
         }
-        Ok(JsonRow(values))
+        Ok(())
     }
 }
 
 #[cfg(feature = "postgres")]
-impl FromSqlRow<Untyped, diesel::pg::Pg> for JsonRow {
-    fn build_from_row<'a>(row: &impl Row<'a, diesel::pg::Pg>) -> deserialize::Result<Self> {
-        let mut values = Vec::with_capacity(row.field_count());
+impl ReadCells<diesel::pg::Pg> for diesel::pg::Pg {
+    fn read_cells<'a>(
+        row: &impl Row<'a, diesel::pg::Pg>,
+        mut push: impl FnMut(Cell<'_>) -> deserialize::Result<()>,
+    ) -> deserialize::Result<()> {
         for i in 0..row.field_count() {
             let field = row.get(i).ok_or("a column went missing")?;
-            let name = field.field_name().unwrap_or("?").to_owned();
-            values.push(match field.value() {
-                None => Value::Null,
-                Some(value) => postgres::decode(&name, value)?,
-            });
+            match field.value() {
+                None => push(Cell::Null)?,
+                Some(value) => push(postgres::decode(field.field_name().unwrap_or("?"), value)?)?,
+            }
         }
-        Ok(JsonRow(values))
+        Ok(())
     }
 }
 
 #[cfg(feature = "postgres")]
 mod postgres {
+    use std::borrow::Cow;
+
     use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
     use diesel::deserialize::{self, FromSql};
     use diesel::pg::{Pg, PgValue};
     use diesel::sql_types::{
-        BigInt, Bool, Date, Double, Float, Integer, SmallInt, Text, Time, Timestamp, Timestamptz,
+        BigInt, Bool, Date, Double, Float, Integer, SmallInt, Time, Timestamp, Timestamptz,
     };
-    use serde_json::Value;
 
-    use super::{bytes, float, timestamp};
+    use super::{bytes, timestamp, Cell};
 
     /// Decodes a value by its type oid (the oids of PostgreSQL's built-in types are fixed).
-    pub(super) fn decode(column: &str, value: PgValue<'_>) -> deserialize::Result<Value> {
+    pub(super) fn decode<'v>(column: &str, value: PgValue<'v>) -> deserialize::Result<Cell<'v>> {
         Ok(match value.get_oid().get() {
-            16 => Value::Bool(<bool as FromSql<Bool, Pg>>::from_sql(value)?),
-            21 => Value::from(<i16 as FromSql<SmallInt, Pg>>::from_sql(value)?),
-            23 => Value::from(<i32 as FromSql<Integer, Pg>>::from_sql(value)?),
-            20 => Value::from(<i64 as FromSql<BigInt, Pg>>::from_sql(value)?),
-            700 => float(f64::from(<f32 as FromSql<Float, Pg>>::from_sql(value)?)),
-            701 => float(<f64 as FromSql<Double, Pg>>::from_sql(value)?),
-            // text, varchar, bpchar, name
-            25 | 1043 | 1042 | 19 => Value::String(<String as FromSql<Text, Pg>>::from_sql(value)?),
-            1114 => timestamp(<chrono::NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(
-                value,
-            )?),
+            16 => Cell::Bool(<bool as FromSql<Bool, Pg>>::from_sql(value)?),
+            21 => Cell::Int(<i16 as FromSql<SmallInt, Pg>>::from_sql(value)?.into()),
+            23 => Cell::Int(<i32 as FromSql<Integer, Pg>>::from_sql(value)?.into()),
+            20 => Cell::Int(<i64 as FromSql<BigInt, Pg>>::from_sql(value)?),
+            700 => Cell::Float(<f32 as FromSql<Float, Pg>>::from_sql(value)?.into()),
+            701 => Cell::Float(<f64 as FromSql<Double, Pg>>::from_sql(value)?),
+            // text, varchar, bpchar, name: the text itself, borrowed
+            25 | 1043 | 1042 | 19 => {
+                Cell::Text(Cow::Borrowed(std::str::from_utf8(value.as_bytes())?))
+            }
+            1114 => Cell::text(timestamp(<chrono::NaiveDateTime as FromSql<
+                Timestamp,
+                Pg,
+            >>::from_sql(value)?)),
             // timestamptz: in UTC, in the form a timestamp has, so that a pivot's
             // timestamps read alike on both backends
-            1184 => {
-                timestamp(<DateTime<Utc> as FromSql<Timestamptz, Pg>>::from_sql(value)?.naive_utc())
-            }
-            1082 => Value::String(<NaiveDate as FromSql<Date, Pg>>::from_sql(value)?.to_string()),
-            1083 => Value::String(<NaiveTime as FromSql<Time, Pg>>::from_sql(value)?.to_string()),
+            1184 => Cell::text(timestamp(
+                <DateTime<Utc> as FromSql<Timestamptz, Pg>>::from_sql(value)?.naive_utc(),
+            )),
+            1082 => Cell::text(<NaiveDate as FromSql<Date, Pg>>::from_sql(value)?.to_string()),
+            1083 => Cell::text(<NaiveTime as FromSql<Time, Pg>>::from_sql(value)?.to_string()),
             // numeric: its plain text, every digit and the scale kept
             #[cfg(feature = "decimal")]
-            1700 => Value::String(
+            1700 => Cell::text(
                 <bigdecimal::BigDecimal as FromSql<diesel::sql_types::Numeric, Pg>>::from_sql(
                     value,
                 )?
@@ -172,8 +362,10 @@ mod postgres {
             // bytea, in binary form: the bytes themselves
             17 => bytes(value.as_bytes()),
             // json is its text; jsonb is a version byte, then its text
-            114 => serde_json::from_slice(value.as_bytes())?,
-            3802 => serde_json::from_slice(value.as_bytes().get(1..).unwrap_or_default())?,
+            114 => Cell::Json(Cow::Borrowed(std::str::from_utf8(value.as_bytes())?)),
+            3802 => Cell::Json(Cow::Borrowed(std::str::from_utf8(
+                value.as_bytes().get(1..).unwrap_or_default(),
+            )?)),
             // uuid: 16 bytes
             2950 => {
                 let hex: String = value
@@ -184,7 +376,7 @@ mod postgres {
                 if hex.len() != 32 {
                     return Err(format!("column `{column}`: a uuid of the wrong size").into());
                 }
-                Value::String(format!(
+                Cell::text(format!(
                     "{}-{}-{}-{}-{}",
                     &hex[..8],
                     &hex[8..12],

@@ -3,14 +3,15 @@
 
 use std::ops::Range;
 
-use serde::ser::{Error as _, Serialize, Serializer};
+use serde::ser::{Error as _, Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 
-use super::load::Sink;
+use super::load::{Budget, Join, Sink, Stream};
 use super::plan::Node;
 use super::record::{Record, RecordJson};
 use super::request::Graph;
 use super::result::Metadata;
+use crate::backend::{shape, Cell, RawRow};
 use crate::error::{Error, Result};
 
 /// A [`Graph`] whose result is written as JSON without being built as
@@ -63,8 +64,9 @@ impl Graph {
 /// It holds JSON text: it serializes with `serde_json` (whose raw values it uses), not with
 /// serializers of other formats.
 pub struct JsonResult {
-    /// The whole document, JSON as serde_json wrote it.
-    document: String,
+    /// The whole document, JSON as serde_json wrote it (so UTF-8, checked where it is read
+    /// as text rather than on every answer sent as bytes).
+    document: Vec<u8>,
     /// Where in it the array of rows is.
     data: Range<usize>,
     rows: usize,
@@ -83,11 +85,8 @@ impl JsonResult {
         serde_json::to_writer(&mut out, &metadata).map_err(|error| Error::Output(error.into()))?;
         out.push(b'}');
         out.shrink_to_fit();
-        let document = String::from_utf8(out).map_err(|error| {
-            Error::Output(std::io::Error::new(std::io::ErrorKind::InvalidData, error))
-        })?;
         Ok(JsonResult {
-            document,
+            document: out,
             data,
             rows,
             metadata,
@@ -136,14 +135,14 @@ impl JsonResult {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn data_json(&self) -> &str {
-        &self.document[self.data.clone()]
+        text(&self.document[self.data.clone()])
     }
 
     /// The whole result as JSON bytes, `{"data": [...], "metadata": {...}}`, as it
     /// serializes: the buffer the rows were written into, handed over without a copy (for
     /// an HTTP body).
     pub fn into_body(self) -> Vec<u8> {
-        self.document.into_bytes()
+        self.document
     }
 }
 
@@ -158,7 +157,7 @@ impl std::fmt::Debug for JsonResult {
 
 impl Serialize for JsonResult {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
-        RawJson(&self.document).serialize(serializer)
+        RawJson(text(&self.document)).serialize(serializer)
     }
 }
 
@@ -171,6 +170,11 @@ impl Serialize for RawJson<'_> {
         let raw: &RawValue = serde_json::from_str(self.0).map_err(S::Error::custom)?;
         raw.serialize(serializer)
     }
+}
+
+/// JSON that serde_json wrote, as the text it is.
+fn text(json: &[u8]) -> &str {
+    std::str::from_utf8(json).expect("serde_json writes UTF-8")
 }
 
 /// How a result's document starts: the rows come next.
@@ -196,27 +200,122 @@ impl Default for JsonSink {
     }
 }
 
-#[allow(private_interfaces)]
-impl Sink for JsonSink {
-    fn push(&mut self, node: &Node, record: Record) -> Result<()> {
+impl JsonSink {
+    /// Writes the next row of the result.
+    fn write(&mut self, row: &impl Serialize) -> Result<()> {
         // By half its size at most, rather than doubling: the buffer is the result.
         if self.out.capacity() - self.out.len() < GROWTH {
             self.out.reserve_exact((self.out.len() / 2).max(GROWTH));
         }
         self.out.push(if self.rows == 0 { b'[' } else { b',' });
-        serde_json::to_writer(
-            &mut self.out,
-            &RecordJson {
-                node,
-                record: &record,
-            },
-        )
-        .map_err(|error| Error::Output(error.into()))?;
+        serde_json::to_writer(&mut self.out, row).map_err(|error| Error::Output(error.into()))?;
         self.rows += 1;
         Ok(())
+    }
+}
+
+#[allow(private_interfaces)]
+impl Sink for JsonSink {
+    type Row = RawRow;
+
+    fn push(&mut self, node: &Node, record: Record) -> Result<()> {
+        self.write(&RecordJson {
+            node,
+            record: &record,
+        })
+    }
+
+    /// Writes the record from the row's cells, with no record or value between.
+    fn push_row(
+        &mut self,
+        stream: &mut Stream<'_>,
+        row: RawRow,
+        budget: &mut Budget,
+    ) -> Result<()> {
+        for join in &stream.joins {
+            if !row.is_null(join.start + join.primary_key) {
+                budget.add(1)?;
+            }
+        }
+        self.write(&RowJson { stream, row: &row })
     }
 
     fn len(&self) -> usize {
         self.rows
+    }
+}
+
+/// The record whole in a row of a [`Stream`]ed plan's statement, written by serde as
+/// [`RecordJson`] writes the record built from it.
+struct RowJson<'a> {
+    stream: &'a Stream<'a>,
+    row: &'a RawRow,
+}
+
+impl Serialize for RowJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let (stream, row) = (self.stream, self.row);
+        let node = stream.node;
+        let mut map = serializer.serialize_map(Some(stream.order.len()))?;
+        for &i in &stream.order {
+            match i.checked_sub(node.output) {
+                None => {
+                    map.serialize_entry(node.select[i].name, &field(stream, node, row, 0, i))?
+                }
+                Some(link) => {
+                    let join = &stream.joins[link];
+                    let hop = join.hop;
+                    if row.is_null(join.start + join.primary_key) {
+                        map.serialize_entry(hop.name, &())?;
+                    } else {
+                        map.serialize_entry(
+                            hop.name,
+                            &JoinedJson {
+                                stream,
+                                row,
+                                join,
+                                order: &stream.join_orders[link],
+                            },
+                        )?;
+                    }
+                }
+            }
+        }
+        map.end()
+    }
+}
+
+/// Field `i` of a record of `node` whose columns start at `start` in `row`, in its JSON
+/// form.
+fn field<'r>(
+    stream: &Stream<'_>,
+    node: &Node,
+    row: &'r RawRow,
+    start: usize,
+    i: usize,
+) -> Cell<'r> {
+    shape(stream.dialect, node.select[i].kind, row.cell(start + i))
+}
+
+/// A record joined into a streamed row: its fields only (a streamed plan's joined records
+/// have no links of their own).
+struct JoinedJson<'a> {
+    stream: &'a Stream<'a>,
+    row: &'a RawRow,
+    join: &'a Join<'a>,
+    order: &'a [usize],
+}
+
+impl Serialize for JoinedJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let node = &self.join.hop.node;
+        let mut map = serializer.serialize_map(Some(self.order.len()))?;
+        for &i in self.order {
+            map.serialize_entry(
+                node.select[i].name,
+                &field(self.stream, node, self.row, self.join.start, i),
+            )?;
+        }
+        map.end()
     }
 }

@@ -21,13 +21,13 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::backend::{key, shape, Connections, Executor, Place};
+use crate::backend::{key, shape_value, Connections, Executor, JsonRow, LoadRow, Place};
 use crate::definition::LinkSchema;
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
 use crate::graph::localize::{localize, reachable};
 use crate::graph::plan::{Bind, Edge, Hop, Node, Plan, Source};
-use crate::graph::record::{Linked, Record};
+use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
 use crate::graph::sql::{col, cond, count_bind, link_counts, live, order_expr, select_joined, Sql};
 use crate::migrate::sql::ident;
@@ -39,8 +39,20 @@ use crate::migrate::sql::ident;
 /// Public in a private module: the sealed `GraphRequest` bounds its sink by it.
 #[allow(private_interfaces)]
 pub trait Sink: Send {
+    /// What each row of a [`Stream`]ed plan's statement is read as.
+    type Row: LoadRow;
+
     /// Takes the next record of the result, of `node`.
     fn push(&mut self, node: &Node, record: Record) -> Result<()>;
+
+    /// Takes the next record of a streamed plan, whole in `row` (laid out as `stream`
+    /// says), and counts the records it holds into `budget`.
+    fn push_row(
+        &mut self,
+        stream: &mut Stream<'_>,
+        row: Self::Row,
+        budget: &mut Budget,
+    ) -> Result<()>;
 
     /// How many records it took.
     fn len(&self) -> usize;
@@ -48,13 +60,59 @@ pub trait Sink: Send {
 
 #[allow(private_interfaces)]
 impl Sink for Vec<Record> {
+    type Row = JsonRow;
+
     fn push(&mut self, _: &Node, record: Record) -> Result<()> {
+        Vec::push(self, record);
+        Ok(())
+    }
+
+    fn push_row(
+        &mut self,
+        stream: &mut Stream<'_>,
+        row: JsonRow,
+        budget: &mut Budget,
+    ) -> Result<()> {
+        let record = row_record(
+            stream.dialect,
+            stream.node,
+            &mut stream.joins,
+            row.0,
+            0,
+            1,
+            budget,
+        )?;
         Vec::push(self, record);
         Ok(())
     }
 
     fn len(&self) -> usize {
         Vec::len(self)
+    }
+}
+
+/// A plan whose every record is whole in one row of its root statement (see [`streams`]):
+/// where in a row each part of the record is, and in what order its JSON keys go.
+pub(crate) struct Stream<'n> {
+    pub dialect: Dialect,
+    pub node: &'n Node,
+    /// The node's hops, each joined, in order.
+    pub joins: Vec<Join<'n>>,
+    /// The order of the node's keys in a JSON object ([`key_order`]).
+    pub order: Vec<usize>,
+    /// The same for each join's record.
+    pub join_orders: Vec<Vec<usize>>,
+}
+
+impl<'n> Stream<'n> {
+    fn new(dialect: Dialect, node: &'n Node, joins: Vec<Join<'n>>) -> Self {
+        Stream {
+            dialect,
+            node,
+            order: key_order(node),
+            join_orders: joins.iter().map(|join| key_order(&join.hop.node)).collect(),
+            joins,
+        }
     }
 }
 
@@ -139,13 +197,12 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         max: plan.max_records,
     };
     let read = if streams(root, &joined) {
-        let mut joins = joins(root, &joined);
+        let mut stream = Stream::new(dialect, root, joins(root, &joined));
         let mut failed = None;
-        let mut each = |row: Vec<Value>| {
-            let outcome = budget.add(1).and_then(|()| {
-                let record = row_record(dialect, root, &mut joins, row, 0, 1, &mut budget)?;
-                sink.push(root, record)
-            });
+        let mut each = |row: S::Row| {
+            let outcome = budget
+                .add(1)
+                .and_then(|()| sink.push_row(&mut stream, row, &mut budget));
             outcome.map_err(|error| failed = Some(error)).is_ok()
         };
         let read = sql.run_each(conns.conn(home).await?, &mut each).await?;
@@ -276,14 +333,14 @@ fn joined_hops<X: Connections>(conns: &X, node: &Node, with_deleted: bool) -> Ve
 
 /// The records a result holds so far, each counted as often as it appears in the result,
 /// against the most it may hold ([`CostLimit::Records`]).
-struct Budget {
+pub(crate) struct Budget {
     records: u64,
     max: u64,
 }
 
 impl Budget {
     /// Counts `records` more; refuses the query once they are over the limit.
-    fn add(&mut self, records: u64) -> Result<()> {
+    pub(crate) fn add(&mut self, records: u64) -> Result<()> {
         self.records = self.records.saturating_add(records);
         if self.records > self.max {
             return Err(Error::TooCostly {
@@ -517,17 +574,23 @@ async fn stitch<X: Connections>(
 
 /// The hops of `node` `joined` into its statement, in order, with nothing found yet.
 fn joins<'n>(node: &'n Node, joined: &[bool]) -> Vec<Join<'n>> {
+    let mut start = node.select.len();
     node.hops
         .iter()
         .enumerate()
         .filter(|&(i, _)| joined[i])
-        .map(|(index, hop)| Join {
-            index,
-            hop,
-            primary_key: primary_key_index(&hop.node),
-            found: Vec::new(),
-            rows: Vec::new(),
-            weights: Vec::new(),
+        .map(|(index, hop)| {
+            let join = Join {
+                index,
+                hop,
+                start,
+                primary_key: primary_key_index(&hop.node),
+                found: Vec::new(),
+                rows: Vec::new(),
+                weights: Vec::new(),
+            };
+            start += hop.node.select.len();
+            join
         })
         .collect()
 }
@@ -581,11 +644,14 @@ fn row_record(
 
 /// A hop read by its parent's statement, and the records it found there that have links
 /// of their own: the rows they are in, and their columns.
-struct Join<'n> {
+pub(crate) struct Join<'n> {
     /// The hop's index in its node's hops.
     index: usize,
-    hop: &'n Hop,
-    primary_key: usize,
+    pub hop: &'n Hop,
+    /// Where its columns start in its parent's row.
+    pub start: usize,
+    /// Where its primary key is among its columns.
+    pub primary_key: usize,
     found: Vec<usize>,
     rows: Vec<Vec<Value>>,
     /// How many times each of `rows` appears in the result.
@@ -607,7 +673,7 @@ fn output_fields(
         found &= Some(i) != primary_key || !value.is_null();
         // The columns after the output fields are read for stitching only.
         match node.select[..node.output].get(i) {
-            Some(column) if found => fields.push(shape(dialect, column.kind, value)),
+            Some(column) if found => fields.push(shape_value(dialect, column.kind, value)),
             _ => {}
         }
     }

@@ -105,9 +105,7 @@ impl Serialize for RecordJson<'_> {
         for (i, slot) in order.iter_mut().enumerate() {
             *slot = i;
         }
-        if !map_keeps_insertion_order() {
-            order.sort_unstable_by_key(|&i| name(i));
-        }
+        sort_keys(order, name);
         let mut map = serializer.serialize_map(Some(count))?;
         for &i in order.iter() {
             let key = name(i);
@@ -129,6 +127,25 @@ impl Serialize for RecordJson<'_> {
         }
         map.end()
     }
+}
+
+/// Puts `order`, indexes of a record's entries, in the order a `serde_json` map keeps their
+/// keys (`name` of each).
+fn sort_keys<'n>(order: &mut [usize], name: impl Fn(usize) -> &'n str) {
+    if !map_keeps_insertion_order() {
+        order.sort_unstable_by_key(|&i| name(i));
+    }
+}
+
+/// The order of a record of `node`'s entries (its output fields, then its links) as a
+/// `serde_json` map keeps their keys, for writers that write many records of one node.
+pub(crate) fn key_order(node: &Node) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..node.output + node.hops.len()).collect();
+    sort_keys(&mut order, |i| match i.checked_sub(node.output) {
+        None => node.select[i].name,
+        Some(link) => node.hops[link].name,
+    });
+    order
 }
 
 /// Whether `serde_json`'s maps keep their keys in insertion order (its `preserve_order`

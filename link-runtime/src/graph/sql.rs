@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::backend::{Executor, JsonRow, Statement};
+use crate::backend::{Executor, JsonRow, LoadRow, Statement};
 use crate::definition::{ColumnValue, LinkSchema};
 use crate::dialect::{json_list, Dialect};
 use crate::error::Result;
@@ -51,17 +51,16 @@ impl Sql {
         Ok(rows.into_iter().map(|row| row.0).collect())
     }
 
-    /// Runs the statement and hands its rows to `each` as they are read, until it returns
-    /// `false`; returns how many rows it handed over.
-    pub(super) async fn run_each<E: Executor>(
+    /// Runs the statement and hands its rows to `each`, read as `R`, as they are read,
+    /// until it returns `false`; returns how many rows it handed over.
+    pub(super) async fn run_each<E: Executor, R: LoadRow>(
         &self,
         conn: &mut E,
-        each: &mut (dyn FnMut(Vec<Value>) -> bool + Send),
+        each: &mut (dyn FnMut(R) -> bool + Send),
     ) -> Result<usize> {
         let binds = self.values();
-        let mut rows = |row: JsonRow| each(row.0);
         Ok(conn
-            .fetch_each(Statement::shaped(&self.text, &binds), &mut rows)
+            .fetch_each(Statement::shaped(&self.text, &binds), each)
             .await?)
     }
 
