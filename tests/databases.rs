@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::databases::{Database, Databases};
-use link_runtime::graph::{Graph, Order, Query};
+use link_runtime::graph::{Condition, Filter, Graph, Order, Query};
 use link_runtime::service::{ListFilter, Modules, SoftDelete};
 use link_runtime::{Error, LinkConnection};
 use link_test_support::TestSql;
@@ -152,6 +152,46 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
         json!([{ "id": "prod_1" }, { "id": "prod_2" }])
     );
 
+    // Which linked records: none, every, no live link at all, each resolved in the
+    // application where the tables are apart.
+    let brands = |filter: Filter| {
+        graph(
+            &databases,
+            Graph::entity("brand")
+                .fields(["id"])
+                .filter_by(filter)
+                .order("id", Order::Asc),
+        )["data"]
+            .clone()
+    };
+    let mug = || [Filter::field("name", "Mug")];
+    assert_eq!(
+        brands(Filter::none("products", mug())),
+        json!([{ "id": "brand_1" }])
+    );
+    assert_eq!(
+        brands(Filter::some("products", mug())),
+        json!([{ "id": "brand_2" }])
+    );
+    assert_eq!(
+        brands(Filter::every(
+            "products",
+            [Filter::field("name", Condition::like("%e%"))]
+        )),
+        json!([{ "id": "brand_1" }])
+    );
+    assert_eq!(
+        brands(Filter::every(
+            "products",
+            [Filter::field("supplier.name", "Birch")]
+        )),
+        json!([{ "id": "brand_2" }])
+    );
+    let unbranded = Graph::entity("product")
+        .fields(["id"])
+        .filter("brand", Value::Null);
+    assert_eq!(graph(&databases, unbranded.clone())["data"], json!([]));
+
     // A dismissed link stops matching, unless deleted rows are asked for.
     let mut links = databases.for_link::<product_brand::Link>().unwrap();
     product_brand::Link::dismiss(&mut *links, Product::id("prod_3"), Brand::id("brand_2")).unwrap();
@@ -163,6 +203,18 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
     assert_eq!(
         graph(&databases, bolt.with_deleted())["data"],
         json!([{ "id": "prod_3" }])
+    );
+    assert_eq!(
+        graph(&databases, unbranded.clone())["data"],
+        json!([{ "id": "prod_3" }])
+    );
+    assert_eq!(
+        graph(&databases, unbranded.with_deleted())["data"],
+        json!([])
+    );
+    assert_eq!(
+        brands(Filter::none("products", [])),
+        json!([{ "id": "brand_2" }])
     );
 
     // The link as an entity, its sides in the other two databases.

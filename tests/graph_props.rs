@@ -995,6 +995,12 @@ impl Built {
                 Filter::And(filters) | Filter::Or(filters) => filters
                     .iter()
                     .for_each(|filter| filter_texts(filter, texts, patterns)),
+                Filter::Linked { path, filters, .. } => {
+                    texts.push(path);
+                    filters
+                        .iter()
+                        .for_each(|filter| filter_texts(filter, texts, patterns))
+                }
             }
         }
         let mut texts: Vec<&str> = vec![&self.entity];
@@ -1015,6 +1021,7 @@ impl Built {
                 Filter::And(filters) | Filter::Or(filters) => {
                     filters.iter().for_each(|f| filter_paths(f, paths))
                 }
+                Filter::Linked { .. } => unreachable!("the strategies build no quantified filter"),
             }
         }
         let mut paths: Vec<(String, Use)> = self

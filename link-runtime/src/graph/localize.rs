@@ -88,6 +88,9 @@ pub(super) async fn localize<X: Connections>(
                 }
             }
         }
+        Cond::Not(inner) => Cond::Not(Box::new(
+            Box::pin(localize(conns, source, inner, with_deleted)).await?,
+        )),
         other => other.clone(),
     })
 }

@@ -99,7 +99,7 @@ pub use self::limits::Limits;
 #[cfg(feature = "async")]
 pub(crate) use self::query::query_face;
 pub use self::query::Query;
-pub use self::request::{Condition, Filter, Graph, Order};
+pub use self::request::{Condition, Filter, Graph, Order, Quantifier};
 pub use self::result::{GraphResult, Metadata};
 pub use self::scope::{Fields, Scope};
 pub use self::typed::{

@@ -18,7 +18,7 @@ use crate::definition::{ColumnKind, LinkSchema, Side};
 use crate::entity::{registered_entities, EntitySchema};
 use crate::error::{CostLimit, Error, Refusal, Result};
 use crate::graph::limits::Limits;
-use crate::graph::request::{Condition, EntityName, Filter, Graph, Order, Relations};
+use crate::graph::request::{Condition, EntityName, Filter, Graph, Order, Quantifier, Relations};
 use crate::graph::scope::{Gate, Scope};
 use crate::registry::{read_only_links, registered_links};
 
@@ -262,6 +262,8 @@ pub(crate) enum Cond {
     },
     And(Vec<Cond>),
     Or(Vec<Cond>),
+    /// `inner` does not hold: it is false, or unknown (a null compared).
+    Not(Box<Cond>),
     /// The column holds one of `ids`: a [`Linked`](Cond::Linked) whose tables are in other
     /// databases, resolved before the statement that needs it.
     Ids {
@@ -527,7 +529,7 @@ fn required_keys(source: Source, filters: &[Filter]) -> Result<Vec<String>> {
                     });
                 }
                 Filter::And(inner) => ids_in(source, inner, ids),
-                Filter::Or(_) => {}
+                Filter::Or(_) | Filter::Linked { .. } => {}
             }
         }
     }
@@ -566,6 +568,7 @@ fn filter_links(cond: &Cond) -> u64 {
     match cond {
         Cond::True | Cond::Column { .. } | Cond::Ids { .. } => 0,
         Cond::Linked { inner, .. } => 1 + filter_links(inner),
+        Cond::Not(inner) => filter_links(inner),
         Cond::And(conds) | Cond::Or(conds) => conds.iter().map(filter_links).sum(),
     }
 }
@@ -581,7 +584,7 @@ fn filter_values(cond: &Cond) -> u64 {
             Op::InJson { values, .. } => *values as u64,
             Op::IsNull | Op::IsNotNull => 0,
         },
-        Cond::Linked { inner, .. } => filter_values(inner),
+        Cond::Linked { inner, .. } | Cond::Not(inner) => filter_values(inner),
         Cond::And(conds) | Cond::Or(conds) => conds.iter().map(filter_values).sum(),
         // Ids a filter through another database found: as many as the data holds, not
         // what the query asked for.
@@ -619,6 +622,19 @@ fn check_shape(graph: &Graph) -> Result<()> {
                     });
                 }
                 Filter::And(inner) | Filter::Or(inner) => check(inner, depth + 1, too_long)?,
+                Filter::Linked { path, .. } if too_long(path) => {
+                    return Err(Error::MalformedQuery {
+                        reason: format!(
+                            "the filter path `{path}` goes through more than {MAX_PATH_LINKS} links"
+                        ),
+                    })
+                }
+                Filter::Linked { .. } if depth == MAX_FILTER_DEPTH => {
+                    return Err(Error::MalformedQuery {
+                        reason: format!("filters nest deeper than {MAX_FILTER_DEPTH} levels"),
+                    });
+                }
+                Filter::Linked { filters, .. } => check(filters, depth + 1, too_long)?,
             }
         }
         Ok(())
@@ -635,7 +651,7 @@ fn bound_values(cond: &Cond) -> usize {
             Op::In(values) | Op::NotIn(values) => values.len(),
             _ => 1,
         },
-        Cond::Linked { inner, .. } => bound_values(inner),
+        Cond::Linked { inner, .. } | Cond::Not(inner) => bound_values(inner),
         Cond::And(conds) | Cond::Or(conds) => conds.iter().map(bound_values).sum(),
     }
 }
@@ -909,37 +925,118 @@ fn all(source: Source, list: Vec<Filter>, reading: Reading, at: &At) -> Result<C
                             condition,
                         })
                 }
-                None => conds.push(column_filter(
-                    source,
-                    &path,
-                    condition,
-                    reading.text_values,
-                    at,
-                )?),
+                None => {
+                    // `{ "brand": null }`: no live brand; `{ "$ne": null }`: one.
+                    let quantifier = match &condition {
+                        Condition::Eq(Value::Null) | Condition::IsNull => Some(Quantifier::None),
+                        Condition::Ne(Value::Null) | Condition::IsNotNull => Some(Quantifier::Some),
+                        _ => None,
+                    };
+                    match quantifier {
+                        Some(quantifier)
+                            if matches!(resolve(source, &path, true, at)?, Name::Link(..)) =>
+                        {
+                            conds.push(quantified(
+                                source,
+                                &path,
+                                quantifier,
+                                Vec::new(),
+                                reading,
+                                at,
+                            )?)
+                        }
+                        _ => conds.push(column_filter(
+                            source,
+                            &path,
+                            condition,
+                            reading.text_values,
+                            at,
+                        )?),
+                    }
+                }
+            },
+            Filter::Linked {
+                path,
+                quantifier,
+                filters,
+            } => match path.split_once('.') {
+                Some((head, rest)) => {
+                    linked
+                        .entry(head.to_owned())
+                        .or_default()
+                        .push(Filter::Linked {
+                            path: rest.to_owned(),
+                            quantifier,
+                            filters,
+                        })
+                }
+                None => conds.push(quantified(source, &path, quantifier, filters, reading, at)?),
             },
         }
     }
     for (head, inner) in linked {
-        let edge = match resolve(source, &head, true, at)? {
-            Name::Link(_, edge) => edge,
-            Name::Field(_) => {
-                return Err(Error::InvalidFilter {
-                    entity: source.name().to_owned(),
-                    field: head,
-                    reason: "it is a field, not a link: nothing can follow it in a path".into(),
-                });
-            }
-            Name::Unknown => return Err(unknown_field(source, &head, at.gate)),
-        };
-        let next = at.follow(&head, edge.target().model())?;
-        let target = side_source(&edge.target(), at.gate)?;
-        conds.push(Cond::Linked {
-            edge,
-            target,
-            inner: Box::new(filters(target, &inner, reading, &next)?),
-        });
+        conds.push(quantified(
+            source,
+            &head,
+            Quantifier::Some,
+            inner,
+            reading,
+            at,
+        )?);
     }
     Ok(both(conds))
+}
+
+/// The condition that the live records linked to a record of `source` through its link
+/// field `name` meet `inner` as `quantifier` says: a semi-join for some, an anti-join for
+/// none, and for every an anti-join on the linked records that do not meet it.
+fn quantified(
+    source: Source,
+    name: &str,
+    quantifier: Quantifier,
+    inner: Vec<Filter>,
+    reading: Reading,
+    at: &At,
+) -> Result<Cond> {
+    let edge = match resolve(source, name, true, at)? {
+        Name::Link(_, edge) => edge,
+        Name::Field(_) => {
+            return Err(Error::InvalidFilter {
+                entity: source.name().to_owned(),
+                field: name.to_owned(),
+                reason: match quantifier {
+                    Quantifier::Some => {
+                        "it is a field, not a link: nothing can follow it in a path".into()
+                    }
+                    _ => format!(
+                        "it is a field, not a link: `{}` applies to the records of a link",
+                        quantifier.operator()
+                    ),
+                },
+            });
+        }
+        Name::Unknown => return Err(unknown_field(source, name, at.gate)),
+    };
+    let next = at.follow(name, edge.target().model())?;
+    let target = side_source(&edge.target(), at.gate)?;
+    let linked = |inner: Cond| Cond::Linked {
+        edge,
+        target,
+        inner: Box::new(inner),
+    };
+    Ok(match quantifier {
+        Quantifier::Some => linked(filters(target, &inner, reading, &next)?),
+        Quantifier::None => Cond::Not(Box::new(linked(filters(target, &inner, reading, &next)?))),
+        // No live linked record that fails them.
+        Quantifier::Every => {
+            let live = filters(target, &[], reading, &next)?;
+            let meets = all(target, flatten(&inner), reading, &next)?;
+            Cond::Not(Box::new(linked(both(vec![
+                live,
+                Cond::Not(Box::new(meets)),
+            ]))))
+        }
+    })
 }
 
 /// Conditions that must all hold, written so that no index scan multiplies lists:

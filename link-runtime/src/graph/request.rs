@@ -471,6 +471,49 @@ pub enum Filter {
     And(Vec<Filter>),
     /// At least one filter holds.
     Or(Vec<Filter>),
+    /// The live records linked through `path` (a link field, or a path ending in one, as
+    /// `brand.products`) meet `filters` as `quantifier` says. With no filters: whether a
+    /// record has a linked record at all (`Filter::none("brand", [])`: no live brand, what
+    /// `Filter::field("brand", Value::Null)` also says).
+    Linked {
+        /// The link field, or a path of link fields.
+        path: String,
+        /// Which of the linked records must meet `filters`.
+        quantifier: Quantifier,
+        /// On the linked record's fields, paths from it.
+        filters: Vec<Filter>,
+    },
+}
+
+/// Which of a record's linked records must meet a [`Filter::Linked`]'s filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quantifier {
+    /// At least one (JSON `$some`). A filter through a link without a quantifier means
+    /// this: `{ "products": { "title": "Lamp" } }`.
+    Some,
+    /// Each of them (JSON `$every`): true for a record with no linked record at all, as
+    /// "all of none" is. A linked record for which a filter is unknown (a null compared)
+    /// does not meet it.
+    Every,
+    /// None of them (JSON `$none`): true for a record with no linked record at all.
+    None,
+}
+
+impl Quantifier {
+    /// The JSON operator: `$some`, `$every`, `$none`.
+    pub fn operator(self) -> &'static str {
+        match self {
+            Quantifier::Some => "$some",
+            Quantifier::Every => "$every",
+            Quantifier::None => "$none",
+        }
+    }
+
+    fn of_operator(operator: &str) -> Option<Self> {
+        [Quantifier::Some, Quantifier::Every, Quantifier::None]
+            .into_iter()
+            .find(|quantifier| quantifier.operator() == operator)
+    }
 }
 
 impl Filter {
@@ -492,6 +535,63 @@ impl Filter {
         Filter::Or(filters.into_iter().collect())
     }
 
+    /// Some live record linked through `path` meets every one of `filters`.
+    ///
+    /// ```
+    /// use link_runtime::graph::{Condition, Filter, Graph};
+    ///
+    /// // Brands with a product under 10 and one without a title starting with Z.
+    /// let graph = Graph::entity("brand").filter_by(Filter::and([
+    ///     Filter::some("products", [Filter::field("price", Condition::lt(10))]),
+    ///     Filter::none("products", [Filter::field("title", Condition::like("Z%"))]),
+    /// ]));
+    /// # let _ = graph;
+    /// ```
+    pub fn some(path: impl Into<String>, filters: impl IntoIterator<Item = Filter>) -> Self {
+        Filter::linked(path, Quantifier::Some, filters)
+    }
+
+    /// Every live record linked through `path` meets every one of `filters`; true for a
+    /// record with no linked record.
+    ///
+    /// ```
+    /// use link_runtime::graph::{Condition, Filter, Graph};
+    ///
+    /// // Brands whose products all cost under 10 (a brand with no product included).
+    /// let graph = Graph::entity("brand")
+    ///     .filter_by(Filter::every("products", [Filter::field("price", Condition::lt(10))]));
+    /// # let _ = graph;
+    /// ```
+    pub fn every(path: impl Into<String>, filters: impl IntoIterator<Item = Filter>) -> Self {
+        Filter::linked(path, Quantifier::Every, filters)
+    }
+
+    /// No live record linked through `path` meets all of `filters`; with no filters, the
+    /// record has no live linked record.
+    ///
+    /// ```
+    /// use link_runtime::graph::{Filter, Graph};
+    ///
+    /// // Products without a brand.
+    /// let graph = Graph::entity("product").filter_by(Filter::none("brand", []));
+    /// # let _ = graph;
+    /// ```
+    pub fn none(path: impl Into<String>, filters: impl IntoIterator<Item = Filter>) -> Self {
+        Filter::linked(path, Quantifier::None, filters)
+    }
+
+    fn linked(
+        path: impl Into<String>,
+        quantifier: Quantifier,
+        filters: impl IntoIterator<Item = Filter>,
+    ) -> Self {
+        Filter::Linked {
+            path: path.into(),
+            quantifier,
+            filters: filters.into_iter().collect(),
+        }
+    }
+
     /// Every field path the filter reads, in order, those inside `And` and `Or` included.
     ///
     /// ```
@@ -510,6 +610,7 @@ impl Filter {
             match filter {
                 Filter::Field { path, .. } => paths.push(path.as_str()),
                 Filter::And(inner) | Filter::Or(inner) => stack.extend(inner.iter().rev()),
+                Filter::Linked { path, .. } => paths.push(path.as_str()),
             }
         }
         paths
@@ -528,6 +629,15 @@ impl Filter {
             Filter::Or(filters) => {
                 Filter::Or(filters.into_iter().map(|f| f.prefixed(prefix)).collect())
             }
+            Filter::Linked {
+                path,
+                quantifier,
+                filters,
+            } => Filter::Linked {
+                path: format!("{prefix}.{path}"),
+                quantifier,
+                filters,
+            },
         }
     }
 }
@@ -824,6 +934,29 @@ fn parse_filters(filters: Map<String, Value>, prefix: &str) -> Result<Vec<Filter
                 )))
             }
             _ => match value {
+                // `{ "$none": { .. } }`: which linked records must meet the filters.
+                Value::Object(object)
+                    if object.keys().any(|k| Quantifier::of_operator(k).is_some()) =>
+                {
+                    let mut object = object.into_iter();
+                    let (Some((operator, inner)), None) = (object.next(), object.next()) else {
+                        return Err(malformed(format!(
+                            "`{path}`: `$some`, `$every` or `$none` stands alone in its object"
+                        )));
+                    };
+                    let quantifier =
+                        Quantifier::of_operator(&operator).expect("the object holds a quantifier");
+                    let Value::Object(inner) = inner else {
+                        return Err(malformed(format!(
+                            "`{path}`: `{operator}` takes an object of filters"
+                        )));
+                    };
+                    parsed.push(Filter::Linked {
+                        path,
+                        quantifier,
+                        filters: parse_filters(inner, "")?,
+                    });
+                }
                 // An object of operators is a condition on a field; any other object is a
                 // filter on a linked record.
                 Value::Object(object)

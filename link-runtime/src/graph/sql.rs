@@ -285,51 +285,19 @@ pub(super) fn cond(
             edge,
             target,
             inner,
-        } => {
-            let t = sql.alias();
-            match *edge {
-                // Nested semi-joins rather than a join: the database finds the matching
-                // targets first, then their pivot rows by the side's index, instead of
-                // looking up the target of every pivot row.
-                Edge::Pivot { link, from, to } => {
-                    let p = sql.alias();
-                    let inner = cond(sql, &t, *target, inner, with_deleted);
-                    let live = live(Source::Link(link), &p, with_deleted);
-                    format!(
-                        "{} IN (SELECT {} FROM {} AS {} WHERE {} IN \
-                         (SELECT {} FROM {} AS {} WHERE {inner}){live})",
-                        col(alias, source.primary_key()),
-                        col(&p, from),
-                        ident(link.table),
-                        ident(&p),
-                        col(&p, to.column),
-                        col(&t, target.primary_key()),
-                        ident(target.table()),
-                        ident(&t),
-                    )
-                }
-                Edge::Direct { to } => {
-                    let inner = cond(sql, &t, *target, inner, with_deleted);
-                    format!(
-                        "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
-                        col(alias, to.column),
-                        col(&t, target.primary_key()),
-                        ident(target.table()),
-                        ident(&t),
-                    )
-                }
-                Edge::Referring { column, .. } => {
-                    let inner = cond(sql, &t, *target, inner, with_deleted);
-                    format!(
-                        "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
-                        col(alias, source.primary_key()),
-                        col(&t, column),
-                        ident(target.table()),
-                        ident(&t),
-                    )
-                }
-            }
-        }
+        } => linked(sql, alias, source, *edge, *target, inner, with_deleted),
+        Cond::Not(inner) => match &**inner {
+            Cond::Linked {
+                edge,
+                target,
+                inner,
+            } => unlinked(sql, alias, source, *edge, *target, inner, with_deleted),
+            // Unknown (a null compared) is not true, so it is a match here.
+            other => format!(
+                "({}) IS NOT TRUE",
+                cond(sql, alias, source, other, with_deleted)
+            ),
+        },
         Cond::Ids { ids, .. } if ids.is_empty() => "1 = 0".to_owned(),
         Cond::Ids { column, ids } => {
             let keys: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -353,6 +321,116 @@ pub(super) fn cond(
             } else {
                 balanced(&parts, joiner)
             }
+        }
+    }
+}
+
+/// Some live record linked to the row `alias` of `source` through `edge` meets `inner`:
+/// nested semi-joins rather than a join, so that the database finds the matching targets
+/// first, then their pivot rows by the side's index, instead of looking up the target of
+/// every pivot row.
+fn linked(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    edge: Edge,
+    target: Source,
+    inner: &Cond,
+    with_deleted: bool,
+) -> String {
+    let t = sql.alias();
+    match edge {
+        Edge::Pivot { link, from, to } => {
+            let p = sql.alias();
+            let inner = cond(sql, &t, target, inner, with_deleted);
+            let live = live(Source::Link(link), &p, with_deleted);
+            format!(
+                "{} IN (SELECT {} FROM {} AS {} WHERE {} IN \
+                 (SELECT {} FROM {} AS {} WHERE {inner}){live})",
+                col(alias, source.primary_key()),
+                col(&p, from),
+                ident(link.table),
+                ident(&p),
+                col(&p, to.column),
+                col(&t, target.primary_key()),
+                ident(target.table()),
+                ident(&t),
+            )
+        }
+        Edge::Direct { to } => {
+            let inner = cond(sql, &t, target, inner, with_deleted);
+            format!(
+                "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
+                col(alias, to.column),
+                col(&t, target.primary_key()),
+                ident(target.table()),
+                ident(&t),
+            )
+        }
+        Edge::Referring { column, .. } => {
+            let inner = cond(sql, &t, target, inner, with_deleted);
+            format!(
+                "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
+                col(alias, source.primary_key()),
+                col(&t, column),
+                ident(target.table()),
+                ident(&t),
+            )
+        }
+    }
+}
+
+/// No live record linked to the row `alias` of `source` through `edge` meets `inner`: an
+/// anti-join (`NOT EXISTS`, which a null in the linked column cannot turn unknown, as it
+/// would a `NOT IN`), correlated on the row's key so that each database looks the row's
+/// links up by their index.
+fn unlinked(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    edge: Edge,
+    target: Source,
+    inner: &Cond,
+    with_deleted: bool,
+) -> String {
+    let t = sql.alias();
+    match edge {
+        Edge::Pivot { link, from, to } => {
+            let p = sql.alias();
+            let inner = cond(sql, &t, target, inner, with_deleted);
+            let live = live(Source::Link(link), &p, with_deleted);
+            format!(
+                "NOT EXISTS (SELECT 1 FROM {} AS {} WHERE {} = {}{live} AND {} IN \
+                 (SELECT {} FROM {} AS {} WHERE {inner}))",
+                ident(link.table),
+                ident(&p),
+                col(&p, from),
+                col(alias, source.primary_key()),
+                col(&p, to.column),
+                col(&t, target.primary_key()),
+                ident(target.table()),
+                ident(&t),
+            )
+        }
+        Edge::Direct { to } => {
+            let inner = cond(sql, &t, target, inner, with_deleted);
+            format!(
+                "NOT EXISTS (SELECT 1 FROM {} AS {} WHERE {} = {} AND {inner})",
+                ident(target.table()),
+                ident(&t),
+                col(&t, target.primary_key()),
+                col(alias, to.column),
+            )
+        }
+        Edge::Referring { column, .. } => {
+            let inner = cond(sql, &t, target, inner, with_deleted);
+            format!(
+                "NOT EXISTS (SELECT 1 FROM {} AS {} WHERE {} = {} AND {inner})",
+                ident(target.table()),
+                ident(&t),
+                col(&t, column),
+                col(alias, source.primary_key()),
+            )
         }
     }
 }
