@@ -27,13 +27,13 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
-use diesel::connection::{Connection, InstrumentationEvent};
+use diesel::connection::Connection;
 use link_runtime::chrono::{Datelike, NaiveDate, NaiveDateTime};
 use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Order};
 use link_runtime::{Dialect, Error, LinkConnection, Linkable};
-use link_test_support::{via, TestSql};
+use link_test_support::{via, Statements, TestSql};
 use link_tests::fixtures::catalog;
 use link_tests::modules::brand::Brand;
 use link_tests::modules::customer::Customer;
@@ -57,34 +57,6 @@ const PRODUCTS: [(&str, &str); 4] = [
     ("prod_3", "Toaster"),
     ("prod_4", "Whisk"),
 ];
-
-/// The text of every statement a connection starts, in order.
-#[derive(Clone, Default)]
-struct Statements(Arc<Mutex<Vec<String>>>);
-
-impl Statements {
-    /// Records the statements `conn` runs from now on.
-    fn record<C: Connection>(conn: &mut C) -> Self {
-        let statements = Statements::default();
-        let sink = Arc::clone(&statements.0);
-        link_test_support::instrument(conn, move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { query, .. } = event {
-                // diesel shows a query as `SQL -- binds: [..]`: the SQL is what comes first.
-                let shown = query.to_string();
-                let sql = shown
-                    .split_once(" -- binds: ")
-                    .map_or(&*shown, |(sql, _)| sql);
-                sink.lock().unwrap().push(sql.to_owned());
-            }
-        });
-        statements
-    }
-
-    /// The statements recorded since the last call.
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // The registry as the tests see it

@@ -8,9 +8,16 @@
 //! to Whisk is dismissed), Cedar holds nothing; Whisk's supplier, Cherry, is soft-deleted.
 
 use link_runtime::graph::{Condition, Filter, Graph, Quantifier};
+use link_runtime::graph::{Fields, Scope};
 use link_runtime::{Error, ErrorKind, LinkConnection};
-use link_test_support::via;
+use link_test_support::{via, Statements};
 use link_tests::fixtures::catalog;
+use link_tests::links::product_brand;
+use link_tests::modules::{brand::Brand, product::Product};
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
+use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
 
 /// The ids `query` answers, in id order.
@@ -44,6 +51,152 @@ fn from_json(conn: &mut impl LinkConnection, entity: &str, filters: Value) -> Ve
 
 fn named(pattern: &str) -> Vec<Filter> {
     vec![Filter::field("name", Condition::like(pattern))]
+}
+
+// ---------------------------------------------------------------------------------------
+// Against a model: random catalogs, every quantifier, the answer a brute force gives.
+
+/// A random catalog: each product's name, and its link to a brand (by index) if it has
+/// one, live or dismissed.
+#[derive(Debug, Clone)]
+struct Catalog {
+    brands: usize,
+    products: Vec<(&'static str, Option<(usize, bool)>)>,
+}
+
+const NAMES: [&str; 4] = ["Kettle", "Teapot", "Toaster", "Mug"];
+
+fn catalogs() -> impl Strategy<Value = Catalog> {
+    let product = (
+        select(&NAMES[..]),
+        proptest::option::of((0..4usize, any::<bool>())),
+    );
+    (1..4usize, vec(product, 0..9)).prop_map(|(brands, products)| Catalog {
+        brands,
+        products: products
+            .into_iter()
+            .map(|(name, link)| (name, link.filter(|(brand, _)| *brand < brands)))
+            .collect(),
+    })
+}
+
+/// What the products must meet: nothing (whether there are any), a name, a pattern.
+#[derive(Debug, Clone, Copy)]
+enum Test {
+    Any,
+    Named(&'static str),
+    StartsWithT,
+}
+
+impl Test {
+    fn filters(self) -> Vec<Filter> {
+        match self {
+            Test::Any => Vec::new(),
+            Test::Named(name) => vec![Filter::field("name", name)],
+            Test::StartsWithT => vec![Filter::field("name", Condition::like("T%"))],
+        }
+    }
+
+    fn holds(self, name: &str) -> bool {
+        match self {
+            Test::Any => true,
+            Test::Named(wanted) => name == wanted,
+            Test::StartsWithT => name.starts_with('T'),
+        }
+    }
+}
+
+fn tests() -> impl Strategy<Value = Test> {
+    prop_oneof![
+        Just(Test::Any),
+        select(&NAMES[..]).prop_map(Test::Named),
+        Just(Test::StartsWithT),
+    ]
+}
+
+fn quantifiers() -> impl Strategy<Value = Quantifier> {
+    select(&[Quantifier::Some, Quantifier::Every, Quantifier::None][..])
+}
+
+/// Whether `quantifier` of the names holds `test`, as logic has it.
+fn brute(quantifier: Quantifier, names: &[&str], test: Test) -> bool {
+    match quantifier {
+        Quantifier::Some => names.iter().any(|name| test.holds(name)),
+        Quantifier::Every => names.iter().all(|name| test.holds(name)),
+        Quantifier::None => !names.iter().any(|name| test.holds(name)),
+    }
+}
+
+impl Catalog {
+    /// Replaces the catalog's rows with this one's.
+    fn store(&self, conn: &mut (impl LinkConnection + link_tests::modules::supplier::Store)) {
+        let mut sql = String::from(
+            "DELETE FROM product_product_brand_brand; DELETE FROM products; DELETE FROM brands;",
+        );
+        for brand in 0..self.brands {
+            sql += &format!("INSERT INTO brands VALUES ('brand_{brand}', 'Brand {brand}');");
+        }
+        for (i, (name, _)) in self.products.iter().enumerate() {
+            sql += &format!("INSERT INTO products VALUES ('prod_{i}', '{name}');");
+        }
+        conn.batch_execute(&sql).unwrap();
+        let pairs = |dismissed_only: bool| -> Vec<_> {
+            self.products
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, link))| {
+                    let (brand, dismissed) = (*link)?;
+                    (!dismissed_only || dismissed).then(|| {
+                        (
+                            Product::id(format!("prod_{i}")),
+                            Brand::id(format!("brand_{brand}")),
+                        )
+                    })
+                })
+                .collect()
+        };
+        product_brand::Link::create_many(conn, &pairs(false)).unwrap();
+        product_brand::Link::dismiss_many(conn, &pairs(true)).unwrap();
+    }
+
+    /// The names of the products live-linked to brand `brand`.
+    fn names_of(&self, brand: usize) -> Vec<&'static str> {
+        self.products
+            .iter()
+            .filter(|(_, link)| *link == Some((brand, false)))
+            .map(|(name, _)| *name)
+            .collect()
+    }
+
+    /// The brands `quantifier` of their products meeting `test` keeps.
+    fn brands_kept(&self, quantifier: Quantifier, test: Test) -> Vec<String> {
+        (0..self.brands)
+            .filter(|&brand| brute(quantifier, &self.names_of(brand), test))
+            .map(|brand| format!("brand_{brand}"))
+            .collect()
+    }
+
+    /// The products `quantifier` of their brand (one at most) meeting `test` keeps: the
+    /// brand's name is `Brand {i}`, so a test on it asks about the brand's index.
+    fn products_kept(&self, quantifier: Quantifier, brand_wanted: Option<usize>) -> Vec<String> {
+        let mut kept: Vec<String> = self
+            .products
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, link))| {
+                let live: Vec<usize> = link.iter().filter(|(_, d)| !d).map(|(b, _)| *b).collect();
+                let holds = |b: &usize| brand_wanted.is_none_or(|wanted| *b == wanted);
+                match quantifier {
+                    Quantifier::Some => live.iter().any(holds),
+                    Quantifier::Every => live.iter().all(holds),
+                    Quantifier::None => !live.iter().any(holds),
+                }
+            })
+            .map(|(i, _)| format!("prod_{i}"))
+            .collect();
+        kept.sort();
+        kept
+    }
 }
 
 link_test_support::backend_tests! {
@@ -213,10 +366,83 @@ link_test_support::backend_tests! {
             matches!(&error, Error::UnknownField { field, .. } if field == "colour"),
             "{error:?}"
         );
+        // A scope that does not let a query through a link refuses its quantifiers and its
+        // null alike, before any statement.
+        let scope = Scope::new()
+            .entity("product", Fields::all())
+            .entity("brand", Fields::all())
+            .link("brand", "products");
+        let statements = Statements::record(conn);
+        for filters in [json!({ "brand": null }), json!({ "brand": { "$none": { "name": "Acme" } } })] {
+            let query = Graph::from_json(json!({ "entity": "product", "filters": filters })).unwrap();
+            let error = via::graph_scoped(conn, &scope, query).unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Forbidden, "{error:?}");
+            assert!(error.to_string().contains("brand"), "{error}");
+        }
+        assert!(statements.take().is_empty(), "a refused query runs no statement");
+        let allowed = Graph::entity("brand").filter_by(Filter::none("products", []));
+        assert_eq!(via::graph_scoped(conn, &scope, allowed.fields(["id"])).unwrap().data, [json!({ "id": "brand_3" })]);
+
         let error = refused(conn, json!({ "gadgets": { "$none": {} } }));
         assert!(
             matches!(&error, Error::UnknownField { field, .. } if field == "gadgets"),
             "{error:?}"
         );
+    }
+
+    fn quantifiers_keep_what_a_brute_force_keeps(conn) {
+        catalog(conn);
+        let conn = std::cell::RefCell::new(conn);
+        let config = Config { cases: 48, failure_persistence: None, ..Config::default() };
+        let strategy = (catalogs(), quantifiers(), tests(), proptest::option::of(0..4usize));
+        TestRunner::new(config)
+            .run(&strategy, |(catalog, quantifier, test, brand)| {
+                let conn = &mut **conn.borrow_mut();
+                catalog.store(conn);
+                let through_list = brands(conn, Filter::linked("products", quantifier, test.filters()));
+                prop_assert_eq!(through_list, catalog.brands_kept(quantifier, test), "brands");
+                let filters = brand.map(|b| Filter::field("name", format!("Brand {b}")));
+                let through_one = products(
+                    conn,
+                    Filter::linked("brand", quantifier, filters),
+                );
+                let mut through_one = through_one;
+                through_one.sort();
+                prop_assert_eq!(through_one, catalog.products_kept(quantifier, brand), "products");
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    fn statements_depend_on_the_query_never_on_the_rows(conn) {
+        catalog(conn);
+        let statements = Statements::record(conn);
+        let queries = || [
+            Graph::entity("brand").filter_by(Filter::every("products", named("T%"))),
+            Graph::entity("brand").filter_by(Filter::none("products", [Filter::field("tags.name", "gift")])),
+            Graph::entity("product").filter_by(Filter::none("brand", [])),
+            Graph::entity("product").filter_by(Filter::some("brand", [Filter::every("products", named("K%"))])).take(5),
+        ];
+        let mut counts = Vec::new();
+        for size in [10, 1_000, 10_000] {
+            let catalog = Catalog {
+                brands: 3,
+                products: (0..size).map(|i| (NAMES[i % 4], (i % 5 != 0).then_some((i % 3, i % 7 == 0)))).collect(),
+            };
+            catalog.store(conn);
+            statements.take();
+            let per_query: Vec<usize> = queries()
+                .into_iter()
+                .map(|query| {
+                    via::graph(conn, query.fields(["id"])).unwrap();
+                    statements.take().len()
+                })
+                .collect();
+            counts.push(per_query);
+        }
+        // Each query is its statement (and its transaction's), whatever the rows.
+        assert!(counts[0].iter().all(|&n| n >= 1), "{counts:?}");
+        assert_eq!(counts[0], counts[1]);
+        assert_eq!(counts[1], counts[2]);
     }
 }

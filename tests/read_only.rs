@@ -5,15 +5,14 @@
 //! filters and order, in the JSON and typed forms, on both backends and drivers, and across
 //! databases, in a number of statements that does not depend on the rows.
 
-use std::sync::{Arc, Mutex};
-
-use diesel::connection::{InstrumentationEvent, SimpleConnection};
+use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::databases::{Database, Databases};
 use link_runtime::graph::{Condition, Graph, GraphResult, GraphSelect, Order, Query};
 use link_runtime::prelude::*;
 use link_runtime::{Error, LinkConnection, LinkDefinition, Storage};
 use link_test_support::via;
+use link_test_support::Statements;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -279,27 +278,6 @@ link_test_support::backend_tests! {
         .unwrap();
         assert_eq!(page.data, [json!({ "id": "prod_1", "reviews": [{ "id": "rev_1" }, { "id": "rev_2" }] })]);
         assert_eq!(page.metadata.count, 3);
-    }
-}
-
-/// The text of every statement a connection starts.
-#[derive(Clone, Default)]
-struct Statements(Arc<Mutex<Vec<String>>>);
-
-impl Statements {
-    fn record<C: Connection>(conn: &mut C) -> Self {
-        let statements = Statements::default();
-        let sink = Arc::clone(&statements.0);
-        link_test_support::instrument(conn, move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { query, .. } = event {
-                sink.lock().unwrap().push(query.to_string());
-            }
-        });
-        statements
-    }
-
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
     }
 }
 

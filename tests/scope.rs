@@ -12,14 +12,13 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-use diesel::connection::{Connection, InstrumentationEvent};
 use diesel::SqliteConnection;
 use link_runtime::databases::{Database, Databases};
 use link_runtime::graph::{Fields, Graph, GraphResult, GraphSelect, Order, Query, Refusal, Scope};
 use link_runtime::{Error, ErrorKind, LinkConnection};
 use link_test_support::via;
+use link_test_support::Statements;
 use link_tests::fixtures::catalog;
 use link_tests::modules::brand::Brand;
 use link_tests::modules::product::Product;
@@ -31,30 +30,6 @@ use proptest::sample::{select, subsequence};
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-/// The text of every statement a connection starts, in order.
-#[derive(Clone, Default)]
-struct Statements(Arc<Mutex<Vec<String>>>);
-
-impl Statements {
-    /// Records the statements `conn` (and the async driver's connection of the row) runs
-    /// from now on.
-    fn record<C: Connection>(conn: &mut C) -> Self {
-        let statements = Statements::default();
-        let sink = Arc::clone(&statements.0);
-        link_test_support::instrument(conn, move |event: InstrumentationEvent<'_>| {
-            if let InstrumentationEvent::StartQuery { query, .. } = event {
-                sink.lock().unwrap().push(query.to_string());
-            }
-        });
-        statements
-    }
-
-    /// The statements recorded since the last call.
-    fn take(&self) -> Vec<String> {
-        std::mem::take(&mut *self.0.lock().unwrap())
-    }
-}
 
 /// A storefront's scope: products with their brand, supplier's name and tags' names;
 /// brands with their products. No customer, no wishlist, no pivot rows, no supplier's

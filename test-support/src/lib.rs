@@ -15,6 +15,7 @@
 mod folder;
 mod mirror;
 mod server;
+mod statements;
 pub mod via;
 
 use std::ops::{Deref, DerefMut};
@@ -27,6 +28,7 @@ use link_runtime::{Dialect, LinkConnection};
 pub use folder::SqliteFolder;
 pub use mirror::{instrument, postgres_mirrored, sqlite_mirrored, Driver, MirrorGuard};
 pub use server::{pg_server, pg_server_with, PgServer};
+pub use statements::Statements;
 
 /// The environment variable that holds the PostgreSQL test server's URL.
 pub const POSTGRES_URL: &str = "LINK_TEST_POSTGRES_URL";

@@ -933,18 +933,14 @@ fn all(source: Source, list: Vec<Filter>, reading: Reading, at: &At) -> Result<C
                         _ => None,
                     };
                     match quantifier {
-                        Some(quantifier)
-                            if matches!(resolve(source, &path, true, at)?, Name::Link(..)) =>
-                        {
-                            conds.push(quantified(
-                                source,
-                                &path,
-                                quantifier,
-                                Vec::new(),
-                                reading,
-                                at,
-                            )?)
-                        }
+                        Some(quantifier) if is_link(source, &path, at) => conds.push(quantified(
+                            source,
+                            &path,
+                            quantifier,
+                            Vec::new(),
+                            reading,
+                            at,
+                        )?),
                         _ => conds.push(column_filter(
                             source,
                             &path,
@@ -985,6 +981,13 @@ fn all(source: Source, list: Vec<Filter>, reading: Reading, at: &At) -> Result<C
         )?);
     }
     Ok(both(conds))
+}
+
+/// Whether `name` is a link field of `source` (and not a field), before the scope says
+/// whether the query may use it.
+fn is_link(source: Source, name: &str, at: &At) -> bool {
+    !source.fields().iter().any(|column| column.name == name)
+        && matches!(link_field(source, name, at.gate), Ok(Some(_)))
 }
 
 /// The condition that the live records linked to a record of `source` through its link

@@ -580,7 +580,19 @@ impl Filter {
         Filter::linked(path, Quantifier::None, filters)
     }
 
-    fn linked(
+    /// The live records linked through `path` meet `filters` as `quantifier` says:
+    /// [`some`](Self::some), [`every`](Self::every) or [`none`](Self::none), chosen at run
+    /// time.
+    ///
+    /// ```
+    /// use link_runtime::graph::{Filter, Quantifier};
+    ///
+    /// assert_eq!(
+    ///     Filter::linked("brand", Quantifier::None, []),
+    ///     Filter::none("brand", []),
+    /// );
+    /// ```
+    pub fn linked(
         path: impl Into<String>,
         quantifier: Quantifier,
         filters: impl IntoIterator<Item = Filter>,
