@@ -129,7 +129,7 @@ fn brute(quantifier: Quantifier, names: &[&str], test: Test) -> bool {
 
 impl Catalog {
     /// Replaces the catalog's rows with this one's.
-    fn store(&self, conn: &mut (impl LinkConnection + link_tests::modules::supplier::Store)) {
+    fn store(&self, conn: &mut impl link_tests::modules::supplier::Store) {
         let mut sql = String::from(
             "DELETE FROM product_product_brand_brand; DELETE FROM products; DELETE FROM brands;",
         );
