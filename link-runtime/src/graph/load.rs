@@ -4,11 +4,16 @@
 //! JSON array; then the rows are stitched in memory into [`Record`]s.
 //!
 //! A side that holds one record at most reads one link per record, whether joined or
-//! read by a statement of its own: the one that counts (`service/cardinality.rs`). Its
-//! unique index says there is only one, and where the catalog has the index the statement
-//! asks no more; on a table without it, whose data may break it (adopted from Medusa,
-//! before `check(prune = true)`), the others are left out in SQL, so a record is never
-//! repeated and a page holds as many records as it counts.
+//! read by a statement of its own: the one that counts (`service/cardinality.rs`), so a
+//! record is never repeated and a page holds as many records as it counts. Its unique
+//! index says there is only one live link, and where the catalog has the index the
+//! statement asks no more; on a table without it, whose data may break it (adopted from
+//! Medusa, before `check(prune = true)`), the statement also selects, per record, its live
+//! partners when it has several ([`OverLinkCheck`]), and the query fails with
+//! [`Error::OverLinked`] naming the first such record it reads: the whole query, whatever
+//! else it read, and in the same statements. An order through such a side checks the
+//! root's records alike. A link's row beside its record (`brand_link`) is read as its
+//! record is: joined, or by one statement on the pivot per level.
 //!
 //! Each statement runs in the database of its table ([`Connections`]). A filter through a
 //! link is a semi-join inside the root statement when the pivot and the linked table are in

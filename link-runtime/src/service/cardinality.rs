@@ -5,10 +5,12 @@
 //! A table the sync adopted rather than created (one of Medusa's, whose cardinality was a
 //! read before the write) may hold a record with several live partners on such a side.
 //! Which of them counts is decided here, once, for every statement that reads one partner
-//! per record: graph queries read only that link, and `check(prune = true)` keeps only it.
-//! Where the side's unique index exists, the database already holds one live link per
-//! record, and a graph query's statement learns so from the catalog, once, instead of
-//! looking for another link per row ([`counts`]).
+//! per record: graph queries read only that link (so that they never repeat a record),
+//! and `check(prune = true)` keeps only it; and a graph query that reads such a record's
+//! side fails with [`Error::OverLinked`], which [`over_linked_column`] finds in the same
+//! statement. Where the side's unique index exists, the database already holds one live
+//! link per record, and a graph query's statement learns so from the catalog, once,
+//! instead of looking for another link per row ([`counts`]).
 
 use std::collections::HashMap;
 
