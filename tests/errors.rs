@@ -274,7 +274,7 @@ mod graph_queries {
                 body(&error),
                 json!({
                     "type": "invalid",
-                    "message": "`brand` has no field `country` (known: id, name, products, supplier)",
+                    "message": "`brand` has no field `country` (known: id, name, products, products_link, supplier, supplier_link)",
                     "entity": "brand",
                     "field": "country",
                 })

@@ -1547,7 +1547,7 @@ link_test_support::backend_tests! {
 
     fn unknown_names_and_injection_attempts_are_typed_errors(conn) {
         catalog(conn);
-        let product_fields = "id, name, brand, supplier, tags";
+        let product_fields = "id, name, brand, brand_link, supplier, supplier_link, tags, tags_link";
         let cases = [
             (
                 Graph::entity("products"),
@@ -1562,7 +1562,7 @@ link_test_support::backend_tests! {
             (
                 Graph::entity("product").fields(["brand.country"]),
                 "UnknownField",
-                "`brand` has no field `country` (known: id, name, products, supplier)".to_owned(),
+                "`brand` has no field `country` (known: id, name, products, products_link, supplier, supplier_link)".to_owned(),
             ),
             (
                 Graph::entity("product_tags").fields(["tag.products.colour"]),
@@ -1705,7 +1705,7 @@ link_test_support::backend_tests! {
             described(&refused(conn, Graph::entity("product").filter("brand.name; --", "x"))),
             (
                 "UnknownField",
-                "`brand` has no field `name; --` (known: id, name, products, supplier)".to_owned()
+                "`brand` has no field `name; --` (known: id, name, products, products_link, supplier, supplier_link)".to_owned()
             )
         );
 

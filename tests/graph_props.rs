@@ -97,9 +97,12 @@ fn registry() -> &'static Registry {
             for link in &links {
                 if (link.left.module(), link.left.model()) == (model.module, model.model) {
                     reached.push((link.right.graph_field, link.right.model()));
+                    // The link row beside the record: the pivot table's row.
+                    reached.push((link.right.link_field, link.table));
                 }
                 if (link.right.module(), link.right.model()) == (model.module, model.model) {
                     reached.push((link.left.graph_field, link.left.model()));
+                    reached.push((link.left.link_field, link.table));
                 }
             }
             entities.insert(
@@ -338,6 +341,21 @@ const SQL_WORDS: &[&str] = &[
     "name",
     "to_regclass",
     "quote_ident",
+    // And selects, where that index is missing, a record's live partners when it has
+    // several, so that the query refuses it: `CASE WHEN <index exists> THEN NULL ELSE
+    // (SELECT <record and partners as JSON> .. GROUP BY .. HAVING COUNT(*) > 1) END`.
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "GROUP",
+    "HAVING",
+    "json_array",
+    "json_group_array",
+    "json_build_array",
+    "json_agg",
+    "TEXT",
     "IN",
     "IS",
     "NULL",

@@ -13,9 +13,12 @@
 //! What must hold, on both backends and through both drivers:
 //! - the sync adopts the table, and plans the product's unique index as unsafe, naming
 //!   the products that break it, until `check(prune = true)` resolves them; then as safe;
-//! - graph queries, JSON and typed, never repeat a product and count what they return; a
-//!   product's brand is the one its newest live link gives (the link the prune keeps), on
-//!   one database and across databases.
+//! - a graph query, JSON or typed, that reads the brand of a product holding two live
+//!   brands (in its fields, its order, with dismissed links or not) fails as a whole with
+//!   `Error::OverLinked`, naming the first such product it finds and its brands, on one
+//!   database and across databases; a query whose records hold one live brand each reads
+//!   them; no query ever repeats a product. After the prune, every product reads its one
+//!   brand.
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -160,7 +163,7 @@ fn typed(id: &str, brand: Option<&str>) -> ProductBrand {
     }
 }
 
-/// Every product with its brand: the brand of its newest live link.
+/// Every product with its brand, once the prune kept the newest live link of each.
 fn every_product() -> Value {
     json!([
         { "id": "prod_1", "brand": { "name": "Acme" } },
@@ -177,8 +180,123 @@ fn products() -> Graph {
         .order("id", Order::Asc)
 }
 
-/// What graph queries read on the Medusa data, before and after the prune: a product once,
-/// with the brand of its newest live link, in every form of query; pages that hold what
+/// `error` is the over-linked product `record`'s, with its two brands.
+fn assert_over_linked(error: &Error, record: &str) {
+    match error {
+        Error::OverLinked {
+            link,
+            model,
+            record: found,
+            partner_model,
+            partners,
+        } => {
+            assert_eq!(
+                (*link, *model, found.as_str(), *partner_model),
+                (TABLE, "product", record, "brand")
+            );
+            assert_eq!(partners, &["brand_1", "brand_2"]);
+        }
+        other => panic!("expected {record} over-linked, got {other:?}"),
+    }
+    assert_eq!(error.kind(), link_runtime::ErrorKind::Conflict);
+}
+
+/// What graph queries read on the Medusa data before the prune: a query that reads the
+/// brand of prod_2 or prod_4 fails, naming the first of them it finds; one that reads
+/// other products' brands, or filters through the brand, reads them once each.
+fn over_linked_products_are_refused<C: LinkConnection>(conn: &mut C) {
+    let refused = via::graph(conn, products()).unwrap_err();
+    assert_over_linked(&refused, "prod_2");
+    assert_eq!(
+        refused.to_string(),
+        "link `product_product_brand_brand` allows one brand per product, and product \
+         `prod_2` has 2 live links, to brand `brand_1`, `brand_2`: `links check --prune` \
+         keeps the newest and dismisses the others"
+    );
+    let details = serde_json::to_value(refused.details()).unwrap();
+    assert_eq!(
+        (&details["type"], &details["record"], &details["link"]),
+        (&json!("conflict"), &json!("prod_2"), &json!(TABLE))
+    );
+    // The JSON form, the typed form, a page, dismissed links, a link row, an order through
+    // the brand: each reads the brand of an over-linked product.
+    assert_over_linked(
+        &via::graph(conn, products().to_json()).unwrap_err(),
+        "prod_2",
+    );
+    assert_over_linked(
+        &via::graph(conn, ProductBrand::graph().order(|p| p.id.asc())).unwrap_err(),
+        "prod_2",
+    );
+    assert_over_linked(
+        &via::graph(conn, products().skip(2).take(2)).unwrap_err(),
+        "prod_4",
+    );
+    assert_over_linked(
+        &via::graph(conn, products().with_deleted()).unwrap_err(),
+        "prod_2",
+    );
+    assert_over_linked(
+        &via::graph(
+            conn,
+            Graph::entity("product")
+                .fields(["id", "brand_link.brand_id"])
+                .filter("id", "prod_4"),
+        )
+        .unwrap_err(),
+        "prod_4",
+    );
+    assert_over_linked(
+        &via::graph(
+            conn,
+            Graph::entity("product")
+                .fields(["id"])
+                .order("brand.name", Order::Desc)
+                .order("id", Order::Asc),
+        )
+        .unwrap_err(),
+        "prod_2",
+    );
+
+    // Records that hold one live brand at most read as they are, each once.
+    let others = via::graph(
+        conn,
+        products().filter("id", ["prod_1", "prod_3", "prod_5"]),
+    )
+    .unwrap();
+    assert_eq!(
+        Value::from(others.data),
+        json!([
+            { "id": "prod_1", "brand": { "name": "Acme" } },
+            { "id": "prod_3", "brand": null },
+            { "id": "prod_5", "brand": null },
+        ])
+    );
+    let last_page = via::graph(conn, products().skip(4).take(2)).unwrap();
+    assert_eq!(last_page.metadata.count, 5);
+    assert_eq!(
+        Value::from(last_page.data),
+        json!([{ "id": "prod_5", "brand": null }])
+    );
+    // A filter through the brand reads no one brand of a product: a product some live
+    // brand of which matches is kept, once.
+    let birch = via::graph(
+        conn,
+        Graph::entity("product")
+            .fields(["id"])
+            .filter("brand.name", "Birch")
+            .order("id", Order::Asc),
+    )
+    .unwrap();
+    assert_eq!(
+        Value::from(birch.data),
+        json!([{ "id": "prod_2" }, { "id": "prod_4" }])
+    );
+    assert_eq!(birch.metadata.count, 2);
+}
+
+/// What graph queries read on the Medusa data after the prune: a product once, with the
+/// brand of the live link the prune kept, in every form of query; pages that hold what
 /// they count.
 fn products_read_once<C: LinkConnection>(conn: &mut C) {
     let all = via::graph(conn, products()).unwrap();
@@ -239,8 +357,9 @@ fn products_read_once<C: LinkConnection>(conn: &mut C) {
         ])
     );
 
-    // With dismissed links: a live link still comes before a dismissed one, and prod_3's
-    // dismissed link gives it its brand.
+    // With dismissed links: a live link still comes before a dismissed one (the prune
+    // dismissed prod_2's and prod_4's links to Acme), and prod_3's dismissed link gives it
+    // its brand.
     let with_deleted = via::graph(conn, products().with_deleted()).unwrap();
     assert_eq!(
         with_deleted.data[1],
@@ -310,8 +429,8 @@ link_test_support::backend_tests! {
         );
         assert!(!conn.index_names(TABLE).contains(&UNIQUE.to_owned()));
 
-        // Graph queries read each product once, with the brand of its newest live link.
-        products_read_once(conn);
+        // A graph query that reads an over-linked product's brand fails, naming it.
+        over_linked_products_are_refused(conn);
         // From a brand, a list: every live link.
         let brands = || {
             Graph::entity("brand")
@@ -350,9 +469,9 @@ link_test_support::backend_tests! {
                 "product_product_brand_brand: 5 live link(s), 0 to missing or deleted records, \
                  2 record(s) with more live partners than the link allows\n  \
                  product prod_2 has 2 live brand links where it may have one: \
-                 brand_2 (the newest: the one read, and kept by a prune), brand_1\n  \
+                 brand_2 (the newest, which a prune keeps), brand_1\n  \
                  product prod_4 has 2 live brand links where it may have one: \
-                 brand_2 (the newest: the one read, and kept by a prune), brand_1\n"
+                 brand_2 (the newest, which a prune keeps), brand_1\n"
             ),
             "{listed}"
         );
@@ -397,7 +516,7 @@ link_test_support::backend_tests! {
         assert_eq!(conn.texts("SELECT table_name FROM link_module_migrations", &[]), [TABLE]);
         assert!(conn.index_names(TABLE).contains(&"IDX_product_id_1d9cc22f".to_owned()));
 
-        // The products read as before: the prune kept the links the queries read.
+        // Each product reads its one brand now: the newest live link, which the prune kept.
         products_read_once(conn);
         assert_eq!(
             Value::from(via::graph(conn, brands()).unwrap().data),
@@ -417,21 +536,30 @@ link_test_support::backend_tests! {
     }
 }
 
+/// The queries across databases: every product (refused), a page of products that hold
+/// one brand at most, a filter that leaves the others out.
+fn across_queries() -> [Graph; 3] {
+    [
+        products(),
+        products().skip(4).take(2),
+        products().filter("id", ["prod_1", "prod_3"]),
+    ]
+}
+
 /// The links in a database of their own, products and brands in theirs: the pivot is read
-/// by a statement of its own, which reads one link per product too.
+/// by a statement of its own, which finds the over-linked products too.
 fn products_across_databases<C: LinkConnection>(databases: &Databases<C>) -> Vec<Value> {
     let mut read = Vec::new();
-    for graph in [products(), products().take(2), products().skip(2).take(2)] {
-        let result = Query::across(databases).graph(graph).unwrap();
-        assert_eq!(result.metadata.count, 5);
-        read.push(serde_json::to_value(result).unwrap());
+    for graph in across_queries() {
+        read.push(match Query::across(databases).graph(graph) {
+            Ok(result) => serde_json::to_value(result).unwrap(),
+            Err(error) => json!(error.to_string()),
+        });
     }
     let typed = Query::across(databases)
         .graph(ProductBrand::graph().order(|p| p.id.asc()))
-        .unwrap();
-    assert_eq!(typed.data.len(), 5);
-    assert_eq!(typed.data[1], self::typed("prod_2", Some("Birch")));
-    assert_eq!(typed.data[3], self::typed("prod_4", Some("Birch")));
+        .unwrap_err();
+    assert_over_linked(&typed, "prod_2");
     read
 }
 
@@ -441,31 +569,37 @@ where
     C: aio::AsyncLinkConnection + 'static,
 {
     let mut read = Vec::new();
-    for graph in [products(), products().take(2), products().skip(2).take(2)] {
-        let result = aio::Query::across(databases).graph(graph).await.unwrap();
-        read.push(serde_json::to_value(result).unwrap());
+    for graph in across_queries() {
+        read.push(match aio::Query::across(databases).graph(graph).await {
+            Ok(result) => serde_json::to_value(result).unwrap(),
+            Err(error) => json!(error.to_string()),
+        });
     }
     let typed = aio::Query::across(databases)
         .graph(ProductBrand::graph().order(|p| p.id.asc()))
         .await
-        .unwrap();
-    assert_eq!(typed.data.len(), 5);
+        .unwrap_err();
+    assert_over_linked(&typed, "prod_2");
     read
 }
 
-/// What the three queries of [`products_across_databases`] read.
+/// What the three queries of [`products_across_databases`] read: the refusal's message, or
+/// the result.
 fn expected_across() -> Vec<Value> {
-    let every = every_product();
-    let page = |skip: usize, take: usize| {
-        json!({
-            "data": every.as_array().unwrap()[skip..skip + take],
-            "metadata": { "count": 5, "skip": skip, "take": take },
-        })
-    };
     vec![
-        json!({ "data": every, "metadata": { "count": 5, "skip": 0, "take": null } }),
-        page(0, 2),
-        page(2, 2),
+        json!(
+            "link `product_product_brand_brand` allows one brand per product, and product \
+             `prod_2` has 2 live links, to brand `brand_1`, `brand_2`: `links check --prune` \
+             keeps the newest and dismisses the others"
+        ),
+        json!({
+            "data": [{ "id": "prod_5", "brand": null }],
+            "metadata": { "count": 5, "skip": 4, "take": 2 },
+        }),
+        json!({
+            "data": [{ "id": "prod_1", "brand": { "name": "Acme" } }, { "id": "prod_3", "brand": null }],
+            "metadata": { "count": 2, "skip": 0, "take": null },
+        }),
     ]
 }
 
@@ -489,7 +623,7 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 #[test]
-fn sqlite_files_apart_read_each_product_once() {
+fn sqlite_files_apart_refuse_over_linked_products() {
     let folder = link_test_support::SqliteFolder::new("medusa-across");
     let connect = |name: &str| SqliteConnection::establish(&folder.file(name)).unwrap();
     split(
@@ -522,7 +656,7 @@ fn sqlite_files_apart_read_each_product_once() {
 }
 
 #[test]
-fn postgres_databases_apart_read_each_product_once() {
+fn postgres_databases_apart_refuse_over_linked_products() {
     let Some(links_db) = link_test_support::postgres_database("medusa_links") else {
         return;
     };

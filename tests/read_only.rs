@@ -221,6 +221,33 @@ link_test_support::backend_tests! {
         );
     }
 
+    fn a_read_only_link_has_no_link_row(conn) {
+        setup(conn);
+        // No pivot, so no row beside the record: `{field}_link` is no field, from either
+        // side, in fields and filters.
+        for (entity, field) in [("review", "product_link"), ("product", "reviews_link")] {
+            let paths = [format!("{field}.id"), field.to_owned()];
+            for path in paths {
+                let error = via::graph(conn, Graph::entity(entity).fields([path.as_str()]))
+                    .unwrap_err();
+                assert!(
+                    matches!(&error, Error::UnknownField { entity: e, field: f, .. }
+                        if e == entity && f == field),
+                    "{error:?}"
+                );
+            }
+            let error = via::graph(conn, Graph::entity(entity).filter(format!("{field}.id"), "x"))
+                .unwrap_err();
+            assert!(matches!(error, Error::UnknownField { .. }), "{error:?}");
+        }
+        let error = via::graph(conn, Graph::entity("review").fields(["product_link.id"]))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`review` has no field `product_link` (known: id, rating, product_id, product)"
+        );
+    }
+
     fn filters_order_and_pages_go_through_a_read_only_link(conn) {
         setup(conn);
         // From products, through the list of reviews.

@@ -192,7 +192,7 @@ fn write_integrity(integrity: &Integrity, prune: bool, out: &mut dyn Write) -> s
                 .expect("an overlinked record has partners");
             writeln!(
                 out,
-                "  {} {} has {} live {} links where it may have one: {kept} (the newest: the one read, and kept by a prune), {}",
+                "  {} {} has {} live {} links where it may have one: {kept} (the newest, which a prune keeps), {}",
                 overlinked.model,
                 overlinked.record,
                 overlinked.partners.len(),

@@ -291,6 +291,10 @@ pub struct Side {
     /// The field under which graph queries from the other side find this side's records:
     /// the model's name, in the plural when the side is a list (`brand`, `products`).
     pub graph_field: &'static str,
+    /// The field under which graph queries from the other side find the pivot row beside
+    /// each of this side's records: `{graph_field}_link` (`brand_link`, `products_link`).
+    /// A read-only link has no pivot row, and graph queries find no such field.
+    pub link_field: &'static str,
     /// `is_list`: a record of the *other* side may be linked to many records of this side.
     /// Without it, a record of the other side has at most one live partner here.
     pub is_list: bool,

@@ -107,6 +107,17 @@ impl Dialect {
         }
     }
 
+    /// `[key, [value, ..]]` as JSON text: an aggregate over a group's rows, `key` one of
+    /// the columns it is grouped by, `value` each row's text (in no particular order).
+    pub(crate) fn json_group(self, key: &str, value: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_array({key}, json_group_array({value}))"),
+            Dialect::Postgres => {
+                format!("CAST(json_build_array({key}, json_agg({value})) AS TEXT)")
+            }
+        }
+    }
+
     /// The expression for the current time.
     pub(crate) fn now(self) -> &'static str {
         match self {

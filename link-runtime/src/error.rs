@@ -57,6 +57,51 @@ pub enum Error {
         refused: String,
     },
 
+    /// A graph query read a side on which a record holds one partner at most, and a record
+    /// it read holds several live links there: a table adopted from Medusa, whose own
+    /// cardinality check was a read before the write, before `links check --prune` (or
+    /// [`check`](crate::service::check) with `prune`) dismissed all but the newest. The
+    /// query fails as a whole, naming the first such record it found; a side whose unique
+    /// index exists cannot hold one, and is not looked at.
+    ///
+    /// ```
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::OverLinked {
+    ///     link: "product_product_brand_brand",
+    ///     model: "product",
+    ///     record: "prod_2".into(),
+    ///     partner_model: "brand",
+    ///     partners: vec!["brand_1".into(), "brand_2".into()],
+    /// };
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "link `product_product_brand_brand` allows one brand per product, and product \
+    ///      `prod_2` has 2 live links, to brand `brand_1`, `brand_2`: `links check --prune` \
+    ///      keeps the newest and dismisses the others"
+    /// );
+    /// assert_eq!(error.kind(), ErrorKind::Conflict);
+    /// ```
+    #[error(
+        "link `{link}` allows one {partner_model} per {model}, and {model} `{record}` has {} \
+         live links, to {partner_model} {}: `links check --prune` keeps the newest and \
+         dismisses the others",
+        partners.len(),
+        listed(partners)
+    )]
+    OverLinked {
+        /// The link's table.
+        link: &'static str,
+        /// The model of the record.
+        model: &'static str,
+        /// The record that holds several live links.
+        record: String,
+        /// The model on the other side.
+        partner_model: &'static str,
+        /// Its live partners, sorted.
+        partners: Vec<String>,
+    },
+
     /// An update of extra column values named pairs that have no live link: never linked,
     /// or dismissed. Nothing was written.
     ///

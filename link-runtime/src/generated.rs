@@ -81,6 +81,7 @@ const PLACEHOLDER_SIDE: Side = Side {
     },
     column: "",
     graph_field: "",
+    link_field: "",
     is_list: false,
     delete_cascade: false,
 };

@@ -43,7 +43,8 @@ use crate::error::Result;
 use crate::id::Id;
 
 pub(crate) use cardinality::{
-    cardinality_error, counts, live_partners, live_unique_index, precedence, single_sides,
+    cardinality_error, counts, live_partners, live_unique_index, over_linked, over_linked_column,
+    precedence, single_sides,
 };
 pub use list::ListFilter;
 pub(crate) use list::{list_in, rows_of_pairs};

@@ -4,9 +4,11 @@
 //! - [`modules`]: `product`, `brand`, `customer` and `review`. Each owns one model and its
 //!   table, and none names another.
 //! - [`links`]: one file per link in `src/links/`, picked up by `link_runtime::links!()`: a
-//!   product's brand, a review's product and a review's author.
+//!   product's brand, a review's product (a read-only link: the review's own `product_id`
+//!   column, no pivot table) and a review's author (seen from a review under the alias
+//!   `author`).
 //! - [`listing`]: products with their brand and review count, read by a typed graph query
-//!   from the modules' tables and the links' pivot tables, and joined in Rust, never in SQL.
+//!   from the modules' tables and the link's pivot table, and joined in Rust, never in SQL.
 //! - [`launch`]: a unit of work across modules, undone step by step when a later step
 //!   fails (link steps with compensation).
 //! - [`run`]: the whole demo, which `cargo run -p commerce` prints.
@@ -64,7 +66,7 @@ use link_runtime::databases::Databases;
 use link_runtime::{Id, Linkable};
 
 pub use error::RunError;
-use links::{product_brand, review_product};
+use links::product_brand;
 use listing::ProductListing;
 use modules::{
     brand, brand::Brand, customer, customer::Customer, product, product::Product, review,
@@ -91,8 +93,8 @@ pub struct Summary {
     /// Why the runtime refused to give a product a second brand: a
     /// [`link_runtime::Error::Cardinality`].
     pub refused: link_runtime::Error,
-    /// Whether dismissing the misplaced review's link found a live link to dismiss.
-    pub dismissed: bool,
+    /// Whether the misplaced review was on the wrong product, and was taken off it.
+    pub taken_off: bool,
     /// The steps undone when the storefront refused the product being launched, last
     /// first: its brand link, then the product itself.
     pub launch_undone: Vec<String>,
@@ -104,10 +106,12 @@ pub struct Summary {
 ///
 /// 1. Each module creates its table in its database, then [`Databases::migrate`] creates
 ///    the link tables in the database that holds them.
-/// 2. Two brands, three products, two customers and three reviews are inserted, and linked:
-///    products to brands, reviews to products and to their authors.
+/// 2. Two brands, three products, two customers and three reviews (each holding the id of
+///    the product it reviews) are inserted, and linked: products to brands, reviews to
+///    their authors.
 /// 3. Giving a product a second brand is refused with a typed cardinality error.
-/// 4. A review posted on the wrong product has its link dismissed.
+/// 4. A review posted on the wrong product is taken off it by the review module: its
+///    `product_id`, which the read-only link reads, becomes none.
 /// 5. Launching a product (insert it, link it to a brand, publish it) fails at the
 ///    storefront, and the first two steps are undone: see [`launch`].
 /// 6. Each product is listed with its brand and its number of reviews.
@@ -118,9 +122,8 @@ pub struct Summary {
 /// on where the tables are: everything in one database, or each module in its own.
 ///
 /// The records have fixed ids and every step is idempotent, so the demo can run again on
-/// the same databases and ends in the same state: records that exist are left alone,
-/// creating a live link changes nothing, and the dismissed link is revived by step 2 and
-/// dismissed again by step 4.
+/// the same databases and ends in the same state: records that exist are left alone
+/// (the misplaced review stays off its product), and creating a live link changes nothing.
 ///
 /// # Errors
 ///
@@ -134,7 +137,7 @@ pub fn run(
     let records_inserted = seed::insert_records(databases, out)?;
     seed::link_records(databases, out)?;
     let refused = refuse_second_brand(databases, out)?;
-    let dismissed = dismiss_misplaced_review(databases, out)?;
+    let taken_off = take_off_misplaced_review(databases, out)?;
     let launch_undone = launch_unpriced_product(databases, out)?;
     let products = listing::products(databases)?;
     listing::write(&products, out)?;
@@ -142,7 +145,7 @@ pub fn run(
         link_tables_created,
         records_inserted,
         refused,
-        dismissed,
+        taken_off,
         launch_undone,
         products,
     })
@@ -244,34 +247,31 @@ fn refuse_second_brand(
     }
 }
 
-/// Dismisses the link of `rev_3`, posted on the wrong product: a soft delete of the pivot
-/// row, which leaves the review and the product as they are. Each module reads its own
-/// record.
-fn dismiss_misplaced_review(
+/// Takes `rev_3`, posted on the wrong product, off it: the review module clears the
+/// review's own `product_id`, the column the read-only link `review_product` reads (there
+/// is no pivot row to dismiss). Each module reads its own record.
+fn take_off_misplaced_review(
     databases: &Databases<SqliteConnection>,
     out: &mut impl Write,
 ) -> Result<bool, RunError> {
     let (review_id, product_id): (Id<Review>, Id<Product>) =
         (Review::id("rev_3"), Product::id("prod_1"));
-    let dismissed = review_product::Link::dismiss(
-        &mut *databases.for_link::<review_product::Link>()?,
-        review_id.clone(),
-        product_id.clone(),
-    )?;
-    let body = review::get(&mut *databases.for_module(Review::MODULE)?, &review_id)?
-        .map_or_else(String::new, |r| r.body);
+    let mut reviews = databases.for_module(Review::MODULE)?;
+    let taken_off = review::take_off(&mut reviews, &review_id, product_id.as_str())?;
+    let body = review::get(&mut reviews, &review_id)?.map_or_else(String::new, |r| r.body);
+    drop(reviews);
     let title = product::get(&mut *databases.for_module(Product::MODULE)?, &product_id)?
         .map_or_else(String::new, |p| p.title);
-    if dismissed {
+    if taken_off {
         writeln!(
             out,
-            "dismissed review {review_id} ({body:?}) -> product {product_id} ({title})"
+            "took review {review_id} ({body:?}) off product {product_id} ({title})"
         )?;
     } else {
         writeln!(
             out,
-            "review {review_id} -> product {product_id}: no live link to dismiss"
+            "review {review_id} is not on product {product_id}: nothing to take off"
         )?;
     }
-    Ok(dismissed)
+    Ok(taken_off)
 }

@@ -1,6 +1,7 @@
 //! The storefront's view of the catalog: each product with its brand and review count.
 //!
-//! Each module answers for its own table and each link for its pivot table; a typed graph
+//! Each module answers for its own table and each link for its pivot table (a read-only
+//! link, a review's product, for the column of the review that holds it); a typed graph
 //! query reads them, each statement in the database of its table, and joins them in Rust,
 //! never in SQL, as it must when modules live in databases of their own.
 
@@ -23,7 +24,7 @@ pub struct ProductListing {
     pub product: Product,
     /// Its brand, from the brand module, if a live link names one that exists.
     pub brand: Option<Brand>,
-    /// How many reviews of the review module are linked to it, dismissed links left out.
+    /// How many reviews of the review module are about it (hold its id).
     pub reviews: usize,
 }
 
@@ -59,11 +60,11 @@ struct ListedReview {
 
 /// Every product, ordered by id, with its brand and review count, read across `databases`.
 ///
-/// A few statements, whatever the number of products: on one database three (the
-/// products with their brand joined, the review link's pivot, the reviews); with a database
-/// per module five (the products, then for each of the two links its pivot table and the
-/// linked module's table, each in its own database). Dismissed links (`deleted_at` set) are left out, and so are
-/// links to records that do not exist. The order is by a field of the product itself,
+/// A few statements, whatever the number of products: on one database two (the products
+/// with their brand joined, then the reviews that hold their ids); with a database per
+/// module four (the products, the brand link's pivot table, the brands, the reviews, each
+/// in its own database). Dismissed links (`deleted_at` set) are left out, and so are links
+/// to records that do not exist. The order is by a field of the product itself,
 /// which any layout allows (a linked record's field would need it in the product's
 /// database).
 ///

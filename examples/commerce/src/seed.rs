@@ -7,7 +7,7 @@ use diesel::SqliteConnection;
 use link_runtime::databases::Databases;
 use link_runtime::{Created, Linkable};
 
-use crate::links::{product_brand, review_customer, review_product};
+use crate::links::{product_brand, review_customer};
 use crate::modules::brand::{self, Brand};
 use crate::modules::customer::{self, Customer};
 use crate::modules::product::{self, Product};
@@ -24,10 +24,12 @@ const PRODUCTS: [(&str, &str); 3] = [
 
 const CUSTOMERS: [(&str, &str); 2] = [("cus_1", "ada@example.com"), ("cus_2", "grace@example.com")];
 
-const REVIEWS: [(&str, i32, &str); 3] = [
-    ("rev_1", 5, "Light, and it grips on wet rock."),
-    ("rev_2", 4, "Smooth, a little bitter."),
-    ("rev_3", 2, "Meant for the jacket, sorry."),
+/// Each review with the product it is about, which it holds itself (the read-only link
+/// `review_product` reads it); `rev_3` was posted on the wrong product.
+const REVIEWS: [(&str, i32, &str, &str); 3] = [
+    ("rev_1", 5, "Light, and it grips on wet rock.", "prod_1"),
+    ("rev_2", 4, "Smooth, a little bitter.", "prod_3"),
+    ("rev_3", 2, "Meant for the jacket, sorry.", "prod_1"),
 ];
 
 /// Which brand makes each product.
@@ -35,13 +37,6 @@ const PRODUCT_BRANDS: [(&str, &str); 3] = [
     ("prod_1", "brand_1"),
     ("prod_2", "brand_1"),
     ("prod_3", "brand_2"),
-];
-
-/// What each review is about; `rev_3` was posted on the wrong product.
-const REVIEW_PRODUCTS: [(&str, &str); 3] = [
-    ("rev_1", "prod_1"),
-    ("rev_2", "prod_3"),
-    ("rev_3", "prod_1"),
 ];
 
 /// Who wrote each review.
@@ -89,11 +84,12 @@ pub(crate) fn insert_records(
     }
     {
         let mut conn = databases.for_module(Review::MODULE)?;
-        for (id, rating, body) in REVIEWS {
+        for (id, rating, body, product) in REVIEWS {
             let record = Review {
                 id: id.into(),
                 rating,
                 body: body.into(),
+                product_id: Some(product.into()),
             };
             outcomes.push(review::create(&mut conn, &record)?);
         }
@@ -112,7 +108,8 @@ pub(crate) fn insert_records(
     Ok(inserted)
 }
 
-/// Links the records, each link on the database of its pivot table. Creating a link that is
+/// Links the records, each link on the database of its pivot table (a review's product
+/// is the review's own column, written with it). Creating a link that is
 /// live already changes nothing; creating one that was dismissed revives it.
 pub(crate) fn link_records(
     databases: &Databases<SqliteConnection>,
@@ -129,15 +126,8 @@ pub(crate) fn link_records(
     drop(conn);
     report(out, "products to brands", &PRODUCT_BRANDS, &outcomes)?;
 
-    let mut conn = databases.for_link::<review_product::Link>()?;
-    let outcomes = REVIEW_PRODUCTS
-        .iter()
-        .map(|&(review, product)| {
-            review_product::Link::create(&mut *conn, Review::id(review), Product::id(product))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    drop(conn);
-    report(out, "reviews to products", &REVIEW_PRODUCTS, &outcomes)?;
+    // A review's product is no pivot row: the review holds it (`review_product` is
+    // read-only), and the review module wrote it with the review.
 
     // Through the generic entry point, which finds the link from the two id types; where
     // its pivot table is, `for_link` is told.

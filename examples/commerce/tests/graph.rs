@@ -1,6 +1,7 @@
 //! Graph queries on the commerce modules, on real SQLite databases: both directions, nesting,
-//! filters through links, pagination, deleted links, the link as an entity, bad input, and
-//! the number of statements a query costs as the data grows.
+//! filters through links (a pivot link, and the read-only link a review's own `product_id`
+//! holds), pagination, deleted links, the link as an entity and its row beside a record,
+//! bad input, and the number of statements a query costs as the data grows.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -13,8 +14,9 @@ use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Order, Query};
 use link_runtime::Error;
 use serde_json::{json, Value};
 
-/// The demo's database: brands, products, customers and reviews, linked, with `rev_3`'s
-/// link to `prod_1` dismissed.
+/// The demo's database: brands, products, customers and reviews, linked, with `rev_3`
+/// taken off `prod_1` (its `product_id` cleared), and the brand link of `prod_4`, whose
+/// launch was undone, dismissed.
 fn demo() -> SqliteConnection {
     let conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
     let conn = Arc::new(Mutex::new(conn));
@@ -101,7 +103,7 @@ fn three_levels_review_to_product_to_brand() {
                     "product": { "title": "Trail Runner", "brand": { "name": "Acme Outdoor" } } }),
             json!({ "id": "rev_2", "author": { "email": "grace@example.com" },
                     "product": { "title": "Espresso Beans", "brand": { "name": "Nordic Roast" } } }),
-            // rev_3's link to its product was dismissed: a one side with no live link is null.
+            // rev_3 was taken off its product: a review that holds no product id has none.
             json!({ "id": "rev_3", "author": { "email": "grace@example.com" }, "product": null }),
         ]
     );
@@ -123,17 +125,37 @@ fn three_levels_review_to_product_to_brand() {
 #[test]
 fn dismissed_links_are_hidden_unless_asked_for() {
     let mut conn = demo();
+    // The launch of prod_4 linked it to Nordic Roast, then dismissed the link (and deleted
+    // the product).
     let query = || {
+        Graph::entity("brand")
+            .fields(["products_link.product_id", "products_link.deleted_at"])
+            .filter("id", "brand_2")
+    };
+    let live = graph(&mut conn, query());
+    assert_eq!(
+        live.data,
+        [json!({ "products_link": [{ "product_id": "prod_3", "deleted_at": null }] })]
+    );
+    let all = graph(&mut conn, query().with_deleted());
+    let rows = all.data[0]["products_link"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1]["product_id"], "prod_4");
+    assert!(rows[1]["deleted_at"].is_string(), "{rows:?}");
+
+    // A read-only link has no dismissed links: a review is about the product it holds.
+    let reviews = || {
         Graph::entity("product")
             .fields(["reviews.id"])
             .filter("id", "prod_1")
     };
-    let live = graph(&mut conn, query());
-    assert_eq!(live.data, [json!({ "reviews": [{ "id": "rev_1" }] })]);
-    let all = graph(&mut conn, query().with_deleted());
     assert_eq!(
-        all.data,
-        [json!({ "reviews": [{ "id": "rev_1" }, { "id": "rev_3" }] })]
+        graph(&mut conn, reviews()).data,
+        [json!({ "reviews": [{ "id": "rev_1" }] })]
+    );
+    assert_eq!(
+        graph(&mut conn, reviews().with_deleted()).data,
+        graph(&mut conn, reviews()).data
     );
 }
 
@@ -235,7 +257,8 @@ fn filters_by_value_list_comparison_pattern_and_linked_field() {
     );
     assert_eq!(ids(reviewed_by_ada), ["prod_1"]);
 
-    // A dismissed link does not count, unless deleted links are asked for.
+    // Grace's review taken off prod_1 is not about it, with deleted links or not: the
+    // review holds no product.
     let by_grace = || {
         Graph::entity("product")
             .fields(["id"])
@@ -243,10 +266,7 @@ fn filters_by_value_list_comparison_pattern_and_linked_field() {
             .order("id", Order::Asc)
     };
     assert_eq!(ids(graph(&mut conn, by_grace())), ["prod_3"]);
-    assert_eq!(
-        ids(graph(&mut conn, by_grace().with_deleted())),
-        ["prod_1", "prod_3"]
-    );
+    assert_eq!(ids(graph(&mut conn, by_grace().with_deleted())), ["prod_3"]);
 }
 
 #[test]
@@ -303,15 +323,29 @@ fn the_link_is_an_entity_with_both_sides() {
     let mut conn = demo();
     let links = graph(
         &mut conn,
-        Graph::entity("review_review_product_product")
-            .fields(["review_id", "product_id", "review.rating", "product.title"])
+        Graph::entity("product_product_brand_brand")
+            .fields(["product_id", "brand_id", "product.title", "brand.name"])
             .filter("deleted_at", Condition::IsNotNull)
             .with_deleted(),
     );
+    // The launch's link, dismissed; its product was deleted.
     assert_eq!(
         links.data,
-        [json!({ "review_id": "rev_3", "product_id": "prod_1",
-                 "review": { "rating": 2 }, "product": { "title": "Trail Runner" } })]
+        [json!({ "product_id": "prod_4", "brand_id": "brand_2",
+                 "product": null, "brand": { "name": "Nordic Roast" } })]
+    );
+
+    // The same row beside its product: `brand_link`.
+    let beside = graph(
+        &mut conn,
+        Graph::entity("product")
+            .fields(["id", "brand.name", "brand_link.brand_id"])
+            .filter("id", "prod_3"),
+    );
+    assert_eq!(
+        beside.data,
+        [json!({ "id": "prod_3", "brand": { "name": "Nordic Roast" },
+                 "brand_link": { "brand_id": "brand_2" } })]
     );
 
     // Pivot rows filtered by a side's field; timestamps come back in ISO 8601.
@@ -361,7 +395,7 @@ fn bad_names_are_typed_errors_and_never_reach_the_sql() {
             known,
         } => {
             assert_eq!((entity.as_str(), field.as_str()), ("product", "brands"));
-            assert_eq!(known, ["id", "title", "brand", "reviews"]);
+            assert_eq!(known, ["id", "title", "brand", "brand_link", "reviews"]);
         }
         other => panic!("expected an unknown field, got {other:?}"),
     }
@@ -435,7 +469,7 @@ fn stop_recording(conn: &mut SqliteConnection) {
 }
 
 /// A commerce database with `products` products, one brand per ten products, a review per
-/// product by one of ten customers, all linked.
+/// product (which holds the product's id) by one of ten customers, all linked.
 fn catalog(products: usize) -> SqliteConnection {
     let mut conn = SqliteConnection::establish(":memory:").expect("in-memory SQLite opens");
     commerce::modules::product::migrate(&mut conn).unwrap();
@@ -453,11 +487,10 @@ fn catalog(products: usize) -> SqliteConnection {
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10)
          INSERT INTO customer (id, email) SELECT 'cus_' || i, 'c' || i || '@example.com' FROM n;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {products})
-         INSERT INTO review (id, rating, body) SELECT printf('rev_%06d', i), 1 + i % 5, 'ok' FROM n;
+         INSERT INTO review (id, rating, body, product_id)
+             SELECT printf('rev_%06d', i), 1 + i % 5, 'ok', printf('prod_%06d', i) FROM n;
          INSERT INTO product_product_brand_brand (id, product_id, brand_id)
              SELECT 'link_b' || rowid, id, printf('brand_%05d', 1 + (rowid - 1) / 10) FROM product;
-         INSERT INTO review_review_product_product (id, review_id, product_id)
-             SELECT 'link_p' || rowid, id, printf('prod_%06d', rowid) FROM review;
          INSERT INTO review_review_customer_customer (id, review_id, customer_id)
              SELECT 'link_c' || rowid, id, 'cus_' || (1 + rowid % 10) FROM review;
          COMMIT;"
@@ -467,7 +500,7 @@ fn catalog(products: usize) -> SqliteConnection {
 }
 
 #[test]
-fn the_storefront_listing_is_three_statements_on_one_database() {
+fn the_storefront_listing_is_two_statements_on_one_database() {
     let mut conn = demo();
     let log = record_statements(&mut conn);
     let database = Database::from_connection(conn);
@@ -475,9 +508,9 @@ fn the_storefront_listing_is_three_statements_on_one_database() {
         commerce::listing::products(&Databases::new(&database)).expect("the listing reads");
     stop_recording(&mut database.checkout().expect("the connection is free"));
     assert_eq!(listed.len(), 3);
-    // The products with their brands (one live brand at most: joined), then the review
-    // link's pivot and the reviews.
-    assert_eq!(log.lock().unwrap().len(), 3);
+    // The products with their brands (one live brand at most: joined), then the reviews
+    // that hold their ids.
+    assert_eq!(log.lock().unwrap().len(), 2);
 }
 
 #[test]
@@ -512,12 +545,8 @@ fn with_a_database_per_module_each_statement_runs_where_its_table_is() {
         // Each statement reads the tables of its own database, and no module's table
         // elsewhere.
         let own: Vec<&str> = if name == "links" {
-            use commerce::links::{product_brand, review_customer, review_product};
-            vec![
-                product_brand::Link::TABLE,
-                review_product::Link::TABLE,
-                review_customer::Link::TABLE,
-            ]
+            use commerce::links::{product_brand, review_customer};
+            vec![product_brand::Link::TABLE, review_customer::Link::TABLE]
         } else {
             vec![name]
         };
@@ -534,11 +563,12 @@ fn with_a_database_per_module_each_statement_runs_where_its_table_is() {
         }
         statements.len()
     };
-    // Five statements: no join reaches another database, so the products, then the two
-    // pivots in links' database, and the brands and the reviews, each in its module's.
+    // Four statements: no join reaches another database, so the products, then the brand
+    // link's pivot in links' database, and the brands and the reviews (found by the
+    // product ids they hold), each in its module's.
     assert_eq!(
         ["product", "links", "brand", "review", "customer"].map(count),
-        [1, 2, 1, 1, 0]
+        [1, 1, 1, 1, 0]
     );
 }
 
@@ -572,9 +602,9 @@ fn statements_depend_on_the_query_not_on_the_rows() {
         eprintln!("{products} products: {statements} statements in {elapsed:?}");
         counts.push(statements);
     }
-    // The products joined with their one brand; the reviews' pivot; the reviews joined
+    // The products joined with their one brand; the reviews that hold their ids, joined
     // with their one customer.
-    assert_eq!(counts, [3, 3, 3]);
+    assert_eq!(counts, [2, 2, 2]);
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use commerce::links::{product_brand, review_customer, review_product};
+use commerce::links::{product_brand, review_customer};
 use commerce::listing::ProductListing;
 use commerce::modules::{brand, customer, product, review};
 use commerce::{Summary, MODULES};
@@ -134,22 +134,13 @@ fn product_brand_rows(conn: &mut SqliteConnection) -> Vec<(String, String, bool)
         .collect()
 }
 
-/// Every row of the review-product pivot: `(review id, product id, dismissed)`.
-fn review_product_rows(conn: &mut SqliteConnection) -> Vec<(String, String, bool)> {
-    use review_product::review_review_product_product::dsl::*;
-    review_review_product_product
-        .order(review_id)
-        .select(review_product::Row::as_select())
-        .load(conn)
-        .expect("the pivot loads")
+/// Every review's product, the review's own column that the read-only link reads:
+/// `(review id, product id)`.
+fn review_products(conn: &mut SqliteConnection) -> Vec<(String, Option<String>)> {
+    review::list(conn)
+        .expect("the reviews load")
         .into_iter()
-        .map(|row| {
-            (
-                row.review_id.into_inner(),
-                row.product_id.into_inner(),
-                row.deleted_at.is_some(),
-            )
-        })
+        .map(|review| (review.id, review.product_id))
         .collect()
 }
 
@@ -173,12 +164,19 @@ const PRODUCT_BRANDS: &[(&str, &str, bool)] = &[
     ("prod_4", "brand_2", true),
 ];
 
-/// The demo's review -> product pivot rows: `rev_3`'s was dismissed.
-const REVIEW_PRODUCTS: &[(&str, &str, bool)] = &[
-    ("rev_1", "prod_1", false),
-    ("rev_2", "prod_3", false),
-    ("rev_3", "prod_1", true),
+/// The demo's reviews' products: `rev_3` was taken off its product.
+const REVIEW_PRODUCTS: &[(&str, Option<&str>)] = &[
+    ("rev_1", Some("prod_1")),
+    ("rev_2", Some("prod_3")),
+    ("rev_3", None),
 ];
+
+fn review_products_owned() -> Vec<(String, Option<String>)> {
+    REVIEW_PRODUCTS
+        .iter()
+        .map(|&(review, product)| (review.to_owned(), product.map(str::to_owned)))
+        .collect()
+}
 
 fn owned(rows: &[(&str, &str, bool)]) -> Vec<(String, String, bool)> {
     rows.iter()
@@ -193,14 +191,14 @@ fn a_first_run_reports_what_it_did() {
 
     assert_eq!(
         summary.link_tables_created,
+        // The read-only link review -> product has no table.
         [
             "product_product_brand_brand",
-            "review_review_customer_customer",
-            "review_review_product_product",
+            "review_review_customer_customer"
         ]
     );
     assert_eq!(summary.records_inserted, 10);
-    assert!(summary.dismissed);
+    assert!(summary.taken_off);
     assert_eq!(listed(&summary.products), LISTED);
 
     match &summary.refused {
@@ -235,7 +233,10 @@ fn a_first_run_reports_what_it_did() {
         "{out}"
     );
     assert!(
-        out.contains("dismissed review rev_3 (\"Meant for the jacket, sorry.\") -> product prod_1"),
+        out.contains(
+            "took review rev_3 (\"Meant for the jacket, sorry.\") off product prod_1 \
+             (Trail Runner)"
+        ),
         "{out}"
     );
     assert!(
@@ -289,8 +290,8 @@ fn the_database_holds_what_the_demo_reports() {
     // Each product has its one brand, and the refused prod_1 -> brand_2 wrote no row at all.
     assert_eq!(product_brand_rows(&mut conn), owned(PRODUCT_BRANDS));
 
-    // The dismissed link is still there, soft-deleted; the review itself is untouched.
-    assert_eq!(review_product_rows(&mut conn), owned(REVIEW_PRODUCTS));
+    // The misplaced review is on no product now; the rest of it is untouched.
+    assert_eq!(review_products(&mut conn), review_products_owned());
     let rev_3 = review::get(&mut conn, &review::Review::id("rev_3")).unwrap();
     assert_eq!(rev_3.map(|review| review.rating), Some(2));
 
@@ -308,7 +309,6 @@ fn a_second_run_on_the_same_database_ends_in_the_same_state() {
     let (first, _) = run(&databases);
     let mut conn = database.checkout().expect("the connection is free");
     let brands_after_first = product_brand_rows(&mut conn);
-    let reviews_after_first = review_product_rows(&mut conn);
     drop(conn); // the demo takes the one connection
 
     let (second, out) = run(&databases);
@@ -319,25 +319,28 @@ fn a_second_run_on_the_same_database_ends_in_the_same_state() {
         second.refused,
         link_runtime::Error::Cardinality { .. }
     ));
-    // Creating the dismissed pair revived it, and the demo dismissed it again.
-    assert!(second.dismissed);
+    // The review stayed off its product: nothing to take off.
+    assert!(!second.taken_off);
     assert_eq!(second.products, first.products);
     assert_eq!(listed(&second.products), LISTED);
 
     assert_eq!(product_brand_rows(&mut conn), brands_after_first);
-    assert_eq!(review_product_rows(&mut conn), reviews_after_first);
+    assert_eq!(review_products(&mut conn), review_products_owned());
     assert_eq!(review_authors(&mut conn).len(), 3);
     assert!(
         out.contains("records: 0 inserted, 10 already there"),
         "{out}"
     );
     assert!(
-        out.contains("(0 new, 0 revived, 3 already linked)"),
+        out.contains(
+            "linked products to brands: prod_1 -> brand_1, prod_2 -> brand_1, \
+             prod_3 -> brand_2 (0 new, 0 revived, 3 already linked)"
+        ),
         "products to brands are linked already: {out}"
     );
     assert!(
-        out.contains("(0 new, 1 revived, 2 already linked)"),
-        "the dismissed review link is revived: {out}"
+        out.contains("review rev_3 is not on product prod_1: nothing to take off"),
+        "{out}"
     );
     assert!(
         out.contains("link tables in sync: nothing to migrate"),
@@ -405,14 +408,16 @@ fn the_binary_embeds_the_links_command() {
     );
     let sql = links(&["sql"]);
     assert!(
-        sql.starts_with("-- link sync plan: 4 action(s), 0 unsafe\n"),
+        sql.starts_with("-- link sync plan: 3 action(s), 0 unsafe\n"),
         "{sql}"
     );
-    assert!(sql.contains("CREATE TABLE IF NOT EXISTS \"review_review_product_product\""));
+    assert!(sql.contains("CREATE TABLE IF NOT EXISTS \"review_review_customer_customer\""));
+    // The read-only link has no table to create.
+    assert!(!sql.contains("review_review_product_product"), "{sql}");
 
     let migrated = links(&["migrate"]);
     assert!(
-        migrated.ends_with("4 action(s) applied, 0 skipped\n"),
+        migrated.ends_with("3 action(s) applied, 0 skipped\n"),
         "{migrated}"
     );
     assert_eq!(
@@ -434,7 +439,7 @@ fn each_module_in_a_database_of_its_own_gives_what_one_database_gives() {
     assert_eq!(listed(&apart.products), LISTED);
     assert_eq!(apart.link_tables_created, one.link_tables_created);
     assert_eq!(apart.records_inserted, one.records_inserted);
-    assert_eq!(apart.dismissed, one.dismissed);
+    assert_eq!(apart.taken_off, one.taken_off);
     assert!(matches!(
         apart.refused,
         link_runtime::Error::Cardinality { .. }
@@ -481,7 +486,6 @@ fn each_module_s_table_is_in_its_own_file_and_the_link_tables_in_links_db() {
             "link_metadata",
             product_brand::Link::TABLE,
             review_customer::Link::TABLE,
-            review_product::Link::TABLE,
         ]
     );
 
@@ -497,14 +501,14 @@ fn each_module_s_table_is_in_its_own_file_and_the_link_tables_in_links_db() {
             .len(),
         2
     );
+    // Each review holds its product: the read-only link has no table in links.db.
     let mut reviews = open(&folder, "review");
-    assert_eq!(review::list(&mut reviews).unwrap().len(), 3);
+    assert_eq!(review_products(&mut reviews), review_products_owned());
     let rev_3 = review::get(&mut reviews, &review::Review::id("rev_3")).unwrap();
     assert_eq!(rev_3.map(|review| review.rating), Some(2));
 
     let mut links = open(&folder, "links");
     assert_eq!(product_brand_rows(&mut links), owned(PRODUCT_BRANDS));
-    assert_eq!(review_product_rows(&mut links), owned(REVIEW_PRODUCTS));
     assert_eq!(review_authors(&mut links).len(), 3);
 }
 
@@ -513,7 +517,6 @@ fn a_second_run_on_the_same_module_files_ends_in_the_same_state() {
     let folder = Folder::new("again");
     let (first, _) = run(&per_module(&folder));
     let brands_after_first = product_brand_rows(&mut open(&folder, "links"));
-    let reviews_after_first = review_product_rows(&mut open(&folder, "links"));
 
     // New handles on the same files, as a second process would have.
     let (second, out) = run(&per_module(&folder));
@@ -523,13 +526,16 @@ fn a_second_run_on_the_same_module_files_ends_in_the_same_state() {
         second.refused,
         link_runtime::Error::Cardinality { .. }
     ));
-    assert!(second.dismissed);
+    assert!(!second.taken_off);
     assert_eq!(second.products, first.products);
     assert_eq!(listed(&second.products), LISTED);
 
     let mut links = open(&folder, "links");
     assert_eq!(product_brand_rows(&mut links), brands_after_first);
-    assert_eq!(review_product_rows(&mut links), reviews_after_first);
+    assert_eq!(
+        review_products(&mut open(&folder, "review")),
+        review_products_owned()
+    );
     assert_eq!(
         product::list(&mut open(&folder, "product")).unwrap().len(),
         3
@@ -539,8 +545,8 @@ fn a_second_run_on_the_same_module_files_ends_in_the_same_state() {
         "{out}"
     );
     assert!(
-        out.contains("(0 new, 1 revived, 2 already linked)"),
-        "the dismissed review link is revived: {out}"
+        out.contains("(0 new, 0 revived, 3 already linked)"),
+        "{out}"
     );
     assert!(
         out.contains("link tables in sync: nothing to migrate"),

@@ -22,6 +22,36 @@ use crate::dialect::Dialect;
 /// A row of any columns, as JSON values. (Public in a private module: a sink names it.)
 pub struct JsonRow(pub(crate) Vec<Value>);
 
+/// A row read by columns, whatever its form: what a graph query's statement checks in the
+/// columns that end its rows. (Public in a private module: a sink's rows are bound by it.)
+pub trait RowCells {
+    /// How many columns the row has.
+    fn columns(&self) -> usize;
+
+    /// Column `i` as JSON; past the row's columns, null.
+    fn value(&self, i: usize) -> Value;
+}
+
+impl RowCells for JsonRow {
+    fn columns(&self) -> usize {
+        self.0.len()
+    }
+
+    fn value(&self, i: usize) -> Value {
+        self.0.get(i).cloned().unwrap_or(Value::Null)
+    }
+}
+
+impl RowCells for RawRow {
+    fn columns(&self) -> usize {
+        self.cells.len()
+    }
+
+    fn value(&self, i: usize) -> Value {
+        Value::from(self.cell(i))
+    }
+}
+
 /// A row of any columns as its cells, their text kept together in one buffer: a row read
 /// this way costs two allocations, whatever its columns, and its cells are written out as
 /// JSON from where they lie ([`Cell`]'s `Serialize`).

@@ -109,14 +109,15 @@ impl Error {
     /// The errors about the request, a graph query's mistakes, its refusal by a scope
     /// ([`Forbidden`](Error::Forbidden)) or by its limits ([`TooCostly`](Error::TooCostly),
     /// [`QueryTimeout`](Error::QueryTimeout)), the records it was told to find
-    /// ([`NotFound`](Error::NotFound)), [`Cardinality`](Error::Cardinality) and
-    /// [`LinkNotFound`](Error::LinkNotFound), carry
+    /// ([`NotFound`](Error::NotFound)), [`Cardinality`](Error::Cardinality),
+    /// [`OverLinked`](Error::OverLinked) and [`LinkNotFound`](Error::LinkNotFound), carry
     /// their own message (their `Display`) and say what they are about: `entity` and
     /// `field` for a graph query (the path ordered by for
     /// [`InvalidOrder`](Error::InvalidOrder), the path refused for `Forbidden`); `limit`,
     /// `value` and `max` for a limit; `link`, `model`, `record`,
     /// `partner_model`, `partner` and `refused` for a refused link (the first missing pair
-    /// as `record` and `partner` for `LinkNotFound`). Every other error's
+    /// as `record` and `partner` for `LinkNotFound`; `link`, `model`, `record` and
+    /// `partner_model` for `OverLinked`, its partners in its message). Every other error's
     /// message is a generic sentence of its kind (`"internal error"` for an `Internal`
     /// one): their own text (the database's words with its tables and constraints, a
     /// module's, the server's configuration) is for the server's log, where `Display` and
@@ -179,6 +180,19 @@ impl Error {
                 details.partner_model = Some((*partner_model).to_owned());
                 details.partner = Some(partner.clone());
                 details.refused = Some(refused.clone());
+                own(details)
+            }
+            Error::OverLinked {
+                link,
+                model,
+                record,
+                partner_model,
+                ..
+            } => {
+                details.link = Some((*link).to_owned());
+                details.model = Some((*model).to_owned());
+                details.record = Some(record.clone());
+                details.partner_model = Some((*partner_model).to_owned());
                 own(details)
             }
             Error::LinkNotFound {

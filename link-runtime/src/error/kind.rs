@@ -126,7 +126,7 @@ impl Error {
     /// | [`TooCostly`](Error::TooCostly): a graph query over its [limits](crate::graph::Limits) | `Invalid` |
     /// | [`Forbidden`](Error::Forbidden): a graph query outside its scope | `Forbidden` |
     /// | [`QueryTimeout`](Error::QueryTimeout): a graph query's statement cancelled by its timeout | `Unavailable` |
-    /// | [`Cardinality`](Error::Cardinality) | `Conflict` |
+    /// | [`Cardinality`](Error::Cardinality), [`OverLinked`](Error::OverLinked): a record with more live links than its side allows | `Conflict` |
     /// | [`LinkNotFound`](Error::LinkNotFound): an update of pairs that are not linked | `NotFound` |
     /// | [`NotFound`](Error::NotFound): records a graph query was told to find | `NotFound` |
     /// | [`Connection`](Error::Connection), [`Contention`](Error::Contention) | `Unavailable` |
@@ -205,7 +205,7 @@ impl Error {
             | Error::MalformedQuery { .. }
             | Error::TooCostly { .. } => ErrorKind::Invalid,
             Error::Forbidden { .. } => ErrorKind::Forbidden,
-            Error::Cardinality { .. } => ErrorKind::Conflict,
+            Error::Cardinality { .. } | Error::OverLinked { .. } => ErrorKind::Conflict,
             Error::LinkNotFound { .. } | Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Connection { .. } | Error::Contention { .. } | Error::QueryTimeout { .. } => {
                 ErrorKind::Unavailable

@@ -4,11 +4,16 @@
 //! JSON array; then the rows are stitched in memory into [`Record`]s.
 //!
 //! A side that holds one record at most reads one link per record, whether joined or
-//! read by a statement of its own: the one that counts (`service/cardinality.rs`). Its
-//! unique index says there is only one, and where the catalog has the index the statement
-//! asks no more; on a table without it, whose data may break it (adopted from Medusa,
-//! before `check(prune = true)`), the others are left out in SQL, so a record is never
-//! repeated and a page holds as many records as it counts.
+//! read by a statement of its own: the one that counts (`service/cardinality.rs`), so a
+//! record is never repeated and a page holds as many records as it counts. Its unique
+//! index says there is only one live link, and where the catalog has the index the
+//! statement asks no more; on a table without it, whose data may break it (adopted from
+//! Medusa, before `check(prune = true)`), the statement also selects, per record, its live
+//! partners when it has several ([`OverLinkCheck`]), and the query fails with
+//! [`Error::OverLinked`] naming the first such record it reads: the whole query, whatever
+//! else it read, and in the same statements. An order through such a side checks the
+//! root's records alike. A link's row beside its record (`brand_link`) is read as its
+//! record is: joined, or by one statement on the pivot per level.
 //!
 //! Each statement runs in the database of its table ([`Connections`]). A filter through a
 //! link is a semi-join inside the root statement when the pivot and the linked table are in
@@ -21,15 +26,18 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::backend::{key, shape_value, Connections, Executor, JsonRow, LoadRow, Place};
-use crate::definition::LinkSchema;
+use crate::backend::{key, shape_value, Connections, Executor, JsonRow, LoadRow, Place, RowCells};
+use crate::definition::{LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
 use crate::graph::localize::{localize, reachable};
 use crate::graph::plan::{Bind, Edge, Hop, Node, Plan, Source};
 use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
-use crate::graph::sql::{col, cond, count_bind, link_counts, live, order_expr, select_joined, Sql};
+use crate::graph::sql::{
+    col, cond, count_bind, link_counts, live, order_expr, select_joined, OverLinkCheck, Selected,
+    Sql,
+};
 use crate::migrate::sql::ident;
 
 /// Where the records of a query's root go, each once it is whole: kept (`Vec<Record>`, for
@@ -40,7 +48,7 @@ use crate::migrate::sql::ident;
 #[allow(private_interfaces)]
 pub trait Sink: Send {
     /// What each row of a [`Stream`]ed plan's statement is read as.
-    type Row: LoadRow;
+    type Row: LoadRow + RowCells;
 
     /// Takes the next record of the result, of `node`.
     fn push(&mut self, node: &Node, record: Record) -> Result<()>;
@@ -140,7 +148,22 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     // Each part binds its values as it is written, in the order of the text: SQLite's
     // placeholders are positional.
     let joined = joined_hops(conns, root, plan.with_deleted);
-    let (select, from) = select_joined(&mut sql, root, &joined, plan.with_deleted);
+    // An order through a side that holds one partner reads that partner, as a field does.
+    let ordered_through = plan.order.iter().filter_map(|key| {
+        let (edge, _) = key.via?;
+        OverLinkCheck::of(edge, col(alias, root.source.primary_key()))
+    });
+    let Selected {
+        select,
+        from,
+        checks,
+    } = select_joined(
+        &mut sql,
+        root,
+        &joined,
+        plan.with_deleted,
+        ordered_through.collect(),
+    );
     let filter = cond(
         &mut sql,
         alias,
@@ -200,8 +223,10 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         let mut stream = Stream::new(dialect, root, joins(root, &joined));
         let mut failed = None;
         let mut each = |row: S::Row| {
+            // The checks' columns end the row, after every column the record is read from.
             let outcome = budget
                 .add(1)
+                .and_then(|()| OverLinkCheck::verify(&checks, &row))
                 .and_then(|()| sink.push_row(&mut stream, row, &mut budget));
             outcome.map_err(|error| failed = Some(error)).is_ok()
         };
@@ -211,7 +236,10 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         }
         read
     } else {
-        let rows = sql.run(conns.conn(home).await?).await?;
+        let mut rows = sql.run(conns.conn(home).await?).await?;
+        for row in &mut rows {
+            OverLinkCheck::strip(&checks, row)?;
+        }
         let read = rows.len();
         budget.add(read as u64)?;
         let weights = vec![1; read];
@@ -320,7 +348,7 @@ fn joined_hops<X: Connections>(conns: &X, node: &Node, with_deleted: bool) -> Ve
         .iter()
         .map(|hop| {
             let single = match hop.edge {
-                Edge::Pivot { .. } => !hop.many && !with_deleted,
+                Edge::Pivot { .. } | Edge::Row { .. } => !hop.many && !with_deleted,
                 Edge::Direct { .. } => true,
                 Edge::Referring { .. } => false,
             };
@@ -425,8 +453,16 @@ async fn stitch<X: Connections>(
                 let target_rows = if keys.is_empty() {
                     Vec::new()
                 } else {
-                    linked_rows(conns, &hop.node, &target_joins, column, &keys, with_deleted)
-                        .await?
+                    linked_rows(
+                        conns,
+                        &hop.node,
+                        &target_joins,
+                        column,
+                        &keys,
+                        with_deleted,
+                        None,
+                    )
+                    .await?
                 };
                 let holds = hop
                     .node
@@ -445,13 +481,53 @@ async fn stitch<X: Connections>(
                     .collect();
                 (links, target_rows)
             }
+            // Link rows are found by their pivot column of the record's side; of a side
+            // that holds one partner, the one that counts.
+            Edge::Row { link, from, to } => {
+                let target_rows = if keys.is_empty() {
+                    Vec::new()
+                } else {
+                    let single = (!hop.many).then_some((link, from, to));
+                    linked_rows(
+                        conns,
+                        &hop.node,
+                        &target_joins,
+                        from,
+                        &keys,
+                        with_deleted,
+                        single,
+                    )
+                    .await?
+                };
+                let at = |column: &str| {
+                    hop.node
+                        .select
+                        .iter()
+                        .position(|c| c.column == column)
+                        .expect("the planner selects what a link row is stitched by")
+                };
+                let (record, deleted, created, partner) =
+                    (at(from), at("deleted_at"), at("created_at"), at(to.column));
+                let links: Vec<PivotRow> = target_rows
+                    .iter()
+                    .filter_map(|row| {
+                        Some(PivotRow {
+                            from: key(&row[record])?,
+                            to: key(&row[primary_key])?,
+                            deleted: !row[deleted].is_null(),
+                            created_at: key(&row[created]).unwrap_or_default(),
+                            partner: key(&row[partner]).unwrap_or_default(),
+                        })
+                    })
+                    .collect();
+                (links, target_rows)
+            }
             _ => {
                 let links = match hop.edge {
                     Edge::Pivot { link, from, to } if !keys.is_empty() => {
-                        pivot_rows(conns, link, from, to.column, hop.many, &keys, with_deleted)
-                            .await?
+                        pivot_rows(conns, link, from, &to, &keys, with_deleted).await?
                     }
-                    Edge::Pivot { .. } | Edge::Referring { .. } => Vec::new(),
+                    Edge::Pivot { .. } | Edge::Referring { .. } | Edge::Row { .. } => Vec::new(),
                     Edge::Direct { .. } => keys
                         .iter()
                         .map(|k| PivotRow::direct((*k).to_owned()))
@@ -467,7 +543,16 @@ async fn stitch<X: Connections>(
                     Vec::new()
                 } else {
                     let pk = hop.node.source.primary_key();
-                    linked_rows(conns, &hop.node, &target_joins, pk, &targets, with_deleted).await?
+                    linked_rows(
+                        conns,
+                        &hop.node,
+                        &target_joins,
+                        pk,
+                        &targets,
+                        with_deleted,
+                        None,
+                    )
+                    .await?
                 };
                 (links, target_rows)
             }
@@ -495,7 +580,8 @@ async fn stitch<X: Connections>(
         }
 
         // Each record's links to records that exist, live ones first, then in the order
-        // they were made, then by the linked id.
+        // they were made, then by the linked id (a link row: by the id of the record
+        // beside it, so that `products_link` lists its rows as `products` its records).
         let mut partners: HashMap<&str, Vec<&PivotRow>> = HashMap::new();
         for link in &links {
             if found.contains(link.to.as_str()) {
@@ -505,7 +591,11 @@ async fn stitch<X: Connections>(
         for group in partners.values_mut() {
             if group.len() > 1 {
                 group.sort_by(|a, b| {
-                    (a.deleted, &a.created_at, &a.to).cmp(&(b.deleted, &b.created_at, &b.to))
+                    (a.deleted, &a.created_at, &a.partner).cmp(&(
+                        b.deleted,
+                        &b.created_at,
+                        &b.partner,
+                    ))
                 });
             }
         }
@@ -694,6 +784,9 @@ struct PivotRow {
     to: String,
     deleted: bool,
     created_at: String,
+    /// The record of the link's other side: `to`, but for a link row, whose `to` is its
+    /// own id.
+    partner: String,
 }
 
 impl PivotRow {
@@ -701,6 +794,7 @@ impl PivotRow {
     fn direct(id: String) -> Self {
         PivotRow {
             from: id.clone(),
+            partner: id.clone(),
             to: id,
             deleted: false,
             created_at: String::new(),
@@ -711,6 +805,7 @@ impl PivotRow {
     fn referring(from: String, to: String) -> Self {
         PivotRow {
             from,
+            partner: to.clone(),
             to,
             deleted: false,
             created_at: String::new(),
@@ -719,77 +814,122 @@ impl PivotRow {
 }
 
 /// The live rows of `node` (with the hops `joined` into its statement) whose `column`
-/// holds one of `keys`: one statement, the keys bound as one JSON array.
+/// holds one of `keys`: one statement, the keys bound as one JSON array. `single`, for
+/// the rows of a pivot (`node`'s table) on a side that holds one partner at most (the
+/// link, its pivot column of the records, the partners' side): of each record, the link
+/// that counts, and the query fails if a record has several live ones.
 async fn linked_rows<X: Connections>(
     conns: &mut X,
     node: &Node,
     joined: &[bool],
-    column: &str,
+    column: &'static str,
     keys: &[&str],
     with_deleted: bool,
+    single: Option<(&'static LinkSchema, &'static str, Side)>,
 ) -> Result<Vec<Vec<Value>>> {
     let dialect = <X::Conn as Executor>::DIALECT;
     let mut sql = Sql::new(dialect);
-    // The joins bind their values first: they come first in the statement.
-    let (select, from) = select_joined(&mut sql, node, joined, with_deleted);
+    let own_check = single.and_then(|(link, from, to)| {
+        OverLinkCheck::of(Edge::Row { link, from, to }, col("t0", from))
+    });
+    // The select list and the joins bind their values first: they come first in the
+    // statement.
+    let Selected {
+        select,
+        from,
+        checks,
+    } = select_joined(
+        &mut sql,
+        node,
+        joined,
+        with_deleted,
+        own_check.into_iter().collect(),
+    );
     let ids = sql.bind(Bind::Text(json_list(keys)));
     let live = live(node.source, "t0", with_deleted);
+    let counts = match single {
+        Some((link, from, to)) => format!(
+            " AND {}",
+            link_counts(&mut sql, link, "t0", from, to.column, with_deleted)
+        ),
+        None => String::new(),
+    };
     sql.text = format!(
-        "SELECT {select} FROM {from} WHERE {}{live}",
+        "SELECT {select} FROM {from} WHERE {}{live}{counts}",
         dialect.in_json(&col("t0", column), &ids),
     );
-    sql.run(conns.conn(node.source.place()).await?).await
+    let mut rows = sql.run(conns.conn(node.source.place()).await?).await?;
+    for row in &mut rows {
+        OverLinkCheck::strip(&checks, row)?;
+    }
+    Ok(rows)
 }
 
-/// The pivot rows whose `from` column holds one of `keys`. Of a list (`many`), every link,
-/// sorted later, in memory, and only where a record has several; of a side that holds one
-/// record at most, the link that counts for each record and no other, whatever the data.
+/// The pivot rows whose `from` column holds one of `keys`, their partners on the side
+/// `to`. Of a list, every link, sorted later, in memory, and only where a record has
+/// several; of a side that holds one record at most, the link that counts for each record
+/// (live before dismissed, then the newest), and the query fails with
+/// [`Error::OverLinked`] if a record has several live ones.
 async fn pivot_rows<X: Connections>(
     conns: &mut X,
     link: &'static LinkSchema,
-    from: &str,
-    to: &str,
-    many: bool,
+    from: &'static str,
+    to: &Side,
     keys: &[&str],
     with_deleted: bool,
 ) -> Result<Vec<PivotRow>> {
     let dialect = <X::Conn as Executor>::DIALECT;
     let mut sql = Sql::new(dialect);
+    // Of a side that holds one partner, the check that no record holds several live
+    // links, selected (and so bound) first.
+    let check = OverLinkCheck::of(
+        Edge::Pivot {
+            link,
+            from,
+            to: *to,
+        },
+        col("t0", from),
+    );
+    let checks: Vec<OverLinkCheck> = check.into_iter().collect();
+    let flags = OverLinkCheck::columns(&checks, &mut sql);
     let ids = sql.bind(Bind::Text(json_list(keys)));
     let live = live(Source::Link(link), "t0", with_deleted);
-    let counts = match many {
+    let counts = match to.is_list {
         true => String::new(),
         false => format!(
             " AND {}",
-            link_counts(&mut sql, link, "t0", from, to, with_deleted)
+            link_counts(&mut sql, link, "t0", from, to.column, with_deleted)
         ),
     };
     sql.text = format!(
-        "SELECT {}, {}, {}, {} FROM {} AS {} WHERE {}{live}{counts}",
+        "SELECT {}, {}, {}, {}{flags} FROM {} AS {} WHERE {}{live}{counts}",
         col("t0", from),
-        col("t0", to),
+        col("t0", to.column),
         col("t0", "deleted_at"),
         col("t0", "created_at"),
         ident(link.table),
         ident("t0"),
         dialect.in_json(&col("t0", from), &ids),
     );
-    Ok(sql
-        .run(conns.conn(Place::Link(link.table)).await?)
-        .await?
-        .into_iter()
-        .filter_map(|row| {
-            let mut row = row.into_iter();
-            let from = key(&row.next()?)?;
-            let to = key(&row.next()?)?;
-            let deleted = !row.next()?.is_null();
-            let created_at = key(&row.next()?).unwrap_or_default();
-            Some(PivotRow {
-                from,
-                to,
-                deleted,
-                created_at,
-            })
-        })
-        .collect())
+    let mut links = Vec::new();
+    for mut row in sql.run(conns.conn(Place::Link(link.table)).await?).await? {
+        OverLinkCheck::strip(&checks, &mut row)?;
+        let mut row = row.into_iter();
+        let (Some(from), Some(to), Some(deleted), Some(created_at)) =
+            (row.next(), row.next(), row.next(), row.next())
+        else {
+            continue;
+        };
+        let (Some(from), Some(to)) = (key(&from), key(&to)) else {
+            continue;
+        };
+        links.push(PivotRow {
+            from,
+            partner: to.clone(),
+            to,
+            deleted: !deleted.is_null(),
+            created_at: key(&created_at).unwrap_or_default(),
+        });
+    }
+    Ok(links)
 }

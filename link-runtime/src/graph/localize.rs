@@ -78,8 +78,8 @@ pub(super) async fn localize<X: Connections>(
                         ids,
                     }
                 }
-                // The ids the matching records hold, read where they are.
-                Edge::Referring { column, .. } => {
+                // The ids the matching records (or link rows) hold, read where they are.
+                Edge::Referring { column, .. } | Edge::Row { from: column, .. } => {
                     let ids = select_ids(conns, *target, column, &inner, with_deleted).await?;
                     Cond::Ids {
                         column: source.primary_key(),
@@ -109,7 +109,9 @@ pub(super) fn reachable<X: Connections>(
             let pivot = Place::Link(link.table);
             conns.together(home, pivot) && conns.together(pivot, target.place())
         }
-        Edge::Direct { .. } | Edge::Referring { .. } => conns.together(home, target.place()),
+        Edge::Direct { .. } | Edge::Referring { .. } | Edge::Row { .. } => {
+            conns.together(home, target.place())
+        }
     }
 }
 

@@ -46,10 +46,13 @@
 //!
 //! How a query runs (`load.rs`): one statement for the root rows (and one `COUNT` when a page
 //! is asked for). A link side that holds one record at most is `LEFT JOIN`ed into the
-//! statement of the records it hangs from, joining only the link that counts for each record
-//! (the newest live one), so that a table without the side's unique index, whose rows may
-//! break it (one adopted from Medusa), never repeats a record; where the index exists the
-//! statement learns so from the catalog, once; any other link in the field paths takes one
+//! statement of the records it hangs from, joining one link per record, so that a table
+//! without the side's unique index, whose rows may break it (one adopted from Medusa), never
+//! repeats a record; on such a table the statement also finds a record that holds several
+//! live links there, and the query fails with [`Error::OverLinked`](crate::Error::OverLinked)
+//! naming the first one found rather than show one of its partners; where the index exists
+//! the statement learns so from the catalog, once, and looks no further. A record's link row
+//! (`brand_link`) is read as its record is. Any other link in the field paths takes one
 //! statement on the pivot table and one on the linked model's table, each binding the ids of
 //! the level above as a single JSON array parameter. The number of statements depends on the
 //! shape of the query, never on the number of rows. They run in a transaction of the query's

@@ -143,6 +143,14 @@ impl Source {
                                 to: *other,
                             },
                         ));
+                        edges.push((
+                            other.link_field,
+                            Edge::Row {
+                                link,
+                                from: own.column,
+                                to: *other,
+                            },
+                        ));
                     }
                 }
                 // A read-only link's pivot is its left model's table: from a left record,
@@ -225,21 +233,42 @@ pub(crate) enum Edge {
     /// From a record to the records of the `to` side whose own `column` holds its id: a
     /// read-only link's left records from its right one.
     Referring { to: Side, column: &'static str },
+    /// From a record to its rows of `link`'s pivot table, whose `from` column holds its
+    /// id: the link rows beside its records of the `to` side (`brand_link` beside
+    /// `brand`), one at most unless `to` is a list.
+    Row {
+        link: &'static LinkSchema,
+        from: &'static str,
+        to: Side,
+    },
 }
 
 impl Edge {
     /// Whether a record may have many records through the edge.
     fn is_list(&self) -> bool {
         match *self {
-            Edge::Pivot { to, .. } => to.is_list,
+            Edge::Pivot { to, .. } | Edge::Row { to, .. } => to.is_list,
             Edge::Direct { .. } => false,
             Edge::Referring { .. } => true,
         }
     }
 
-    fn target(&self) -> Side {
+    /// The entity the edge leads to, as a scope names it: its side's model, or the link's
+    /// table for its rows.
+    fn target_name(&self) -> &'static str {
         match *self {
-            Edge::Pivot { to, .. } | Edge::Direct { to } | Edge::Referring { to, .. } => to,
+            Edge::Pivot { to, .. } | Edge::Direct { to } | Edge::Referring { to, .. } => to.model(),
+            Edge::Row { link, .. } => link.table,
+        }
+    }
+
+    /// The table the edge leads to.
+    fn target(&self, gate: Gate) -> Result<Source> {
+        match *self {
+            Edge::Pivot { to, .. } | Edge::Direct { to } | Edge::Referring { to, .. } => {
+                side_source(&to, gate)
+            }
+            Edge::Row { link, .. } => Ok(Source::Link(link)),
         }
     }
 }
@@ -387,6 +416,9 @@ fn resolve(source: Source, name: &str, goes_on: bool, at: &At) -> Result<Name> {
     let entity = source.name();
     let allowed = match &resolved {
         Ok(Name::Field(column)) => at.gate.field(entity, column.name),
+        // A link row is read as far as its link is: a scope that refuses `brand` refuses
+        // `brand_link` (and the pivot table is an entity the scope must hold).
+        Ok(Name::Link(_, Edge::Row { to, .. })) => at.gate.link(entity, to.graph_field),
         Ok(Name::Link(field, _)) => at.gate.link(entity, field),
         Ok(Name::Unknown) | Err(_) => at.gate.names(entity, name),
     };
@@ -743,7 +775,7 @@ fn link_field(source: Source, name: &str, gate: Gate) -> Result<Option<(&'static
             links: edges
                 .iter()
                 .filter_map(|(_, edge)| match edge {
-                    Edge::Pivot { link, .. } => Some(link.table),
+                    Edge::Pivot { link, .. } | Edge::Row { link, .. } => Some(link.table),
                     Edge::Direct { .. } | Edge::Referring { .. } => None,
                 })
                 .filter(|table| gate.entity(table))
@@ -815,21 +847,30 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
     let mut hops = Vec::with_capacity(below.len());
     for (name, edge, paths) in below {
         let from_column = match edge {
-            Edge::Pivot { .. } | Edge::Referring { .. } => source.primary_key(),
+            Edge::Pivot { .. } | Edge::Referring { .. } | Edge::Row { .. } => source.primary_key(),
             Edge::Direct { to } => to.column,
         };
         let from = index_of(&mut select, from_column, &fields);
-        let target = edge.target();
         let many = edge.is_list();
-        let next = at.follow(name, target.model())?;
-        let mut node = node(side_source(&target, at.gate)?, &paths, &next)?;
+        let next = at.follow(name, edge.target_name())?;
+        let mut node = node(edge.target(at.gate)?, &paths, &next)?;
         // The hop's records are keyed by their primary key.
         let primary_key = node.source.primary_key();
         let target_fields = node.source.fields();
         index_of(&mut node.select, primary_key, &target_fields);
-        // Records found by the column that holds their parent's id are grouped by it.
-        if let Edge::Referring { column, .. } = edge {
-            index_of(&mut node.select, column, &target_fields);
+        match edge {
+            // Records found by the column that holds their parent's id are grouped by it.
+            Edge::Referring { column, .. } => {
+                index_of(&mut node.select, column, &target_fields);
+            }
+            // Link rows too, and in a list they come in the order of the linked records
+            // beside them: by what decides it.
+            Edge::Row { from, to, .. } => {
+                for column in [from, "deleted_at", "created_at", to.column] {
+                    index_of(&mut node.select, column, &target_fields);
+                }
+            }
+            Edge::Pivot { .. } | Edge::Direct { .. } => {}
         }
         hops.push(Hop {
             name,
@@ -1020,8 +1061,8 @@ fn quantified(
         }
         Name::Unknown => return Err(unknown_field(source, name, at.gate)),
     };
-    let next = at.follow(name, edge.target().model())?;
-    let target = side_source(&edge.target(), at.gate)?;
+    let next = at.follow(name, edge.target_name())?;
+    let target = edge.target(at.gate)?;
     let linked = |inner: Cond| Cond::Linked {
         edge,
         target,
@@ -1309,6 +1350,8 @@ fn any(alternatives: Vec<Cond>) -> Cond {
                     Edge::Pivot { link, from, .. } => Group::Pivot(link.table, from),
                     Edge::Direct { to } => Group::Direct(to.column),
                     Edge::Referring { to, column } => Group::Referring(to.table(), column),
+                    // The pivot rows whose `from` column holds the record's id.
+                    Edge::Row { link, from, .. } => Group::Referring(link.table, from),
                 };
                 match groups.get(&group) {
                     Some(&i) => match &mut slots[i] {
@@ -1572,8 +1615,8 @@ fn order_key(source: Source, path: &str, order: Order, at: &At) -> Result<OrderK
                     "the link is a list, so a row has many values to order by",
                 ));
             }
-            let next = at.follow(head, edge.target().model())?;
-            let target = side_source(&edge.target(), at.gate)?;
+            let next = at.follow(head, edge.target_name())?;
+            let target = edge.target(at.gate)?;
             Ok(OrderKey {
                 path: path.to_owned(),
                 via: Some((edge, target)),

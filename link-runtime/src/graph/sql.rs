@@ -5,14 +5,14 @@
 
 use serde_json::Value;
 
-use crate::backend::{Executor, JsonRow, LoadRow, Statement};
-use crate::definition::{ColumnValue, LinkSchema};
+use crate::backend::{Executor, JsonRow, LoadRow, RowCells, Statement};
+use crate::definition::{ColumnValue, LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::Result;
 use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Source};
 use crate::graph::request::Order;
 use crate::migrate::sql::ident;
-use crate::service::{counts, live_unique_index, precedence};
+use crate::service::{counts, live_unique_index, over_linked, over_linked_column, precedence};
 
 /// A statement being written: its text, its binds, and the table aliases used so far.
 pub(super) struct Sql {
@@ -106,27 +106,143 @@ pub(super) fn count_bind(value: u64) -> Bind {
     Bind::Int(i64::try_from(value).unwrap_or(i64::MAX))
 }
 
+/// A statement's select list and `FROM` clause ([`select_joined`]), and the columns it
+/// selects last to find records with more live links than their side allows.
+pub(super) struct Selected {
+    pub select: String,
+    pub from: String,
+    pub checks: Vec<OverLinkCheck>,
+}
+
+/// A column a statement selects after every other: whether the record whose id an
+/// expression of the statement gives holds several live links on a side of `link` that
+/// allows one ([`over_linked_column`]). A graph query that reads such a side for a record
+/// fails with [`Error::OverLinked`](crate::Error::OverLinked) rather than choose one of
+/// its partners.
+#[derive(Debug, Clone)]
+pub(super) struct OverLinkCheck {
+    link: &'static LinkSchema,
+    /// The pivot column of the record's side.
+    from: &'static str,
+    /// The side of its partners.
+    to: Side,
+    /// The SQL expression of the record's id.
+    record: String,
+}
+
+impl OverLinkCheck {
+    /// The check of the link `edge` reads, from the record whose id `record` gives, if the
+    /// edge reads one partner on a side of a pivot.
+    pub(super) fn of(edge: Edge, record: String) -> Option<Self> {
+        match edge {
+            Edge::Pivot { link, from, to } | Edge::Row { link, from, to } if !to.is_list => {
+                Some(OverLinkCheck {
+                    link,
+                    from,
+                    to,
+                    record,
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The column, its index's name bound.
+    fn column(&self, sql: &mut Sql) -> String {
+        let index = live_unique_index(self.link, self.from)
+            .map(|name| sql.bind(Bind::Text(name.to_owned())));
+        let other = sql.alias();
+        over_linked_column(
+            sql.dialect,
+            self.link.table,
+            &other,
+            self.from,
+            self.to.column,
+            &self.record,
+            index.as_deref(),
+        )
+    }
+
+    /// The columns of `checks`, each after a comma, to end a select list.
+    pub(super) fn columns(checks: &[OverLinkCheck], sql: &mut Sql) -> String {
+        checks
+            .iter()
+            .map(|check| format!(", {}", check.column(sql)))
+            .collect()
+    }
+
+    /// Fails on the first of the columns of `checks`, which end `row`, that finds a record
+    /// with several live links.
+    pub(super) fn verify(checks: &[OverLinkCheck], row: &impl RowCells) -> Result<()> {
+        let start = row.columns().saturating_sub(checks.len());
+        for (i, check) in checks.iter().enumerate() {
+            let Some(side) = self_side(check.link, check.from) else {
+                continue;
+            };
+            over_linked(check.link, side, &check.to, &row.value(start + i))?;
+        }
+        Ok(())
+    }
+
+    /// Takes the columns of `checks` off the end of `row`; fails on the first that finds a
+    /// record with several live links.
+    pub(super) fn strip(checks: &[OverLinkCheck], row: &mut Vec<Value>) -> Result<()> {
+        let flags = row.split_off(row.len().saturating_sub(checks.len()));
+        for (check, flag) in checks.iter().zip(&flags) {
+            let Some(side) = self_side(check.link, check.from) else {
+                continue;
+            };
+            over_linked(check.link, side, &check.to, flag)?;
+        }
+        Ok(())
+    }
+}
+
+/// The side of `link` whose pivot column is `column`.
+fn self_side(link: &'static LinkSchema, column: &str) -> Option<&'static Side> {
+    [&link.left, &link.right]
+        .into_iter()
+        .find(|side| side.column == column)
+}
+
 /// The select list and the `FROM` clause of a statement on `node`: its table as `t0`, then
 /// for each joined hop its pivot (if any) and its table `LEFT JOIN`ed, their columns
-/// selected after the node's, hop by hop. A joined pivot binds the name of its side's
-/// unique index ([`link_counts`]), so the statement's later parts bind theirs after it.
+/// selected after the node's, hop by hop; then the columns of the over-link checks of its
+/// joined hops and of `extra` ([`OverLinkCheck`]), each once. The checks bind the names of
+/// their sides' unique indexes first (the select list comes first in the text), then a
+/// joined pivot binds its own ([`link_counts`]), so the statement's later parts bind
+/// theirs after them.
 pub(super) fn select_joined(
     sql: &mut Sql,
     node: &Node,
     joined: &[bool],
     with_deleted: bool,
-) -> (String, String) {
+    extra: Vec<OverLinkCheck>,
+) -> Selected {
+    let hops = || {
+        node.hops
+            .iter()
+            .zip(joined)
+            .filter_map(|(h, j)| j.then_some(h))
+    };
+    let mut checks: Vec<OverLinkCheck> = Vec::new();
+    let joined_checks = hops()
+        .filter_map(|hop| OverLinkCheck::of(hop.edge, col("t0", node.select[hop.from].column)));
+    for check in joined_checks.chain(extra) {
+        let same = |c: &OverLinkCheck| {
+            (c.link.table, c.from, &c.record) == (check.link.table, check.from, &check.record)
+        };
+        if !checks.iter().any(same) {
+            checks.push(check);
+        }
+    }
+    let flags: Vec<String> = checks.iter().map(|check| check.column(sql)).collect();
     let mut select = vec![select_list("t0", &node.select)];
     let mut from = format!("{} AS {}", ident(node.source.table()), ident("t0"));
-    for hop in node
-        .hops
-        .iter()
-        .zip(joined)
-        .filter_map(|(h, j)| j.then_some(h))
-    {
+    for hop in hops() {
         let key = col("t0", node.select[hop.from].column);
         let target = hop.node.source;
-        let linked = match hop.edge {
+        let t = match hop.edge {
             Edge::Pivot {
                 link,
                 from: own,
@@ -134,7 +250,8 @@ pub(super) fn select_joined(
             } => {
                 // The side holds one partner at most: only the link that counts for the
                 // record is joined, so that a table whose data breaks the side's
-                // cardinality (one adopted from Medusa) cannot repeat the record.
+                // cardinality (one adopted from Medusa) cannot repeat the record (which
+                // its check then refuses).
                 let p = sql.alias();
                 let counts = link_counts(sql, link, &p, own, to.column, with_deleted);
                 from += &format!(
@@ -144,23 +261,56 @@ pub(super) fn select_joined(
                     col(&p, own),
                     live(Source::Link(link), &p, with_deleted),
                 );
-                col(&p, to.column)
+                join_target(sql, &mut from, target, &col(&p, to.column), with_deleted)
             }
-            Edge::Direct { .. } => key,
+            Edge::Direct { .. } => join_target(sql, &mut from, target, &key, with_deleted),
+            // The link row beside the one partner: the pivot itself, as above.
+            Edge::Row {
+                link,
+                from: own,
+                to,
+            } => {
+                let p = sql.alias();
+                let counts = link_counts(sql, link, &p, own, to.column, with_deleted);
+                from += &format!(
+                    " LEFT JOIN {} AS {} ON {} = {key}{} AND {counts}",
+                    ident(link.table),
+                    ident(&p),
+                    col(&p, own),
+                    live(Source::Link(link), &p, with_deleted),
+                );
+                p
+            }
             // A list, never joined.
             Edge::Referring { .. } => unreachable!("a list is read by its own statement"),
         };
-        let t = sql.alias();
-        from += &format!(
-            " LEFT JOIN {} AS {} ON {} = {linked}{}",
-            ident(target.table()),
-            ident(&t),
-            col(&t, target.primary_key()),
-            live(target, &t, with_deleted),
-        );
         select.push(select_list(&t, &hop.node.select));
     }
-    (select.join(", "), from)
+    select.extend(flags);
+    Selected {
+        select: select.join(", "),
+        from,
+        checks,
+    }
+}
+
+/// `target`'s table `LEFT JOIN`ed to `from` on its primary key holding `linked`; its alias.
+fn join_target(
+    sql: &mut Sql,
+    from: &mut String,
+    target: Source,
+    linked: &str,
+    with_deleted: bool,
+) -> String {
+    let t = sql.alias();
+    *from += &format!(
+        " LEFT JOIN {} AS {} ON {} = {linked}{}",
+        ident(target.table()),
+        ident(&t),
+        col(&t, target.primary_key()),
+        live(target, &t, with_deleted),
+    );
+    t
 }
 
 /// The condition that the row aliased `row` of `link`'s pivot (its record in `from`, its
@@ -367,7 +517,8 @@ fn linked(
                 ident(&t),
             )
         }
-        Edge::Referring { column, .. } => {
+        // A link row's own record: its pivot column of the record's side.
+        Edge::Referring { column, .. } | Edge::Row { from: column, .. } => {
             let inner = cond(sql, &t, target, inner, with_deleted);
             format!(
                 "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
@@ -422,7 +573,7 @@ fn unlinked(
                 col(alias, to.column),
             )
         }
-        Edge::Referring { column, .. } => {
+        Edge::Referring { column, .. } | Edge::Row { from: column, .. } => {
             let inner = cond(sql, &t, target, inner, with_deleted);
             format!(
                 "NOT EXISTS (SELECT 1 FROM {} AS {} WHERE {} = {} AND {inner})",
@@ -498,6 +649,19 @@ pub(super) fn order_expr(
                     col(&t, target.primary_key()),
                     col(alias, to.column),
                 ),
+                // The link row that counts, as for its partner.
+                Edge::Row { link, from, to } => {
+                    let live = live(Source::Link(link), &t, with_deleted);
+                    format!(
+                        "(SELECT {} FROM {} AS {} WHERE {} = {}{live} ORDER BY {} LIMIT 1)",
+                        col(&t, key.column),
+                        ident(link.table),
+                        ident(&t),
+                        col(&t, from),
+                        col(alias, source.primary_key()),
+                        precedence(&t, to.column),
+                    )
+                }
                 // The planner orders through a side that holds one record only.
                 Edge::Referring { .. } => unreachable!("an order key follows no list"),
             }

@@ -5,10 +5,12 @@
 //! A table the sync adopted rather than created (one of Medusa's, whose cardinality was a
 //! read before the write) may hold a record with several live partners on such a side.
 //! Which of them counts is decided here, once, for every statement that reads one partner
-//! per record: graph queries read only that link, and `check(prune = true)` keeps only it.
-//! Where the side's unique index exists, the database already holds one live link per
-//! record, and a graph query's statement learns so from the catalog, once, instead of
-//! looking for another link per row ([`counts`]).
+//! per record: graph queries read only that link (so that they never repeat a record),
+//! and `check(prune = true)` keeps only it; and a graph query that reads such a record's
+//! side fails with [`Error::OverLinked`], which [`over_linked_column`] finds in the same
+//! statement. Where the side's unique index exists, the database already holds one live
+//! link per record, and a graph query's statement learns so from the catalog, once,
+//! instead of looking for another link per row ([`counts`]).
 
 use std::collections::HashMap;
 
@@ -219,6 +221,74 @@ pub(crate) fn counts(
         Some(index) => format!("({} OR NOT {outranked})", dialect.index_exists(index)),
         None => format!("NOT {outranked}"),
     }
+}
+
+/// A column of a graph query's statement that finds a record of a side holding one partner
+/// at most with several live links: for the record whose id the SQL expression `record`
+/// gives (on the side in column `from` of `table`, its partners in `to`), `NULL` if it has
+/// one live link or none, else `[record, [partner, ..]]` as JSON text ([`over_linked`]
+/// reads it). `index` is the placeholder bound to the name of the side's unique index
+/// ([`live_unique_index`]): where the index exists the database holds one live link per
+/// record, and the column is `NULL` with no row read; only a table without it (adopted
+/// from Medusa, before its prune) pays the subquery, by its index on the side's column.
+pub(crate) fn over_linked_column(
+    dialect: Dialect,
+    table: &str,
+    other: &str,
+    from: &str,
+    to: &str,
+    record: &str,
+    index: Option<&str>,
+) -> String {
+    let partners = format!(
+        "(SELECT {} FROM {} AS {} WHERE {} = {record} AND {} IS NULL GROUP BY {} \
+         HAVING COUNT(*) > 1)",
+        dialect.json_group(&col(other, from), &col(other, to)),
+        ident(table),
+        ident(other),
+        col(other, from),
+        col(other, "deleted_at"),
+        col(other, from),
+    );
+    match index {
+        Some(index) => format!(
+            "CASE WHEN {} THEN NULL ELSE {partners} END",
+            dialect.index_exists(index)
+        ),
+        None => partners,
+    }
+}
+
+/// What a column [`over_linked_column`] wrote says: [`Error::OverLinked`] naming the record
+/// and its partners (sorted), if it holds one. `side` is the record's side, `other` its
+/// partners'.
+pub(crate) fn over_linked(
+    link: &'static LinkSchema,
+    side: &Side,
+    other: &Side,
+    value: &serde_json::Value,
+) -> Result<()> {
+    let serde_json::Value::String(text) = value else {
+        return Ok(());
+    };
+    let (record, partners): (serde_json::Value, Vec<serde_json::Value>) =
+        serde_json::from_str(text).map_err(|source| Error::Deserialize {
+            entity: link.table,
+            source,
+        })?;
+    let id = |value: serde_json::Value| match value {
+        serde_json::Value::String(id) => id,
+        other => other.to_string(),
+    };
+    let mut partners: Vec<String> = partners.into_iter().map(id).collect();
+    partners.sort();
+    Err(Error::OverLinked {
+        link: link.table,
+        model: side.model(),
+        record: id(record),
+        partner_model: other.model(),
+        partners,
+    })
 }
 
 /// The name of `link`'s unique index over the live rows of `column`: the index of a side

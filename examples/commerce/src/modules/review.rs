@@ -1,7 +1,8 @@
 //! The review module: ratings with a text, in its own table `review`.
 //!
-//! A review does not say what it reviews or who wrote it: links to products and customers
-//! say so, from outside the module.
+//! A review holds the id of the product it reviews in a column of its own, `product_id`,
+//! which the read-only link `review_product` reads (no pivot table); it does not say who
+//! wrote it: a link to customers says so, from outside the module.
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -18,6 +19,8 @@ pub mod schema {
             rating -> Integer,
             /// The review's text.
             body -> Text,
+            /// The product reviewed, if any.
+            product_id -> Nullable<Text>,
         }
     }
 }
@@ -33,6 +36,8 @@ pub struct Review {
     pub rating: i32,
     /// Its text.
     pub body: String,
+    /// The product it reviews, if any: what the read-only link `review_product` follows.
+    pub product_id: Option<String>,
 }
 
 /// Creates the module's table unless the database has it.
@@ -45,7 +50,8 @@ pub fn migrate(conn: &mut SqliteConnection) -> QueryResult<()> {
         "CREATE TABLE IF NOT EXISTS review (
             id TEXT PRIMARY KEY NOT NULL,
             rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
-            body TEXT NOT NULL
+            body TEXT NOT NULL,
+            product_id TEXT
         )",
     )
 }
@@ -76,6 +82,24 @@ pub fn get(conn: &mut SqliteConnection, id: &Id<Review>) -> QueryResult<Option<R
         .select(Review::as_select())
         .first(conn)
         .optional()
+}
+
+/// Takes the review `id` off the product `product`, if it is on that product: the
+/// review's product becomes none. Returns whether it was on it.
+///
+/// # Errors
+///
+/// When SQLite refuses the statement.
+pub fn take_off(conn: &mut SqliteConnection, id: &Id<Review>, product: &str) -> QueryResult<bool> {
+    use schema::review::dsl;
+    let changed = diesel::update(
+        dsl::review
+            .filter(dsl::id.eq(id.as_str()))
+            .filter(dsl::product_id.eq(product)),
+    )
+    .set(dsl::product_id.eq(None::<String>))
+    .execute(conn)?;
+    Ok(changed > 0)
 }
 
 /// Every review, ordered by id.

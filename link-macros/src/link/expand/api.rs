@@ -222,6 +222,7 @@ fn side(model: &str, path: &syn::Path, column: &str, options: &Side) -> TokenStr
 /// A side whose column is the expression `column`.
 fn side_with(model: &str, path: &syn::Path, column: TokenStream, options: &Side) -> TokenStream {
     let graph_field = graph_field(model, options);
+    let link_field = format!("{graph_field}_link");
     let is_list = options.is_list;
     let delete_cascade = options.delete_cascade;
     quote! {
@@ -229,6 +230,7 @@ fn side_with(model: &str, path: &syn::Path, column: TokenStream, options: &Side)
             entity: <#path as ::link_runtime::Linkable>::ENTITY,
             column: #column,
             graph_field: #graph_field,
+            link_field: #link_field,
             is_list: #is_list,
             delete_cascade: #delete_cascade,
         }
