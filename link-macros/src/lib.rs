@@ -5,7 +5,9 @@
 //! - `define_link!` (`link/`): parse → validate into a plain model → expand (schema, SQL,
 //!   API).
 //! - `links!()` (`links_dir.rs`): every file of `src/links/` as a module.
+//! - `#[derive(ColumnEnum)]` (`column_enum/`): an enum stored as text in extra columns.
 
+mod column_enum;
 mod graph_select;
 mod link;
 mod linkable;
@@ -19,6 +21,13 @@ use proc_macro::TokenStream;
 pub fn derive_linkable(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     linkable::derive(&input).into()
+}
+
+/// Derives `link_runtime::ColumnEnum`. Documented on the re-export in `link_runtime`.
+#[proc_macro_derive(ColumnEnum, attributes(column))]
+pub fn derive_column_enum(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    column_enum::derive(&input).into()
 }
 
 /// Derives `link_runtime::graph::GraphSelect`. Documented on the re-export.

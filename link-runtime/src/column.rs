@@ -43,6 +43,30 @@ pub enum ColumnKind {
     /// `Vec<u8>`: `BYTEA` on PostgreSQL, `BLOB` on SQLite; base64 (standard alphabet,
     /// padded) in graph JSON ([`base64_bytes`](crate::base64_bytes) reads it back).
     Bytes,
+    /// An enum of unit variants deriving [`ColumnEnum`](crate::ColumnEnum): `TEXT` with a
+    /// `CHECK` that it holds one of these texts (the variants', in declaration order), on
+    /// both backends; the text in graph JSON.
+    Enum(&'static [&'static str]),
+    /// `Vec<T>` of the element's type: an array on PostgreSQL (`TEXT[]`, `INTEGER[]`, ..),
+    /// a JSON array in text on SQLite
+    /// ([`sql_types::Array`](crate::sql_types::Array)); a JSON array in graph JSON.
+    Array(ArrayElement),
+}
+
+/// The element types of an array column ([`ColumnKind::Array`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ArrayElement {
+    /// `String`: `TEXT[]` on PostgreSQL.
+    Text,
+    /// `i32`: `INTEGER[]`.
+    Integer,
+    /// `i64`: `BIGINT[]`.
+    BigInt,
+    /// `f64`: `DOUBLE PRECISION[]`.
+    Double,
+    /// `bool`: `BOOLEAN[]`.
+    Bool,
 }
 
 /// A value to bind to an extra column.
@@ -83,6 +107,24 @@ pub enum ColumnValue<'a> {
     Uuid(uuid::Uuid),
     /// Bytes.
     Bytes(&'a [u8]),
+    /// An array, of any length (empty included).
+    Array(ArrayValue<'a>),
+}
+
+/// The elements of an array to bind ([`ColumnValue::Array`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum ArrayValue<'a> {
+    /// Texts.
+    Text(&'a [String]),
+    /// 32-bit integers.
+    Integer(&'a [i32]),
+    /// 64-bit integers.
+    BigInt(&'a [i64]),
+    /// 64-bit floats.
+    Double(&'a [f64]),
+    /// Booleans.
+    Bool(&'a [bool]),
 }
 
 /// A Rust type that an extra column can hold.
@@ -93,6 +135,15 @@ pub enum ColumnValue<'a> {
 /// assert_eq!(true.to_column_value(), ColumnValue::Bool(true));
 /// assert_eq!(None::<i32>.to_column_value(), ColumnValue::Null(ColumnKind::Integer));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a type an extra column can hold",
+    label = "not a column type",
+    note = "extra columns hold bool, i16, i32, i64, f32, f64, String, chrono's NaiveDateTime, \
+            DateTime<Utc>, NaiveDate and NaiveTime, BigDecimal, Uuid, Vec<u8>, serde_json::Value, \
+            a Vec of String, i32, i64, f64 or bool, or Option of one of them",
+    note = "an enum of unit variants is stored as text once it derives \
+            `link_runtime::ColumnEnum`: `#[derive(ColumnEnum)] enum {Self} {{ .. }}`"
+)]
 pub trait ToColumnValue {
     /// The column kind the type maps to.
     const KIND: ColumnKind;
@@ -142,6 +193,26 @@ impl ToColumnValue for Vec<u8> {
     fn to_column_value(&self) -> ColumnValue<'_> {
         ColumnValue::Bytes(self)
     }
+}
+
+/// `ToColumnValue` for `Vec<$ty>`, an array of `$element`s.
+macro_rules! array_column_value {
+    ($($ty:ty => $element:ident),* $(,)?) => {$(
+        impl ToColumnValue for Vec<$ty> {
+            const KIND: ColumnKind = ColumnKind::Array(ArrayElement::$element);
+            fn to_column_value(&self) -> ColumnValue<'_> {
+                ColumnValue::Array(ArrayValue::$element(self))
+            }
+        }
+    )*};
+}
+
+array_column_value! {
+    String => Text,
+    i32 => Integer,
+    i64 => BigInt,
+    f64 => Double,
+    bool => Bool,
 }
 
 impl ToColumnValue for String {

@@ -4,7 +4,7 @@
 //! whose [`LinkSchema`] describes the pivot table. The runtime works from the schema alone;
 //! it never splices a name that did not come from a schema into SQL.
 
-pub use crate::column::{ColumnKind, ColumnValue, ToColumnValue};
+pub use crate::column::{ArrayElement, ArrayValue, ColumnKind, ColumnValue, ToColumnValue};
 use crate::dialect::Dialect;
 use crate::entity::EntitySchema;
 use crate::id::Id;

@@ -692,6 +692,46 @@ fn in_doubt(id: &str, database: &str, decided: bool) -> String {
     }
 }
 
+/// Text read from an enum column that is none of its enum's variants: a row written
+/// before the variant was removed, or by something other than the link. Reading the row
+/// fails with it (inside [`Error::Database`], as diesel's deserialization error).
+///
+/// ```
+/// use link_runtime::UnknownVariant;
+///
+/// let error = UnknownVariant {
+///     enum_name: "shop::Status",
+///     text: "paused".into(),
+///     variants: &["active", "archived"],
+/// };
+/// assert_eq!(
+///     error.to_string(),
+///     "`paused` is not a variant of `shop::Status` (its variants: `active`, `archived`)"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{text}` is not a variant of `{enum_name}` (its variants: {})",
+    quoted(variants)
+)]
+pub struct UnknownVariant {
+    /// The enum's type name.
+    pub enum_name: &'static str,
+    /// The text read.
+    pub text: String,
+    /// The texts of the enum's variants.
+    pub variants: &'static [&'static str],
+}
+
+/// `` `a`, `b` ``: texts in a message.
+pub(crate) fn quoted<S: AsRef<str>>(texts: &[S]) -> String {
+    let quoted: Vec<String> = texts
+        .iter()
+        .map(|text| format!("`{}`", text.as_ref()))
+        .collect();
+    quoted.join(", ")
+}
+
 /// The runtime's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

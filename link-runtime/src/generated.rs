@@ -26,6 +26,7 @@ use diesel::sql_types::{
 };
 
 use crate::backend::{LinkConnection, LoadRow};
+use crate::column_enum::{self, ColumnEnum};
 use crate::definition::{
     ExtraColumns, LinkDefinition, LinkSchema, Pair, PairWith, Side, Storage, WritableLink,
 };
@@ -34,7 +35,7 @@ use crate::error::Result;
 use crate::id::Id;
 use crate::linkable::Linkable;
 use crate::service::{self, Created, ListFilter};
-use crate::sql_types::{Json, TimestampTz};
+use crate::sql_types::{Array, Json, TimestampTz};
 
 /// What `define_link!` declares about one link, on a marker type of its own: everything
 /// [`LinkDefinition`] needs that differs from link to link. [`LinkOf<D>`](LinkOf) is the link.
@@ -335,6 +336,12 @@ pub trait RowBackend: Backend {
 
 /// A Rust type a pivot column holds: the ids, the timestamps and the types of extra
 /// columns, each with its SQL type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a type an extra column can hold",
+    label = "not a column type",
+    note = "an enum of unit variants is stored as text once it derives \
+            `link_runtime::ColumnEnum`: `#[derive(ColumnEnum)] enum {Self} {{ .. }}`"
+)]
 pub trait RowValue: Sized {
     /// The column `name` of a SQLite row.
     #[cfg(feature = "sqlite")]
@@ -422,6 +429,65 @@ row_value! {
     [] Option<NaiveDate> => Nullable<Date>,
     [] Option<NaiveTime> => Nullable<Time>,
     [] Option<Vec<u8>> => Nullable<Binary>,
+}
+
+row_value! {
+    [] Vec<String> => Array<Text>,
+    [] Vec<i32> => Array<Integer>,
+    [] Vec<i64> => Array<BigInt>,
+    [] Vec<f64> => Array<Double>,
+    [] Vec<bool> => Array<Bool>,
+    [] Option<Vec<String>> => Nullable<Array<Text>>,
+    [] Option<Vec<i32>> => Nullable<Array<Integer>>,
+    [] Option<Vec<i64>> => Nullable<Array<BigInt>>,
+    [] Option<Vec<f64>> => Nullable<Array<Double>>,
+    [] Option<Vec<bool>> => Nullable<Array<Bool>>,
+}
+
+/// An enum column: its text, read back into the variant.
+#[diagnostic::do_not_recommend]
+impl<T: ColumnEnum> RowValue for T {
+    #[cfg(feature = "sqlite")]
+    fn from_sqlite<'a>(
+        row: &impl NamedRow<'a, diesel::sqlite::Sqlite>,
+        name: &str,
+    ) -> deserialize::Result<Self> {
+        Ok(column_enum::read(&NamedRow::get::<Text, String>(
+            row, name,
+        )?)?)
+    }
+
+    #[cfg(feature = "postgres")]
+    fn from_postgres<'a>(
+        row: &impl NamedRow<'a, diesel::pg::Pg>,
+        name: &str,
+    ) -> deserialize::Result<Self> {
+        Ok(column_enum::read(&NamedRow::get::<Text, String>(
+            row, name,
+        )?)?)
+    }
+}
+
+/// A nullable enum column.
+#[diagnostic::do_not_recommend]
+impl<T: ColumnEnum> RowValue for Option<T> {
+    #[cfg(feature = "sqlite")]
+    fn from_sqlite<'a>(
+        row: &impl NamedRow<'a, diesel::sqlite::Sqlite>,
+        name: &str,
+    ) -> deserialize::Result<Self> {
+        let text = NamedRow::get::<Nullable<Text>, Option<String>>(row, name)?;
+        Ok(text.map(|text| column_enum::read(&text)).transpose()?)
+    }
+
+    #[cfg(feature = "postgres")]
+    fn from_postgres<'a>(
+        row: &impl NamedRow<'a, diesel::pg::Pg>,
+        name: &str,
+    ) -> deserialize::Result<Self> {
+        let text = NamedRow::get::<Nullable<Text>, Option<String>>(row, name)?;
+        Ok(text.map(|text| column_enum::read(&text)).transpose()?)
+    }
 }
 
 #[cfg(feature = "decimal")]

@@ -64,7 +64,11 @@
 //!   SQLite connection needs.
 //! - Tracing (`trace.rs`, feature `tracing`): a span per operation, an event per
 //!   statement; see [below](#tracing).
-//! - [`sql_types`] (`sql_types.rs`): the JSON column type, `JSONB` on PostgreSQL.
+//! - [`sql_types`] (`sql_types.rs`): the SQL types of extra columns diesel has none of for
+//!   both backends: JSON, `JSONB` on PostgreSQL; arrays, JSON text on SQLite; and others.
+//! - [`ColumnEnum`](trait@ColumnEnum) (`column_enum.rs`): an enum stored as text in extra
+//!   columns, and its derive; `const_sql.rs` joins a link's SQL with its enums' variants at
+//!   compile time.
 //! - [`Error`] (`error.rs`); [`ErrorKind`] (`error/kind.rs`): what an error means to the
 //!   caller, and its HTTP status; [`ErrorDetails`] (`error/details.rs`): what to tell a
 //!   client about it, as JSON.
@@ -124,6 +128,8 @@ mod backend;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod column;
+mod column_enum;
+mod const_sql;
 pub mod databases;
 mod definition;
 mod dialect;
@@ -144,12 +150,13 @@ mod trace;
 
 pub use backend::{LinkBackend, LinkConnection};
 pub use column::base64_bytes;
+pub use column_enum::ColumnEnum;
 pub use definition::{
-    ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, Index, LinkDefinition, LinkSchema,
-    LinkedFrom, Side, Storage, ToColumnValue, WritableLink,
+    ArrayElement, ArrayValue, ColumnKind, ColumnValue, ExtraColumn, ExtraColumns, Index,
+    LinkDefinition, LinkSchema, LinkedFrom, Side, Storage, ToColumnValue, WritableLink,
 };
 pub use dialect::Dialect;
-pub use error::{Error, ErrorDetails, ErrorKind, Result};
+pub use error::{Error, ErrorDetails, ErrorKind, Result, UnknownVariant};
 pub use id::Id;
 pub use linkable::Linkable;
 pub use migrate::{migrate, Applied};
@@ -231,9 +238,13 @@ pub use service::{delete, restore};
 /// sets the prefix of link ids, `{id_prefix}_{ULID}` (default `link`, as Medusa's; lower-case
 /// letters and digits). `columns { .. }` adds typed
 /// extra columns: `bool`, `i16`, `i32`, `i64`, `f32`, `f64`, `String`,
-/// `chrono::NaiveDateTime`, `serde_json::Value` (`JSONB` on PostgreSQL, see
-/// [`sql_types::Json`]), or `Option` of one of them; a column that cannot hold NULL needs a
-/// literal default (for a JSON column, the document in a string).
+/// `chrono::NaiveDateTime`, `chrono::DateTime<Utc>`, `chrono::NaiveDate`, `chrono::NaiveTime`,
+/// `bigdecimal::BigDecimal` (feature `decimal`), `uuid::Uuid` (feature `uuid`), `Vec<u8>`,
+/// `serde_json::Value` (`JSONB` on PostgreSQL, see [`sql_types::Json`]), a `Vec` of `String`,
+/// `i32`, `i64`, `f64` or `bool` (see [`sql_types::Array`]), an enum deriving
+/// [`ColumnEnum`](trait@ColumnEnum), or `Option` of one of them; a column that cannot hold
+/// NULL needs a default (a literal; for a JSON column, the document in a string; for an
+/// array, an array of literals; for an enum, a variant's path).
 ///
 /// The module gets `Link` (with `TABLE`, `SQLITE_SQL`, `POSTGRES_SQL`, `create`, `dismiss`
 /// and, with extra columns, `create_with`), a diesel `table!` named after the pivot table,
@@ -288,11 +299,18 @@ pub use link_macros::links;
 /// Derives [`Linkable`](trait@Linkable) for a model. See the trait for its attribute.
 pub use link_macros::Linkable;
 
+/// Derives [`ColumnEnum`](trait@ColumnEnum) for an enum of unit variants, with serde's
+/// `Serialize` and `Deserialize` and diesel's `FromSql<Text, _>` as the variants' texts.
+/// See the trait.
+pub use link_macros::ColumnEnum;
+
 /// The decimal type of `decimal` extra columns (feature `decimal`).
 #[cfg(feature = "decimal")]
 pub use bigdecimal;
 pub use chrono;
 pub use diesel;
+#[doc(hidden)]
+pub use serde;
 #[doc(hidden)]
 pub use serde_json;
 /// The UUID type of `uuid` extra columns (feature `uuid`).
@@ -373,6 +391,8 @@ where
 /// Items generated code refers to. Not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::column_enum::{deserialize, from_sql, serialize};
+    pub use crate::const_sql::{sql_bytes, sql_len, sql_text, SqlPart};
     pub use crate::entity::EntityRegistration;
     pub use crate::generated::*;
     pub use crate::graph::checks;

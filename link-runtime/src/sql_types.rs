@@ -261,3 +261,123 @@ impl ToSql<Uuid, diesel::sqlite::Sqlite> for uuid::Uuid {
         Ok(IsNull::No)
     }
 }
+
+/// An array of elements of the SQL type `ST`, the Rust `Vec<T>` of an array extra column:
+/// PostgreSQL's array type (`TEXT[]`, `INTEGER[]`, `BIGINT[]`, `DOUBLE PRECISION[]`,
+/// `BOOLEAN[]`); on SQLite, which has no arrays, the JSON array in text (`["a","b"]`), as
+/// [`Json`] holds a document there.
+///
+/// Named so in the generated `table!` (`tags -> ::link_runtime::sql_types::Array<Text>`), so
+/// that the generated `Row` reads it on either backend. diesel's operators on arrays
+/// (`contains`, `overlaps_with`) are PostgreSQL's and are not given to it.
+///
+/// ```
+/// use link_runtime::prelude::*;
+/// # #[derive(Linkable)] #[linkable(module = "product")] pub struct Product { pub id: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand")] pub struct Brand { pub id: String }
+///
+/// mod product_brand {
+///     use super::{Brand, Product};
+///     link_runtime::define_link!(Product, Brand, columns {
+///         tags: Vec<String> = ["new", "it's"],
+///         sizes: Option<Vec<i32>>,
+///     });
+/// }
+///
+/// # fn main() {
+/// assert_eq!(product_brand::Columns::default().tags, ["new", "it's"]);
+/// assert!(product_brand::Link::POSTGRES_SQL
+///     .contains(r#""tags" TEXT[] NOT NULL DEFAULT '{"new","it''s"}'"#));
+/// assert!(product_brand::Link::SQLITE_SQL
+///     .contains(r#""tags" TEXT ARRAY NOT NULL DEFAULT '["new","it''s"]'"#));
+/// assert!(product_brand::Link::POSTGRES_SQL.contains(r#""sizes" INTEGER[],"#));
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Array<ST>(std::marker::PhantomData<ST>);
+
+impl<ST: 'static> diesel::sql_types::SqlType for Array<ST> {
+    type IsNull = diesel::sql_types::is_nullable::NotNull;
+}
+
+impl<ST: 'static> diesel::sql_types::SingleValue for Array<ST> {}
+
+impl<ST: 'static> diesel::query_builder::QueryId for Array<ST> {
+    type QueryId = Self;
+    const HAS_STATIC_QUERY_ID: bool = true;
+}
+
+#[cfg(feature = "postgres")]
+impl<ST: 'static> diesel::sql_types::HasSqlType<Array<ST>> for diesel::pg::Pg
+where
+    diesel::pg::Pg: diesel::sql_types::HasSqlType<ST>,
+{
+    fn metadata(lookup: &mut Self::MetadataLookup) -> Self::TypeMetadata {
+        <Self as diesel::sql_types::HasSqlType<diesel::sql_types::Array<ST>>>::metadata(lookup)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<ST: 'static> diesel::sql_types::HasSqlType<Array<ST>> for diesel::sqlite::Sqlite {
+    fn metadata(_: &mut ()) -> diesel::sqlite::SqliteType {
+        diesel::sqlite::SqliteType::Text
+    }
+}
+
+/// `FromSql` and `ToSql` of `Array<$sql>` for `Vec<$rust>` (and `ToSql` for `[$rust]`,
+/// what a bound value borrows): diesel's arrays on PostgreSQL, JSON text on SQLite.
+/// (diesel's own `Queryable` for `Vec<T>` loads it through `FromSql`.)
+macro_rules! array_of {
+    ($($rust:ty => $sql:ty),* $(,)?) => {$(
+        #[cfg(feature = "postgres")]
+        impl FromSql<Array<$sql>, diesel::pg::Pg> for Vec<$rust> {
+            fn from_sql(value: diesel::pg::PgValue<'_>) -> deserialize::Result<Self> {
+                <Self as FromSql<diesel::sql_types::Array<$sql>, diesel::pg::Pg>>::from_sql(value)
+            }
+        }
+
+        #[cfg(feature = "postgres")]
+        impl ToSql<Array<$sql>, diesel::pg::Pg> for [$rust] {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::pg::Pg>) -> serialize::Result {
+                <Self as ToSql<diesel::sql_types::Array<$sql>, diesel::pg::Pg>>::to_sql(self, out)
+            }
+        }
+
+        #[cfg(feature = "postgres")]
+        impl ToSql<Array<$sql>, diesel::pg::Pg> for Vec<$rust> {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::pg::Pg>) -> serialize::Result {
+                <[$rust] as ToSql<Array<$sql>, diesel::pg::Pg>>::to_sql(self, out)
+            }
+        }
+
+        #[cfg(feature = "sqlite")]
+        impl FromSql<Array<$sql>, diesel::sqlite::Sqlite> for Vec<$rust> {
+            fn from_sql(mut value: diesel::sqlite::SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+                Ok(serde_json::from_str(value.read_text())?)
+            }
+        }
+
+        #[cfg(feature = "sqlite")]
+        impl ToSql<Array<$sql>, diesel::sqlite::Sqlite> for [$rust] {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
+                out.set_value(serde_json::to_string(self)?);
+                Ok(IsNull::No)
+            }
+        }
+
+        #[cfg(feature = "sqlite")]
+        impl ToSql<Array<$sql>, diesel::sqlite::Sqlite> for Vec<$rust> {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, diesel::sqlite::Sqlite>) -> serialize::Result {
+                <[$rust] as ToSql<Array<$sql>, diesel::sqlite::Sqlite>>::to_sql(self, out)
+            }
+        }
+    )*};
+}
+
+array_of! {
+    String => diesel::sql_types::Text,
+    i32 => diesel::sql_types::Integer,
+    i64 => diesel::sql_types::BigInt,
+    f64 => diesel::sql_types::Double,
+    bool => diesel::sql_types::Bool,
+}

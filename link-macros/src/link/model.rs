@@ -1,8 +1,9 @@
 //! The plain model of a link that validation produces and expansion consumes.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
 
 /// A validated link. Names are known in the second stage only.
 pub struct Link {
@@ -76,6 +77,8 @@ impl Parse for Names {
 pub struct Column {
     pub name: syn::Ident,
     pub ty: syn::Type,
+    /// `ty` without its `Option`: for an enum column, the enum.
+    pub value_ty: syn::Type,
     pub kind: ColumnKind,
     pub nullable: bool,
     pub default: Option<DefaultValue>,
@@ -104,13 +107,59 @@ pub enum ColumnKind {
     Uuid,
     /// `Vec<u8>`
     Bytes,
+    /// Any other path without generic arguments: an enum deriving `ColumnEnum`, whose
+    /// variants only the compiler sees (an unsupported type is refused through that trait).
+    Enum,
+    /// `Vec<T>` for the element types arrays have.
+    Array(Element),
+}
+
+/// The element of an array column.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Element {
+    Text,
+    Integer,
+    BigInt,
+    Double,
+    Bool,
+}
+
+impl Element {
+    /// The element's kind, for its defaults.
+    pub fn kind(self) -> ColumnKind {
+        match self {
+            Element::Text => ColumnKind::Text,
+            Element::Integer => ColumnKind::Integer,
+            Element::BigInt => ColumnKind::BigInt,
+            Element::Double => ColumnKind::Double,
+            Element::Bool => ColumnKind::Bool,
+        }
+    }
+
+    /// The variant of `link_runtime::ArrayElement` and the diesel SQL type of the element
+    /// (the runtime names its elements after diesel's types).
+    pub fn type_name(self) -> TokenStream {
+        self.kind().type_name()
+    }
+
+    fn from_type_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "String" => Element::Text,
+            "i32" => Element::Integer,
+            "i64" => Element::BigInt,
+            "f64" => Element::Double,
+            "bool" => Element::Bool,
+            _ => return None,
+        })
+    }
 }
 
 impl ColumnKind {
     /// The Rust types a column can be declared with (the last path segment).
     pub const SUPPORTED: &'static str = "bool, i16, i32, i64, f32, f64, String, \
          chrono::NaiveDateTime, chrono::DateTime<Utc>, chrono::NaiveDate, chrono::NaiveTime, \
-         bigdecimal::BigDecimal, uuid::Uuid, Vec<u8>, serde_json::Value, or Option of one of them";
+         bigdecimal::BigDecimal, uuid::Uuid, Vec<u8>, serde_json::Value, a Vec of String, i32, \
+         i64, f64 or bool, an enum deriving `ColumnEnum`, or Option of one of them";
 
     /// The kind of an extra column's type, by the last segment of its path: the kinds of
     /// [`from_type_name`](Self::from_type_name), and those only extra columns have.
@@ -133,6 +182,9 @@ impl ColumnKind {
         match (last.ident.to_string().as_str(), argument) {
             ("DateTime", Some(zone)) if plain(zone, "Utc") => Some(ColumnKind::TimestampTz),
             ("Vec", Some(element)) if plain(element, "u8") => Some(ColumnKind::Bytes),
+            ("Vec", Some(element)) if element.arguments.is_empty() => {
+                Element::from_type_name(&element.ident.to_string()).map(ColumnKind::Array)
+            }
             ("NaiveDate", None) => Some(ColumnKind::Date),
             ("NaiveTime", None) => Some(ColumnKind::Time),
             ("BigDecimal", None) => Some(ColumnKind::Decimal),
@@ -166,13 +218,37 @@ impl ColumnKind {
             ColumnKind::Decimal => quote!(::link_runtime::sql_types::ExactDecimal),
             ColumnKind::Uuid => quote!(::link_runtime::sql_types::Uuid),
             ColumnKind::Bytes => quote!(Binary),
+            ColumnKind::Enum => quote!(Text),
+            ColumnKind::Array(element) => {
+                let element = element.type_name();
+                quote!(::link_runtime::sql_types::Array<#element>)
+            }
             other => other.type_name(),
+        }
+    }
+
+    /// The `link_runtime::ColumnKind` of a column of this kind whose type (`Option` left
+    /// out) is `value_ty`: an enum's is the enum's to say, with its variants.
+    pub fn runtime_kind(self, value_ty: &syn::Type) -> TokenStream {
+        match self {
+            ColumnKind::Enum => quote_spanned! {value_ty.span()=>
+                ::link_runtime::ColumnKind::Enum(<#value_ty as ::link_runtime::ColumnEnum>::VARIANTS)
+            },
+            ColumnKind::Array(element) => {
+                let element = element.type_name();
+                quote!(::link_runtime::ColumnKind::Array(::link_runtime::ArrayElement::#element))
+            }
+            other => {
+                let name = other.type_name();
+                quote!(::link_runtime::ColumnKind::#name)
+            }
         }
     }
 
     /// The kind's name: the variant of `link_runtime::ColumnKind`, and for all but `Json`
     /// the diesel SQL type of the same name (the runtime names its kinds after diesel's).
-    pub fn type_name(self) -> TokenStream {
+    /// An array's is its element's.
+    fn type_name(self) -> TokenStream {
         match self {
             ColumnKind::Bool => quote!(Bool),
             ColumnKind::SmallInt => quote!(SmallInt),
@@ -189,6 +265,9 @@ impl ColumnKind {
             ColumnKind::Decimal => quote!(Decimal),
             ColumnKind::Uuid => quote!(Uuid),
             ColumnKind::Bytes => quote!(Bytes),
+            // Its SQL type: an enum is text.
+            ColumnKind::Enum => quote!(Text),
+            ColumnKind::Array(element) => element.type_name(),
         }
     }
 
@@ -201,6 +280,11 @@ impl ColumnKind {
 
     pub fn is_float(self) -> bool {
         matches!(self, ColumnKind::Float | ColumnKind::Double)
+    }
+
+    /// Whether its values hold floats, which are not `Eq`: a float, or an array of them.
+    pub fn holds_floats(self) -> bool {
+        self.is_float() || self == ColumnKind::Array(Element::Double)
     }
 
     /// How a user would name the type in a message.
@@ -221,6 +305,12 @@ impl ColumnKind {
             ColumnKind::Decimal => "BigDecimal",
             ColumnKind::Uuid => "Uuid",
             ColumnKind::Bytes => "Vec<u8>",
+            ColumnKind::Enum => "an enum",
+            ColumnKind::Array(Element::Text) => "Vec<String>",
+            ColumnKind::Array(Element::Integer) => "Vec<i32>",
+            ColumnKind::Array(Element::BigInt) => "Vec<i64>",
+            ColumnKind::Array(Element::Double) => "Vec<f64>",
+            ColumnKind::Array(Element::Bool) => "Vec<bool>",
         }
     }
 }
@@ -249,4 +339,9 @@ pub enum DefaultValue {
     Uuid(u128),
     /// Bytes, from a byte string literal.
     Bytes(Vec<u8>),
+    /// A variant of the column's enum: the path as written (`Status::Active`), which the
+    /// compiler resolves.
+    Variant(syn::Expr),
+    /// An array, from an array of literals of its element's type.
+    Array(Vec<DefaultValue>),
 }

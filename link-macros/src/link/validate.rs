@@ -3,6 +3,7 @@
 
 use darling::util::SpannedValue;
 use darling::FromMeta;
+use syn::ext::IdentExt;
 
 use super::model::{Column, ColumnKind, DefaultValue, Link, Names, ResolvedNames, Side};
 use super::parse::{ColumnInput, LinkInput, LinkOption, SideInput};
@@ -358,7 +359,7 @@ fn column(errors: &mut darling::error::Accumulator, input: &ColumnInput) -> Opti
         );
     }
 
-    let (kind, nullable) = match column_type(&input.ty) {
+    let (kind, nullable, value_ty) = match column_type(&input.ty) {
         Some(found) => found,
         None => {
             errors.push(
@@ -373,14 +374,14 @@ fn column(errors: &mut darling::error::Accumulator, input: &ColumnInput) -> Opti
     };
 
     let default = match &input.default {
-        Some(expr) => Some(errors.handle(default_value(expr, kind, nullable, &name))?),
+        Some(expr) => Some(errors.handle(default_value(expr, kind, &value_ty, nullable, &name))?),
         None if nullable => None,
         None => {
             errors.push(
                 darling::Error::custom(format!(
                     "column `{name}` cannot hold NULL, so it needs a default for the rows \
                      that exist: `{name}: {ty} = ...`, or make it `Option<{ty}>`",
-                    ty = kind.rust_name()
+                    ty = written(kind, &value_ty)
                 ))
                 .with_span(&input.name),
             );
@@ -391,14 +392,16 @@ fn column(errors: &mut darling::error::Accumulator, input: &ColumnInput) -> Opti
     Some(Column {
         name: input.name.clone(),
         ty: input.ty.clone(),
+        value_ty,
         kind,
         nullable,
         default,
     })
 }
 
-/// `bool` → (Bool, false); `Option<String>` → (Text, true).
-fn column_type(ty: &syn::Type) -> Option<(ColumnKind, bool)> {
+/// `bool` → (Bool, false); `Option<String>` → (Text, true); `Option<Status>` → (Enum,
+/// true), with the type inside the `Option`.
+fn column_type(ty: &syn::Type) -> Option<(ColumnKind, bool, syn::Type)> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
@@ -410,18 +413,55 @@ fn column_type(ty: &syn::Type) -> Option<(ColumnKind, bool)> {
         let [syn::GenericArgument::Type(inner)] = args.args.iter().collect::<Vec<_>>()[..] else {
             return None;
         };
-        let (kind, nullable) = column_type(inner)?;
-        return (!nullable).then_some((kind, true));
+        let (kind, nullable, value_ty) = column_type(inner)?;
+        return (!nullable).then_some((kind, true, value_ty));
     }
-    ColumnKind::from_column_type(last).map(|kind| (kind, false))
+    let kind = ColumnKind::from_column_type(last).or_else(|| {
+        // A type's name (capitalized, as a type's is: `u32` is refused here) without
+        // generic arguments: an enum the compiler checks to derive `ColumnEnum`.
+        let plain = path.qself.is_none()
+            && path
+                .path
+                .segments
+                .iter()
+                .all(|segment| segment.arguments.is_empty());
+        let capitalized = last
+            .ident
+            .unraw()
+            .to_string()
+            .starts_with(|c: char| c.is_ascii_uppercase());
+        (plain && capitalized).then_some(ColumnKind::Enum)
+    })?;
+    Some((kind, false, ty.clone()))
+}
+
+/// How the column's type reads in a message: an enum's as written.
+fn written(kind: ColumnKind, value_ty: &syn::Type) -> String {
+    match kind {
+        ColumnKind::Enum => quote::quote!(#value_ty).to_string().replace(' ', ""),
+        other => other.rust_name().to_owned(),
+    }
 }
 
 fn default_value(
     expr: &syn::Expr,
     kind: ColumnKind,
+    value_ty: &syn::Type,
     nullable: bool,
     name: &str,
 ) -> darling::Result<DefaultValue> {
+    let none = matches!(expr, syn::Expr::Path(path) if path.path.is_ident("None"));
+    let some = nullable
+        && matches!(expr, syn::Expr::Call(call)
+            if call.args.len() == 1
+                && matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Some")));
+    if !none && !some {
+        match kind {
+            ColumnKind::Enum => return variant_default(expr, name, &written(kind, value_ty)),
+            ColumnKind::Array(element) => return array_default(expr, element.kind(), name),
+            _ => {}
+        }
+    }
     let mismatch = |found: &str| {
         darling::Error::custom(format!(
             "the default of `{name}` is {found}, but the column is `{ty}`",
@@ -464,7 +504,7 @@ fn default_value(
                 && call.args.len() == 1
                 && matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Some")) =>
         {
-            default_value(&call.args[0], kind, false, name)
+            default_value(&call.args[0], kind, value_ty, false, name)
         }
         syn::Expr::Unary(syn::ExprUnary {
             op: syn::UnOp::Neg(_),
@@ -494,6 +534,75 @@ fn default_value(
             none = if nullable { ", `None`" } else { "" }
         ))
         .with_span(expr)),
+    }
+}
+
+/// The default of an enum column: a path, which the compiler checks is a variant of the
+/// column's enum (`Status::Active`).
+fn variant_default(expr: &syn::Expr, name: &str, ty: &str) -> darling::Result<DefaultValue> {
+    match expr {
+        syn::Expr::Path(_) => Ok(DefaultValue::Variant(expr.clone())),
+        _ => Err(darling::Error::custom(format!(
+            "the default of `{name}` must be a variant of `{ty}`, written as its path: \
+             `{ty}::SomeVariant`"
+        ))
+        .with_span(expr)),
+    }
+}
+
+/// The default of an array column: an array of literals of its element's `kind`.
+fn array_default(expr: &syn::Expr, kind: ColumnKind, name: &str) -> darling::Result<DefaultValue> {
+    let syn::Expr::Array(array) = expr else {
+        return Err(darling::Error::custom(format!(
+            "the default of `{name}` must be an array of `{ty}` literals: `[]`, or `[{example}]`",
+            ty = kind.rust_name(),
+            example = match kind {
+                ColumnKind::Text => "\"a\", \"b\"",
+                ColumnKind::Bool => "true, false",
+                ColumnKind::Double => "0.5, 1.0",
+                _ => "1, 2",
+            }
+        ))
+        .with_span(expr));
+    };
+    let mut errors = darling::Error::accumulator();
+    let elements = array
+        .elems
+        .iter()
+        .filter_map(|element| errors.handle(element_default(element, kind, name)))
+        .collect();
+    errors.finish_with(DefaultValue::Array(elements))
+}
+
+/// An element of an array column's default: a literal of the element's `kind`.
+fn element_default(
+    element: &syn::Expr,
+    kind: ColumnKind,
+    name: &str,
+) -> darling::Result<DefaultValue> {
+    if let Some(number) = number(element, kind, name) {
+        return number;
+    }
+    match (element, kind) {
+        (
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Bool(b),
+                ..
+            }),
+            ColumnKind::Bool,
+        ) => Ok(DefaultValue::Bool(b.value)),
+        (
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }),
+            ColumnKind::Text,
+        ) => Ok(DefaultValue::Text(text.value())),
+        _ => Err(darling::Error::custom(format!(
+            "the elements of the default of `{name}` are `{}` literals",
+            kind.rust_name()
+        ))
+        .with_span(element)),
     }
 }
 

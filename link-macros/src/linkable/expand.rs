@@ -131,8 +131,8 @@ fn entity_field(field: &ModelField) -> TokenStream {
     let (name, column, nullable) = (&field.name, &field.column, field.nullable);
     let kind = match field.kind {
         Some(kind) => {
-            let kind = kind.type_name();
-            quote!(::core::option::Option::Some(::link_runtime::ColumnKind::#kind))
+            let kind = kind.runtime_kind(&field.ty);
+            quote!(::core::option::Option::Some(#kind))
         }
         None => quote!(::core::option::Option::None),
     };

@@ -15,11 +15,11 @@ use diesel::sql_types::Untyped;
 use diesel::{Connection, QueryResult};
 
 use super::row::LoadRow;
-use crate::definition::{ColumnKind, ColumnValue};
+use crate::definition::{ArrayElement, ArrayValue, ColumnKind, ColumnValue};
 use crate::dialect::Dialect;
 #[cfg(feature = "decimal")]
 use crate::sql_types::ExactDecimal;
-use crate::sql_types::{Json, TimestampTz};
+use crate::sql_types::{Array, Json, TimestampTz};
 
 /// A diesel backend links can be stored in: SQLite (feature `sqlite`) and PostgreSQL
 /// (feature `postgres`).
@@ -335,6 +335,19 @@ macro_rules! link_backend {
                                 &None::<uuid::Uuid>,
                             )?,
                             ColumnKind::Bytes => out.push_bind_param::<Nullable<Binary>, _>(&None::<Vec<u8>>)?,
+                            ColumnKind::Enum(_) => out.push_bind_param::<Nullable<Text>, _>(&None::<String>)?,
+                            ColumnKind::Array(element) => match element {
+                                ArrayElement::Text => out
+                                    .push_bind_param::<Nullable<Array<Text>>, _>(&None::<Vec<String>>)?,
+                                ArrayElement::Integer => out
+                                    .push_bind_param::<Nullable<Array<Integer>>, _>(&None::<Vec<i32>>)?,
+                                ArrayElement::BigInt => out
+                                    .push_bind_param::<Nullable<Array<BigInt>>, _>(&None::<Vec<i64>>)?,
+                                ArrayElement::Double => out
+                                    .push_bind_param::<Nullable<Array<Double>>, _>(&None::<Vec<f64>>)?,
+                                ArrayElement::Bool => out
+                                    .push_bind_param::<Nullable<Array<Bool>>, _>(&None::<Vec<bool>>)?,
+                            },
                             // A kind whose feature is off has no Rust type, so no column of it.
                             #[allow(unreachable_patterns)]
                             other => {
@@ -362,6 +375,13 @@ macro_rules! link_backend {
                             out.push_bind_param::<crate::sql_types::Uuid, _>(value)?
                         }
                         ColumnValue::Bytes(value) => out.push_bind_param::<Binary, _>(*value)?,
+                        ColumnValue::Array(values) => match values {
+                            ArrayValue::Text(values) => out.push_bind_param::<Array<Text>, _>(*values)?,
+                            ArrayValue::Integer(values) => out.push_bind_param::<Array<Integer>, _>(*values)?,
+                            ArrayValue::BigInt(values) => out.push_bind_param::<Array<BigInt>, _>(*values)?,
+                            ArrayValue::Double(values) => out.push_bind_param::<Array<Double>, _>(*values)?,
+                            ArrayValue::Bool(values) => out.push_bind_param::<Array<Bool>, _>(*values)?,
+                        },
                     }
                 }
                 Ok(())

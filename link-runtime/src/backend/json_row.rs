@@ -4,7 +4,9 @@
 //!
 //! The JSON form of each kind: timestamps with a time zone in RFC 3339 with `Z`, dates
 //! `YYYY-MM-DD`, times `HH:MM:SS[.f]`, decimals as strings holding every digit, UUIDs
-//! hyphenated, bytes in base64 (standard alphabet, padded).
+//! hyphenated, bytes in base64 (standard alphabet, padded), arrays as JSON arrays of
+//! their elements (PostgreSQL's decoded by their type oid, SQLite's JSON text checked), an
+//! enum's variant as its text.
 
 use std::borrow::Cow;
 
@@ -210,8 +212,11 @@ fn utc(text: &str) -> Option<DateTime<Utc>> {
 pub(crate) fn shape<'a>(dialect: Dialect, kind: Option<ColumnKind>, cell: Cell<'a>) -> Cell<'a> {
     let Some(kind) = kind else { return cell };
     match (kind, cell) {
-        // SQLite keeps a JSON document as its text; PostgreSQL's is read as JSON already.
-        (ColumnKind::Json, Cell::Text(text)) if dialect == Dialect::Sqlite => {
+        // SQLite keeps a JSON document, and an array, as its text; PostgreSQL's are read as
+        // JSON already.
+        (ColumnKind::Json | ColumnKind::Array(_), Cell::Text(text))
+            if dialect == Dialect::Sqlite =>
+        {
             match serde_json::from_str::<&RawValue>(&text) {
                 Ok(_) => Cell::Json(text),
                 Err(_) => Cell::Text(text),
@@ -352,10 +357,23 @@ mod postgres {
     use diesel::deserialize::{self, FromSql};
     use diesel::pg::{Pg, PgValue};
     use diesel::sql_types::{
-        BigInt, Bool, Date, Double, Float, Integer, SmallInt, Time, Timestamp, Timestamptz,
+        Array, BigInt, Bool, Date, Double, Float, Integer, Nullable, SmallInt, Text, Time,
+        Timestamp, Timestamptz,
     };
 
     use super::{bytes, timestamp, Cell};
+
+    /// A one-dimensional array of `ST` as the text of a JSON array, its NULL elements
+    /// `null` (and a float that is not finite, as serde_json writes one).
+    fn array<ST: 'static, T: serde::Serialize>(
+        value: PgValue<'_>,
+    ) -> deserialize::Result<Cell<'static>>
+    where
+        Vec<Option<T>>: FromSql<Array<Nullable<ST>>, Pg>,
+    {
+        let elements = <Vec<Option<T>> as FromSql<Array<Nullable<ST>>, Pg>>::from_sql(value)?;
+        Ok(Cell::Json(Cow::Owned(serde_json::to_string(&elements)?)))
+    }
 
     /// Decodes a value by its type oid (the oids of PostgreSQL's built-in types are fixed).
     pub(super) fn decode<'v>(column: &str, value: PgValue<'v>) -> deserialize::Result<Cell<'v>> {
@@ -391,6 +409,12 @@ mod postgres {
             ),
             // bytea, in binary form: the bytes themselves
             17 => bytes(value.as_bytes()),
+            // text[], integer[], bigint[], double precision[], boolean[]
+            1009 => array::<Text, String>(value)?,
+            1007 => array::<Integer, i32>(value)?,
+            1016 => array::<BigInt, i64>(value)?,
+            1022 => array::<Double, f64>(value)?,
+            1000 => array::<Bool, bool>(value)?,
             // json is its text; jsonb is a version byte, then its text
             114 => Cell::Json(Cow::Borrowed(std::str::from_utf8(value.as_bytes())?)),
             3802 => Cell::Json(Cow::Borrowed(std::str::from_utf8(

@@ -1231,7 +1231,9 @@ fn column_filter(
         to_bind(column.kind, value).map_err(&invalid)
     };
     let text = |pattern: String| match column.kind {
-        None | Some(ColumnKind::Text) => like_pattern(pattern).map(Bind::Text).map_err(&invalid),
+        None | Some(ColumnKind::Text | ColumnKind::Enum(_)) => {
+            like_pattern(pattern).map(Bind::Text).map_err(&invalid)
+        }
         Some(kind) => Err(invalid(format!(
             "a pattern applies to text, and the field is {kind:?}"
         ))),
@@ -1275,7 +1277,10 @@ fn list_op(kind: Option<ColumnKind>, binds: Vec<Bind>, negated: bool) -> Op {
         })
         .collect();
     match texts {
-        Some(texts) if kind == Some(ColumnKind::Text) && texts.len() >= JSON_LIST_FROM => {
+        Some(texts)
+            if matches!(kind, Some(ColumnKind::Text | ColumnKind::Enum(_)))
+                && texts.len() >= JSON_LIST_FROM =>
+        {
             Op::InJson {
                 list: crate::dialect::json_list(&texts),
                 values: texts.len(),
@@ -1506,8 +1511,26 @@ fn to_bind(kind: Option<ColumnKind>, value: Value) -> std::result::Result<Bind, 
             None => Err(mismatch("a timestamp such as \"2024-05-01T12:00:00\"")),
         },
         (Some(ColumnKind::Timestamp), _) => Err(mismatch("a timestamp")),
+        (Some(ColumnKind::Enum(variants)), Value::String(s)) => {
+            match variants.contains(&s.as_str()) {
+                true => Ok(Bind::Text(s.clone())),
+                false => Err(mismatch(&format!(
+                    "one of its variants ({})",
+                    crate::error::quoted(variants)
+                ))),
+            }
+        }
+        (Some(ColumnKind::Enum(variants)), _) => Err(mismatch(&format!(
+            "one of its variants ({})",
+            crate::error::quoted(variants)
+        ))),
         (Some(ColumnKind::Json), _) => {
             Err("a JSON document compares with nothing but null (`null`, `$ne: null`)".into())
+        }
+        // An array is compared as a whole on PostgreSQL and as JSON text on SQLite, which
+        // agree on nothing but null; and filters on its elements are not written yet.
+        (Some(ColumnKind::Array(_)), _) => {
+            Err("an array compares with nothing but null (`null`, `$ne: null`)".into())
         }
         // Each would need its own bound type on each backend (SQLite holds them as text in
         // forms that do not sort as their values do): only null checks, for now.

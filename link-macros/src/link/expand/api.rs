@@ -37,14 +37,14 @@ pub fn expand(cx: &Context) -> TokenStream {
     );
     let extra_columns = link.columns.iter().map(|column| {
         let name = column.name.to_string();
-        let kind = column.kind.type_name();
+        let kind = column.kind.runtime_kind(&column.value_ty);
         let nullable = column.nullable;
-        let sqlite = sql::column_definition(Dialect::Sqlite, column);
-        let postgres = sql::column_definition(Dialect::Postgres, column);
+        let sqlite = sql::column_definition(Dialect::Sqlite, column, table);
+        let postgres = sql::column_definition(Dialect::Postgres, column, table);
         quote_spanned! {span=>
             ::link_runtime::ExtraColumn {
                 name: #name,
-                kind: ::link_runtime::ColumnKind::#kind,
+                kind: #kind,
                 nullable: #nullable,
                 sqlite_definition: #sqlite,
                 postgres_definition: #postgres,

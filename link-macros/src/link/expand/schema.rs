@@ -1,7 +1,8 @@
 //! The diesel side of a link: its `table!`, the row struct and the extra columns' struct.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
 
 use super::Context;
 use crate::link::model::{Column, DefaultValue};
@@ -101,7 +102,12 @@ fn row(cx: &Context) -> TokenStream {
             ::core::option::Option<::link_runtime::chrono::NaiveDateTime>,
         )
     };
-    let extra_columns = columns.iter().map(|c| c.name.to_string());
+    // Each read spanned at its column's type, where a type no column can hold is reported.
+    let extra_reads = columns.iter().map(|c| {
+        let name = c.name.to_string();
+        let at = Span::call_site().located_at(c.ty.span());
+        quote_spanned!(at=> __DB::column(row, #name)?)
+    });
     // Positions in the table's column order: id, the two sides, the extra columns, the
     // three timestamps.
     let position = |i: usize| syn::Index {
@@ -180,7 +186,7 @@ fn row(cx: &Context) -> TokenStream {
                     id: base.id,
                     #left_column: base.left,
                     #right_column: base.right,
-                    #(#extra_names: __DB::column(row, #extra_columns)?,)*
+                    #(#extra_names: #extra_reads,)*
                     created_at: base.created_at,
                     updated_at: base.updated_at,
                     deleted_at: base.deleted_at,
@@ -208,7 +214,11 @@ fn columns_struct(cx: &Context) -> TokenStream {
         let value = default_expr(column);
         quote_spanned!(span=>#name: #value,)
     });
-    let names = columns.iter().map(|c| &c.name);
+    let values = columns.iter().map(|c| {
+        let name = &c.name;
+        let at = Span::call_site().located_at(c.ty.span());
+        quote_spanned!(at=> ::link_runtime::ToColumnValue::to_column_value(&self.#name))
+    });
     let eq = eq_impl(cx, &syn::Ident::new("Columns", span));
     quote_spanned! {span=>
         /// The extra columns of the link, whose `Default` is the declared defaults.
@@ -230,7 +240,7 @@ fn columns_struct(cx: &Context) -> TokenStream {
         impl ::link_runtime::ExtraColumns for Columns {
             fn values(&self) -> ::std::vec::Vec<::link_runtime::ColumnValue<'_>> {
                 ::std::vec![
-                    #(::link_runtime::ToColumnValue::to_column_value(&self.#names),)*
+                    #(#values,)*
                 ]
             }
         }
@@ -242,9 +252,9 @@ fn columns_struct(cx: &Context) -> TokenStream {
 
 /// `Eq` for the row and column structs, unless a float column rules it out. Written out
 /// rather than derived (the derive adds a function checking each field, for each struct):
-/// every other column type is `Eq`.
+/// every other column type is `Eq` (an enum's `ColumnEnum` requires it).
 fn eq_impl(cx: &Context, ty: &syn::Ident) -> TokenStream {
-    if cx.link.columns.iter().any(|c| c.kind.is_float()) {
+    if cx.link.columns.iter().any(|c| c.kind.holds_floats()) {
         TokenStream::new()
     } else {
         quote_spanned!(cx.span=> #[automatically_derived] impl ::core::cmp::Eq for #ty {})
@@ -255,21 +265,40 @@ fn eq_impl(cx: &Context, ty: &syn::Ident) -> TokenStream {
 fn default_expr(column: &Column) -> TokenStream {
     let value = match &column.default {
         None | Some(DefaultValue::Null) => return quote!(::core::option::Option::None),
-        Some(DefaultValue::Bool(b)) => quote!(#b),
-        Some(DefaultValue::Integer(n) | DefaultValue::Float(n)) => {
+        Some(default) => value_expr(default),
+    };
+    if column.nullable {
+        quote!(::core::option::Option::Some(#value))
+    } else {
+        value
+    }
+}
+
+/// The Rust expression of a default's value.
+fn value_expr(default: &DefaultValue) -> TokenStream {
+    match default {
+        DefaultValue::Null => quote!(::core::option::Option::None),
+        // As written, so that the compiler says so where it is not a variant.
+        DefaultValue::Variant(path) => quote!(#path),
+        DefaultValue::Array(elements) => {
+            let elements = elements.iter().map(value_expr);
+            quote!(::std::vec![#(#elements),*])
+        }
+        DefaultValue::Bool(b) => quote!(#b),
+        DefaultValue::Integer(n) | DefaultValue::Float(n) => {
             let literal: syn::Expr = syn::parse_str(n).expect("validated numeric literal parses");
             quote!(#literal)
         }
-        Some(DefaultValue::Text(text)) => quote!(::std::string::String::from(#text)),
-        Some(DefaultValue::Json(text)) => quote! {
+        DefaultValue::Text(text) => quote!(::std::string::String::from(#text)),
+        DefaultValue::Json(text) => quote! {
             ::link_runtime::serde_json::from_str(#text)
                 .expect("define_link! checked that the default parses as JSON")
         },
-        Some(DefaultValue::Decimal(text)) => quote! {
+        DefaultValue::Decimal(text) => quote! {
             <::link_runtime::bigdecimal::BigDecimal as ::core::str::FromStr>::from_str(#text)
                 .expect("define_link! checked that the default is a decimal")
         },
-        Some(DefaultValue::Date(date)) => {
+        DefaultValue::Date(date) => {
             use chrono::Datelike;
             let (year, month, day) = (date.year(), date.month(), date.day());
             quote! {
@@ -277,7 +306,7 @@ fn default_expr(column: &Column) -> TokenStream {
                     .expect("define_link! checked the date")
             }
         }
-        Some(DefaultValue::Time(time)) => {
+        DefaultValue::Time(time) => {
             use chrono::Timelike;
             let (hour, minute, second, nano) =
                 (time.hour(), time.minute(), time.second(), time.nanosecond());
@@ -286,22 +315,17 @@ fn default_expr(column: &Column) -> TokenStream {
                     .expect("define_link! checked the time")
             }
         }
-        Some(DefaultValue::TimestampTz(time)) => {
+        DefaultValue::TimestampTz(time) => {
             let (seconds, nanos) = (time.timestamp(), time.timestamp_subsec_nanos());
             quote! {
                 ::link_runtime::chrono::DateTime::<::link_runtime::chrono::Utc>::from_timestamp(#seconds, #nanos)
                     .expect("define_link! checked the timestamp")
             }
         }
-        Some(DefaultValue::Uuid(bits)) => quote!(::link_runtime::uuid::Uuid::from_u128(#bits)),
-        Some(DefaultValue::Bytes(bytes)) => {
+        DefaultValue::Uuid(bits) => quote!(::link_runtime::uuid::Uuid::from_u128(#bits)),
+        DefaultValue::Bytes(bytes) => {
             let bytes = proc_macro2::Literal::byte_string(bytes);
             quote!(::std::vec::Vec::from(&#bytes[..]))
         }
-    };
-    if column.nullable {
-        quote!(::core::option::Option::Some(#value))
-    } else {
-        value
     }
 }

@@ -1,9 +1,104 @@
 //! The SQL that creates a link's pivot table, per backend.
+//!
+//! The macro writes it whole, but for a column of an enum type: the enum's variants are
+//! its derive's to know, so its `CHECK` and its default are parts the compiler fills in
+//! ([`Sql`]), joined at compile time by the runtime's `const fn`s.
 
 use std::fmt::Write;
 
-use crate::link::model::{Column, ColumnKind, DefaultValue, Link, ResolvedNames};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned, ToTokens};
+use syn::spanned::Spanned;
+
+use crate::link::model::{Column, ColumnKind, DefaultValue, Element, Link, ResolvedNames};
 use crate::names::MAX_IDENTIFIER_LEN;
+
+/// SQL text, some of whose parts may be an enum's to give.
+#[derive(Default)]
+pub struct Sql {
+    parts: Vec<Part>,
+}
+
+enum Part {
+    Text(String),
+    /// Every variant's text of the enum, as SQL literals: `'a', 'b'`.
+    Variants(syn::Type),
+    /// The text of the enum's variant `value` (a path the compiler resolves), as a literal.
+    Variant {
+        ty: syn::Type,
+        value: syn::Expr,
+    },
+}
+
+impl Sql {
+    fn push_str(&mut self, text: &str) {
+        match self.parts.last_mut() {
+            Some(Part::Text(last)) => last.push_str(text),
+            _ => self.parts.push(Part::Text(text.to_owned())),
+        }
+    }
+
+    fn push(&mut self, part: Part) {
+        match part {
+            Part::Text(text) => self.push_str(&text),
+            part => self.parts.push(part),
+        }
+    }
+
+    fn append(&mut self, other: Sql) {
+        for part in other.parts {
+            self.push(part);
+        }
+    }
+}
+
+impl From<String> for Sql {
+    fn from(text: String) -> Self {
+        let mut sql = Sql::default();
+        sql.push_str(&text);
+        sql
+    }
+}
+
+impl ToTokens for Sql {
+    /// A string literal, or a constant block that joins the parts into one `&'static str`.
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        if let [] | [Part::Text(_)] = self.parts[..] {
+            let text = match self.parts.first() {
+                Some(Part::Text(text)) => text.as_str(),
+                _ => "",
+            };
+            return text.to_tokens(tokens);
+        }
+        let parts = self.parts.iter().map(|part| match part {
+            Part::Text(text) => quote!(::link_runtime::__private::SqlPart::Text(#text)),
+            Part::Variants(ty) => quote_spanned! {ty.span()=>
+                ::link_runtime::__private::SqlPart::Literals(
+                    <#ty as ::link_runtime::ColumnEnum>::VARIANTS,
+                )
+            },
+            Part::Variant { ty, value } => {
+                let value = quote_spanned!(value.span()=> (#value) as i128);
+                quote_spanned! {ty.span()=>
+                    ::link_runtime::__private::SqlPart::Variant {
+                        texts: <#ty as ::link_runtime::ColumnEnum>::VARIANTS,
+                        discriminants: <#ty as ::link_runtime::ColumnEnum>::DISCRIMINANTS,
+                        value: #value,
+                    }
+                }
+            }
+        });
+        quote! {
+            {
+                const PARTS: &[::link_runtime::__private::SqlPart] = &[#(#parts),*];
+                const BYTES: [u8; ::link_runtime::__private::sql_len(PARTS)] =
+                    ::link_runtime::__private::sql_bytes(PARTS);
+                ::link_runtime::__private::sql_text(&BYTES)
+            }
+        }
+        .to_tokens(tokens);
+    }
+}
 
 #[derive(Clone, Copy)]
 pub enum Dialect {
@@ -36,6 +131,19 @@ impl Dialect {
             (Dialect::Postgres, ColumnKind::Uuid) => "UUID",
             (Dialect::Sqlite, ColumnKind::Bytes) => "BLOB",
             (Dialect::Postgres, ColumnKind::Bytes) => "BYTEA",
+            (_, ColumnKind::Enum) => "TEXT",
+            // SQLite has no arrays: a JSON array in text, under a name that says what it
+            // holds (the `ARRAY` of standard SQL), so that a sync sees its element change.
+            (Dialect::Sqlite, ColumnKind::Array(Element::Text)) => "TEXT ARRAY",
+            (Dialect::Sqlite, ColumnKind::Array(Element::Integer)) => "INTEGER ARRAY",
+            (Dialect::Sqlite, ColumnKind::Array(Element::BigInt)) => "BIGINT ARRAY",
+            (Dialect::Sqlite, ColumnKind::Array(Element::Double)) => "DOUBLE ARRAY",
+            (Dialect::Sqlite, ColumnKind::Array(Element::Bool)) => "BOOLEAN ARRAY",
+            (Dialect::Postgres, ColumnKind::Array(Element::Text)) => "TEXT[]",
+            (Dialect::Postgres, ColumnKind::Array(Element::Integer)) => "INTEGER[]",
+            (Dialect::Postgres, ColumnKind::Array(Element::BigInt)) => "BIGINT[]",
+            (Dialect::Postgres, ColumnKind::Array(Element::Double)) => "DOUBLE PRECISION[]",
+            (Dialect::Postgres, ColumnKind::Array(Element::Bool)) => "BOOLEAN[]",
         }
     }
 
@@ -55,45 +163,115 @@ impl Dialect {
     }
 }
 
-/// `"featured" BOOLEAN NOT NULL DEFAULT FALSE`.
-pub fn column_definition(dialect: Dialect, column: &Column) -> String {
-    let mut sql = format!(r#""{}" {}"#, column.name, dialect.column_type(column.kind));
+/// `"featured" BOOLEAN NOT NULL DEFAULT FALSE`; an enum's with its check,
+/// `"status" TEXT NOT NULL DEFAULT 'active' CHECK ("status" IN ('active', 'archived'))`,
+/// which on PostgreSQL is named (`CONSTRAINT "{table}_status_check"`) so that a sync can
+/// replace it when the variants change.
+pub fn column_definition(dialect: Dialect, column: &Column, table: &str) -> Sql {
+    let mut sql = Sql::from(format!(
+        r#""{}" {}"#,
+        column.name,
+        dialect.column_type(column.kind)
+    ));
     if !column.nullable {
         sql.push_str(" NOT NULL");
     }
-    if let Some(default) = &column.default {
-        let literal = match default {
-            DefaultValue::Null => None,
-            DefaultValue::Bool(true) => Some("TRUE".to_owned()),
-            DefaultValue::Bool(false) => Some("FALSE".to_owned()),
-            DefaultValue::Integer(n) | DefaultValue::Float(n) => Some(n.clone()),
-            DefaultValue::Text(text) | DefaultValue::Json(text) => {
-                Some(format!("'{}'", text.replace('\'', "''")))
-            }
-            DefaultValue::Decimal(n) => Some(match dialect {
-                Dialect::Sqlite => format!("'{n}'"),
-                Dialect::Postgres => n.clone(),
-            }),
-            DefaultValue::Date(date) => Some(format!("'{}'", date.format("%Y-%m-%d"))),
-            DefaultValue::Time(time) => Some(format!("'{}'", time.format("%H:%M:%S%.f"))),
-            // The text diesel writes for one on SQLite, which PostgreSQL reads too.
-            DefaultValue::TimestampTz(time) => {
-                Some(format!("'{}'", time.format("%Y-%m-%d %H:%M:%S%.f+00:00")))
-            }
-            DefaultValue::Uuid(bits) => Some(format!("'{}'", uuid_text(*bits))),
-            DefaultValue::Bytes(bytes) => {
-                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-                Some(match dialect {
-                    Dialect::Sqlite => format!("X'{hex}'"),
-                    Dialect::Postgres => format!("'\\x{hex}'"),
-                })
-            }
-        };
-        if let Some(literal) = literal {
-            write!(sql, " DEFAULT {literal}").expect("writing to a String");
+    match &column.default {
+        Some(DefaultValue::Variant(value)) => {
+            sql.push_str(" DEFAULT ");
+            sql.push(Part::Variant {
+                ty: column.value_ty.clone(),
+                value: value.clone(),
+            });
         }
+        Some(default) => {
+            if let Some(literal) = default_literal(dialect, default) {
+                sql.push_str(&format!(" DEFAULT {literal}"));
+            }
+        }
+        None => {}
+    }
+    if column.kind == ColumnKind::Enum {
+        if let Dialect::Postgres = dialect {
+            let name = check_name(table, &column.name.to_string());
+            sql.push_str(&format!(r#" CONSTRAINT "{name}""#));
+        }
+        sql.push_str(&format!(r#" CHECK ("{}" IN ("#, column.name));
+        sql.push(Part::Variants(column.value_ty.clone()));
+        sql.push_str("))");
     }
     sql
+}
+
+/// The name of an enum column's check on PostgreSQL: `{table}_{column}_check`, as
+/// PostgreSQL would name it, shortened as an index name is.
+fn check_name(table: &str, column: &str) -> String {
+    index_name(table, &format!("{column}_check"))
+}
+
+/// A default as a SQL literal; `None` for NULL, which needs no `DEFAULT`.
+fn default_literal(dialect: Dialect, default: &DefaultValue) -> Option<String> {
+    Some(match default {
+        DefaultValue::Null => return None,
+        DefaultValue::Bool(true) => "TRUE".to_owned(),
+        DefaultValue::Bool(false) => "FALSE".to_owned(),
+        DefaultValue::Integer(n) | DefaultValue::Float(n) => n.clone(),
+        DefaultValue::Text(text) | DefaultValue::Json(text) => quoted(text),
+        DefaultValue::Decimal(n) => match dialect {
+            Dialect::Sqlite => format!("'{n}'"),
+            Dialect::Postgres => n.clone(),
+        },
+        DefaultValue::Date(date) => format!("'{}'", date.format("%Y-%m-%d")),
+        DefaultValue::Time(time) => format!("'{}'", time.format("%H:%M:%S%.f")),
+        // The text diesel writes for one on SQLite, which PostgreSQL reads too.
+        DefaultValue::TimestampTz(time) => {
+            format!("'{}'", time.format("%Y-%m-%d %H:%M:%S%.f+00:00"))
+        }
+        DefaultValue::Uuid(bits) => format!("'{}'", uuid_text(*bits)),
+        DefaultValue::Bytes(bytes) => {
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            match dialect {
+                Dialect::Sqlite => format!("X'{hex}'"),
+                Dialect::Postgres => format!("'\\x{hex}'"),
+            }
+        }
+        DefaultValue::Array(elements) => quoted(&array_text(dialect, elements)),
+        // Written by `column_definition` as a part of the enum's.
+        DefaultValue::Variant(_) => return None,
+    })
+}
+
+/// `text` as a SQL string literal.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The text of an array: PostgreSQL's array literal (`{"a","b"}`, `{1,2}`), or on SQLite
+/// the JSON array (`["a","b"]`, `[1,2]`).
+fn array_text(dialect: Dialect, elements: &[DefaultValue]) -> String {
+    let items: Vec<String> = elements
+        .iter()
+        .map(|element| match (dialect, element) {
+            (_, DefaultValue::Bool(b)) => b.to_string(),
+            (_, DefaultValue::Integer(n)) => n.clone(),
+            // Its shortest text that reads back as the same float, in a form both JSON
+            // and PostgreSQL read (`2.` is neither's).
+            (_, DefaultValue::Float(n)) => {
+                format!("{:?}", n.parse::<f64>().expect("validated float"))
+            }
+            (Dialect::Sqlite, DefaultValue::Text(text)) => {
+                serde_json::to_string(text).expect("text serializes")
+            }
+            (Dialect::Postgres, DefaultValue::Text(text)) => {
+                format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+            }
+            _ => unreachable!("validation allows literals of an array's elements only"),
+        })
+        .collect();
+    match dialect {
+        Dialect::Sqlite => format!("[{}]", items.join(",")),
+        Dialect::Postgres => format!("{{{}}}", items.join(",")),
+    }
 }
 
 /// `67e55044-10b1-426f-9247-bb680e5fe0c8`: a UUID's hyphenated, lower-case text.
@@ -110,35 +288,46 @@ fn uuid_text(bits: u128) -> String {
 }
 
 /// The `CREATE TABLE` and `CREATE INDEX` statements of a link.
-pub fn create_table(dialect: Dialect, link: &Link, names: &ResolvedNames) -> String {
+pub fn create_table(dialect: Dialect, link: &Link, names: &ResolvedNames) -> Sql {
     let table = &names.table;
     let left = names.left_column();
     let right = names.right_column();
     let timestamp = dialect.timestamp_type();
     let now = dialect.now();
 
-    let mut columns = vec![
-        r#""id" TEXT NOT NULL"#.to_owned(),
-        format!(r#""{left}" TEXT NOT NULL"#),
-        format!(r#""{right}" TEXT NOT NULL"#),
+    let mut columns: Vec<Sql> = vec![
+        Sql::from(r#""id" TEXT NOT NULL"#.to_owned()),
+        Sql::from(format!(r#""{left}" TEXT NOT NULL"#)),
+        Sql::from(format!(r#""{right}" TEXT NOT NULL"#)),
     ];
-    columns.extend(link.columns.iter().map(|c| column_definition(dialect, c)));
-    columns.push(format!(
-        r#""created_at" {timestamp} NOT NULL DEFAULT {now}"#
-    ));
-    columns.push(format!(
-        r#""updated_at" {timestamp} NOT NULL DEFAULT {now}"#
-    ));
-    columns.push(format!(r#""deleted_at" {timestamp}"#));
-    columns.push(format!(r#"PRIMARY KEY ("{left}", "{right}")"#));
-
-    let mut sql = format!(
-        "CREATE TABLE IF NOT EXISTS \"{table}\" (\n    {}\n);\n",
-        columns.join(",\n    ")
+    columns.extend(
+        link.columns
+            .iter()
+            .map(|c| column_definition(dialect, c, table)),
     );
-    for index in indexes(link, names) {
-        writeln!(sql, "{}", index.sql).expect("writing to a String");
+    columns.extend(
+        [
+            format!(r#""created_at" {timestamp} NOT NULL DEFAULT {now}"#),
+            format!(r#""updated_at" {timestamp} NOT NULL DEFAULT {now}"#),
+            format!(r#""deleted_at" {timestamp}"#),
+            format!(r#"PRIMARY KEY ("{left}", "{right}")"#),
+        ]
+        .map(Sql::from),
+    );
+
+    let mut sql = Sql::from(format!("CREATE TABLE IF NOT EXISTS \"{table}\" (\n    "));
+    for (i, column) in columns.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(",\n    ");
+        }
+        sql.append(column);
     }
+    sql.push_str("\n);\n");
+    let mut indexes = String::new();
+    for index in self::indexes(link, names) {
+        writeln!(indexes, "{}", index.sql).expect("writing to a String");
+    }
+    sql.push_str(&indexes);
     sql
 }
 
