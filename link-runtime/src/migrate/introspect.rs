@@ -16,7 +16,7 @@ use crate::migrate::sql::ident;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TableShape {
     /// `(name, type)` of each column, in table order: the type as declared on SQLite, as
-    /// PostgreSQL names it (`text`, `character varying(255)`) there.
+    /// PostgreSQL names it (`text`, `character varying(255)`, `integer[]`) there.
     pub columns: Vec<(String, String)>,
     /// The names of the table's indexes.
     pub indexes: Vec<String>,
@@ -73,7 +73,9 @@ pub(crate) async fn table<E: Executor>(conn: &mut E, table: &str) -> Result<Opti
         ),
         Dialect::Postgres => (
             "SELECT column_name::text AS value, \
-             CASE WHEN character_maximum_length IS NULL THEN data_type::text \
+             CASE WHEN data_type = 'ARRAY' THEN format_type(to_regtype(\
+             quote_ident(udt_schema) || '.' || quote_ident(udt_name)), NULL) \
+             WHEN character_maximum_length IS NULL THEN data_type::text \
              ELSE data_type::text || '(' || character_maximum_length || ')' END AS kind \
              FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = $1 \

@@ -3,13 +3,15 @@
 //!
 //! - [`plan`] compares the registered links with the database and with what the last sync
 //!   recorded in the `link_metadata` table, and returns typed [`Action`]s: create the
-//!   metadata table, create a link table, add, change or drop an extra column, create or
-//!   drop an index, record a link, drop the table of a link that is gone, forget a link
-//!   whose table is gone. Each action is [`Safety::Safe`] or [`Safety::Unsafe`]: dropping
-//!   a table or a column that holds rows, or converting a column's values, is unsafe, and
-//!   so is a unique index that rows already there break (a table adopted from Medusa, where
-//!   a product may hold two live brands on a link that gives it one): the plan asks the
-//!   table before it calls such an index safe, and says which records break it.
+//!   metadata table, create a link table, add, change or drop an extra column, change the
+//!   variants of an enum column, create or drop an index, record a link, drop the table of
+//!   a link that is gone, forget a link whose table is gone. Each action is
+//!   [`Safety::Safe`] or [`Safety::Unsafe`]: dropping a table or a column that holds rows,
+//!   or converting a column's values, is unsafe, and so is a unique index that rows already
+//!   there break (a table adopted from Medusa, where a product may hold two live brands on
+//!   a link that gives it one), or an enum's check that refuses values rows hold (a variant
+//!   removed): the plan asks the table before it calls such a change safe, and says which
+//!   records or values stand in the way.
 //! - A [`Plan`] prints as the SQL it runs, each action headed by a comment that says what
 //!   it does and whether it is safe.
 //! - [`apply`] runs the safe actions, and the unsafe ones only when allowed, each in its own
@@ -22,13 +24,16 @@
 //! the `cli` feature.
 
 mod apply;
+mod check;
 pub(crate) mod decisions;
 mod export;
 pub(crate) mod introspect;
 mod metadata;
 mod plan;
+mod replace;
 pub(crate) mod sql;
 pub(crate) mod unique;
+mod variants;
 
 pub(crate) use apply::apply_in;
 pub use apply::{apply, Applied};

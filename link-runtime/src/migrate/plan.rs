@@ -8,10 +8,12 @@ use crate::backend::{block_on, Blocking, Executor, LinkConnection};
 use crate::definition::{Index, LinkSchema};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::migrate::check::Check;
 use crate::migrate::introspect::{self, TableShape};
 use crate::migrate::metadata::{self, LinkRecord};
-use crate::migrate::sql::{column_type, comment, fnv1a, ident, without_name};
-use crate::migrate::unique;
+use crate::migrate::replace::replace_column;
+use crate::migrate::sql::{column_type, comment, ident};
+use crate::migrate::{unique, variants};
 use crate::registry::registered_links;
 use crate::trace::operation;
 
@@ -188,6 +190,23 @@ impl fmt::Display for Action {
                     "change column `{column}` of `{table}` from `{from}` to `{to}`"
                 )
             }
+            ActionKind::ChangeVariants {
+                column,
+                added,
+                removed,
+            } => {
+                write!(f, "change the variants of column `{column}` of `{table}`")?;
+                let listed = crate::error::quoted::<String>;
+                let mut sep = ":";
+                if !added.is_empty() {
+                    write!(f, "{sep} adds {}", listed(added))?;
+                    sep = ";";
+                }
+                if !removed.is_empty() {
+                    write!(f, "{sep} removes {}", listed(removed))?;
+                }
+                Ok(())
+            }
             ActionKind::DropColumn { column } => write!(
                 f,
                 "drop column `{column}` of `{table}`: the link ({link}) does not declare it"
@@ -232,6 +251,18 @@ pub enum ActionKind {
         from: String,
         /// Its definition now.
         to: String,
+    },
+    /// Change the texts an enum column's check allows, its enum's variants: on PostgreSQL
+    /// its named constraint is dropped and made again, on SQLite the column replaced as
+    /// [`AlterColumn`](Self::AlterColumn) replaces it. Unsafe when rows hold a text the
+    /// check no longer allows, which the reason names.
+    ChangeVariants {
+        /// The column.
+        column: String,
+        /// The texts the check allows now and did not, in the enum's order.
+        added: Vec<String>,
+        /// The texts it allowed and no longer does, in their old order.
+        removed: Vec<String>,
     },
     /// Drop a column of a link table that the link does not declare.
     DropColumn {
@@ -521,6 +552,32 @@ impl<'a, E: Executor> Rows<'a, E> {
         })
     }
 
+    /// Whether a check allowing `allowed` can be put on `column`, whose old check allowed
+    /// `before` (`None`: any value): safe unless rows hold a value it refuses, which the
+    /// reason names. Asks the table only when `allowed` leaves out a value `before` had.
+    async fn check_safety(
+        &mut self,
+        column: &str,
+        before: Option<&[String]>,
+        allowed: &[String],
+    ) -> Result<Safety> {
+        if before.is_some_and(|before| before.iter().all(|value| allowed.contains(value))) {
+            return Ok(Safety::Safe);
+        }
+        if self.count().await? == 0 {
+            return Ok(Safety::Safe);
+        }
+        let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+        let refused = variants::refused(self.conn, self.table, column, &allowed).await?;
+        Ok(if refused.count == 0 {
+            Safety::Safe
+        } else {
+            Safety::Unsafe {
+                reason: refused.reason(self.table, column),
+            }
+        })
+    }
+
     /// Whether `index` of `schema` can be created on the rows there: safe unless it is
     /// unique and rows break it (a Medusa table's product with two live brands, where the
     /// link says one), which the reason names, with how to resolve them.
@@ -607,10 +664,51 @@ async fn plan_existing<E: Executor>(
         if recorded == definition {
             continue;
         }
-        let converts = column_type(recorded) != column_type(definition)
-            || recorded.contains("NOT NULL") != definition.contains("NOT NULL");
+        let (before, after) = (Check::of(recorded), Check::of(definition));
+        if let (Some(before), Some(after)) = (&before, &after) {
+            if before.strip(recorded) == after.strip(definition)
+                && before.constraint == after.constraint
+            {
+                let safety = rows
+                    .check_safety(column.name, Some(&before.values), &after.values)
+                    .await?;
+                let (up, down) = change_check(
+                    dialect,
+                    &table,
+                    column.name,
+                    (recorded, before),
+                    (definition, after),
+                );
+                actions.push(action(
+                    ActionKind::ChangeVariants {
+                        column: column.name.to_owned(),
+                        added: missing_from(&after.values, &before.values),
+                        removed: missing_from(&before.values, &after.values),
+                    },
+                    safety,
+                    up,
+                    down,
+                ));
+                continue;
+            }
+        }
+        // Read without the checks, whose texts may hold anything.
+        let unchecked = |definition, check: &Option<Check>| {
+            check
+                .as_ref()
+                .map_or(definition, |check| check.strip(definition))
+        };
+        let (old, new) = (unchecked(recorded, &before), unchecked(definition, &after));
+        let converts = column_type(old) != column_type(new)
+            || old.contains("NOT NULL") != new.contains("NOT NULL");
         let safety = if converts {
             rows.safety("converting their values may fail or change them")
+                .await?
+        } else if let Some(after) = &after {
+            // Text that becomes an enum, or an enum whose default changed: the values stay,
+            // if the check allows them.
+            let before = before.as_ref().map(|before| &before.values[..]);
+            rows.check_safety(column.name, before, &after.values)
                 .await?
         } else {
             // Only the default changed: the copy keeps every value as it is.
@@ -623,8 +721,8 @@ async fn plan_existing<E: Executor>(
                 to: definition.to_owned(),
             },
             safety,
-            replace_column(&table, column.name, definition),
-            replace_column(&table, column.name, recorded),
+            replace_column(dialect, &table, column.name, recorded, definition),
+            replace_column(dialect, &table, column.name, definition, recorded),
         ));
     }
 
@@ -667,35 +765,38 @@ async fn plan_existing<E: Executor>(
     Ok(())
 }
 
-/// The name of the column that takes `column`'s converted values before it replaces it:
-/// `{column}__new`, or a name made from a hash of `column` where that would be longer
-/// than PostgreSQL keeps (63 bytes), which would cut it back to `column` itself.
-fn temporary_column(column: &str) -> String {
-    const MAX: usize = 63;
-    let readable = format!("{column}__new");
-    if readable.len() <= MAX {
-        readable
-    } else {
-        format!("link_new_{:016x}", fnv1a(column.as_bytes()))
-    }
+/// The statements that change an enum column's check from `before` to `after` (each with
+/// the definition it was read from), and those that change it back: PostgreSQL drops the
+/// named constraint and adds it again; SQLite, which cannot alter a check, replaces the
+/// column.
+fn change_check(
+    dialect: Dialect,
+    table: &str,
+    column: &str,
+    before: (&str, &Check),
+    after: (&str, &Check),
+) -> (Vec<String>, Vec<String>) {
+    let swap = |from: &str, (to, check): (&str, &Check)| match (&check.constraint, dialect) {
+        (Some(name), Dialect::Postgres) => vec![
+            format!("ALTER TABLE {table} DROP CONSTRAINT {};", ident(name)),
+            format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {} {};",
+                ident(name),
+                check.clause(to)
+            ),
+        ],
+        _ => replace_column(dialect, table, column, from, to),
+    };
+    (swap(before.0, after), swap(after.0, before))
 }
 
-/// Replaces `column` of `table` (quoted) by one defined as `definition`, values cast.
-fn replace_column(table: &str, column: &str, definition: &str) -> Vec<String> {
-    let new = temporary_column(column);
-    let (old_name, new_name) = (ident(column), ident(&new));
-    vec![
-        format!(
-            "ALTER TABLE {table} ADD COLUMN {new_name} {};",
-            without_name(definition, column)
-        ),
-        format!(
-            "UPDATE {table} SET {new_name} = CAST({old_name} AS {});",
-            column_type(definition)
-        ),
-        format!("ALTER TABLE {table} DROP COLUMN {old_name};"),
-        format!("ALTER TABLE {table} RENAME COLUMN {new_name} TO {old_name};"),
-    ]
+/// The texts of `texts` that `other` does not hold, in order.
+fn missing_from(texts: &[String], other: &[String]) -> Vec<String> {
+    texts
+        .iter()
+        .filter(|text| !other.contains(text))
+        .cloned()
+        .collect()
 }
 
 /// Drops `table`, whose link (`link`, in words) is no longer defined. Its down statements
@@ -733,20 +834,5 @@ fn drop_table(
             metadata::delete_sql(table),
         ],
         down,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::temporary_column;
-
-    #[test]
-    fn a_temporary_column_never_takes_the_name_it_replaces() {
-        assert_eq!(temporary_column("title"), "title__new");
-        let longest = "c".repeat(63);
-        let temporary = temporary_column(&longest);
-        assert!(temporary.len() <= 63, "{temporary}");
-        assert_ne!(&temporary[..temporary.len().min(63)], longest);
-        assert_eq!(temporary, temporary_column(&longest), "stable across runs");
     }
 }

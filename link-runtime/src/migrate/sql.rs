@@ -38,7 +38,8 @@ pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-/// The type in a column definition such as `"note" TEXT NOT NULL DEFAULT 'x'`: `TEXT`.
+/// The type in a column definition such as `"note" TEXT NOT NULL DEFAULT 'x'`: `TEXT`
+/// (`TEXT[]`, `TEXT ARRAY`; an enum column's `TEXT`, before its check).
 pub(crate) fn column_type(definition: &str) -> &str {
     let rest = match definition.strip_prefix('"') {
         // Skip the quoted name, whose quotes inside are doubled.
@@ -60,20 +61,12 @@ pub(crate) fn column_type(definition: &str) -> &str {
         None => definition.split_once(' ').map_or("", |(_, rest)| rest),
     };
     let rest = rest.trim_start();
-    let end = [" NOT NULL", " DEFAULT ", " NULL"]
+    let end = [" NOT NULL", " DEFAULT ", " NULL", " CONSTRAINT ", " CHECK "]
         .iter()
         .filter_map(|keyword| rest.find(keyword))
         .min()
         .unwrap_or(rest.len());
     rest[..end].trim()
-}
-
-/// A column definition without its name: `TEXT NOT NULL DEFAULT 'x'`.
-pub(crate) fn without_name<'a>(definition: &'a str, name: &str) -> &'a str {
-    definition
-        .strip_prefix(&ident(name))
-        .unwrap_or(definition)
-        .trim_start()
 }
 
 #[cfg(test)]
@@ -98,9 +91,18 @@ mod tests {
             "DOUBLE PRECISION"
         );
         assert_eq!(column_type(r#""a "" b" BIGINT DEFAULT 0"#), "BIGINT");
+        assert_eq!(column_type(r#""s" TEXT CHECK ("s" IN ('a'))"#), "TEXT");
         assert_eq!(
-            without_name(r#""note" TEXT DEFAULT 'x'"#, "note"),
-            "TEXT DEFAULT 'x'"
+            column_type(r#""s" TEXT NOT NULL CONSTRAINT "c" CHECK ("s" IN ('a'))"#),
+            "TEXT"
+        );
+        assert_eq!(
+            column_type(r#""tags" TEXT ARRAY NOT NULL DEFAULT '[]'"#),
+            "TEXT ARRAY"
+        );
+        assert_eq!(
+            column_type(r#""tags" DOUBLE PRECISION[]"#),
+            "DOUBLE PRECISION[]"
         );
     }
 
