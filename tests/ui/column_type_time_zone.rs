@@ -16,7 +16,7 @@ pub struct Brand {
 define_link! {
     Product,
     Brand,
-    columns { handed_at: chrono::DateTime<chrono::Local> = "2024-01-31T09:30:00Z", sizes: Vec<i32> },
+    columns { handed_at: chrono::DateTime<chrono::Local> = "2024-01-31T09:30:00Z", sizes: Vec<Option<i32>> },
 }
 
 fn main() {}

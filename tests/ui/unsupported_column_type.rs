@@ -15,7 +15,7 @@ pub struct Brand {
 define_link! {
     Product,
     Brand,
-    columns { tags: Vec<String> = "none", maybe: Option<Option<i32>> },
+    columns { tags: std::collections::HashMap<String, i32>, count: u32 = 0, maybe: Option<Option<i32>> },
 }
 
 fn main() {}
