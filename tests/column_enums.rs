@@ -56,7 +56,7 @@ mod item_label {
         Item(is_list), Label(is_list),
         columns {
             status: Status = Status::OnHold,
-            previous: Option<Status>,
+            previous: Option<Status> = Some(Status::Active),
             tags: Vec<String> = ["new", "it's"],
             sizes: Vec<i32> = [],
             counts: Option<Vec<i64>>,
@@ -195,7 +195,7 @@ struct Labelled {
 fn chosen() -> Columns {
     Columns {
         status: Status::Archived,
-        previous: Some(Status::Active),
+        previous: None,
         tags: vec![
             "a,b".into(),
             "{brace}".into(),
@@ -317,7 +317,7 @@ link_test_support::backend_tests! {
         let defaults = Columns::default();
         assert_eq!(
             (defaults.status, defaults.previous, defaults.flags),
-            (Status::OnHold, None, Some(vec![true, false]))
+            (Status::OnHold, Some(Status::Active), Some(vec![true, false]))
         );
         assert_eq!((defaults.tags, defaults.weights), (vec!["new".to_owned(), "it's".to_owned()], vec![0.5, -2.0]));
 
@@ -338,7 +338,7 @@ link_test_support::backend_tests! {
                 json!({
                     "item_id": "item_1",
                     "status": "it's gone",
-                    "previous": "active",
+                    "previous": null,
                     "tags": ["a,b", "{brace}", "\"quoted\" \\ back", "", "NULL", "ünïcødé"],
                     "sizes": [i32::MIN, 0, i32::MAX],
                     "counts": [],
@@ -348,7 +348,7 @@ link_test_support::backend_tests! {
                 json!({
                     "item_id": "item_2",
                     "status": "on_hold",
-                    "previous": null,
+                    "previous": "active",
                     "tags": ["new", "it's"],
                     "sizes": [],
                     "counts": null,
@@ -462,8 +462,8 @@ link_test_support::backend_tests! {
             _ => "tags",
         };
         assert_eq!(
-            conn.rows(&format!("SELECT status, {tags} FROM item_state_probe"), &[]),
-            [["on_hold", r#"["new","it's"]"#]]
+            conn.rows(&format!("SELECT status, previous, {tags} FROM item_state_probe"), &[]),
+            [["on_hold", "active", r#"["new","it's"]"#]]
         );
     }
 
