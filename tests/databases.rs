@@ -229,6 +229,18 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
         json!([{ "product_id": "prod_2", "product": { "name": "Teapot" }, "brand": { "name": "Acme" } }])
     );
 
+    // A count of linked records would need a statement across databases: refused, by
+    // name, as a field, a filter and an order.
+    for query in [
+        Graph::entity("brand").fields(["id", "_count.products"]),
+        Graph::entity("brand").filter("_count.products", 1),
+        Graph::entity("brand").order("_count.products", Order::Asc),
+    ] {
+        let error = Query::across(&databases).graph(query).unwrap_err();
+        assert!(error.to_string().contains("another database"), "{error:?}");
+        assert_eq!(error.kind(), link_runtime::ErrorKind::Invalid, "{error:?}");
+    }
+
     // Ordering by a linked field would need a join across databases: refused, by name.
     let error = Query::across(&databases)
         .graph(

@@ -151,6 +151,9 @@ enum Use {
     Field,
     /// A filter path: links, then a field.
     Filter,
+    /// A filter path compared with null: links, then a field or a link (whether the
+    /// record has a live linked record).
+    Presence,
     /// An order path: a field, or one link and a field.
     Order,
 }
@@ -175,7 +178,7 @@ fn resolves(entity: &str, path: &str, use_: Use) -> bool {
         }
         match at.links.iter().find(|(name, _)| name == segment) {
             // A link ends a field path only: it reads all the linked fields.
-            Some(_) if last => return use_ == Use::Field,
+            Some(_) if last => return matches!(use_, Use::Field | Use::Presence),
             Some((_, target)) => at = &registry.entities[target],
             None => return false,
         }
@@ -1007,7 +1010,16 @@ impl Built {
     fn paths(&self) -> Vec<(String, Use)> {
         fn filter_paths(filter: &Filter, paths: &mut Vec<(String, Use)>) {
             match filter {
-                Filter::Field { path, .. } => paths.push((path.clone(), Use::Filter)),
+                Filter::Field { path, condition } => {
+                    let use_ = match condition {
+                        Condition::Eq(Value::Null)
+                        | Condition::Ne(Value::Null)
+                        | Condition::IsNull
+                        | Condition::IsNotNull => Use::Presence,
+                        _ => Use::Filter,
+                    };
+                    paths.push((path.clone(), use_))
+                }
                 Filter::And(filters) | Filter::Or(filters) => {
                     filters.iter().for_each(|f| filter_paths(f, paths))
                 }
@@ -1277,7 +1289,25 @@ fn json_query(document: &Value) -> JsonQuery {
                 (_, Value::Object(object)) if object.is_empty() => {
                     query.empty_condition.get_or_insert(path);
                 }
-                _ => query.paths.push((path, Use::Filter)),
+                // `null`, `{ "$eq": null }`, `{ "$ne": null }` ask a link whether there is
+                // a live linked record.
+                (_, value) => {
+                    let null = |value: &Value| match value {
+                        Value::Object(object) => {
+                            !object.is_empty()
+                                && object.iter().all(|(operator, value)| {
+                                    ["$eq", "$ne"].contains(&operator.as_str()) && value.is_null()
+                                })
+                        }
+                        value => value.is_null(),
+                    };
+                    let use_ = if null(value) {
+                        Use::Presence
+                    } else {
+                        Use::Filter
+                    };
+                    query.paths.push((path, use_))
+                }
             }
         }
     }
@@ -2132,6 +2162,10 @@ fn the_path_model_matches_the_registry() {
     assert!(resolves("product", "tags.*", Use::Field));
     assert!(resolves("product", "tags", Use::Field));
     assert!(!resolves("product", "tags", Use::Filter));
+    // Compared with null, a link asks whether there is a live linked record.
+    assert!(resolves("product", "tags", Use::Presence));
+    assert!(resolves("product", "brand.supplier", Use::Presence));
+    assert!(!resolves("product", "brand.*", Use::Presence));
     assert!(resolves("product", "brand.name", Use::Order));
     assert!(!resolves("product", "brand.supplier.name", Use::Order));
     assert!(resolves("product_tags", "tag.name", Use::Filter));

@@ -31,7 +31,7 @@ use crate::definition::{LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
 use crate::graph::localize::{localize, reachable};
-use crate::graph::plan::{Bind, Edge, Hop, Node, Plan, Source};
+use crate::graph::plan::{Bind, Edge, Hop, Node, Plan, Source, COUNT_FIELD};
 use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
 use crate::graph::sql::{
@@ -139,6 +139,7 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     let dialect = <X::Conn as Executor>::DIALECT;
     let root = &plan.root;
     let home = root.source.place();
+    counts_in_reach(conns, root)?;
     let filter_cond = localize(conns, root.source, &plan.filter, plan.with_deleted).await?;
     if let Some(ids) = &plan.keys {
         require_keys(conns, plan, &filter_cond, ids).await?;
@@ -173,7 +174,8 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     );
     let mut order = Vec::with_capacity(plan.order.len() + 1);
     for key in &plan.order {
-        if let Some((edge, target)) = key.via {
+        let through = key.count.map(|count| (count.edge, count.target));
+        if let Some((edge, target)) = through.or(key.via) {
             if !reachable(conns, root.source, edge, target) {
                 return Err(Error::InvalidOrder {
                     entity: root.source.name().to_owned(),
@@ -291,6 +293,27 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     })
 }
 
+/// Refuses counts of linked records (`_count.products`) that one statement on their
+/// record's table cannot read: the link's tables are in other databases. (Counting them in
+/// the application, as links are stitched, is not done yet.)
+fn counts_in_reach<X: Connections>(conns: &X, node: &Node) -> Result<()> {
+    for count in &node.counts {
+        if !reachable(conns, node.source, count.edge, count.target) {
+            return Err(Error::MalformedQuery {
+                reason: format!(
+                    "`{COUNT_FIELD}.{}` of `{}`: the link's tables are in another database, \
+                     and no statement reads two databases",
+                    count.name,
+                    node.source.name()
+                ),
+            });
+        }
+    }
+    node.hops
+        .iter()
+        .try_for_each(|hop| counts_in_reach(conns, &hop.node))
+}
+
 /// Fails with [`Error::NotFound`] unless each of `ids` is a record `filter` (the query's
 /// filter, localized) matches: one statement on the root's table.
 async fn require_keys<X: Connections>(
@@ -335,7 +358,9 @@ async fn require_keys<X: Connections>(
 /// Whether each row of `node`'s statement holds a whole record: every hop is `joined` into
 /// it, and none has links of its own to read by further statements.
 fn streams(node: &Node, joined: &[bool]) -> bool {
-    joined.iter().all(|joined| *joined) && node.hops.iter().all(|hop| hop.node.hops.is_empty())
+    joined.iter().all(|joined| *joined)
+        && node.hops.iter().all(|hop| hop.node.hops.is_empty())
+        && node.counts.is_empty()
 }
 
 /// Which hops of `node` its own statement reads, with `LEFT JOIN`s: those that lead to one
@@ -354,7 +379,11 @@ fn joined_hops<X: Connections>(conns: &X, node: &Node, with_deleted: bool) -> Ve
             };
             // A link whose record must be found is read apart, pivot rows first, so that
             // a live link to a missing record shows.
-            single && !hop.required && reachable(conns, node.source, hop.edge, hop.node.source)
+            // A record with counts reads them in a statement of its own, on its table.
+            single
+                && !hop.required
+                && hop.node.counts.is_empty()
+                && reachable(conns, node.source, hop.edge, hop.node.source)
         })
         .collect()
 }
@@ -717,6 +746,7 @@ fn row_record(
                 Arc::new(Record {
                     fields,
                     links: Vec::new(),
+                    counts: Vec::new(),
                 })
             }));
         } else {
@@ -729,7 +759,13 @@ fn row_record(
             }
         }
     }
-    Ok(Record { fields, links })
+    // Its counts end its columns.
+    let counts = values.take(node.counts.len()).collect();
+    Ok(Record {
+        fields,
+        links,
+        counts,
+    })
 }
 
 /// A hop read by its parent's statement, and the records it found there that have links

@@ -2,8 +2,8 @@
 //! of ids before the root statement runs, one statement per database involved.
 
 use crate::backend::{key, Connections, Executor, Place};
-use crate::error::Result;
-use crate::graph::plan::{Cond, Edge, Source};
+use crate::error::{Error, Result};
+use crate::graph::plan::{Cond, Edge, Source, COUNT_FIELD};
 use crate::graph::sql::{col, cond, live, Sql};
 use crate::migrate::sql::ident;
 
@@ -87,6 +87,15 @@ pub(super) async fn localize<X: Connections>(
                     }
                 }
             }
+        }
+        Cond::Count { count, .. } if !reachable(conns, source, count.edge, count.target) => {
+            return Err(Error::InvalidFilter {
+                entity: source.name().to_owned(),
+                field: format!("{COUNT_FIELD}.{}", count.name),
+                reason: "the link's tables are in another database, and no statement reads \
+                         two databases"
+                    .into(),
+            })
         }
         Cond::Not(inner) => Cond::Not(Box::new(
             Box::pin(localize(conns, source, inner, with_deleted)).await?,

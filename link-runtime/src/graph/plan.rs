@@ -48,6 +48,54 @@ pub(crate) struct Node {
     /// How many of `select` are output fields; the rest are read for stitching only.
     pub output: usize,
     pub hops: Vec<Hop>,
+    /// The counts of linked records its records answer (`_count.products`), in the order
+    /// asked.
+    pub counts: Vec<Count>,
+}
+
+/// The field under which a record answers its counts of linked records.
+pub(crate) const COUNT_FIELD: &str = "_count";
+
+/// A count of a record's live linked records through one of its link fields
+/// (`_count.products`): of a list, how many; of a side that holds one, 0 or 1.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Count {
+    /// The link field, as the output names it.
+    pub name: &'static str,
+    pub edge: Edge,
+    /// The table of the records counted.
+    pub target: Source,
+}
+
+impl Count {
+    /// The count of `source`'s link field `name`, refused as a field would be if the scope
+    /// does not let the query follow the link.
+    fn of(source: Source, path: &str, name: &str, at: &At) -> Result<Count> {
+        let malformed = |reason: String| Error::MalformedQuery {
+            reason: format!("`{path}`: {reason}"),
+        };
+        if let Some((link, rest)) = name.split_once('.') {
+            return Err(malformed(format!(
+                "`{COUNT_FIELD}` counts through a link field of the record itself; \
+                 `{link}.{COUNT_FIELD}.{rest}` counts through the records of `{link}`"
+            )));
+        }
+        match resolve(source, name, true, at)? {
+            Name::Link(field, edge) => {
+                at.follow(name, edge.target_name())?;
+                Ok(Count {
+                    name: field,
+                    edge,
+                    target: edge.target(at.gate)?,
+                })
+            }
+            Name::Field(_) => Err(malformed(format!(
+                "`{name}` is a field of `{}`, not a link: `{COUNT_FIELD}` counts linked records",
+                source.name()
+            ))),
+            Name::Unknown => Err(unknown_field(source, name, at.gate)),
+        }
+    }
 }
 
 /// What a node reads: a model's table, or a link's pivot table.
@@ -245,7 +293,7 @@ pub(crate) enum Edge {
 
 impl Edge {
     /// Whether a record may have many records through the edge.
-    fn is_list(&self) -> bool {
+    pub(crate) fn is_list(&self) -> bool {
         match *self {
             Edge::Pivot { to, .. } | Edge::Row { to, .. } => to.is_list,
             Edge::Direct { .. } => false,
@@ -293,6 +341,11 @@ pub(crate) enum Cond {
     Or(Vec<Cond>),
     /// `inner` does not hold: it is false, or unknown (a null compared).
     Not(Box<Cond>),
+    /// The count of the node's linked records through a link field meets `op`.
+    Count {
+        count: Count,
+        op: Op,
+    },
     /// The column holds one of `ids`: a [`Linked`](Cond::Linked) whose tables are in other
     /// databases, resolved before the statement that needs it.
     Ids {
@@ -339,6 +392,8 @@ pub(crate) struct OrderKey {
     pub via: Option<(Edge, Source)>,
     pub column: &'static str,
     pub order: Order,
+    /// The key is this count of linked records (`_count.products`), not `column`.
+    pub count: Option<Count>,
 }
 
 /// From how many text values an `$in` or `$nin` list is bound as one JSON array rather
@@ -587,7 +642,13 @@ fn required_keys(source: Source, filters: &[Filter]) -> Result<Vec<String>> {
 /// its order keys. (Its records are counted as they load.)
 fn check_cost(plan: &Plan, limits: &Limits) -> Result<()> {
     fn field_links(node: &Node) -> u64 {
-        node.hops.iter().map(|hop| 1 + field_links(&hop.node)).sum()
+        // Each count is a subquery of its statement.
+        node.counts.len() as u64
+            + node
+                .hops
+                .iter()
+                .map(|hop| 1 + field_links(&hop.node))
+                .sum::<u64>()
     }
     limits.check(CostLimit::FieldLinks, field_links(&plan.root))?;
     limits.check(CostLimit::FilterLinks, filter_links(&plan.filter))?;
@@ -600,6 +661,7 @@ fn filter_links(cond: &Cond) -> u64 {
     match cond {
         Cond::True | Cond::Column { .. } | Cond::Ids { .. } => 0,
         Cond::Linked { inner, .. } => 1 + filter_links(inner),
+        Cond::Count { .. } => 1,
         Cond::Not(inner) => filter_links(inner),
         Cond::And(conds) | Cond::Or(conds) => conds.iter().map(filter_links).sum(),
     }
@@ -610,7 +672,7 @@ fn filter_links(cond: &Cond) -> u64 {
 fn filter_values(cond: &Cond) -> u64 {
     match cond {
         Cond::True => 0,
-        Cond::Column { op, .. } => match op {
+        Cond::Column { op, .. } | Cond::Count { op, .. } => match op {
             Op::Compare(..) | Op::Like(_) | Op::ILike(_) => 1,
             Op::In(values) | Op::NotIn(values) => values.len() as u64,
             Op::InJson { values, .. } => *values as u64,
@@ -679,7 +741,7 @@ fn bound_values(cond: &Cond) -> usize {
     match cond {
         Cond::True => 0,
         Cond::Ids { .. } => 1,
-        Cond::Column { op, .. } => match op {
+        Cond::Column { op, .. } | Cond::Count { op, .. } => match op {
             Op::In(values) | Op::NotIn(values) => values.len(),
             _ => 1,
         },
@@ -789,6 +851,7 @@ fn link_field(source: Source, name: &str, gate: Gate) -> Result<Option<(&'static
 fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
     let fields = source.fields();
     let mut select: Vec<Column> = Vec::new();
+    let mut counts: Vec<Count> = Vec::new();
     // Link field → the paths below it, in the order first asked.
     let mut below: Vec<(&'static str, Edge, Vec<String>)> = Vec::new();
     for path in paths {
@@ -811,6 +874,21 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
                 if at.gate.field(source.name(), field.name) && !select.contains(field) {
                     select.push(*field);
                 }
+            }
+            continue;
+        }
+        if head == COUNT_FIELD {
+            let Some(name) = rest else {
+                return Err(Error::MalformedQuery {
+                    reason: format!(
+                        "`{path}`: `{COUNT_FIELD}` names the link field it counts: \
+                         `{COUNT_FIELD}.{{field}}`"
+                    ),
+                });
+            };
+            let count = Count::of(source, path, name, at)?;
+            if !counts.iter().any(|c| c.name == count.name) {
+                counts.push(count);
             }
             continue;
         }
@@ -887,6 +965,7 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
         select,
         output,
         hops,
+        counts,
     })
 }
 
@@ -957,6 +1036,14 @@ fn all(source: Source, list: Vec<Filter>, reading: Reading, at: &At) -> Result<C
                 conds.push(any(alternatives));
             }
             Filter::Field { path, condition } => match path.split_once('.') {
+                Some((COUNT_FIELD, name)) => conds.push(count_filter(
+                    source,
+                    &path,
+                    name,
+                    condition,
+                    reading.text_values,
+                    at,
+                )?),
                 Some((head, rest)) => {
                     linked
                         .entry(head.to_owned())
@@ -1217,6 +1304,50 @@ fn column_filter(
         }
         Name::Unknown => return Err(unknown_field(source, name, at.gate)),
     };
+    Ok(Cond::Column {
+        column: column.column,
+        kind: column.kind,
+        op: op_of(source, name, column.kind, condition, text_values)?,
+    })
+}
+
+/// The records whose count of linked records through the link field `name` (the path
+/// `path`) meets `condition`: the count compares as an integer.
+fn count_filter(
+    source: Source,
+    path: &str,
+    name: &str,
+    condition: Condition,
+    text_values: bool,
+    at: &At,
+) -> Result<Cond> {
+    let count = Count::of(source, path, name, at)?;
+    let op = op_of(
+        source,
+        path,
+        Some(ColumnKind::BigInt),
+        condition,
+        text_values,
+    )?;
+    if matches!(op, Op::Like(_) | Op::ILike(_)) {
+        return Err(Error::InvalidFilter {
+            entity: source.name().to_owned(),
+            field: path.to_owned(),
+            reason: "a count is a number: a pattern does not apply to it".into(),
+        });
+    }
+    Ok(Cond::Count { count, op })
+}
+
+/// `condition` on the field `name` of `source`, whose values are of `kind`, as an [`Op`]
+/// with its values converted to the kind.
+fn op_of(
+    source: Source,
+    name: &str,
+    kind: Option<ColumnKind>,
+    condition: Condition,
+    text_values: bool,
+) -> Result<Op> {
     let invalid = |reason: String| Error::InvalidFilter {
         entity: source.name().to_owned(),
         field: name.to_owned(),
@@ -1224,13 +1355,13 @@ fn column_filter(
     };
     let bind = |value: Value| {
         let value = if text_values {
-            from_text(column.kind, value)
+            from_text(kind, value)
         } else {
             value
         };
-        to_bind(column.kind, value).map_err(&invalid)
+        to_bind(kind, value).map_err(&invalid)
     };
-    let text = |pattern: String| match column.kind {
+    let text = |pattern: String| match kind {
         None | Some(ColumnKind::Text | ColumnKind::Enum(_)) => {
             like_pattern(pattern).map(Bind::Text).map_err(&invalid)
         }
@@ -1240,7 +1371,7 @@ fn column_filter(
     };
     let list = |values: Vec<Value>, negated: bool| {
         let binds = values.into_iter().map(bind).collect::<Result<Vec<_>>>()?;
-        Ok::<_, Error>(list_op(column.kind, binds, negated))
+        Ok::<_, Error>(list_op(kind, binds, negated))
     };
     let op = match condition {
         Condition::Eq(Value::Null) => Op::IsNull,
@@ -1258,11 +1389,7 @@ fn column_filter(
         Condition::IsNull => Op::IsNull,
         Condition::IsNotNull => Op::IsNotNull,
     };
-    Ok(Cond::Column {
-        column: column.column,
-        kind: column.kind,
-        op,
-    })
+    Ok(op)
 }
 
 /// `IN` (or `NOT IN` when `negated`) a list of values of a column of `kind`: a long list
@@ -1625,6 +1752,14 @@ fn order_key(source: Source, path: &str, order: Order, at: &At) -> Result<OrderK
             via: None,
             column: field_of(source, path, at)?,
             order,
+            count: None,
+        }),
+        Some((COUNT_FIELD, name)) => Ok(OrderKey {
+            path: path.to_owned(),
+            via: None,
+            column: source.primary_key(),
+            order,
+            count: Some(Count::of(source, path, name, at)?),
         }),
         Some((head, rest)) => {
             let Name::Link(_, edge) = resolve(source, head, true, at)? else {
@@ -1645,6 +1780,7 @@ fn order_key(source: Source, path: &str, order: Order, at: &At) -> Result<OrderK
                 via: Some((edge, target)),
                 column: field_of(target, rest, &next)?,
                 order,
+                count: None,
             })
         }
     }

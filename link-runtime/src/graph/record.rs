@@ -14,7 +14,7 @@ use serde::forward_to_deserialize_any;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::graph::plan::Node;
+use crate::graph::plan::{Node, COUNT_FIELD};
 
 /// A record of a node: its output fields, then its links, each in the node's order.
 ///
@@ -24,6 +24,8 @@ use crate::graph::plan::Node;
 pub struct Record {
     pub(crate) fields: Vec<Value>,
     pub(crate) links: Vec<Linked>,
+    /// Its counts of linked records, in the order of its node's.
+    pub(crate) counts: Vec<Value>,
 }
 
 /// What one link field of a record holds.
@@ -70,6 +72,15 @@ pub(crate) fn to_json(node: &Node, record: Record) -> Value {
         };
         object.insert(hop.name.to_owned(), value);
     }
+    if !node.counts.is_empty() {
+        let counts = node
+            .counts
+            .iter()
+            .map(|count| count.name.to_owned())
+            .zip(record.counts)
+            .collect();
+        object.insert(COUNT_FIELD.to_owned(), Value::Object(counts));
+    }
     Value::Object(object)
 }
 
@@ -86,13 +97,11 @@ impl Serialize for RecordJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let (node, record) = (self.node, self.record);
         let fields = node.select.len().min(record.fields.len());
-        let count = fields + node.hops.len().min(record.links.len());
-        // Entry `i` is field `i`, then link `i - fields`. Their order, in place for the
-        // usual few entries: this runs once per record written.
-        let name = |i: usize| match i.checked_sub(fields) {
-            None => node.select[i].name,
-            Some(link) => node.hops[link].name,
-        };
+        let links = fields + node.hops.len().min(record.links.len());
+        let count = links + usize::from(!record.counts.is_empty());
+        // Entry `i` is field `i`, then link `i - fields`, then the counts. Their order, in
+        // place for the usual few entries: this runs once per record written.
+        let name = |i: usize| entry_name(node, fields, i);
         let mut inline = [0; 32];
         let mut spilled;
         let order: &mut [usize] = match inline.get_mut(..count) {
@@ -111,6 +120,7 @@ impl Serialize for RecordJson<'_> {
             let key = name(i);
             match i.checked_sub(fields) {
                 None => map.serialize_entry(key, &record.fields[i])?,
+                Some(_) if i == links => map.serialize_entry(key, &CountsJson { node, record })?,
                 Some(link) => {
                     let node = &node.hops[link].node;
                     match &record.links[link] {
@@ -129,6 +139,37 @@ impl Serialize for RecordJson<'_> {
     }
 }
 
+/// The key of entry `i` of a record of `node` whose first `fields` entries are fields:
+/// a field, a link, or (last) its counts.
+fn entry_name(node: &Node, fields: usize, i: usize) -> &'static str {
+    match i.checked_sub(fields) {
+        None => node.select[i].name,
+        Some(link) => node.hops.get(link).map_or(COUNT_FIELD, |hop| hop.name),
+    }
+}
+
+/// A record's counts of linked records, as a JSON object by link field.
+struct CountsJson<'a> {
+    node: &'a Node,
+    record: &'a Record,
+}
+
+impl Serialize for CountsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let counts = self.node.counts.iter().zip(&self.record.counts);
+        let mut map = serializer.serialize_map(Some(self.node.counts.len()))?;
+        // The keys in the order a `serde_json` map keeps them, as for a record's.
+        let mut order: Vec<(&str, &Value)> = counts.map(|(c, v)| (c.name, v)).collect();
+        if !map_keeps_insertion_order() {
+            order.sort_unstable_by_key(|(name, _)| *name);
+        }
+        for (name, value) in order {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
 /// Puts `order`, indexes of a record's entries, in the order a `serde_json` map keeps their
 /// keys (`name` of each).
 fn sort_keys<'n>(order: &mut [usize], name: impl Fn(usize) -> &'n str) {
@@ -140,11 +181,9 @@ fn sort_keys<'n>(order: &mut [usize], name: impl Fn(usize) -> &'n str) {
 /// The order of a record of `node`'s entries (its output fields, then its links) as a
 /// `serde_json` map keeps their keys, for writers that write many records of one node.
 pub(crate) fn key_order(node: &Node) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..node.output + node.hops.len()).collect();
-    sort_keys(&mut order, |i| match i.checked_sub(node.output) {
-        None => node.select[i].name,
-        Some(link) => node.hops[link].name,
-    });
+    let entries = node.output + node.hops.len() + usize::from(!node.counts.is_empty());
+    let mut order: Vec<usize> = (0..entries).collect();
+    sort_keys(&mut order, |i| entry_name(node, node.output, i));
     order
 }
 

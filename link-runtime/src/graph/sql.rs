@@ -9,7 +9,7 @@ use crate::backend::{Executor, JsonRow, LoadRow, RowCells, Statement};
 use crate::definition::{ColumnValue, LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::Result;
-use crate::graph::plan::{Bind, Column, Cond, Edge, Node, Op, OrderKey, Source};
+use crate::graph::plan::{Bind, Column, Cond, Count, Edge, Node, Op, OrderKey, Source};
 use crate::graph::request::Order;
 use crate::migrate::sql::ident;
 use crate::service::{counts, live_unique_index, over_linked, over_linked_column, precedence};
@@ -286,6 +286,10 @@ pub(super) fn select_joined(
         };
         select.push(select_list(&t, &hop.node.select));
     }
+    // The node's counts come after its joined records' columns, before the checks.
+    for count in &node.counts {
+        select.push(count_expr(sql, "t0", node.source, count, with_deleted));
+    }
     select.extend(flags);
     Selected {
         select: select.join(", "),
@@ -379,57 +383,13 @@ pub(super) fn cond(
         Cond::Column {
             column: name, op, ..
         } => {
-            let column = col(alias, name);
-            match op {
-                Op::Compare(operator, value) => {
-                    let p = sql.bind(value.clone());
-                    format!("{column} {operator} {p}")
-                }
-                Op::In(values) if values.is_empty() => "1 = 0".to_owned(),
-                Op::NotIn(values) if values.is_empty() => "1 = 1".to_owned(),
-                Op::In(values) | Op::NotIn(values) => {
-                    let list: Vec<String> = values.iter().map(|v| sql.bind(v.clone())).collect();
-                    let not = if matches!(op, Op::NotIn(_)) {
-                        "NOT "
-                    } else {
-                        ""
-                    };
-                    format!("{column} {not}IN ({})", list.join(", "))
-                }
-                Op::InJson { list, negated, .. } => {
-                    let p = sql.bind(Bind::Text(list.clone()));
-                    // A primary key's index finds its values; any other column is tested
-                    // against the list's values as a set.
-                    if !*negated && *name == source.primary_key() {
-                        sql.dialect.in_json(&column, &p)
-                    } else {
-                        sql.dialect.in_json_set(&column, &p, *negated)
-                    }
-                }
-                // PostgreSQL's semantics on both backends: `LIKE` respects case, and a
-                // backslash escapes the character after it.
-                Op::Like(pattern) => match (sql.dialect, pattern) {
-                    // SQLite's LIKE ignores ASCII case: its GLOB does not.
-                    (Dialect::Sqlite, Bind::Text(pattern)) => {
-                        let p = sql.bind(Bind::Text(like_to_glob(pattern)));
-                        format!("{column} GLOB {p}")
-                    }
-                    _ => {
-                        let p = sql.bind(pattern.clone());
-                        format!("{column} LIKE {p}")
-                    }
-                },
-                Op::ILike(pattern) => {
-                    let p = sql.bind(pattern.clone());
-                    match sql.dialect {
-                        // SQLite's LIKE ignores ASCII case already.
-                        Dialect::Sqlite => format!("{column} LIKE {p} ESCAPE '\\'"),
-                        Dialect::Postgres => format!("{column} ILIKE {p}"),
-                    }
-                }
-                Op::IsNull => format!("{column} IS NULL"),
-                Op::IsNotNull => format!("{column} IS NOT NULL"),
-            }
+            // A primary key's index finds its values in a JSON list.
+            let indexed = *name == source.primary_key();
+            compare(sql, &col(alias, name), op, indexed)
+        }
+        Cond::Count { count, op } => {
+            let counted = count_expr(sql, alias, source, count, with_deleted);
+            compare(sql, &counted, op, false)
         }
         Cond::Linked {
             edge,
@@ -472,6 +432,113 @@ pub(super) fn cond(
                 balanced(&parts, joiner)
             }
         }
+    }
+}
+
+/// `column` (an SQL expression) compared as `op` says; `indexed` when an index on it finds
+/// the values of a JSON list.
+fn compare(sql: &mut Sql, column: &str, op: &Op, indexed: bool) -> String {
+    match op {
+        Op::Compare(operator, value) => {
+            let p = sql.bind(value.clone());
+            format!("{column} {operator} {p}")
+        }
+        Op::In(values) if values.is_empty() => "1 = 0".to_owned(),
+        Op::NotIn(values) if values.is_empty() => "1 = 1".to_owned(),
+        Op::In(values) | Op::NotIn(values) => {
+            let list: Vec<String> = values.iter().map(|v| sql.bind(v.clone())).collect();
+            let not = if matches!(op, Op::NotIn(_)) {
+                "NOT "
+            } else {
+                ""
+            };
+            format!("{column} {not}IN ({})", list.join(", "))
+        }
+        Op::InJson { list, negated, .. } => {
+            let p = sql.bind(Bind::Text(list.clone()));
+            // A primary key's index finds its values; any other column is tested
+            // against the list's values as a set.
+            if !*negated && indexed {
+                sql.dialect.in_json(column, &p)
+            } else {
+                sql.dialect.in_json_set(column, &p, *negated)
+            }
+        }
+        // PostgreSQL's semantics on both backends: `LIKE` respects case, and a
+        // backslash escapes the character after it.
+        Op::Like(pattern) => match (sql.dialect, pattern) {
+            // SQLite's LIKE ignores ASCII case: its GLOB does not.
+            (Dialect::Sqlite, Bind::Text(pattern)) => {
+                let p = sql.bind(Bind::Text(like_to_glob(pattern)));
+                format!("{column} GLOB {p}")
+            }
+            _ => {
+                let p = sql.bind(pattern.clone());
+                format!("{column} LIKE {p}")
+            }
+        },
+        Op::ILike(pattern) => {
+            let p = sql.bind(pattern.clone());
+            match sql.dialect {
+                // SQLite's LIKE ignores ASCII case already.
+                Dialect::Sqlite => format!("{column} LIKE {p} ESCAPE '\\'"),
+                Dialect::Postgres => format!("{column} ILIKE {p}"),
+            }
+        }
+        Op::IsNull => format!("{column} IS NULL"),
+        Op::IsNotNull => format!("{column} IS NOT NULL"),
+    }
+}
+
+/// How many live records are linked to the row `alias` of `source` through `count`'s link
+/// field: a correlated subquery, which each database answers from the index on the link's
+/// side of the row. Of a side that holds one record at most, 0 or 1 whatever the data.
+/// It binds nothing, so it may stand anywhere in a statement.
+pub(super) fn count_expr(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    count: &Count,
+    with_deleted: bool,
+) -> String {
+    let target = count.target;
+    let t = sql.alias();
+    let target_live = live(target, &t, with_deleted);
+    let body = match count.edge {
+        Edge::Pivot { link, from, to } => {
+            let p = sql.alias();
+            format!(
+                "FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {} = {}{}{target_live}",
+                ident(link.table),
+                ident(&p),
+                ident(target.table()),
+                ident(&t),
+                col(&t, target.primary_key()),
+                col(&p, to.column),
+                col(&p, from),
+                col(alias, source.primary_key()),
+                live(Source::Link(link), &p, with_deleted),
+            )
+        }
+        Edge::Direct { to } => format!(
+            "FROM {} AS {} WHERE {} = {}{target_live}",
+            ident(target.table()),
+            ident(&t),
+            col(&t, target.primary_key()),
+            col(alias, to.column),
+        ),
+        Edge::Referring { column, .. } | Edge::Row { from: column, .. } => format!(
+            "FROM {} AS {} WHERE {} = {}{target_live}",
+            ident(target.table()),
+            ident(&t),
+            col(&t, column),
+            col(alias, source.primary_key()),
+        ),
+    };
+    if count.edge.is_list() {
+        format!("(SELECT COUNT(*) {body})")
+    } else {
+        format!("(CASE WHEN EXISTS (SELECT 1 {body}) THEN 1 ELSE 0 END)")
     }
 }
 
@@ -617,9 +684,10 @@ pub(super) fn order_expr(
     key: &OrderKey,
     with_deleted: bool,
 ) -> String {
-    let expr = match key.via {
-        None => col(alias, key.column),
-        Some((edge, target)) => {
+    let expr = match (key.count, key.via) {
+        (Some(count), _) => count_expr(sql, alias, source, &count, with_deleted),
+        (None, None) => col(alias, key.column),
+        (None, Some((edge, target))) => {
             let t = sql.alias();
             let target_live = live(target, &t, with_deleted);
             match edge {
