@@ -13,7 +13,12 @@ use link_test_support::{via, Statements};
 use link_tests::fixtures::catalog;
 use link_tests::links::product_brand;
 use link_tests::modules::{brand::Brand, product::Product};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
+
+mod common;
+use common::catalog::catalogs;
 
 fn rows(conn: &mut impl LinkConnection, query: Graph) -> Vec<Value> {
     via::graph(conn, query).expect("the query runs").data
@@ -188,6 +193,63 @@ link_test_support::backend_tests! {
             assert_eq!(error.kind(), ErrorKind::Forbidden, "{error:?}");
         }
         assert!(statements.take().is_empty());
+    }
+
+    fn counts_are_what_a_model_counts(conn) {
+        catalog(conn);
+        let conn = std::cell::RefCell::new(conn);
+        let config = Config { cases: 48, failure_persistence: None, ..Config::default() };
+        TestRunner::new(config)
+            .run(&(catalogs(), 0..4u64), |(catalog, at_least)| {
+                let conn = &mut **conn.borrow_mut();
+                catalog.store(conn);
+                let counted = |brand: usize| catalog.names_of(brand).len() as u64;
+                // Each brand's count, and the brands ordered by it (most first, then by id).
+                let mut expected: Vec<(String, u64)> =
+                    (0..catalog.brands).map(|b| (format!("brand_{b}"), counted(b))).collect();
+                expected.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                let answered: Vec<(String, u64)> = rows(
+                    conn,
+                    Graph::entity("brand")
+                        .fields(["id", "_count.products"])
+                        .order("_count.products", Order::Desc),
+                )
+                .iter()
+                .map(|row| (row["id"].as_str().unwrap().to_owned(), row["_count"]["products"].as_u64().unwrap()))
+                .collect();
+                prop_assert_eq!(&answered, &expected);
+                // The brands with at least `at_least` products.
+                let kept: Vec<String> = rows(
+                    conn,
+                    Graph::entity("brand")
+                        .fields(["id"])
+                        .filter("_count.products", Condition::ge(at_least))
+                        .order("id", Order::Asc),
+                )
+                .iter()
+                .map(|row| row["id"].as_str().unwrap().to_owned())
+                .collect();
+                let mut wanted: Vec<String> = expected
+                    .iter()
+                    .filter(|(_, n)| *n >= at_least)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                wanted.sort();
+                prop_assert_eq!(kept, wanted);
+                // Each product's one brand: 1 with a live link, else 0.
+                let products = rows(
+                    conn,
+                    Graph::entity("product").fields(["id", "_count.brand"]),
+                );
+                prop_assert_eq!(products.len(), catalog.products.len());
+                for row in products {
+                    let i: usize = row["id"].as_str().unwrap()["prod_".len()..].parse().unwrap();
+                    let live = matches!(catalog.products[i].1, Some((_, false)));
+                    prop_assert_eq!(row["_count"]["brand"].as_u64(), Some(u64::from(live)), "{}", row);
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 
     fn statements_depend_on_the_query_never_on_the_rows(conn) {

@@ -12,13 +12,13 @@ use link_runtime::graph::{Fields, Scope};
 use link_runtime::{Error, ErrorKind, LinkConnection};
 use link_test_support::{via, Statements};
 use link_tests::fixtures::catalog;
-use link_tests::links::product_brand;
-use link_tests::modules::{brand::Brand, product::Product};
-use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::{json, Value};
+
+mod common;
+use common::catalog::{catalogs, Catalog, NAMES};
 
 /// The ids `query` answers, in id order.
 fn ids(conn: &mut impl LinkConnection, query: Graph) -> Vec<String> {
@@ -55,30 +55,6 @@ fn named(pattern: &str) -> Vec<Filter> {
 
 // ---------------------------------------------------------------------------------------
 // Against a model: random catalogs, every quantifier, the answer a brute force gives.
-
-/// A random catalog: each product's name, and its link to a brand (by index) if it has
-/// one, live or dismissed.
-#[derive(Debug, Clone)]
-struct Catalog {
-    brands: usize,
-    products: Vec<(&'static str, Option<(usize, bool)>)>,
-}
-
-const NAMES: [&str; 4] = ["Kettle", "Teapot", "Toaster", "Mug"];
-
-fn catalogs() -> impl Strategy<Value = Catalog> {
-    let product = (
-        select(&NAMES[..]),
-        proptest::option::of((0..4usize, any::<bool>())),
-    );
-    (1..4usize, vec(product, 0..9)).prop_map(|(brands, products)| Catalog {
-        brands,
-        products: products
-            .into_iter()
-            .map(|(name, link)| (name, link.filter(|(brand, _)| *brand < brands)))
-            .collect(),
-    })
-}
 
 /// What the products must meet: nothing (whether there are any), a name, a pattern.
 #[derive(Debug, Clone, Copy)]
@@ -128,46 +104,6 @@ fn brute(quantifier: Quantifier, names: &[&str], test: Test) -> bool {
 }
 
 impl Catalog {
-    /// Replaces the catalog's rows with this one's.
-    fn store(&self, conn: &mut impl link_tests::modules::supplier::Store) {
-        let mut sql = String::from(
-            "DELETE FROM product_product_brand_brand; DELETE FROM products; DELETE FROM brands;",
-        );
-        for brand in 0..self.brands {
-            sql += &format!("INSERT INTO brands VALUES ('brand_{brand}', 'Brand {brand}');");
-        }
-        for (i, (name, _)) in self.products.iter().enumerate() {
-            sql += &format!("INSERT INTO products VALUES ('prod_{i}', '{name}');");
-        }
-        conn.batch_execute(&sql).unwrap();
-        let pairs = |dismissed_only: bool| -> Vec<_> {
-            self.products
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (_, link))| {
-                    let (brand, dismissed) = (*link)?;
-                    (!dismissed_only || dismissed).then(|| {
-                        (
-                            Product::id(format!("prod_{i}")),
-                            Brand::id(format!("brand_{brand}")),
-                        )
-                    })
-                })
-                .collect()
-        };
-        product_brand::Link::create_many(conn, &pairs(false)).unwrap();
-        product_brand::Link::dismiss_many(conn, &pairs(true)).unwrap();
-    }
-
-    /// The names of the products live-linked to brand `brand`.
-    fn names_of(&self, brand: usize) -> Vec<&'static str> {
-        self.products
-            .iter()
-            .filter(|(_, link)| *link == Some((brand, false)))
-            .map(|(name, _)| *name)
-            .collect()
-    }
-
     /// The brands `quantifier` of their products meeting `test` keeps.
     fn brands_kept(&self, quantifier: Quantifier, test: Test) -> Vec<String> {
         (0..self.brands)
