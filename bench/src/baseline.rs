@@ -125,8 +125,62 @@ macro_rules! backend {
                 let count = matching().count().get_result(self)?;
                 Ok((page, count))
             }
+
+            fn brands_by_product_count(&mut self) -> QueryResult<Vec<(Brand, i64)>> {
+                let products = diesel::dsl::count(product::id.nullable());
+                brand::table
+                    .left_join(
+                        pivot::table.on(pivot::brand_id
+                            .eq(brand::id)
+                            .and(pivot::deleted_at.is_null())),
+                    )
+                    .left_join(product::table.on(product::id.eq(pivot::product_id)))
+                    .group_by((brand::id, brand::name))
+                    .select((Brand::as_select(), products))
+                    .order((products.desc(), brand::id))
+                    .load(self)
+            }
         }
     };
+}
+
+/// A brand and how many products it holds, as `brand { id, name, _count.products }`
+/// answers it.
+#[derive(Debug, serde::Serialize)]
+pub struct BrandCount {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its counts.
+    #[serde(rename = "_count")]
+    pub count: ProductCount,
+}
+
+/// The count of a brand's products.
+#[derive(Debug, serde::Serialize)]
+pub struct ProductCount {
+    /// How many products the brand holds.
+    pub products: i64,
+}
+
+/// [`Backend::brands_by_product_count`]'s rows as the JSON document the graph query
+/// answers, `{"data": [...], "metadata": {...}}`, serialized from structs by serde.
+pub fn brand_counts_as_json(rows: Vec<(Brand, i64)>) -> Vec<u8> {
+    let data: Vec<BrandCount> = rows
+        .into_iter()
+        .map(|(brand, products)| BrandCount {
+            id: brand.id,
+            name: brand.name,
+            count: ProductCount { products },
+        })
+        .collect();
+    let count = data.len();
+    serde_json::to_vec(&json!({
+        "data": data,
+        "metadata": { "count": count, "skip": 0, "take": null },
+    }))
+    .expect("the rows serialize")
 }
 
 backend!(diesel::SqliteConnection);

@@ -210,6 +210,15 @@ pub trait Backend: LinkConnection + SimpleConnection {
         names: &[String],
         take: i64,
     ) -> QueryResult<(Vec<(Product, Brand)>, i64)>;
+
+    /// The baseline of `brand { id, name, _count.products }` ordered by the count: brands
+    /// `LEFT JOIN` their live links `LEFT JOIN` the products, `GROUP BY` the brand, most
+    /// products first, then by id.
+    ///
+    /// # Errors
+    ///
+    /// When the database refuses the query.
+    fn brands_by_product_count(&mut self) -> QueryResult<Vec<(Brand, i64)>>;
 }
 
 /// Creates the modules' tables and the link's pivot table.

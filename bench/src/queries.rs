@@ -1,7 +1,7 @@
 //! The library side of each benchmark: the graph queries whose data the baselines of
 //! [`crate::baseline`] return, in the dynamic (JSON) and the typed form.
 
-use link_runtime::graph::{Condition, Graph, GraphSelect};
+use link_runtime::graph::{Condition, Graph, GraphSelect, Order};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Brand, Product};
@@ -21,6 +21,13 @@ use crate::catalog::{Brand, Product};
 /// ```
 pub fn products_with_brand() -> Graph {
     Graph::entity("product").fields(["id", "title", "brand.*"])
+}
+
+/// `brand { id, name, _count.products }`, every brand, most products first.
+pub fn brands_by_product_count() -> Graph {
+    Graph::entity("brand")
+        .fields(["id", "name", "_count.products"])
+        .order("_count.products", Order::Desc)
 }
 
 /// `brand { id, name, products.* }`, every brand.

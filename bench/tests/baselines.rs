@@ -29,6 +29,20 @@ fn catalog<C: Backend>(conn: &mut C) {
 }
 
 link_test_support::backend_tests! {
+    fn brands_by_product_count(conn) {
+        catalog(conn);
+        let baseline = conn.brands_by_product_count().unwrap();
+        assert_eq!(baseline.len(), 13);
+        // Brand 0 lost product 0; brand 12 holds none, and comes last.
+        assert_eq!(baseline.last().unwrap().1, 0);
+        assert!(baseline.iter().any(|(_, n)| *n == 9));
+        let graph = Query::new(conn)
+            .graph(queries::brands_by_product_count().to_json())
+            .unwrap()
+            .into_body();
+        assert_eq!(graph, link_bench::baseline::brand_counts_as_json(baseline));
+    }
+
     fn products_with_their_brand(conn) {
         catalog(conn);
         let baseline = conn.products_with_brand().unwrap();

@@ -192,6 +192,7 @@ pub(crate) async fn run<X: Connections, S: Sink>(
             alias,
             root.source,
             key,
+            &root.counts,
             plan.with_deleted,
         ));
     }

@@ -287,8 +287,9 @@ pub(super) fn select_joined(
         select.push(select_list(&t, &hop.node.select));
     }
     // The node's counts come after its joined records' columns, before the checks.
-    for count in &node.counts {
-        select.push(count_expr(sql, "t0", node.source, count, with_deleted));
+    for (i, count) in node.counts.iter().enumerate() {
+        let counted = count_expr(sql, "t0", node.source, count, with_deleted);
+        select.push(format!("{counted} AS {}", ident(&count_alias(i))));
     }
     select.extend(flags);
     Selected {
@@ -672,20 +673,32 @@ fn balanced(parts: &[String], joiner: &str) -> String {
     }
 }
 
+/// The name a statement gives the `i`th count it selects, by which its order refers to it
+/// rather than counting again.
+fn count_alias(i: usize) -> String {
+    format!("link_count_{i}")
+}
+
 /// An `ORDER BY` term. A linked field is read by a subquery that yields the value of the
 /// partner that counts (a side ordered by has one live partner at most, and where the data
 /// holds several, the one [`precedence`] puts first: the one the output shows), so the
 /// order is well defined.
 /// NULLs sort as PostgreSQL sorts them by default, on both backends.
+/// A count the statement selects too (among `selected`, its node's) is the selected
+/// column, named: each row counts once.
 pub(super) fn order_expr(
     sql: &mut Sql,
     alias: &str,
     source: Source,
     key: &OrderKey,
+    selected: &[Count],
     with_deleted: bool,
 ) -> String {
     let expr = match (key.count, key.via) {
-        (Some(count), _) => count_expr(sql, alias, source, &count, with_deleted),
+        (Some(count), _) => match selected.iter().position(|c| c.name == count.name) {
+            Some(i) => ident(&count_alias(i)),
+            None => count_expr(sql, alias, source, &count, with_deleted),
+        },
         (None, None) => col(alias, key.column),
         (None, Some((edge, target))) => {
             let t = sql.alias();
