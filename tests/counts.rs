@@ -109,13 +109,28 @@ link_test_support::backend_tests! {
         assert_eq!(products[0], json!({ "id": "prod_1", "brand": { "name": "Acme", "_count": { "products": 2 } } }));
         assert_eq!(products[2], json!({ "id": "prod_3", "brand": { "name": "Birch", "_count": { "products": 1 } } }));
         assert_eq!(products[3], json!({ "id": "prod_4", "brand": null }));
-        // The JSON written from the records is the JSON of the values.
-        let query = Graph::entity("brand")
-            .fields(["id", "_count.products", "products._count.tags"])
-            .order("id", Order::Asc);
-        let values = via::graph(conn, query.clone()).unwrap();
-        let written = via::graph(conn, query.to_json()).unwrap();
-        assert_eq!(serde_json::to_string(&written).unwrap(), serde_json::to_string(&values).unwrap());
+        // The JSON written from the records (or, where every link is joined, from each row
+        // as it is read) is the JSON of the values.
+        for query in [
+            Graph::entity("brand")
+                .fields(["id", "_count.products", "products._count.tags"])
+                .order("id", Order::Asc),
+            Graph::entity("brand").fields(["id", "_count.products"]),
+            Graph::entity("brand").fields(["id", "_count.products"]).filter("name", "Acme"),
+            Graph::entity("product")
+                .fields(["id", "brand.name", "supplier.name", "_count.tags", "_count.brand"])
+                .order("_count.tags", Order::Desc)
+                .take(3),
+        ] {
+            let shown = format!("{query:?}");
+            let values = via::graph(conn, query.clone()).unwrap();
+            let written = via::graph(conn, query.to_json()).unwrap();
+            assert_eq!(
+                serde_json::to_string(&written).unwrap(),
+                serde_json::to_string(&values).unwrap(),
+                "{shown}"
+            );
+        }
     }
 
     fn records_filter_and_order_by_a_count(conn) {

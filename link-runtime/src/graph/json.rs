@@ -8,6 +8,8 @@ use serde_json::value::RawValue;
 
 use super::load::{Budget, Join, Sink, Stream};
 use super::plan::Node;
+use super::plan::COUNT_FIELD;
+use super::record::count_order;
 use super::record::{Record, RecordJson};
 use super::request::Graph;
 use super::result::Metadata;
@@ -262,6 +264,9 @@ impl Serialize for RowJson<'_> {
                 None => {
                     map.serialize_entry(node.select[i].name, &field(stream, node, row, 0, i))?
                 }
+                Some(link) if link == node.hops.len() => {
+                    map.serialize_entry(COUNT_FIELD, &CountsJson { stream, row })?
+                }
                 Some(link) => {
                     let join = &stream.joins[link];
                     let hop = join.hop;
@@ -280,6 +285,24 @@ impl Serialize for RowJson<'_> {
                     }
                 }
             }
+        }
+        map.end()
+    }
+}
+
+/// The counts of the record whole in a streamed row, as a JSON object by link field, its
+/// keys in the order a `serde_json` map keeps them.
+struct CountsJson<'a> {
+    stream: &'a Stream<'a>,
+    row: &'a RawRow,
+}
+
+impl Serialize for CountsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let counts = &self.stream.node.counts;
+        let mut map = serializer.serialize_map(Some(counts.len()))?;
+        for i in count_order(counts) {
+            map.serialize_entry(counts[i].name, &self.row.cell(self.stream.counts_start + i))?;
         }
         map.end()
     }

@@ -31,12 +31,12 @@ use crate::definition::{LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
 use crate::graph::localize::{localize, reachable};
-use crate::graph::plan::{Bind, Edge, Hop, Node, Plan, Source, COUNT_FIELD};
+use crate::graph::plan::{Bind, Cond, Edge, Hop, Node, Op, Plan, Source, COUNT_FIELD};
 use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
 use crate::graph::sql::{
-    col, cond, count_bind, link_counts, live, order_expr, select_joined, OverLinkCheck, Selected,
-    Sql,
+    col, cond, count_bind, link_counts, live, order_expr, select_joined, Counting, OverLinkCheck,
+    Selected, Sql,
 };
 use crate::migrate::sql::ident;
 
@@ -110,16 +110,22 @@ pub(crate) struct Stream<'n> {
     pub order: Vec<usize>,
     /// The same for each join's record.
     pub join_orders: Vec<Vec<usize>>,
+    /// Where the node's counts start in a row: after its joined records' columns.
+    pub counts_start: usize,
 }
 
 impl<'n> Stream<'n> {
     fn new(dialect: Dialect, node: &'n Node, joins: Vec<Join<'n>>) -> Self {
+        let counts_start = joins.last().map_or(node.select.len(), |join| {
+            join.start + join.hop.node.select.len()
+        });
         Stream {
             dialect,
             node,
             order: key_order(node),
             join_orders: joins.iter().map(|join| key_order(&join.hop.node)).collect(),
             joins,
+            counts_start,
         }
     }
 }
@@ -164,6 +170,7 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         &joined,
         plan.with_deleted,
         ordered_through.collect(),
+        counting(plan, &filter_cond),
     );
     let filter = cond(
         &mut sql,
@@ -294,6 +301,25 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     })
 }
 
+/// How the root statement counts linked records: grouped once for the whole table when it
+/// reads every record of it (no filter but the soft-delete one, and no page, or a page
+/// that an order by a count needs every count for); one subquery per row otherwise.
+fn counting(plan: &Plan, filter: &Cond) -> Counting {
+    let every_record = match filter {
+        Cond::True => true,
+        Cond::Column { op: Op::IsNull, .. } => true,
+        Cond::And(conds) => conds
+            .iter()
+            .all(|cond| matches!(cond, Cond::True | Cond::Column { op: Op::IsNull, .. })),
+        _ => false,
+    };
+    let all_counted = plan.take.is_none() || plan.order.iter().any(|key| key.count.is_some());
+    match every_record && all_counted && !plan.root.counts.is_empty() {
+        true => Counting::Grouped,
+        false => Counting::PerRow,
+    }
+}
+
 /// Refuses counts of linked records (`_count.products`) that one statement on their
 /// record's table cannot read: the link's tables are in other databases. (Counting them in
 /// the application, as links are stitched, is not done yet.)
@@ -359,9 +385,9 @@ async fn require_keys<X: Connections>(
 /// Whether each row of `node`'s statement holds a whole record: every hop is `joined` into
 /// it, and none has links of its own to read by further statements.
 fn streams(node: &Node, joined: &[bool]) -> bool {
-    joined.iter().all(|joined| *joined)
-        && node.hops.iter().all(|hop| hop.node.hops.is_empty())
-        && node.counts.is_empty()
+    // A joined record has no counts (it would be read apart), so a row's counts are its
+    // root's, after every joined column.
+    joined.iter().all(|joined| *joined) && node.hops.iter().all(|hop| hop.node.hops.is_empty())
 }
 
 /// Which hops of `node` its own statement reads, with `LEFT JOIN`s: those that lead to one
@@ -881,6 +907,7 @@ async fn linked_rows<X: Connections>(
         joined,
         with_deleted,
         own_check.into_iter().collect(),
+        Counting::PerRow,
     );
     let ids = sql.bind(Bind::Text(json_list(keys)));
     let live = live(node.source, "t0", with_deleted);

@@ -14,7 +14,7 @@ use serde::forward_to_deserialize_any;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-use crate::graph::plan::{Node, COUNT_FIELD};
+use crate::graph::plan::{Count, Node, COUNT_FIELD};
 
 /// A record of a node: its output fields, then its links, each in the node's order.
 ///
@@ -156,18 +156,20 @@ struct CountsJson<'a> {
 
 impl Serialize for CountsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let counts = self.node.counts.iter().zip(&self.record.counts);
-        let mut map = serializer.serialize_map(Some(self.node.counts.len()))?;
-        // The keys in the order a `serde_json` map keeps them, as for a record's.
-        let mut order: Vec<(&str, &Value)> = counts.map(|(c, v)| (c.name, v)).collect();
-        if !map_keeps_insertion_order() {
-            order.sort_unstable_by_key(|(name, _)| *name);
-        }
-        for (name, value) in order {
-            map.serialize_entry(name, value)?;
+        let counts = &self.node.counts;
+        let mut map = serializer.serialize_map(Some(counts.len()))?;
+        for i in count_order(counts) {
+            map.serialize_entry(counts[i].name, &self.record.counts[i])?;
         }
         map.end()
     }
+}
+
+/// The order of `counts` as the keys of a `serde_json` map, as for a record's entries.
+pub(crate) fn count_order(counts: &[Count]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..counts.len()).collect();
+    sort_keys(&mut order, |i| counts[i].name);
+    order
 }
 
 /// Puts `order`, indexes of a record's entries, in the order a `serde_json` map keeps their

@@ -218,6 +218,7 @@ pub(super) fn select_joined(
     joined: &[bool],
     with_deleted: bool,
     extra: Vec<OverLinkCheck>,
+    counting: Counting,
 ) -> Selected {
     let hops = || {
         node.hops
@@ -288,7 +289,14 @@ pub(super) fn select_joined(
     }
     // The node's counts come after its joined records' columns, before the checks.
     for (i, count) in node.counts.iter().enumerate() {
-        let counted = count_expr(sql, "t0", node.source, count, with_deleted);
+        let counted = match counting {
+            Counting::PerRow => count_expr(sql, "t0", node.source, count, with_deleted),
+            Counting::Grouped => {
+                let (join, counted) = grouped_count("t0", node.source, count, i, with_deleted);
+                from += &join;
+                counted
+            }
+        };
         select.push(format!("{counted} AS {}", ident(&count_alias(i))));
     }
     select.extend(flags);
@@ -489,6 +497,81 @@ fn compare(sql: &mut Sql, column: &str, op: &Op, indexed: bool) -> String {
         Op::IsNull => format!("{column} IS NULL"),
         Op::IsNotNull => format!("{column} IS NOT NULL"),
     }
+}
+
+/// How a statement counts its records' linked records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Counting {
+    /// A subquery per row, which the link's index answers: for a statement that reads
+    /// some of its table's records (a page, a filter, the records of a level's keys).
+    PerRow,
+    /// Each count once for the whole table, grouped by record and joined on its key: for a
+    /// statement that reads every record of its table, where a subquery per row would
+    /// probe the index once per record (1,000 subqueries to rank 1,000 brands).
+    Grouped,
+}
+
+/// `count` for every record of `source` (aliased `alias`) at once: a `LEFT JOIN` of the
+/// live links grouped by record, and the expression of the `i`th count over it. It binds
+/// nothing.
+fn grouped_count(
+    alias: &str,
+    source: Source,
+    count: &Count,
+    i: usize,
+    with_deleted: bool,
+) -> (String, String) {
+    let target = count.target;
+    let (c, p, t) = (format!("c{i}"), format!("c{i}p"), format!("c{i}t"));
+    let target_live = live(target, &t, with_deleted);
+    let (grouped, key) = match count.edge {
+        Edge::Pivot { link, from, to } => (
+            format!(
+                "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} JOIN {} AS {} ON {} = {} \
+                 WHERE 1 = 1{}{target_live} GROUP BY {}",
+                col(&p, from),
+                ident(link.table),
+                ident(&p),
+                ident(target.table()),
+                ident(&t),
+                col(&t, target.primary_key()),
+                col(&p, to.column),
+                live(Source::Link(link), &p, with_deleted),
+                col(&p, from),
+            ),
+            col(alias, source.primary_key()),
+        ),
+        Edge::Direct { to } => (
+            format!(
+                "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} WHERE 1 = 1{target_live} GROUP BY {}",
+                col(&t, target.primary_key()),
+                ident(target.table()),
+                ident(&t),
+                col(&t, target.primary_key()),
+            ),
+            col(alias, to.column),
+        ),
+        Edge::Referring { column, .. } | Edge::Row { from: column, .. } => (
+            format!(
+                "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} WHERE 1 = 1{target_live} GROUP BY {}",
+                col(&t, column),
+                ident(target.table()),
+                ident(&t),
+                col(&t, column),
+            ),
+            col(alias, source.primary_key()),
+        ),
+    };
+    let join = format!(
+        " LEFT JOIN ({grouped}) AS {} ON {} = {key}",
+        ident(&c),
+        col(&c, "k")
+    );
+    let counted = match count.edge.is_list() {
+        true => format!("COALESCE({}, 0)", col(&c, "n")),
+        false => format!("(CASE WHEN {} > 0 THEN 1 ELSE 0 END)", col(&c, "n")),
+    };
+    (join, counted)
 }
 
 /// How many live records are linked to the row `alias` of `source` through `count`'s link

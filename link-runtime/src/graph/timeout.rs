@@ -1,8 +1,8 @@
 //! The transactions a graph query runs in: [`Timed`], the query's connections, each in a
 //! transaction of the query's own, so that its statements on one database (the page and its
 //! count, each link's statements) read one snapshot of it; on PostgreSQL the transaction is
-//! `REPEATABLE READ, READ ONLY`, and its `statement_timeout` is set with `SET LOCAL`, so that
-//! the setting ends with the query.
+//! `REPEATABLE READ, READ ONLY` without JIT, and its `statement_timeout` is set with
+//! `SET LOCAL`, so that the settings end with the query.
 
 use std::time::Duration;
 
@@ -125,9 +125,13 @@ impl<X: Connections> Connections for Timed<'_, X> {
     }
 }
 
-/// The first statement of a graph query's own transaction on PostgreSQL: every statement
-/// after it reads the snapshot the first one takes, and none writes.
-const ONE_SNAPSHOT: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+/// The first statements of a graph query's own transaction on PostgreSQL, sent together:
+/// every statement after them reads the snapshot the first one takes, and none writes; and
+/// none is compiled with JIT. A graph query's subqueries (a count, a filter through a
+/// link) make PostgreSQL estimate plans as costly enough for JIT, which then compiles them
+/// again on every run: 134 ms of a 550 ms count over 1,000 brands (BENCHMARKS.md, Counts).
+const ONE_SNAPSHOT: &str =
+    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL jit = off";
 
 /// Opens the query's transaction on `conn`, one snapshot, and sets its timeout there, if
 /// any; the setting to put back before the transaction ends, if it is a savepoint.
@@ -136,7 +140,7 @@ async fn start<E: Executor>(conn: &mut E, timeout: Option<Duration>) -> Result<O
     conn.begin().await?;
     let started = async {
         if E::DIALECT == Dialect::Postgres && !nested {
-            conn.execute(ONE_SNAPSHOT, &[]).await?;
+            conn.batch_execute(ONE_SNAPSHOT).await?;
         }
         let Some(timeout) = timeout else {
             return Ok(None);
