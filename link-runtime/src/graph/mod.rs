@@ -49,7 +49,7 @@
 //! statement of the records it hangs from, joining one link per record, so that a table
 //! without the side's unique index, whose rows may break it (one adopted from Medusa), never
 //! repeats a record; on such a table the statement also finds a record that holds several
-//! live links there, and the query fails with [`Error::OverLinked`](crate::Error::OverLinked)
+//! live links there, and the query fails with [`Error::OverLinked`]
 //! naming the first one found rather than show one of its partners; where the index exists
 //! the statement learns so from the catalog, once, and looks no further. A record's link row
 //! (`brand_link`) is read as its record is. Any other link in the field paths takes one
