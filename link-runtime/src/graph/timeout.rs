@@ -125,13 +125,15 @@ impl<X: Connections> Connections for Timed<'_, X> {
     }
 }
 
-/// The first statements of a graph query's own transaction on PostgreSQL, sent together:
-/// every statement after them reads the snapshot the first one takes, and none writes; and
-/// none is compiled with JIT. A graph query's subqueries (a count, a filter through a
-/// link) make PostgreSQL estimate plans as costly enough for JIT, which then compiles them
-/// again on every run: 134 ms of a 550 ms count over 1,000 brands (BENCHMARKS.md, Counts).
-const ONE_SNAPSHOT: &str =
-    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL jit = off";
+/// The first statement of a graph query's own transaction on PostgreSQL: every statement
+/// after it reads the snapshot the first one takes, and none writes.
+const ONE_SNAPSHOT: &str = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+
+/// PostgreSQL's JIT, off for a graph query's own transaction: a graph query's subqueries
+/// (a count, a filter through a link) make PostgreSQL estimate plans as costly enough for
+/// JIT, which then compiles them again on every run: 134 ms of a 550 ms count over 1,000
+/// brands (BENCHMARKS.md, "Counts of linked records").
+const NO_JIT: (&str, &str) = ("jit", "off");
 
 /// Opens the query's transaction on `conn`, one snapshot, and sets its timeout there, if
 /// any; the setting to put back before the transaction ends, if it is a savepoint.
@@ -139,23 +141,30 @@ async fn start<E: Executor>(conn: &mut E, timeout: Option<Duration>) -> Result<O
     let nested = conn.in_transaction();
     conn.begin().await?;
     let started = async {
-        if E::DIALECT == Dialect::Postgres && !nested {
-            conn.batch_execute(ONE_SNAPSHOT).await?;
-        }
-        let Some(timeout) = timeout else {
+        if E::DIALECT != Dialect::Postgres {
             return Ok(None);
-        };
-        let restore = match nested {
-            true => {
+        }
+        // A caller's transaction keeps its own snapshot and settings (but the timeout).
+        let mut settings = Vec::with_capacity(2);
+        if !nested {
+            conn.execute(ONE_SNAPSHOT, &[]).await?;
+            settings.push(NO_JIT);
+        }
+        let restore = match (timeout, nested) {
+            (Some(_), true) => {
                 let sql = "SELECT current_setting($1) AS value";
                 let mut now = load_text(conn, sql, &[ColumnValue::Text(SETTING)]).await?;
                 now.pop()
             }
-            false => None,
+            _ => None,
         };
         // In milliseconds, and at least one: PostgreSQL reads 0 as no timeout at all.
-        let millis = timeout.as_millis().clamp(1, i32::MAX as u128).to_string();
-        set(conn, &millis).await?;
+        let millis =
+            timeout.map(|timeout| timeout.as_millis().clamp(1, i32::MAX as u128).to_string());
+        if let Some(millis) = &millis {
+            settings.push((SETTING, millis));
+        }
+        set_local(conn, &settings).await?;
         Ok(restore)
     }
     .await;
@@ -167,11 +176,23 @@ async fn start<E: Executor>(conn: &mut E, timeout: Option<Duration>) -> Result<O
 
 /// Sets the timeout to `value` until the end of the transaction (`SET LOCAL`).
 async fn set<E: Executor>(conn: &mut E, value: &str) -> Result<()> {
-    let sql = "SELECT set_config($1, $2, true)";
-    conn.run(Statement::shaped(
-        sql,
-        &[ColumnValue::Text(SETTING), ColumnValue::Text(value)],
-    ))
-    .await?;
+    set_local(conn, &[(SETTING, value)]).await
+}
+
+/// Sets each of `settings` (a name, a value) until the end of the transaction, in one
+/// statement: `SELECT set_config($1, $2, true), ..`. Nothing for no setting.
+async fn set_local<E: Executor>(conn: &mut E, settings: &[(&str, &str)]) -> Result<()> {
+    if settings.is_empty() {
+        return Ok(());
+    }
+    let calls: Vec<String> = (0..settings.len())
+        .map(|i| format!("set_config(${}, ${}, true)", 2 * i + 1, 2 * i + 2))
+        .collect();
+    let sql = format!("SELECT {}", calls.join(", "));
+    let binds: Vec<ColumnValue<'_>> = settings
+        .iter()
+        .flat_map(|(name, value)| [ColumnValue::Text(name), ColumnValue::Text(value)])
+        .collect();
+    conn.run(Statement::shaped(&sql, &binds)).await?;
     Ok(())
 }
