@@ -594,7 +594,7 @@ fn expected_across() -> Vec<Value> {
         ),
         json!({
             "data": [{ "id": "prod_5", "brand": null }],
-            "metadata": { "count": 5, "skip": 4, "take": 2 },
+            "metadata": { "count": 5, "skip": 4, "take": 2, "next_cursor": null },
         }),
         json!({
             "data": [{ "id": "prod_1", "brand": { "name": "Acme" } }, { "id": "prod_3", "brand": null }],

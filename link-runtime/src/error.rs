@@ -403,6 +403,25 @@ pub enum Error {
         reason: String,
     },
 
+    /// A graph query's cursor ([`Graph::after`](crate::graph::Graph::after)) is not one
+    /// this query may start after: edited, cut short, made by another query (another
+    /// entity, filters, order or `with_deleted`), signed with another
+    /// [`CursorKey`](crate::graph::CursorKey), or longer than a cursor may be. Refused
+    /// before any SQL runs: a cursor never selects rows it was not made for.
+    ///
+    /// ```
+    /// use link_runtime::{Error, ErrorKind};
+    ///
+    /// let error = Error::InvalidCursor { reason: "it is not base64url text".into() };
+    /// assert_eq!(error.kind(), ErrorKind::Invalid);
+    /// assert_eq!(error.to_string(), "invalid cursor: it is not base64url text");
+    /// ```
+    #[error("invalid cursor: {reason}")]
+    InvalidCursor {
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A graph query reaches outside the [`Scope`](crate::graph::Scope) it runs under:
     /// `reason` says what the scope refused, `field` where. Nothing was read: the scope is
     /// checked before any SQL runs.

@@ -287,7 +287,7 @@ fn a_json_query_runs_as_the_built_one() {
     let serialized = serde_json::to_value(&from_json).unwrap();
     assert_eq!(
         serialized["metadata"],
-        json!({ "count": 1, "skip": 0, "take": 10 })
+        json!({ "count": 1, "skip": 0, "take": 10, "next_cursor": null })
     );
 
     for (bad, says) in [

@@ -247,7 +247,7 @@ impl Error {
                 details.max = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
                 own(details)
             }
-            Error::MalformedQuery { .. } => own(details),
+            Error::MalformedQuery { .. } | Error::InvalidCursor { .. } => own(details),
             Error::DuplicateTable { .. }
             | Error::NoSoftDelete { .. }
             | Error::Module { .. }

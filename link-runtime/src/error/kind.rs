@@ -122,7 +122,7 @@ impl Error {
     ///
     /// | error | kind |
     /// |---|---|
-    /// | a graph query's mistake: [`UnknownEntity`](Error::UnknownEntity), [`AmbiguousEntity`](Error::AmbiguousEntity), [`UnknownField`](Error::UnknownField), [`AmbiguousField`](Error::AmbiguousField), [`InvalidFilter`](Error::InvalidFilter), [`InvalidOrder`](Error::InvalidOrder), [`MalformedQuery`](Error::MalformedQuery) | `Invalid` |
+    /// | a graph query's mistake: [`UnknownEntity`](Error::UnknownEntity), [`AmbiguousEntity`](Error::AmbiguousEntity), [`UnknownField`](Error::UnknownField), [`AmbiguousField`](Error::AmbiguousField), [`InvalidFilter`](Error::InvalidFilter), [`InvalidOrder`](Error::InvalidOrder), [`MalformedQuery`](Error::MalformedQuery), [`InvalidCursor`](Error::InvalidCursor) | `Invalid` |
     /// | [`TooCostly`](Error::TooCostly): a graph query over its [limits](crate::graph::Limits) | `Invalid` |
     /// | [`Forbidden`](Error::Forbidden): a graph query outside its scope | `Forbidden` |
     /// | [`QueryTimeout`](Error::QueryTimeout): a graph query's statement cancelled by its timeout | `Unavailable` |
@@ -203,6 +203,7 @@ impl Error {
             | Error::InvalidFilter { .. }
             | Error::InvalidOrder { .. }
             | Error::MalformedQuery { .. }
+            | Error::InvalidCursor { .. }
             | Error::TooCostly { .. } => ErrorKind::Invalid,
             Error::Forbidden { .. } => ErrorKind::Forbidden,
             Error::Cardinality { .. } | Error::OverLinked { .. } => ErrorKind::Conflict,

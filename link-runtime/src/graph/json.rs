@@ -95,9 +95,9 @@ impl JsonResult {
         })
     }
 
-    /// The count of matching rows, and the page.
-    pub fn metadata(&self) -> Metadata {
-        self.metadata
+    /// The count of matching rows, the page, and the cursor of the next one.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
     }
 
     /// How many rows the page holds.

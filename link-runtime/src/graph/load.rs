@@ -30,13 +30,14 @@ use crate::backend::{key, shape_value, Connections, Executor, JsonRow, LoadRow, 
 use crate::definition::{LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
+use crate::graph::cursor::seal;
 use crate::graph::localize::{localize, reachable};
-use crate::graph::plan::{Bind, Cond, Edge, Hop, Node, Op, Plan, Source, COUNT_FIELD};
+use crate::graph::plan::{Bind, Cond, Edge, Hop, Node, Op, OrderKey, Plan, Source, COUNT_FIELD};
 use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
 use crate::graph::sql::{
-    col, cond, count_bind, link_counts, live, order_expr, select_joined, Counting, OverLinkCheck,
-    Selected, Sql,
+    after, col, cond, count_bind, link_counts, live, order_expr, order_value, select_joined,
+    Counting, OverLinkCheck, Selected, Sql,
 };
 use crate::migrate::sql::ident;
 
@@ -150,8 +151,40 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     if let Some(ids) = &plan.keys {
         require_keys(conns, plan, &filter_cond, ids).await?;
     }
+    for key in &plan.order {
+        let through = key.count.map(|count| (count.edge, count.target));
+        if let Some((edge, target)) = through.or(key.via) {
+            if !reachable(conns, root.source, edge, target) {
+                return Err(Error::InvalidOrder {
+                    entity: root.source.name().to_owned(),
+                    path: key.path.clone(),
+                    reason: format!(
+                        "`{}` is in another database, and no statement reads two databases",
+                        target.name()
+                    ),
+                });
+            }
+        }
+    }
     let mut sql = Sql::new(dialect);
     let alias = "t0";
+    // The order's keys and the primary key that breaks their ties: what a cursor holds.
+    let keyset: Vec<OrderKey> = plan
+        .order
+        .iter()
+        .cloned()
+        .chain([OrderKey::primary_key(root.source)])
+        .collect();
+    // A full page may have rows after it: one row more is read to tell, and the page's
+    // last row's keys are selected, for the cursor of the next page.
+    let cursor_after = plan.take.filter(|take| *take > 0);
+    let key_columns: Vec<String> = match cursor_after {
+        Some(_) => keyset
+            .iter()
+            .map(|key| order_value(&mut sql, alias, root.source, key, plan.with_deleted))
+            .collect(),
+        None => Vec::new(),
+    };
     // Each part binds its values as it is written, in the order of the text: SQLite's
     // placeholders are positional.
     let joined = joined_hops(conns, root, plan.with_deleted);
@@ -169,31 +202,30 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         root,
         &joined,
         plan.with_deleted,
+        &key_columns,
         ordered_through.collect(),
         counting(plan, &filter_cond),
     );
-    let filter = cond(
+    let mut filter = cond(
         &mut sql,
         alias,
         root.source,
         &filter_cond,
         plan.with_deleted,
     );
+    if let Some(values) = &plan.keyset.after {
+        let after = after(
+            &mut sql,
+            alias,
+            root.source,
+            &keyset,
+            values,
+            plan.with_deleted,
+        )?;
+        filter = format!("{filter} AND {after}");
+    }
     let mut order = Vec::with_capacity(plan.order.len() + 1);
     for key in &plan.order {
-        let through = key.count.map(|count| (count.edge, count.target));
-        if let Some((edge, target)) = through.or(key.via) {
-            if !reachable(conns, root.source, edge, target) {
-                return Err(Error::InvalidOrder {
-                    entity: root.source.name().to_owned(),
-                    path: key.path.clone(),
-                    reason: format!(
-                        "`{}` is in another database, and no statement reads two databases",
-                        target.name()
-                    ),
-                });
-            }
-        }
         order.push(order_expr(
             &mut sql,
             alias,
@@ -208,7 +240,12 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         "SELECT {select} FROM {from} WHERE {filter} ORDER BY {}",
         order.join(", ")
     );
-    match (dialect, plan.take) {
+    // The row after a full page, if any, is read to tell whether one follows.
+    let limit = match cursor_after {
+        Some(take) => Some(take.saturating_add(1)),
+        None => plan.take,
+    };
+    match (dialect, limit) {
         (_, None) if plan.skip == 0 => {}
         (Dialect::Sqlite, take) => {
             let limit = take.map_or(Bind::Int(-1), count_bind);
@@ -229,26 +266,54 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         records: 0,
         max: plan.max_records,
     };
+    // The keys of the page's last row, once a row is known to follow it.
+    let mut last_keys: Option<Vec<Value>> = None;
+    let mut page_full = false;
     let read = if streams(root, &joined) {
         let mut stream = Stream::new(dialect, root, joins(root, &joined));
         let mut failed = None;
+        let mut read = 0u64;
         let mut each = |row: S::Row| {
-            // The checks' columns end the row, after every column the record is read from.
+            if Some(read) == cursor_after {
+                // A row follows the page: the page's last row ends it.
+                page_full = true;
+                return false;
+            }
+            read += 1;
+            // The keys' columns, then the checks', end the row, after every column the
+            // record is read from.
+            if Some(read) == cursor_after {
+                let end = row.columns() - checks.len();
+                last_keys = Some(
+                    (end - key_columns.len()..end)
+                        .map(|i| row.value(i))
+                        .collect(),
+                );
+            }
             let outcome = budget
                 .add(1)
                 .and_then(|()| OverLinkCheck::verify(&checks, &row))
                 .and_then(|()| sink.push_row(&mut stream, row, &mut budget));
             outcome.map_err(|error| failed = Some(error)).is_ok()
         };
-        let read = sql.run_each(conns.conn(home).await?, &mut each).await?;
+        sql.run_each(conns.conn(home).await?, &mut each).await?;
         if let Some(error) = failed {
             return Err(error);
         }
-        read
+        usize::try_from(read).unwrap_or(usize::MAX)
     } else {
         let mut rows = sql.run(conns.conn(home).await?).await?;
+        if let Some(take) = cursor_after {
+            let take = usize::try_from(take).unwrap_or(usize::MAX);
+            page_full = rows.len() > take;
+            rows.truncate(take);
+        }
         for row in &mut rows {
             OverLinkCheck::strip(&checks, row)?;
+            let keys = row.split_off(row.len() - key_columns.len());
+            if page_full {
+                last_keys = Some(keys);
+            }
         }
         let read = rows.len();
         budget.add(read as u64)?;
@@ -269,8 +334,9 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         read
     };
 
-    // Without a page, the rows are the count; with one, the database counts.
-    let count = if plan.take.is_none() && plan.skip == 0 {
+    // Without a page, the rows are the count; with one, the database counts (every row
+    // the filters match, those before a cursor included).
+    let count = if plan.take.is_none() && plan.skip == 0 && plan.keyset.after.is_none() {
         read as u64
     } else {
         let mut sql = Sql::new(dialect);
@@ -294,10 +360,20 @@ pub(crate) async fn run<X: Connections, S: Sink>(
             .unwrap_or(0)
     };
 
+    let next_cursor = match last_keys {
+        Some(values) if page_full => Some(seal(
+            &plan.keyset.fingerprint,
+            &values,
+            root.source.name(),
+            &keyset[0].path,
+        )?),
+        _ => None,
+    };
     Ok(Metadata {
         count,
         skip: plan.skip,
         take: plan.take,
+        next_cursor,
     })
 }
 
@@ -906,6 +982,7 @@ async fn linked_rows<X: Connections>(
         node,
         joined,
         with_deleted,
+        &[],
         own_check.into_iter().collect(),
         Counting::PerRow,
     );

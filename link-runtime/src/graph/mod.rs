@@ -80,6 +80,7 @@
 //! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
 //! `link_runtime::aio` has the async one).
 
+mod cursor;
 mod json;
 mod limits;
 mod load;
@@ -97,6 +98,7 @@ mod typed;
 
 use serde_json::Value;
 
+pub use self::cursor::CursorKey;
 pub use self::json::{JsonGraph, JsonResult};
 pub use self::limits::Limits;
 #[cfg(feature = "async")]

@@ -10,13 +10,14 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, NaiveDateTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde_json::Value;
 
 use crate::backend::{key, Place};
 use crate::definition::{ColumnKind, LinkSchema, Side};
 use crate::entity::{registered_entities, EntitySchema};
 use crate::error::{CostLimit, Error, Refusal, Result};
+use crate::graph::cursor::{self, Fingerprint};
 use crate::graph::limits::Limits;
 use crate::graph::request::{Condition, EntityName, Filter, Graph, Order, Quantifier, Relations};
 use crate::graph::scope::{Gate, Scope};
@@ -30,6 +31,7 @@ pub(crate) struct Plan {
     pub order: Vec<OrderKey>,
     pub skip: u64,
     pub take: Option<u64>,
+    pub keyset: Keyset,
     pub with_deleted: bool,
     /// The most records the result may hold, linked ones included, each counted as often
     /// as it appears ([`CostLimit::Records`]): the load counts them as they come.
@@ -37,6 +39,15 @@ pub(crate) struct Plan {
     /// The ids the query's filter names that it must find
     /// ([`Graph::fail_if_key_not_found`]), each once.
     pub keys: Option<Vec<String>>,
+}
+
+/// A query's keyset pages: what its cursors are signed over, and where its page starts.
+#[derive(Debug)]
+pub(crate) struct Keyset {
+    pub fingerprint: Fingerprint,
+    /// The values of the row the page starts after ([`Graph::after`]): one per order key,
+    /// then the primary key's.
+    pub after: Option<Vec<Value>>,
 }
 
 /// A table to read and what to read from it.
@@ -132,6 +143,27 @@ impl Source {
         match self {
             Source::Entity(entity) => entity.primary_key,
             Source::Link(_) => "id",
+        }
+    }
+
+    /// What tells the table apart from every other: a model's module and name, or a
+    /// link's table.
+    fn identity(&self) -> String {
+        match self {
+            Source::Entity(entity) => format!("{}.{}", entity.module, entity.model),
+            Source::Link(link) => link.table.to_owned(),
+        }
+    }
+
+    /// Whether the field in `column` may hold no value (see [`OrderKey::nullable`]).
+    fn nullable(&self, column: &str) -> bool {
+        match self {
+            Source::Entity(entity) => entity
+                .fields
+                .iter()
+                .find(|field| field.column == column)
+                .is_none_or(|field| field.nullable),
+            Source::Link(_) => column != "id",
         }
     }
 
@@ -382,18 +414,56 @@ pub(crate) enum Bind {
     Float(f64),
     Text(String),
     Timestamp(NaiveDateTime),
+    // The kinds below are bound only from a cursor's values, as their columns hold them
+    // (filters compare them with nothing but null).
+    Bytes(Vec<u8>),
+    TimestampTz(DateTime<Utc>),
+    Date(NaiveDate),
+    Time(NaiveTime),
+    Json(Value),
+    #[cfg(feature = "decimal")]
+    Decimal(bigdecimal::BigDecimal),
+    #[cfg(feature = "uuid")]
+    Uuid(uuid::Uuid),
 }
 
 /// One key of the order: a column of the root, or of a record linked at most once.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct OrderKey {
     /// The path as the query gave it, for errors.
     pub path: String,
     pub via: Option<(Edge, Source)>,
     pub column: &'static str,
+    /// The column's type, if the registry knows it: how a cursor's value of it is bound.
+    pub kind: Option<ColumnKind>,
+    /// Whether a row may hold no value for it: a field of an `Option` type (a model's
+    /// other fields are taken at their word), any field of a link table but its id, and
+    /// anything through a link, which a row may not have.
+    pub nullable: bool,
     pub order: Order,
     /// The key is this count of linked records (`_count.products`), not `column`.
     pub count: Option<Count>,
+}
+
+impl OrderKey {
+    /// The key that breaks every tie of a query's order: the primary key of `source`,
+    /// ascending.
+    pub fn primary_key(source: Source) -> Self {
+        let column = source.primary_key();
+        OrderKey {
+            path: column.to_owned(),
+            via: None,
+            column,
+            kind: source
+                .fields()
+                .iter()
+                .find(|field| field.column == column)
+                .and_then(|field| field.kind),
+            nullable: false,
+            order: Order::Asc,
+            count: None,
+        }
+    }
 }
 
 /// From how many text values an `$in` or `$nin` list is bound as one JSON array rather
@@ -493,6 +563,12 @@ fn resolve(source: Source, name: &str, goes_on: bool, at: &At) -> Result<Name> {
 /// [`Error::TooCostly`] if it costs more than `limits` allow.
 pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>, limits: &Limits) -> Result<Plan> {
     check_shape(graph)?;
+    if graph.after.is_some() && graph.skip > 0 {
+        return Err(Error::MalformedQuery {
+            reason: "`skip` and `after` do not combine: a cursor says where the page starts"
+                .to_owned(),
+        });
+    }
     let entity = match &graph.entity {
         EntityName::Schema(entity) => entity.model,
         EntityName::Name(name) => name.as_str(),
@@ -535,18 +611,24 @@ pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>, limits: &Limits) -> Res
     }
     // A key repeating an earlier one orders nothing more: the earlier one decided.
     let mut seen = HashSet::new();
-    let order = graph
+    let order: Vec<OrderKey> = graph
         .order
         .iter()
         .filter(|(path, _)| seen.insert(path.as_str()))
         .map(|(path, order)| order_key(source, path, *order, &at))
         .collect::<Result<_>>()?;
+    let fingerprint = cursor::fingerprint(&source.identity(), graph);
+    let after = match &graph.after {
+        Some(after) => Some(cursor::open(after, &fingerprint, order.len() + 1)?),
+        None => None,
+    };
     let plan = Plan {
         root,
         filter,
         order,
         skip: graph.skip,
         take,
+        keyset: Keyset { fingerprint, after },
         with_deleted: graph.with_deleted,
         max_records: limits.limit(CostLimit::Records),
         keys,
@@ -1271,6 +1353,16 @@ enum BindKey<'a> {
     Float(u64),
     Text(&'a str),
     Timestamp(NaiveDateTime),
+    Bytes(&'a [u8]),
+    TimestampTz(DateTime<Utc>),
+    Date(NaiveDate),
+    Time(NaiveTime),
+    /// A JSON document, by its text.
+    Json(String),
+    #[cfg(feature = "decimal")]
+    Decimal(&'a bigdecimal::BigDecimal),
+    #[cfg(feature = "uuid")]
+    Uuid(uuid::Uuid),
 }
 
 impl<'a> BindKey<'a> {
@@ -1281,6 +1373,15 @@ impl<'a> BindKey<'a> {
             Bind::Float(value) => BindKey::Float((value + 0.0).to_bits()),
             Bind::Text(value) => BindKey::Text(value),
             Bind::Timestamp(value) => BindKey::Timestamp(*value),
+            Bind::Bytes(value) => BindKey::Bytes(value),
+            Bind::TimestampTz(value) => BindKey::TimestampTz(*value),
+            Bind::Date(value) => BindKey::Date(*value),
+            Bind::Time(value) => BindKey::Time(*value),
+            Bind::Json(value) => BindKey::Json(value.to_string()),
+            #[cfg(feature = "decimal")]
+            Bind::Decimal(value) => BindKey::Decimal(value),
+            #[cfg(feature = "uuid")]
+            Bind::Uuid(value) => BindKey::Uuid(*value),
         }
     }
 }
@@ -1743,21 +1844,29 @@ fn order_key(source: Source, path: &str, order: Order, at: &At) -> Result<OrderK
         reason: reason.to_owned(),
     };
     let field_of = |source: Source, name: &str, at: &At| match resolve(source, name, false, at)? {
-        Name::Field(column) => Ok(column.column),
+        Name::Field(column) => Ok(column),
         Name::Link(..) | Name::Unknown => Err(unknown_field(source, name, at.gate)),
     };
     match path.split_once('.') {
-        None => Ok(OrderKey {
-            path: path.to_owned(),
-            via: None,
-            column: field_of(source, path, at)?,
-            order,
-            count: None,
-        }),
+        None => {
+            let field = field_of(source, path, at)?;
+            Ok(OrderKey {
+                path: path.to_owned(),
+                via: None,
+                column: field.column,
+                kind: field.kind,
+                nullable: source.nullable(field.column),
+                order,
+                count: None,
+            })
+        }
+        // A count is a number, of every row.
         Some((COUNT_FIELD, name)) => Ok(OrderKey {
             path: path.to_owned(),
             via: None,
             column: source.primary_key(),
+            kind: Some(ColumnKind::BigInt),
+            nullable: false,
             order,
             count: Some(Count::of(source, path, name, at)?),
         }),
@@ -1775,10 +1884,13 @@ fn order_key(source: Source, path: &str, order: Order, at: &At) -> Result<OrderK
             }
             let next = at.follow(head, edge.target_name())?;
             let target = edge.target(at.gate)?;
+            let field = field_of(target, rest, &next)?;
             Ok(OrderKey {
                 path: path.to_owned(),
                 via: Some((edge, target)),
-                column: field_of(target, rest, &next)?,
+                column: field.column,
+                kind: field.kind,
+                nullable: true,
                 order,
                 count: None,
             })

@@ -50,6 +50,8 @@ pub struct Graph {
     pub(crate) order: Vec<(String, Order)>,
     pub(crate) skip: u64,
     pub(crate) take: Option<u64>,
+    /// The cursor the page starts after ([`Graph::after`]).
+    pub(crate) after: Option<String>,
     pub(crate) with_deleted: bool,
     /// The filters' values are text, as a query string gives them (see
     /// [`Graph::from_query`]): read by the type of the field they compare with.
@@ -108,6 +110,7 @@ impl Graph {
             order: Vec::new(),
             skip: 0,
             take: None,
+            after: None,
             with_deleted: false,
             text_values: false,
             require: Require::default(),
@@ -155,8 +158,52 @@ impl Graph {
     }
 
     /// Reads at most `take` rows; the result's `count` is then counted by the database.
+    /// When more rows follow, the result's
+    /// [`next_cursor`](crate::graph::Metadata::next_cursor) says where the page ended, for
+    /// [`after`](Self::after).
     pub fn take(mut self, take: u64) -> Self {
         self.take = Some(take);
+        self
+    }
+
+    /// Reads the rows that come after the last row of an earlier page, in the query's
+    /// order: `cursor` is that page's [`next_cursor`](crate::graph::Metadata::next_cursor)
+    /// (JSON: `pagination.after`). A keyset page: the database seeks to the row rather than
+    /// count the rows before it, so a page far into a table costs what the first costs, and
+    /// rows written before the cursor's row meanwhile do not shift the pages after it.
+    ///
+    /// The cursor holds the values the last row had in each order key and its primary key
+    /// (the primary key breaks the order's ties), signed with the process's
+    /// [`CursorKey`](crate::graph::CursorKey): a cursor edited by hand, made by another
+    /// query (another entity, filters, order or `with_deleted`; its fields and page size
+    /// may differ), or signed with another key is refused with
+    /// [`Error::InvalidCursor`](crate::Error::InvalidCursor), before any SQL runs. It does
+    /// not combine with [`skip`](Self::skip) ([`Error::MalformedQuery`]); the result's
+    /// `count` still counts every row the filters match.
+    ///
+    /// ```
+    /// # use diesel::{Connection, SqliteConnection};
+    /// # use diesel::connection::SimpleConnection;
+    /// use link_runtime::graph::{Graph, Order, Query};
+    /// # use link_runtime::prelude::*;
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
+    /// # let mut conn = SqliteConnection::establish(":memory:")?;
+    /// # conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+    /// #     INSERT INTO product VALUES ('p1', 'Lamp'), ('p2', 'Chair'), ('p3', 'Kettle');")?;
+    ///
+    /// let page = || Graph::entity("product").fields(["title"]).order("title", Order::Asc).take(2);
+    /// let first = Query::new(&mut conn).graph(page())?;
+    /// assert_eq!(first.data, [serde_json::json!({ "title": "Chair" }), serde_json::json!({ "title": "Kettle" })]);
+    /// let cursor = first.metadata.next_cursor.expect("a row follows");
+    ///
+    /// let second = Query::new(&mut conn).graph(page().after(cursor))?;
+    /// assert_eq!(second.data, [serde_json::json!({ "title": "Lamp" })]);
+    /// assert_eq!(second.metadata.next_cursor, None, "the last page");
+    /// assert_eq!(second.metadata.count, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn after(mut self, cursor: impl Into<String>) -> Self {
+        self.after = Some(cursor.into());
         self
     }
 
@@ -314,6 +361,18 @@ impl Graph {
         self.take
     }
 
+    /// The cursor the page starts after, if any ([`after`](Self::after)), as given.
+    ///
+    /// ```
+    /// use link_runtime::graph::Graph;
+    ///
+    /// assert_eq!(Graph::entity("product").after_requested(), None);
+    /// assert_eq!(Graph::entity("product").after("AQ").after_requested(), Some("AQ"));
+    /// ```
+    pub fn after_requested(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
     /// Whether the query asks for soft-deleted records and dismissed links.
     ///
     /// ```
@@ -334,7 +393,7 @@ impl Graph {
     ///   "fields": ["id", "title", "brand.*"],
     ///   "filters": { "id": ["prod_1", "prod_2"], "brand": { "name": "Acme" },
     ///                "price": { "$gte": 10, "$lt": 100 }, "$or": [{ "title": "A" }, { "title": "B" }] },
-    ///   "pagination": { "skip": 0, "take": 12, "order": { "title": "DESC" } },
+    ///   "pagination": { "skip": 0, "take": 12, "order": { "title": "DESC" }, "after": null },
     ///   "with_deleted": false,
     ///   "options": { "fail_if_key_not_found": true, "fail_if_relation_not_found": ["brand"] }
     /// }
@@ -347,7 +406,8 @@ impl Graph {
     /// paths it applies to), also under Medusa's names, `throwIfKeyNotFound` and
     /// `throwIfRelationNotFound`.
     /// Several order keys keep their order when written as an array of one-key objects
-    /// (`[{ "title": "ASC" }, { "id": "DESC" }]`).
+    /// (`[{ "title": "ASC" }, { "id": "DESC" }]`). `pagination.after` is a cursor, a
+    /// string, as [`after`](Self::after) takes it (or `null`: none).
     ///
     /// # Errors
     ///
@@ -393,9 +453,14 @@ impl Graph {
             if let Some(order) = pagination.remove("order") {
                 graph.order = parse_order(order)?;
             }
+            match pagination.remove("after") {
+                Some(Value::String(cursor)) => graph.after = Some(cursor),
+                Some(Value::Null) | None => {}
+                Some(_) => return Err(malformed("`after` is a cursor: a string")),
+            }
             if let Some(key) = pagination.keys().next() {
                 return Err(malformed(format!(
-                    "unknown pagination key `{key}` (known: skip, take, order)"
+                    "unknown pagination key `{key}` (known: skip, take, order, after)"
                 )));
             }
         }

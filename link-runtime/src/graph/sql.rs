@@ -6,13 +6,15 @@
 use serde_json::Value;
 
 use crate::backend::{Executor, JsonRow, LoadRow, RowCells, Statement};
+use crate::definition::ColumnKind;
 use crate::definition::{ColumnValue, LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::graph::plan::{Bind, Column, Cond, Count, Edge, Node, Op, OrderKey, Source};
 use crate::graph::request::Order;
 use crate::migrate::sql::ident;
 use crate::service::{counts, live_unique_index, over_linked, over_linked_column, precedence};
+use chrono::NaiveDateTime;
 
 /// A statement being written: its text, its binds, and the table aliases used so far.
 pub(super) struct Sql {
@@ -74,6 +76,15 @@ impl Sql {
                 Bind::Float(value) => ColumnValue::Double(*value),
                 Bind::Text(value) => ColumnValue::Text(value),
                 Bind::Timestamp(value) => ColumnValue::Timestamp(*value),
+                Bind::Bytes(value) => ColumnValue::Bytes(value),
+                Bind::TimestampTz(value) => ColumnValue::TimestampTz(*value),
+                Bind::Date(value) => ColumnValue::Date(*value),
+                Bind::Time(value) => ColumnValue::Time(*value),
+                Bind::Json(value) => ColumnValue::Json(value),
+                #[cfg(feature = "decimal")]
+                Bind::Decimal(value) => ColumnValue::Decimal(value),
+                #[cfg(feature = "uuid")]
+                Bind::Uuid(value) => ColumnValue::Uuid(*value),
             })
             .collect()
     }
@@ -207,16 +218,18 @@ fn self_side(link: &'static LinkSchema, column: &str) -> Option<&'static Side> {
 
 /// The select list and the `FROM` clause of a statement on `node`: its table as `t0`, then
 /// for each joined hop its pivot (if any) and its table `LEFT JOIN`ed, their columns
-/// selected after the node's, hop by hop; then the columns of the over-link checks of its
-/// joined hops and of `extra` ([`OverLinkCheck`]), each once. The checks bind the names of
-/// their sides' unique indexes first (the select list comes first in the text), then a
-/// joined pivot binds its own ([`link_counts`]), so the statement's later parts bind
-/// theirs after them.
+/// selected after the node's, hop by hop; then the expressions `keys` (which bind
+/// nothing: a page's order keys, for its cursor); then the columns of the over-link checks
+/// of its joined hops and of `extra` ([`OverLinkCheck`]), each once. The checks bind the
+/// names of their sides' unique indexes first (the select list comes first in the text),
+/// then a joined pivot binds its own ([`link_counts`]), so the statement's later parts
+/// bind theirs after them.
 pub(super) fn select_joined(
     sql: &mut Sql,
     node: &Node,
     joined: &[bool],
     with_deleted: bool,
+    keys: &[String],
     extra: Vec<OverLinkCheck>,
     counting: Counting,
 ) -> Selected {
@@ -299,6 +312,8 @@ pub(super) fn select_joined(
         };
         select.push(format!("{counted} AS {}", ident(&count_alias(i))));
     }
+    // Then the order keys a cursor is made of.
+    select.extend(keys.iter().cloned());
     select.extend(flags);
     Selected {
         select: select.join(", "),
@@ -762,13 +777,10 @@ fn count_alias(i: usize) -> String {
     format!("link_count_{i}")
 }
 
-/// An `ORDER BY` term. A linked field is read by a subquery that yields the value of the
-/// partner that counts (a side ordered by has one live partner at most, and where the data
-/// holds several, the one [`precedence`] puts first: the one the output shows), so the
-/// order is well defined.
-/// NULLs sort as PostgreSQL sorts them by default, on both backends.
-/// A count the statement selects too (among `selected`, its node's) is the selected
-/// column, named: each row counts once.
+/// An `ORDER BY` term: [`order_value`] and its direction. NULLs sort as PostgreSQL sorts
+/// them by default, on both backends: after every value, so last when ascending and first
+/// when descending. A count the statement selects too (among `selected`, its node's) is
+/// the selected column, named: each row counts once.
 pub(super) fn order_expr(
     sql: &mut Sql,
     alias: &str,
@@ -777,11 +789,35 @@ pub(super) fn order_expr(
     selected: &[Count],
     with_deleted: bool,
 ) -> String {
-    let expr = match (key.count, key.via) {
-        (Some(count), _) => match selected.iter().position(|c| c.name == count.name) {
+    let expr = match key.count {
+        Some(count) => match selected.iter().position(|c| c.name == count.name) {
             Some(i) => ident(&count_alias(i)),
-            None => count_expr(sql, alias, source, &count, with_deleted),
+            None => order_value(sql, alias, source, key, with_deleted),
         },
+        None => order_value(sql, alias, source, key, with_deleted),
+    };
+    match key.order {
+        Order::Asc => format!("{expr} ASC NULLS LAST"),
+        Order::Desc => format!("{expr} DESC NULLS FIRST"),
+    }
+}
+
+/// The value an order key gives the row `alias` of `source`, as an expression that stands
+/// anywhere in the statement (its select list and `WHERE` included, where a selected
+/// column's name does not): its column; a count of its linked records ([`count_expr`]);
+/// or a linked field, read by a subquery that yields the value of the partner that counts
+/// (a side ordered by has one live partner at most, and where the data holds several, the
+/// one [`precedence`] puts first: the one the output shows), so the order is well defined.
+/// It binds nothing.
+pub(super) fn order_value(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    key: &OrderKey,
+    with_deleted: bool,
+) -> String {
+    match (key.count, key.via) {
+        (Some(count), _) => count_expr(sql, alias, source, &count, with_deleted),
         (None, None) => col(alias, key.column),
         (None, Some((edge, target))) => {
             let t = sql.alias();
@@ -830,10 +866,151 @@ pub(super) fn order_expr(
                 Edge::Referring { .. } => unreachable!("an order key follows no list"),
             }
         }
+    }
+}
+
+/// The condition that the row `alias` of `source` comes after the row whose order keys
+/// hold `values` (a cursor's: one per key of `keys`, the last of which is the primary
+/// key), in the order [`order_expr`] writes: `(k1, k2, .., pk) > (v1, v2, .., pk)` for
+/// keys of either direction, a NULL sorting after every value.
+///
+/// It is the alternatives "equal on the first `i` keys and after on key `i`", behind a
+/// bound on the first key that every row after the cursor meets (`k1 >= v1` ascending,
+/// `k1 <= v1` descending): an index on that key then seeks to the cursor's row rather
+/// than scan the rows before it. A key whose value is NULL is compared with `IS NULL`,
+/// so the statement's text depends on which of the cursor's values are NULL, never on
+/// the values themselves.
+///
+/// # Errors
+///
+/// [`Error::InvalidCursor`] for a value that is not one of its column's.
+pub(super) fn after(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    keys: &[OrderKey],
+    values: &[Value],
+    with_deleted: bool,
+) -> Result<String> {
+    /// One key's value in the cursor, the key's expression written once per use.
+    struct Term<'k> {
+        key: &'k OrderKey,
+        value: Option<Bind>,
+    }
+    let terms = keys
+        .iter()
+        .zip(values)
+        .map(|(key, value)| {
+            let value = match value {
+                Value::Null => None,
+                value => Some(cursor_bind(sql.dialect, key.kind, value).ok_or_else(|| {
+                    Error::InvalidCursor {
+                        reason: format!(
+                            "its value of `{}` is not one the field holds, or of a kind a \
+                             cursor does not compare (it compares text, numbers, booleans, \
+                             times, dates, decimals, UUIDs and bytes)",
+                            key.path
+                        ),
+                    }
+                })?),
+            };
+            Ok(Term { key, value })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let expr = |sql: &mut Sql, term: &Term| order_value(sql, alias, source, term.key, with_deleted);
+    // The bound on the first key.
+    let mut parts = Vec::new();
+    if let Some(first) = terms.first() {
+        let e = expr(sql, first);
+        match (&first.value, first.key.order) {
+            (Some(value), Order::Asc) if !first.key.nullable => {
+                parts.push(format!("{e} >= {}", sql.bind(value.clone())));
+            }
+            (Some(value), Order::Desc) => parts.push(format!("{e} <= {}", sql.bind(value.clone()))),
+            (None, Order::Asc) => parts.push(format!("{e} IS NULL")),
+            _ => {}
+        }
+    }
+    let mut alternatives = Vec::new();
+    for (i, term) in terms.iter().enumerate() {
+        let e = expr(sql, term);
+        // After on this key; none is after a NULL when NULLs come last.
+        let later = match (&term.value, term.key.order) {
+            (Some(value), Order::Asc) if term.key.nullable => {
+                format!("({e} > {} OR {e} IS NULL)", sql.bind(value.clone()))
+            }
+            (Some(value), Order::Asc) => format!("{e} > {}", sql.bind(value.clone())),
+            (Some(value), Order::Desc) => format!("{e} < {}", sql.bind(value.clone())),
+            (None, Order::Asc) => continue,
+            (None, Order::Desc) => format!("{e} IS NOT NULL"),
+        };
+        let mut all = Vec::with_capacity(i + 1);
+        for before in &terms[..i] {
+            let e = expr(sql, before);
+            all.push(match &before.value {
+                Some(value) => format!("{e} = {}", sql.bind(value.clone())),
+                None => format!("{e} IS NULL"),
+            });
+        }
+        all.push(later);
+        alternatives.push(format!("({})", all.join(" AND ")));
+    }
+    parts.push(match alternatives.is_empty() {
+        true => "1 = 0".to_owned(),
+        false => format!("({})", alternatives.join(" OR ")),
+    });
+    Ok(format!("({})", parts.join(" AND ")))
+}
+
+/// A cursor's value of a column of `kind` as the value to compare the column with, as
+/// the column holds it: on SQLite, the value as it is stored (a timestamp's own text, so
+/// that it compares as `ORDER BY` sorts it), bytes back from their base64; on PostgreSQL,
+/// a value of the column's type. `None` if the value is not one of the kind's.
+fn cursor_bind(dialect: Dialect, kind: Option<ColumnKind>, value: &Value) -> Option<Bind> {
+    use base64::Engine;
+    let text = value.as_str();
+    let plain = || match value {
+        Value::Bool(value) => Some(Bind::Bool(*value)),
+        Value::Number(n) => Some(
+            n.as_i64()
+                .map_or_else(|| Bind::Float(n.as_f64().unwrap_or(f64::NAN)), Bind::Int),
+        ),
+        Value::String(text) => Some(Bind::Text(text.clone())),
+        _ => None,
     };
-    match key.order {
-        Order::Asc => format!("{expr} ASC NULLS LAST"),
-        Order::Desc => format!("{expr} DESC NULLS FIRST"),
+    let bytes = || {
+        base64::engine::general_purpose::STANDARD
+            .decode(text?)
+            .ok()
+            .map(Bind::Bytes)
+    };
+    let parse_time = |text: &str| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok();
+    match (dialect, kind) {
+        (_, Some(ColumnKind::Bytes)) => bytes(),
+        // An enum's column holds its variant's text.
+        (Dialect::Sqlite, _)
+        | (Dialect::Postgres, None | Some(ColumnKind::Text | ColumnKind::Enum(_))) => plain(),
+        (Dialect::Postgres, Some(kind)) => match kind {
+            ColumnKind::Bool => value.as_bool().map(Bind::Bool),
+            ColumnKind::SmallInt | ColumnKind::Integer | ColumnKind::BigInt => {
+                value.as_i64().map(Bind::Int)
+            }
+            ColumnKind::Float | ColumnKind::Double => value.as_f64().map(Bind::Float),
+            ColumnKind::Timestamp => parse_time(text?).map(Bind::Timestamp),
+            ColumnKind::TimestampTz => {
+                parse_time(text?).map(|time| Bind::TimestampTz(time.and_utc()))
+            }
+            ColumnKind::Date => text?.parse().ok().map(Bind::Date),
+            ColumnKind::Time => text?.parse().ok().map(Bind::Time),
+            ColumnKind::Json => Some(Bind::Json(value.clone())),
+            #[cfg(feature = "decimal")]
+            ColumnKind::Decimal => text?.parse().ok().map(Bind::Decimal),
+            #[cfg(feature = "uuid")]
+            ColumnKind::Uuid => text?.parse().ok().map(Bind::Uuid),
+            // Read as text, and compared with nothing else: without the feature that binds
+            // the kind, a cursor cannot start after one of its values.
+            _ => None,
+        },
     }
 }
 

@@ -364,9 +364,19 @@ impl<S: GraphSelect> TypedGraph<S> {
         self
     }
 
-    /// Reads at most `take` records.
+    /// Reads at most `take` records; when more follow, the result's
+    /// [`next_cursor`](crate::graph::Metadata::next_cursor) reads the next page with
+    /// [`after`](Self::after).
     pub fn take(mut self, take: u64) -> Self {
         self.graph = self.graph.take(take);
+        self
+    }
+
+    /// Reads the records after the last one of an earlier page of this query, in its
+    /// order: `cursor` is that page's [`next_cursor`](crate::graph::Metadata::next_cursor).
+    /// See [`Graph::after`], which this is.
+    pub fn after(mut self, cursor: impl Into<String>) -> Self {
+        self.graph = self.graph.after(cursor);
         self
     }
 
