@@ -139,6 +139,51 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
     );
     assert_eq!(acme["data"], json!([{ "id": "prod_2" }]));
     assert_eq!(acme["metadata"]["count"], json!(2));
+    // Its next page, after the cursor: the root statement is on the products' database,
+    // with the filter resolved from the two others, as on the first page.
+    let cursor = acme["metadata"]["next_cursor"]
+        .as_str()
+        .expect("prod_1 follows");
+    let last = graph(
+        &databases,
+        Graph::entity("product")
+            .fields(["id", "brand.name"])
+            .filter("brand.name", "Acme")
+            .order("id", Order::Desc)
+            .take(1)
+            .after(cursor),
+    );
+    assert_eq!(
+        last["data"],
+        json!([{ "id": "prod_1", "brand": { "name": "Acme" } }])
+    );
+    assert_eq!(last["metadata"]["count"], json!(2));
+    assert_eq!(last["metadata"]["next_cursor"], Value::Null);
+    // Walking every product by name, a page at a time.
+    let mut walked = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let mut page = Graph::entity("product")
+            .fields(["name", "supplier.name"])
+            .order("name", Order::Asc)
+            .take(1);
+        if let Some(cursor) = after.take() {
+            page = page.after(cursor);
+        }
+        let page = graph(&databases, page);
+        walked.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| row["name"].clone()),
+        );
+        match page["metadata"]["next_cursor"].as_str() {
+            Some(cursor) => after = Some(cursor.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(walked, ["Kettle", "Mug", "Teapot"]);
 
     // Two links deep: products whose brand has a product supplied by Alder.
     let deep = graph(

@@ -933,17 +933,12 @@ pub(super) fn after(
     }
     let mut alternatives = Vec::new();
     for (i, term) in terms.iter().enumerate() {
-        let e = expr(sql, term);
-        // After on this key; none is after a NULL when NULLs come last.
-        let later = match (&term.value, term.key.order) {
-            (Some(value), Order::Asc) if term.key.nullable => {
-                format!("({e} > {} OR {e} IS NULL)", sql.bind(value.clone()))
-            }
-            (Some(value), Order::Asc) => format!("{e} > {}", sql.bind(value.clone())),
-            (Some(value), Order::Desc) => format!("{e} < {}", sql.bind(value.clone())),
-            (None, Order::Asc) => continue,
-            (None, Order::Desc) => format!("{e} IS NOT NULL"),
-        };
+        // None is after a NULL where NULLs come last.
+        if term.value.is_none() && term.key.order == Order::Asc {
+            continue;
+        }
+        // Equal on the keys before, in the order of the text (SQLite's placeholders are
+        // positional), then after on this one.
         let mut all = Vec::with_capacity(i + 1);
         for before in &terms[..i] {
             let e = expr(sql, before);
@@ -952,7 +947,15 @@ pub(super) fn after(
                 None => format!("{e} IS NULL"),
             });
         }
-        all.push(later);
+        let e = expr(sql, term);
+        all.push(match (&term.value, term.key.order) {
+            (Some(value), Order::Asc) if term.key.nullable => {
+                format!("({e} > {} OR {e} IS NULL)", sql.bind(value.clone()))
+            }
+            (Some(value), Order::Asc) => format!("{e} > {}", sql.bind(value.clone())),
+            (Some(value), Order::Desc) => format!("{e} < {}", sql.bind(value.clone())),
+            (None, _) => format!("{e} IS NOT NULL"),
+        });
         alternatives.push(format!("({})", all.join(" AND ")));
     }
     parts.push(match alternatives.is_empty() {
