@@ -170,7 +170,8 @@ pub(crate) fn products_query(graph: Graph) -> Graph {
 }
 
 /// The answer of `GET /store/products`, Medusa's shape:
-/// `{"products": [...], "count", "offset", "limit"}`.
+/// `{"products": [...], "count", "offset", "limit"}`, and `next_cursor`, the `after=` of
+/// the next page (`null` on the last).
 pub(crate) fn products_page(page: JsonResult) -> Response {
     let metadata = page.metadata();
     let body = ProductsPage {
@@ -178,16 +179,18 @@ pub(crate) fn products_page(page: JsonResult) -> Response {
         count: metadata.count,
         offset: metadata.skip,
         limit: metadata.take,
+        next_cursor: metadata.next_cursor.as_deref(),
     };
     Json(body).into_response()
 }
 
 #[derive(Serialize)]
-struct ProductsPage<D> {
+struct ProductsPage<'a, D> {
     products: D,
     count: u64,
     offset: u64,
     limit: Option<u64>,
+    next_cursor: Option<&'a str>,
 }
 
 /// The query of `POST /store/graph`: a `query.graph` document.

@@ -10,7 +10,7 @@
 //! | `POST /admin/wishlists/{id}/products` | `{"product_id", "quantity"}` | 201 |
 //! | `POST /admin/links/product-brand` | `{"product_id", "brand_id"}` | 201 created, 200 already linked, 409 a second brand, 404 an unknown record |
 //! | `DELETE /admin/products/{id}` | | 200 `{"id", "object": "product", "deleted": true}` |
-//! | `GET /store/products` | `fields=id,title,brand.*&brand[name]=Acme&limit=12&offset=0&order=title` | 200 `{"products": [...], "count", "offset", "limit"}` |
+//! | `GET /store/products` | `fields=id,title,brand.*&brand[name]=Acme&limit=12&offset=0&order=title`, or `after=<next_cursor>` for the next page | 200 `{"products": [...], "count", "offset", "limit", "next_cursor"}` |
 //! | `POST /store/graph` | a `query.graph` JSON document | 200 `{"data": [...], "metadata": {...}}`; customers and wishlists are 403 |
 //!
 //! Every error is `{"type": "...", "message": "..."}` with its status: 400 invalid, 403

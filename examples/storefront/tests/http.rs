@@ -315,6 +315,7 @@ async fn store_routes_read_through_links_and_pages() {
                 "count": 2,
                 "offset": 0,
                 "limit": 12,
+                "next_cursor": null,
             })
         );
         // The next page, newest title first, and the default page size.
@@ -329,6 +330,40 @@ async fn store_routes_read_through_links_and_pages() {
         );
         let (_, body) = server.get("/store/products?fields=id").await;
         assert_eq!(body["limit"], storefront::DEFAULT_LIMIT);
+        // Keyset pages: each after the cursor of the one before, newest title first.
+        let (status, first) = server
+            .get("/store/products?fields=id,title&order=-title&limit=2")
+            .await;
+        assert_eq!(status, StatusCode::OK, "{first}");
+        assert_eq!(
+            first["products"],
+            json!([{ "id": "prod_3", "title": "Toaster" }, { "id": "prod_2", "title": "Teapot" }])
+        );
+        let cursor = first["next_cursor"].as_str().expect("Kettle follows");
+        let (status, next) = server
+            .get(&format!(
+                "/store/products?fields=id,title&order=-title&limit=2&after={cursor}"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{next}");
+        assert_eq!(
+            next,
+            json!({ "products": [{ "id": "prod_1", "title": "Kettle" }], "count": 3, "offset": 0,
+                    "limit": 2, "next_cursor": null })
+        );
+        // A cursor of another order, or edited, is the client's mistake.
+        let other = format!("/store/products?fields=id&order=title&limit=2&after={cursor}");
+        refused(
+            &server.get(&other).await,
+            StatusCode::BAD_REQUEST,
+            "invalid",
+        );
+        let edited = format!("/store/products?fields=id&order=-title&limit=2&after=A{cursor}");
+        refused(
+            &server.get(&edited).await,
+            StatusCode::BAD_REQUEST,
+            "invalid",
+        );
 
         // From the brand's side, through the link the other way.
         let (status, body) = server
@@ -502,7 +537,8 @@ async fn the_binary_serves_on_the_address_it_prints() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(
         body,
-        json!({ "products": [], "count": 0, "offset": 0, "limit": storefront::DEFAULT_LIMIT })
+        json!({ "products": [], "count": 0, "offset": 0, "limit": storefront::DEFAULT_LIMIT,
+                "next_cursor": null })
     );
     child.kill().await.unwrap();
 }

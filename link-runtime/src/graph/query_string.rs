@@ -9,7 +9,14 @@ use crate::entity::EntitySchema;
 use crate::error::{Error, Result};
 
 /// The keys that are not filters.
-const RESERVED: [&str; 5] = ["fields", "limit", "offset", "order", "with_deleted"];
+const RESERVED: [&str; 6] = [
+    "fields",
+    "limit",
+    "offset",
+    "order",
+    "after",
+    "with_deleted",
+];
 
 impl Graph {
     /// Reads a query of `entity` from a URL's query string (without the `?`), in the form
@@ -19,6 +26,9 @@ impl Graph {
     ///   come more than once). `*brand` is `brand.*`, and `+title` is `title`.
     /// - `limit=12`, `offset=24`: the page ([`take`](Graph::take), [`skip`](Graph::skip)).
     /// - `order=title,-created_at`: the order, `-` for descending.
+    /// - `after=<cursor>`: the page after the one whose
+    ///   [`next_cursor`](crate::graph::Metadata::next_cursor) it is ([`after`](Graph::after);
+    ///   a cursor is URL-safe as it is).
     /// - `with_deleted=true`.
     /// - Any other key is a filter: `title=Kettle`; `brand[name]=Acme` through a link;
     ///   `id[]=a&id[]=b` (or `id=a&id=b`) for a list; `price[$gte]=10` with an operator of
@@ -77,6 +87,9 @@ fn read(entity: EntityName, query: &str) -> Result<Graph> {
             }
             "offset" => {
                 pagination.insert("skip".into(), Value::from(number(&key, &value)?));
+            }
+            "after" => {
+                pagination.insert("after".into(), Value::from(value));
             }
             "order" => {
                 let keys: Vec<Value> = value
