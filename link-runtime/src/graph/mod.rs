@@ -73,7 +73,9 @@
 //! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]),
 //! `limits.rs` ([`Limits`]), `plan.rs` (names resolved against the registry, and put to
 //! the scope, into a tree of typed nodes, written as cheaply as the same rows allow, and
-//! its cost counted), `load.rs` (SQL, batching, stitching, the records counted),
+//! its cost counted), `cursor.rs` ([`CursorKey`], and the cursors of keyset pages: what a
+//! query's cursors are signed over, sealed and opened), `load.rs` (SQL, batching,
+//! stitching, the records counted),
 //! `timeout.rs` (the query's transaction on each database: one snapshot, and the statement
 //! timeout on PostgreSQL), `record.rs` (the records a query loads,
 //! and their JSON or typed form), `json.rs` ([`JsonResult`], JSON written from the records), `typed.rs` ([`GraphSelect`]), `result.rs`
