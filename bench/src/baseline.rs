@@ -1,7 +1,9 @@
 //! The hand-written diesel code each benchmark is measured against: what a user without
 //! links would write for the same data, one backend at a time.
 
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
 use link_runtime::Id;
 use serde_json::{json, Value};
 
@@ -139,6 +141,49 @@ macro_rules! backend {
                     .select((Brand::as_select(), products))
                     .order((products.desc(), brand::id))
                     .load(self)
+            }
+
+            fn keyset_page(
+                &mut self,
+                after: Option<(&str, &str)>,
+                take: i64,
+            ) -> QueryResult<(Vec<Product>, bool, i64)> {
+                let mut page = product::table
+                    .select(Product::as_select())
+                    .order((product::title.asc(), product::id.asc()))
+                    .limit(take + 1)
+                    .into_boxed();
+                if let Some((title, id)) = after {
+                    page = page.filter(
+                        sql::<Bool>("(title, id) > (")
+                            .bind::<Text, _>(title.to_owned())
+                            .sql(", ")
+                            .bind::<Text, _>(id.to_owned())
+                            .sql(")"),
+                    );
+                }
+                let mut page = page.load(self)?;
+                let more = page.len() as i64 > take;
+                page.truncate(take as usize);
+                let count = product::table.count().get_result(self)?;
+                Ok((page, more, count))
+            }
+
+            fn offset_page(
+                &mut self,
+                offset: i64,
+                take: i64,
+            ) -> QueryResult<(Vec<Product>, bool, i64)> {
+                let mut page = product::table
+                    .select(Product::as_select())
+                    .order((product::title.asc(), product::id.asc()))
+                    .limit(take + 1)
+                    .offset(offset)
+                    .load(self)?;
+                let more = page.len() as i64 > take;
+                page.truncate(take as usize);
+                let count = product::table.count().get_result(self)?;
+                Ok((page, more, count))
             }
         }
     };

@@ -219,6 +219,27 @@ pub trait Backend: LinkConnection + SimpleConnection {
     ///
     /// When the database refuses the query.
     fn brands_by_product_count(&mut self) -> QueryResult<Vec<(Brand, i64)>>;
+
+    /// The baseline of a keyset page: the first `take` products by title then id after
+    /// the product whose `(title, id)` is `after` (a row-value comparison an index on the
+    /// title seeks with), whether a product follows them, and how many products there are.
+    ///
+    /// # Errors
+    ///
+    /// When the database refuses the query.
+    fn keyset_page(
+        &mut self,
+        after: Option<(&str, &str)>,
+        take: i64,
+    ) -> QueryResult<(Vec<Product>, bool, i64)>;
+
+    /// The same page by its offset: the `take` products by title then id after the first
+    /// `offset`, whether a product follows them, and how many products there are.
+    ///
+    /// # Errors
+    ///
+    /// When the database refuses the query.
+    fn offset_page(&mut self, offset: i64, take: i64) -> QueryResult<(Vec<Product>, bool, i64)>;
 }
 
 /// Creates the modules' tables and the link's pivot table.

@@ -1,7 +1,7 @@
 //! The library side of each benchmark: the graph queries whose data the baselines of
 //! [`crate::baseline`] return, in the dynamic (JSON) and the typed form.
 
-use link_runtime::graph::{Condition, Graph, GraphSelect, Order};
+use link_runtime::graph::{Condition, Graph, GraphSelect, Order, TypedGraph};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Brand, Product};
@@ -40,6 +40,26 @@ pub fn page_by_brand_name(names: &[String], take: u64) -> Graph {
     Graph::entity("product")
         .fields(["id", "title", "brand.*"])
         .filter("brand.name", Condition::eq_any(names.iter().cloned()))
+        .take(take)
+}
+
+/// A page of `take` products by title (the id breaking ties), in the typed form, after
+/// the cursor of the page before it if there is one.
+pub fn products_by_title(take: u64, after: Option<String>) -> TypedGraph<Product> {
+    let page = Product::graph()
+        .order(|product| product.title.asc())
+        .take(take);
+    match after {
+        Some(cursor) => page.after(cursor),
+        None => page,
+    }
+}
+
+/// The same page by its offset.
+pub fn products_by_title_from(skip: u64, take: u64) -> TypedGraph<Product> {
+    Product::graph()
+        .order(|product| product.title.asc())
+        .skip(skip)
         .take(take)
 }
 

@@ -101,6 +101,39 @@ link_test_support::backend_tests! {
         assert_eq!(as_baseline, page);
     }
 
+    fn keyset_and_offset_pages_are_the_baselines(conn) {
+        catalog(conn);
+        let take = 7;
+        let mut after: Option<String> = None;
+        let mut last: Option<Product> = None;
+        let mut pages = 0;
+        loop {
+            let graph = Query::new(conn)
+                .graph(queries::products_by_title(take, after.take()))
+                .unwrap();
+            let key = last.as_ref().map(|p| (p.title.as_str(), p.id.as_str()));
+            let (page, more, count) = conn.keyset_page(key, take as i64).unwrap();
+            assert_eq!(graph.data, page, "page {pages}");
+            assert_eq!(graph.metadata.next_cursor.is_some(), more, "page {pages}");
+            assert_eq!(graph.metadata.count, count as u64);
+            let by_offset = Query::new(conn)
+                .graph(queries::products_by_title_from(pages * take, take))
+                .unwrap();
+            let (offset_page, offset_more, _) =
+                conn.offset_page((pages * take) as i64, take as i64).unwrap();
+            assert_eq!(by_offset.data, offset_page);
+            assert_eq!(offset_page, page, "an offset reads the same page");
+            assert_eq!(offset_more, more);
+            pages += 1;
+            last = page.last().cloned();
+            match graph.metadata.next_cursor {
+                Some(cursor) => after = Some(cursor),
+                None => break,
+            }
+        }
+        assert_eq!(pages, 120u64.div_ceil(take));
+    }
+
     fn the_insert_baseline_writes_what_the_service_writes(conn) {
         catalog::migrate(conn).unwrap();
         let pairs = Size::tenth(50).pairs();
