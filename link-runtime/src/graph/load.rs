@@ -340,15 +340,23 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         read as u64
     } else {
         let mut sql = Sql::new(dialect);
-        let filter = cond(
-            &mut sql,
-            alias,
-            root.source,
-            &filter_cond,
-            plan.with_deleted,
-        );
+        // A count of a whole table has no `WHERE`: SQLite then counts from its b-tree's
+        // pages rather than row by row.
+        let filter = match filter_cond.always_holds() {
+            true => String::new(),
+            false => format!(
+                " WHERE {}",
+                cond(
+                    &mut sql,
+                    alias,
+                    root.source,
+                    &filter_cond,
+                    plan.with_deleted,
+                )
+            ),
+        };
         sql.text = format!(
-            "SELECT COUNT(*) FROM {} AS {} WHERE {filter}",
+            "SELECT COUNT(*) FROM {} AS {}{filter}",
             ident(root.source.table()),
             ident(alias)
         );

@@ -386,6 +386,17 @@ pub(crate) enum Cond {
     },
 }
 
+impl Cond {
+    /// Whether the condition holds for every row: it keeps none out.
+    pub fn always_holds(&self) -> bool {
+        match self {
+            Cond::True => true,
+            Cond::And(conds) => conds.iter().all(Cond::always_holds),
+            _ => false,
+        }
+    }
+}
+
 /// A comparison, its values already converted to the column's type.
 #[derive(Debug, Clone)]
 pub(crate) enum Op {
