@@ -478,6 +478,31 @@ link_test_support::backend_tests! {
         assert_eq!(walk(conn, Form::Values, &lamps(), 2), expected);
     }
 
+    fn a_count_of_linked_records_orders_pages_too(conn) {
+        setup(conn);
+        let posts = fixed();
+        posts.store(conn);
+        conn.batch_execute("INSERT INTO authors VALUES ('author_3', 'dee'), ('author_4', 'bob')")
+            .unwrap();
+        // Authors by how many posts they have (ties, and authors with none), then name.
+        let by_posts = |fields: &[&str]| {
+            Graph::entity("author")
+                .fields(fields.iter().copied())
+                .order("_count.posts", Order::Desc)
+                .order("name", Order::Asc)
+        };
+        for fields in [&["id"][..], &["id", "_count.posts"], &["id", "posts.id"]] {
+            let graph = by_posts(fields);
+            let expected = unpaged(conn, graph.clone());
+            assert_eq!(expected, ["author_0", "author_1", "author_2", "author_4", "author_3"]);
+            for form in [Form::Values, Form::Json] {
+                for take in [1, 2, 3] {
+                    assert_eq!(walk(conn, form, &graph, take), expected, "{fields:?} {form:?} {take}");
+                }
+            }
+        }
+    }
+
     fn the_json_form_pages_alike(conn) {
         setup(conn);
         fixed().store(conn);
