@@ -289,6 +289,10 @@ fuzz_target!(|data: &[u8]| {
     if let Some(take) = take {
         assert!(rows <= take, "{rows} rows for take {take}");
     }
+    // A next page is named only after a full one; a query without a page size has one.
+    if metadata.next_cursor.is_some() {
+        assert_eq!(Some(rows), take, "a cursor follows a full page");
+    }
     let expected = metadata
         .count
         .saturating_sub(metadata.skip)
