@@ -514,6 +514,44 @@ fn compare(sql: &mut Sql, column: &str, op: &Op, indexed: bool) -> String {
     }
 }
 
+/// How the records linked through an edge are matched to the row they are linked from.
+enum Reach {
+    /// Through a pivot table: its `from` column holds the row's key, its `to` column the
+    /// linked key.
+    Pivot {
+        link: &'static LinkSchema,
+        from: &'static str,
+        to: &'static str,
+    },
+    /// By one column on each side, no table between: the row's `own` column equals the
+    /// linked table's `theirs` (a pivot row's side, a read-only link, a record's link rows).
+    Columns {
+        own: &'static str,
+        theirs: &'static str,
+    },
+}
+
+impl Reach {
+    fn of(edge: Edge, source: Source, target: Source) -> Self {
+        match edge {
+            Edge::Pivot { link, from, to } => Reach::Pivot {
+                link,
+                from,
+                to: to.column,
+            },
+            Edge::Direct { to } => Reach::Columns {
+                own: to.column,
+                theirs: target.primary_key(),
+            },
+            // A link row's own record: its pivot column of the record's side.
+            Edge::Referring { column, .. } | Edge::Row { from: column, .. } => Reach::Columns {
+                own: source.primary_key(),
+                theirs: column,
+            },
+        }
+    }
+}
+
 /// How a statement counts its records' linked records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Counting {
@@ -539,8 +577,8 @@ fn grouped_count(
     let target = count.target;
     let (c, p, t) = (format!("c{i}"), format!("c{i}p"), format!("c{i}t"));
     let target_live = live(target, &t, with_deleted);
-    let (grouped, key) = match count.edge {
-        Edge::Pivot { link, from, to } => (
+    let (grouped, key) = match Reach::of(count.edge, source, target) {
+        Reach::Pivot { link, from, to } => (
             format!(
                 "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} JOIN {} AS {} ON {} = {} \
                  WHERE 1 = 1{}{target_live} GROUP BY {}",
@@ -550,31 +588,21 @@ fn grouped_count(
                 ident(target.table()),
                 ident(&t),
                 col(&t, target.primary_key()),
-                col(&p, to.column),
+                col(&p, to),
                 live(Source::Link(link), &p, with_deleted),
                 col(&p, from),
             ),
             col(alias, source.primary_key()),
         ),
-        Edge::Direct { to } => (
+        Reach::Columns { own, theirs } => (
             format!(
                 "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} WHERE 1 = 1{target_live} GROUP BY {}",
-                col(&t, target.primary_key()),
+                col(&t, theirs),
                 ident(target.table()),
                 ident(&t),
-                col(&t, target.primary_key()),
+                col(&t, theirs),
             ),
-            col(alias, to.column),
-        ),
-        Edge::Referring { column, .. } | Edge::Row { from: column, .. } => (
-            format!(
-                "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} WHERE 1 = 1{target_live} GROUP BY {}",
-                col(&t, column),
-                ident(target.table()),
-                ident(&t),
-                col(&t, column),
-            ),
-            col(alias, source.primary_key()),
+            col(alias, own),
         ),
     };
     let join = format!(
@@ -603,8 +631,8 @@ pub(super) fn count_expr(
     let target = count.target;
     let t = sql.alias();
     let target_live = live(target, &t, with_deleted);
-    let body = match count.edge {
-        Edge::Pivot { link, from, to } => {
+    let body = match Reach::of(count.edge, source, target) {
+        Reach::Pivot { link, from, to } => {
             let p = sql.alias();
             format!(
                 "FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {} = {}{}{target_live}",
@@ -613,25 +641,18 @@ pub(super) fn count_expr(
                 ident(target.table()),
                 ident(&t),
                 col(&t, target.primary_key()),
-                col(&p, to.column),
+                col(&p, to),
                 col(&p, from),
                 col(alias, source.primary_key()),
                 live(Source::Link(link), &p, with_deleted),
             )
         }
-        Edge::Direct { to } => format!(
+        Reach::Columns { own, theirs } => format!(
             "FROM {} AS {} WHERE {} = {}{target_live}",
             ident(target.table()),
             ident(&t),
-            col(&t, target.primary_key()),
-            col(alias, to.column),
-        ),
-        Edge::Referring { column, .. } | Edge::Row { from: column, .. } => format!(
-            "FROM {} AS {} WHERE {} = {}{target_live}",
-            ident(target.table()),
-            ident(&t),
-            col(&t, column),
-            col(alias, source.primary_key()),
+            col(&t, theirs),
+            col(alias, own),
         ),
     };
     if count.edge.is_list() {
@@ -655,8 +676,8 @@ fn linked(
     with_deleted: bool,
 ) -> String {
     let t = sql.alias();
-    match edge {
-        Edge::Pivot { link, from, to } => {
+    match Reach::of(edge, source, target) {
+        Reach::Pivot { link, from, to } => {
             let p = sql.alias();
             let inner = cond(sql, &t, target, inner, with_deleted);
             let live = live(Source::Link(link), &p, with_deleted);
@@ -667,29 +688,18 @@ fn linked(
                 col(&p, from),
                 ident(link.table),
                 ident(&p),
-                col(&p, to.column),
+                col(&p, to),
                 col(&t, target.primary_key()),
                 ident(target.table()),
                 ident(&t),
             )
         }
-        Edge::Direct { to } => {
+        Reach::Columns { own, theirs } => {
             let inner = cond(sql, &t, target, inner, with_deleted);
             format!(
                 "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
-                col(alias, to.column),
-                col(&t, target.primary_key()),
-                ident(target.table()),
-                ident(&t),
-            )
-        }
-        // A link row's own record: its pivot column of the record's side.
-        Edge::Referring { column, .. } | Edge::Row { from: column, .. } => {
-            let inner = cond(sql, &t, target, inner, with_deleted);
-            format!(
-                "{} IN (SELECT {} FROM {} AS {} WHERE {inner})",
-                col(alias, source.primary_key()),
-                col(&t, column),
+                col(alias, own),
+                col(&t, theirs),
                 ident(target.table()),
                 ident(&t),
             )
@@ -711,8 +721,8 @@ fn unlinked(
     with_deleted: bool,
 ) -> String {
     let t = sql.alias();
-    match edge {
-        Edge::Pivot { link, from, to } => {
+    match Reach::of(edge, source, target) {
+        Reach::Pivot { link, from, to } => {
             let p = sql.alias();
             let inner = cond(sql, &t, target, inner, with_deleted);
             let live = live(Source::Link(link), &p, with_deleted);
@@ -723,30 +733,20 @@ fn unlinked(
                 ident(&p),
                 col(&p, from),
                 col(alias, source.primary_key()),
-                col(&p, to.column),
+                col(&p, to),
                 col(&t, target.primary_key()),
                 ident(target.table()),
                 ident(&t),
             )
         }
-        Edge::Direct { to } => {
+        Reach::Columns { own, theirs } => {
             let inner = cond(sql, &t, target, inner, with_deleted);
             format!(
                 "NOT EXISTS (SELECT 1 FROM {} AS {} WHERE {} = {} AND {inner})",
                 ident(target.table()),
                 ident(&t),
-                col(&t, target.primary_key()),
-                col(alias, to.column),
-            )
-        }
-        Edge::Referring { column, .. } | Edge::Row { from: column, .. } => {
-            let inner = cond(sql, &t, target, inner, with_deleted);
-            format!(
-                "NOT EXISTS (SELECT 1 FROM {} AS {} WHERE {} = {} AND {inner})",
-                ident(target.table()),
-                ident(&t),
-                col(&t, column),
-                col(alias, source.primary_key()),
+                col(&t, theirs),
+                col(alias, own),
             )
         }
     }
