@@ -1370,7 +1370,8 @@ link_test_support::backend_tests! {
             (json!({ "entity": "product", "with_deleted": "yes" }), "`with_deleted` is a boolean"),
             (
                 json!({ "entity": "product", "limit": 3 }),
-                "unknown key `limit` (known: entity, fields, filters, pagination, with_deleted, options)",
+                "unknown key `limit` (known: entity, fields, filters, pagination, with_deleted, options, \
+                 nested)",
             ),
         ] {
             let error = Graph::from_json(bad.clone()).unwrap_err();

@@ -22,7 +22,9 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::graph::request::{Condition, Filter, Graph, Order};
+use crate::graph::filter::{Condition, Filter, Order};
+use crate::graph::nested::Nested;
+use crate::graph::request::Graph;
 
 /// The longest cursor, in bytes of its text: a cursor is refused past it before anything
 /// in it is read, and a page whose last row's values would not fit it fails (order by
@@ -182,9 +184,28 @@ pub(crate) fn fingerprint(entity: &str, graph: &Graph) -> Fingerprint {
         order,
         graph.with_deleted,
         graph.text_values,
+        nested_filters(&graph.nested),
     ]);
     let bytes = serde_json::to_vec(&described).expect("a JSON value serializes");
     Sha256::digest(bytes).into()
+}
+
+/// The filters of [`Nested`] entries, which say what the query's counts count (and so
+/// what a filter or an order by a count means), by link field; their pages change no row
+/// of the query's own.
+fn nested_filters(entries: &[(String, Nested)]) -> Value {
+    let described = entries
+        .iter()
+        .filter(|(_, entry)| !entry.filters.is_empty() || !entry.nested.is_empty())
+        .map(|(field, entry)| {
+            json!([
+                field,
+                filters(&entry.filters),
+                nested_filters(&entry.nested)
+            ])
+        })
+        .collect();
+    sorted(described)
 }
 
 /// Filters that all hold, as JSON that tells every two different sets of filters apart

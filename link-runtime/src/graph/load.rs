@@ -32,13 +32,16 @@ use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
 use crate::graph::cursor::seal;
 use crate::graph::localize::{localize, reachable};
-use crate::graph::plan::{Bind, Cond, Edge, Hop, Node, Op, OrderKey, Plan, Source, COUNT_FIELD};
+use crate::graph::plan::{
+    Bind, Cond, Edge, Hop, Node, Op, OrderKey, Page, Plan, Source, COUNT_FIELD,
+};
 use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
 use crate::graph::sql::{
     after, col, cond, count_bind, link_counts, live, order_expr, order_value, select_joined,
     Counting, OverLinkCheck, Selected, Sql,
 };
+use crate::graph::window;
 use crate::migrate::sql::ident;
 
 /// Where the records of a query's root go, each once it is whole: kept (`Vec<Record>`, for
@@ -152,7 +155,7 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         require_keys(conns, plan, &filter_cond, ids).await?;
     }
     for key in &plan.order {
-        let through = key.count.map(|count| (count.edge, count.target));
+        let through = key.count.as_ref().map(|count| (count.edge, count.target));
         if let Some((edge, target)) = through.or(key.via) {
             if !reachable(conns, root.source, edge, target) {
                 return Err(Error::InvalidOrder {
@@ -185,8 +188,6 @@ pub(crate) async fn run<X: Connections, S: Sink>(
             .collect(),
         None => Vec::new(),
     };
-    // Each part binds its values as it is written, in the order of the text: SQLite's
-    // placeholders are positional.
     let joined = joined_hops(conns, root, plan.with_deleted);
     // An order through a side that holds one partner reads that partner, as a field does.
     let ordered_through = plan.order.iter().filter_map(|key| {
@@ -405,24 +406,65 @@ fn counting(plan: &Plan, filter: &Cond) -> Counting {
 }
 
 /// Refuses counts of linked records (`_count.products`) that one statement on their
-/// record's table cannot read: the link's tables are in other databases. (Counting them in
-/// the application, as links are stitched, is not done yet.)
+/// record's table cannot read: the link's tables, or those a filter of which records count
+/// follows, are in other databases; and a page's order through a link into another
+/// database. (Counting in the application, as links are stitched, is not done yet.)
 fn counts_in_reach<X: Connections>(conns: &X, node: &Node) -> Result<()> {
     for count in &node.counts {
-        if !reachable(conns, node.source, count.edge, count.target) {
+        let counted = reachable(conns, node.source, count.edge, count.target)
+            && local(conns, count.target, &count.filter);
+        if !counted {
             return Err(Error::MalformedQuery {
                 reason: format!(
-                    "`{COUNT_FIELD}.{}` of `{}`: the link's tables are in another database, \
-                     and no statement reads two databases",
+                    "`{COUNT_FIELD}.{}` of `{}`: the link's tables (or those its `nested` \
+                     filters follow) are in another database, and no statement reads two \
+                     databases",
                     count.name,
                     node.source.name()
                 ),
             });
         }
     }
-    node.hops
-        .iter()
-        .try_for_each(|hop| counts_in_reach(conns, &hop.node))
+    for hop in &node.hops {
+        let order = hop.page.iter().flat_map(|page| &page.order);
+        for key in order {
+            let through = key.count.as_ref().map(|count| (count.edge, count.target));
+            let Some((edge, target)) = through.or(key.via) else {
+                continue;
+            };
+            if !reachable(conns, hop.node.source, edge, target) {
+                return Err(Error::InvalidOrder {
+                    entity: hop.node.source.name().to_owned(),
+                    path: format!("nested.{}.{}", hop.path, key.path),
+                    reason: format!(
+                        "`{}` is in another database, and no statement reads two databases",
+                        target.name()
+                    ),
+                });
+            }
+        }
+        counts_in_reach(conns, &hop.node)?;
+    }
+    Ok(())
+}
+
+/// Whether one statement on `source` can read all of `cond`: every link it follows is in
+/// `source`'s database.
+fn local<X: Connections>(conns: &X, source: Source, cond: &Cond) -> bool {
+    match cond {
+        Cond::Linked {
+            edge,
+            target,
+            inner,
+        } => reachable(conns, source, *edge, *target) && local(conns, *target, inner),
+        Cond::Count { count, .. } => {
+            reachable(conns, source, count.edge, count.target)
+                && local(conns, count.target, &count.filter)
+        }
+        Cond::Not(inner) => local(conns, source, inner),
+        Cond::And(conds) | Cond::Or(conds) => conds.iter().all(|c| local(conns, source, c)),
+        Cond::True | Cond::Column { .. } | Cond::Ids { .. } => true,
+    }
 }
 
 /// Fails with [`Error::NotFound`] unless each of `ids` is a record `filter` (the query's
@@ -586,116 +628,124 @@ async fn stitch<X: Connections>(
             .collect();
         let target_joins = joined_hops(conns, &hop.node, with_deleted);
         let primary_key = primary_key_index(&hop.node);
-        let (links, target_rows) = match hop.edge {
-            // The linked records are found by the column that holds the keys: one
-            // statement, which is also their links.
-            Edge::Referring { column, .. } => {
-                let target_rows = if keys.is_empty() {
-                    Vec::new()
-                } else {
-                    linked_rows(
-                        conns,
-                        &hop.node,
-                        &target_joins,
-                        column,
-                        &keys,
-                        with_deleted,
-                        None,
-                    )
-                    .await?
-                };
-                let holds = hop
-                    .node
-                    .select
-                    .iter()
-                    .position(|c| c.column == column)
-                    .expect("the planner selects the column a referring record is found by");
-                let links: Vec<PivotRow> = target_rows
-                    .iter()
-                    .filter_map(|row| {
-                        Some(PivotRow::referring(
-                            key(&row[holds])?,
-                            key(&row[primary_key])?,
-                        ))
-                    })
-                    .collect();
-                (links, target_rows)
+        let (links, target_rows) = match (&hop.page, hop.edge) {
+            (Some(_), _) if keys.is_empty() => (Vec::new(), Vec::new()),
+            (Some(page), _) => {
+                paged_links(conns, hop, page, &target_joins, &keys, with_deleted).await?
             }
-            // Link rows are found by their pivot column of the record's side; of a side
-            // that holds one partner, the one that counts.
-            Edge::Row { link, from, to } => {
-                let target_rows = if keys.is_empty() {
-                    Vec::new()
-                } else {
-                    let single = (!hop.many).then_some((link, from, to));
-                    linked_rows(
-                        conns,
-                        &hop.node,
-                        &target_joins,
-                        from,
-                        &keys,
-                        with_deleted,
-                        single,
-                    )
-                    .await?
-                };
-                let at = |column: &str| {
-                    hop.node
+            (None, edge) => match edge {
+                // The linked records are found by the column that holds the keys: one
+                // statement, which is also their links.
+                Edge::Referring { column, .. } => {
+                    let target_rows = if keys.is_empty() {
+                        Vec::new()
+                    } else {
+                        linked_rows(
+                            conns,
+                            &hop.node,
+                            &target_joins,
+                            column,
+                            &keys,
+                            with_deleted,
+                            None,
+                        )
+                        .await?
+                    };
+                    let holds = hop
+                        .node
                         .select
                         .iter()
                         .position(|c| c.column == column)
-                        .expect("the planner selects what a link row is stitched by")
-                };
-                let (record, deleted, created, partner) =
-                    (at(from), at("deleted_at"), at("created_at"), at(to.column));
-                let links: Vec<PivotRow> = target_rows
-                    .iter()
-                    .filter_map(|row| {
-                        Some(PivotRow {
-                            from: key(&row[record])?,
-                            to: key(&row[primary_key])?,
-                            deleted: !row[deleted].is_null(),
-                            created_at: key(&row[created]).unwrap_or_default(),
-                            partner: key(&row[partner]).unwrap_or_default(),
-                        })
-                    })
-                    .collect();
-                (links, target_rows)
-            }
-            _ => {
-                let links = match hop.edge {
-                    Edge::Pivot { link, from, to } if !keys.is_empty() => {
-                        pivot_rows(conns, link, from, &to, &keys, with_deleted).await?
-                    }
-                    Edge::Pivot { .. } | Edge::Referring { .. } | Edge::Row { .. } => Vec::new(),
-                    Edge::Direct { .. } => keys
+                        .expect("the planner selects the column a referring record is found by");
+                    let links: Vec<PivotRow> = target_rows
                         .iter()
-                        .map(|k| PivotRow::direct((*k).to_owned()))
-                        .collect(),
-                };
-                let mut seen = HashSet::new();
-                let targets: Vec<&str> = links
-                    .iter()
-                    .map(|link| link.to.as_str())
-                    .filter(|to| seen.insert(*to))
-                    .collect();
-                let target_rows = if targets.is_empty() {
-                    Vec::new()
-                } else {
-                    let pk = hop.node.source.primary_key();
-                    linked_rows(
-                        conns,
-                        &hop.node,
-                        &target_joins,
-                        pk,
-                        &targets,
-                        with_deleted,
-                        None,
-                    )
-                    .await?
-                };
-                (links, target_rows)
-            }
+                        .filter_map(|row| {
+                            Some(PivotRow::referring(
+                                key(&row[holds])?,
+                                key(&row[primary_key])?,
+                            ))
+                        })
+                        .collect();
+                    (links, target_rows)
+                }
+                // Link rows are found by their pivot column of the record's side; of a side
+                // that holds one partner, the one that counts.
+                Edge::Row { link, from, to } => {
+                    let target_rows = if keys.is_empty() {
+                        Vec::new()
+                    } else {
+                        let single = (!hop.many).then_some((link, from, to));
+                        linked_rows(
+                            conns,
+                            &hop.node,
+                            &target_joins,
+                            from,
+                            &keys,
+                            with_deleted,
+                            single,
+                        )
+                        .await?
+                    };
+                    let at = |column: &str| {
+                        hop.node
+                            .select
+                            .iter()
+                            .position(|c| c.column == column)
+                            .expect("the planner selects what a link row is stitched by")
+                    };
+                    let (record, deleted, created, partner) =
+                        (at(from), at("deleted_at"), at("created_at"), at(to.column));
+                    let links: Vec<PivotRow> = target_rows
+                        .iter()
+                        .filter_map(|row| {
+                            Some(PivotRow {
+                                from: key(&row[record])?,
+                                to: key(&row[primary_key])?,
+                                deleted: !row[deleted].is_null(),
+                                created_at: key(&row[created]).unwrap_or_default(),
+                                partner: key(&row[partner]).unwrap_or_default(),
+                            })
+                        })
+                        .collect();
+                    (links, target_rows)
+                }
+                _ => {
+                    let links = match hop.edge {
+                        Edge::Pivot { link, from, to } if !keys.is_empty() => {
+                            pivot_rows(conns, link, from, &to, &keys, with_deleted).await?
+                        }
+                        Edge::Pivot { .. } | Edge::Referring { .. } | Edge::Row { .. } => {
+                            Vec::new()
+                        }
+                        Edge::Direct { .. } => keys
+                            .iter()
+                            .map(|k| PivotRow::direct((*k).to_owned()))
+                            .collect(),
+                    };
+                    let mut seen = HashSet::new();
+                    let targets: Vec<&str> = links
+                        .iter()
+                        .map(|link| link.to.as_str())
+                        .filter(|to| seen.insert(*to))
+                        .collect();
+                    let target_rows = if targets.is_empty() {
+                        Vec::new()
+                    } else {
+                        let pk = hop.node.source.primary_key();
+                        linked_rows(
+                            conns,
+                            &hop.node,
+                            &target_joins,
+                            pk,
+                            &targets,
+                            with_deleted,
+                            None,
+                        )
+                        .await?
+                    };
+                    (links, target_rows)
+                }
+            },
         };
         let target_keys: Vec<Option<String>> = target_rows
             .iter()
@@ -728,7 +778,8 @@ async fn stitch<X: Connections>(
                 partners.entry(link.from.as_str()).or_default().push(link);
             }
         }
-        for group in partners.values_mut() {
+        // A page's links come in its order.
+        for group in partners.values_mut().filter(|_| hop.page.is_none()) {
             if group.len() > 1 {
                 group.sort_by(|a, b| {
                     (a.deleted, &a.created_at, &a.partner).cmp(&(
@@ -800,6 +851,148 @@ async fn stitch<X: Connections>(
         }
     }
     Ok(records)
+}
+
+/// The links of each of the records `keys` through the paged list `hop`, those of its
+/// page only, in the page's order, and the linked records' rows (with the hops `joined`
+/// into them), each once: one statement where the pivot and the linked table share a
+/// database ([`window::paged`]); else the links, then the linked records in the page's
+/// order, paged in memory ([`window::ranked`]). A hop whose records must be found is read
+/// the second way, which sees the links to missing records.
+async fn paged_links<X: Connections>(
+    conns: &mut X,
+    hop: &Hop,
+    page: &Page,
+    joined: &[bool],
+    keys: &[&str],
+    with_deleted: bool,
+) -> Result<(Vec<PivotRow>, Vec<Vec<Value>>)> {
+    let dialect = <X::Conn as Executor>::DIALECT;
+    let target = hop.node.source;
+    let filter = localize(conns, target, &page.filter, with_deleted).await?;
+    let primary_key = primary_key_index(&hop.node);
+    let pivot = match hop.edge {
+        Edge::Pivot { link, from, to }
+            if hop.required || !conns.together(Place::Link(link.table), target.place()) =>
+        {
+            Some((link, from, to))
+        }
+        _ => None,
+    };
+    let Some((link, from, to)) = pivot else {
+        let mut sql = Sql::new(dialect);
+        let checks =
+            window::paged::<X::Conn>(&mut sql, hop, page, &filter, joined, keys, with_deleted);
+        let rows = sql.run(conns.conn(target.place()).await?).await?;
+        let mut links = Vec::with_capacity(rows.len());
+        let mut seen = HashSet::new();
+        let mut target_rows = Vec::new();
+        for mut row in rows {
+            let extra = row.split_off(row.len() - window::PAGED_EXTRA);
+            OverLinkCheck::strip(&checks, &mut row)?;
+            let (Some(parent), Some(to)) = (key(&extra[0]), key(&row[primary_key])) else {
+                continue;
+            };
+            links.push(PivotRow {
+                from: parent,
+                partner: to.clone(),
+                to: to.clone(),
+                deleted: !extra[1].is_null(),
+                created_at: key(&extra[2]).unwrap_or_default(),
+            });
+            if seen.insert(to) {
+                target_rows.push(row);
+            }
+        }
+        return Ok((links, target_rows));
+    };
+
+    let links = pivot_rows(conns, link, from, &to, keys, with_deleted).await?;
+    let mut seen = HashSet::new();
+    let targets: Vec<&str> = links
+        .iter()
+        .map(|link| link.to.as_str())
+        .filter(|to| seen.insert(*to))
+        .collect();
+    if targets.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut sql = Sql::new(dialect);
+    let checks = window::ranked::<X::Conn>(
+        &mut sql,
+        &hop.node,
+        page,
+        &filter,
+        joined,
+        &targets,
+        with_deleted,
+    );
+    let rows = sql.run(conns.conn(target.place()).await?).await?;
+    // Each record found, and of those that meet the filter, where the page's order puts it.
+    let mut found: HashSet<String> = HashSet::with_capacity(rows.len());
+    let mut kept: HashMap<String, (usize, Vec<Value>)> = HashMap::new();
+    for (rank, mut row) in rows.into_iter().enumerate() {
+        let keep = row.pop().and_then(|flag| flag.as_i64()) == Some(1);
+        OverLinkCheck::strip(&checks, &mut row)?;
+        let Some(id) = key(&row[primary_key]) else {
+            continue;
+        };
+        found.insert(id.clone());
+        if keep {
+            kept.insert(id, (rank, row));
+        }
+    }
+    if hop.required {
+        let mut missing: Vec<&str> = links
+            .iter()
+            .filter(|link| !link.deleted && !found.contains(&link.to))
+            .map(|link| link.to.as_str())
+            .collect();
+        if !missing.is_empty() {
+            missing.sort_unstable();
+            missing.dedup();
+            return Err(Error::NotFound {
+                entity: target.name().to_owned(),
+                ids: missing.into_iter().map(str::to_owned).collect(),
+                field: Some(hop.path.clone()),
+            });
+        }
+    }
+    // Each record's links to records of the page, in its order, then its page of them.
+    let mut groups: HashMap<&str, Vec<&PivotRow>> = HashMap::new();
+    for link in links.iter().filter(|link| kept.contains_key(&link.to)) {
+        groups.entry(link.from.as_str()).or_default().push(link);
+    }
+    let skip = usize::try_from(page.skip).unwrap_or(usize::MAX);
+    let take = page.take.map_or(usize::MAX, |take| {
+        usize::try_from(take).unwrap_or(usize::MAX)
+    });
+    let mut paged_links = Vec::new();
+    for group in groups.values_mut() {
+        match page.order.is_empty() {
+            true => group.sort_by(|a, b| {
+                (a.deleted, &a.created_at, &a.partner).cmp(&(b.deleted, &b.created_at, &b.partner))
+            }),
+            false => group.sort_by_key(|link| kept[&link.to].0),
+        }
+        paged_links.extend(group.iter().skip(skip).take(take).map(|link| PivotRow {
+            from: link.from.clone(),
+            to: link.to.clone(),
+            deleted: link.deleted,
+            created_at: link.created_at.clone(),
+            partner: link.partner.clone(),
+        }));
+    }
+    let mut shown: Vec<&str> = paged_links.iter().map(|link| link.to.as_str()).collect();
+    shown.sort_unstable();
+    shown.dedup();
+    let mut target_rows: Vec<(usize, Vec<Value>)> =
+        shown.into_iter().filter_map(|id| kept.remove(id)).collect();
+    target_rows.sort_unstable_by_key(|(rank, _)| *rank);
+    Ok((
+        paged_links,
+        target_rows.into_iter().map(|(_, row)| row).collect(),
+    ))
 }
 
 /// The hops of `node` `joined` into its statement, in order, with nothing found yet.

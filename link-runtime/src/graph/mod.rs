@@ -70,12 +70,14 @@
 //! links its fields and filters follow, the values it compares with, its order keys and
 //! the records it reads, and on PostgreSQL the time each statement takes.
 //!
-//! The parts: `request.rs` ([`Graph`], filters, JSON), `scope.rs` ([`Scope`]),
+//! The parts: `request.rs` ([`Graph`] and its JSON form), `filter.rs` ([`Filter`],
+//! [`Condition`], [`Order`]), `nested.rs` ([`Nested`]), `scope.rs` ([`Scope`]),
 //! `limits.rs` ([`Limits`]), `plan.rs` (names resolved against the registry, and put to
 //! the scope, into a tree of typed nodes, written as cheaply as the same rows allow, and
 //! its cost counted), `cursor.rs` ([`CursorKey`], and the cursors of keyset pages: what a
 //! query's cursors are signed over, sealed and opened), `load.rs` (SQL, batching,
-//! stitching, the records counted),
+//! stitching, the records counted), `window.rs` (the statements of a page inside each
+//! record),
 //! `timeout.rs` (the query's transaction on each database: one snapshot, and the statement
 //! timeout on PostgreSQL), `record.rs` (the records a query loads,
 //! and their JSON or typed form), `json.rs` ([`JsonResult`], JSON written from the records), `typed.rs` ([`GraphSelect`]), `result.rs`
@@ -83,10 +85,12 @@
 //! `link_runtime::aio` has the async one).
 
 mod cursor;
+mod filter;
 mod json;
 mod limits;
 mod load;
 mod localize;
+mod nested;
 mod plan;
 mod query;
 mod query_string;
@@ -97,16 +101,19 @@ mod scope;
 mod sql;
 mod timeout;
 mod typed;
+mod window;
 
 use serde_json::Value;
 
 pub use self::cursor::CursorKey;
+pub use self::filter::{Condition, Filter, Order, Quantifier};
 pub use self::json::{JsonGraph, JsonResult};
 pub use self::limits::Limits;
+pub use self::nested::Nested;
 #[cfg(feature = "async")]
 pub(crate) use self::query::query_face;
 pub use self::query::Query;
-pub use self::request::{Condition, Filter, Graph, Order, Quantifier};
+pub use self::request::Graph;
 pub use self::result::{GraphResult, Metadata};
 pub use self::scope::{Fields, Scope};
 pub use self::typed::{

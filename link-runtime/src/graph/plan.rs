@@ -18,8 +18,10 @@ use crate::definition::{ColumnKind, LinkSchema, Side};
 use crate::entity::{registered_entities, EntitySchema};
 use crate::error::{CostLimit, Error, Refusal, Result};
 use crate::graph::cursor::{self, Fingerprint};
+use crate::graph::filter::{Condition, Filter, Order, Quantifier};
 use crate::graph::limits::Limits;
-use crate::graph::request::{Condition, EntityName, Filter, Graph, Order, Quantifier, Relations};
+use crate::graph::nested::Nested;
+use crate::graph::request::{EntityName, Graph, Relations};
 use crate::graph::scope::{Gate, Scope};
 use crate::registry::{read_only_links, registered_links};
 
@@ -69,13 +71,16 @@ pub(crate) const COUNT_FIELD: &str = "_count";
 
 /// A count of a record's live linked records through one of its link fields
 /// (`_count.products`): of a list, how many; of a side that holds one, 0 or 1.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Count {
     /// The link field, as the output names it.
     pub name: &'static str,
     pub edge: Edge,
     /// The table of the records counted.
     pub target: Source,
+    /// Which linked records count ([`Nested`]'s filters of the field), on `target`; it
+    /// holds their soft-delete filter.
+    pub filter: Box<Cond>,
 }
 
 impl Count {
@@ -93,11 +98,17 @@ impl Count {
         }
         match resolve(source, name, true, at)? {
             Name::Link(field, edge) => {
-                at.follow(name, edge.target_name())?;
+                let next = at.follow(name, edge.target_name())?;
+                let target = edge.target(at.gate)?;
+                let filter = Box::new(match at.entry(name) {
+                    Some(entry) => filters(target, &entry.filters, at.reading, &next)?,
+                    None => Cond::True,
+                });
                 Ok(Count {
                     name: field,
                     edge,
-                    target: edge.target(at.gate)?,
+                    target,
+                    filter,
                 })
             }
             Name::Field(_) => Err(malformed(format!(
@@ -295,6 +306,22 @@ pub(crate) struct Hop {
     /// A live link to a record that is not found fails the query
     /// ([`Graph::fail_if_relation_not_found`]).
     pub required: bool,
+    /// Which of a list's records the hop holds, when not all of them in the order of
+    /// their links ([`Graph::nested`]).
+    pub page: Option<Page>,
+}
+
+/// Which of each record's linked records a list holds (`nested.products`): those that
+/// meet `filter`, in `order` (the target's primary key breaking ties), `skip`ped and
+/// `take`n per record.
+#[derive(Debug)]
+pub(crate) struct Page {
+    /// On the linked records; it holds their soft-delete filter.
+    pub filter: Cond,
+    /// Empty: the order of the links, as an unpaged list.
+    pub order: Vec<OrderKey>,
+    pub skip: u64,
+    pub take: Option<u64>,
 }
 
 /// How a link field reaches its records.
@@ -503,6 +530,9 @@ struct At<'g> {
     path: String,
     /// How many links were followed to here.
     depth: usize,
+    /// The query's [`Nested`] entries for the link fields here.
+    nested: &'g [(String, Nested)],
+    reading: Reading,
 }
 
 impl<'g> At<'g> {
@@ -526,7 +556,19 @@ impl<'g> At<'g> {
             gate: self.gate,
             path,
             depth,
+            nested: self
+                .entry(name)
+                .map_or(&[], |entry| entry.nested.as_slice()),
+            reading: self.reading,
         })
+    }
+
+    /// The [`Nested`] entry of the link field `name` here, if the query has one.
+    fn entry(&self, name: &str) -> Option<&'g Nested> {
+        self.nested
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, entry)| entry)
     }
 }
 
@@ -590,10 +632,16 @@ pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>, limits: &Limits) -> Res
         EntityName::Schema(entity) => Source::Entity(entity),
         EntityName::Name(name) => find_source(name, gate)?,
     };
+    let reading = Reading {
+        with_deleted: graph.with_deleted,
+        text_values: graph.text_values,
+    };
     let at = At {
         gate,
         path: String::new(),
         depth: 0,
+        nested: &graph.nested,
+        reading,
     };
     let fields = if graph.fields.is_empty() {
         vec!["*".to_owned()]
@@ -605,10 +653,6 @@ pub(crate) fn plan(graph: &Graph, scope: Option<&Scope>, limits: &Limits) -> Res
     let keys = match graph.require.keys {
         true => Some(required_keys(source, &graph.filters)?),
         false => None,
-    };
-    let reading = Reading {
-        with_deleted: graph.with_deleted,
-        text_values: graph.text_values,
     };
     let filter = filters(source, &graph.filters, reading, &at)?;
     let bound = bound_values(&filter);
@@ -743,10 +787,33 @@ fn check_cost(plan: &Plan, limits: &Limits) -> Result<()> {
                 .map(|hop| 1 + field_links(&hop.node))
                 .sum::<u64>()
     }
+    // Every filter of the query: its own, its pages' and its counts'.
+    fn conds<'p>(node: &'p Node, all: &mut Vec<&'p Cond>) {
+        all.extend(node.counts.iter().map(|count| &*count.filter));
+        for hop in &node.hops {
+            all.extend(hop.page.iter().map(|page| &page.filter));
+            conds(&hop.node, all);
+        }
+    }
+    fn page_keys(node: &Node) -> u64 {
+        node.hops
+            .iter()
+            .map(|hop| {
+                hop.page.as_ref().map_or(0, |page| page.order.len() as u64) + page_keys(&hop.node)
+            })
+            .sum()
+    }
+    let mut all = vec![&plan.filter];
+    conds(&plan.root, &mut all);
     limits.check(CostLimit::FieldLinks, field_links(&plan.root))?;
-    limits.check(CostLimit::FilterLinks, filter_links(&plan.filter))?;
-    limits.check(CostLimit::FilterValues, filter_values(&plan.filter))?;
-    limits.check(CostLimit::OrderKeys, plan.order.len() as u64)
+    let links = all.iter().map(|cond| filter_links(cond)).sum();
+    limits.check(CostLimit::FilterLinks, links)?;
+    let values = all.iter().map(|cond| filter_values(cond)).sum();
+    limits.check(CostLimit::FilterValues, values)?;
+    limits.check(
+        CostLimit::OrderKeys,
+        plan.order.len() as u64 + page_keys(&plan.root),
+    )
 }
 
 /// How many links `cond` follows: each one a subquery of the statement.
@@ -826,7 +893,20 @@ fn check_shape(graph: &Graph) -> Result<()> {
         }
         Ok(())
     }
-    check(&graph.filters, 0, &too_long)
+    check(&graph.filters, 0, &too_long)?;
+    // The pages' filters and order keys alike; their entries nest no deeper than the
+    // fields they page.
+    let mut entries: Vec<&Nested> = graph.nested.iter().map(|(_, entry)| entry).collect();
+    while let Some(entry) = entries.pop() {
+        check(&entry.filters, 0, &too_long)?;
+        if let Some((path, _)) = entry.order.iter().find(|(path, _)| too_long(path)) {
+            return Err(Error::MalformedQuery {
+                reason: format!("the path `{path}` goes through more than {MAX_PATH_LINKS} links"),
+            });
+        }
+        entries.extend(entry.nested.iter().map(|(_, entry)| entry));
+    }
+    Ok(())
 }
 
 /// How many values `cond` binds one by one.
@@ -1043,6 +1123,10 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
             }
             Edge::Pivot { .. } | Edge::Direct { .. } => {}
         }
+        let page = match at.entry(name) {
+            Some(entry) if entry.pages() => Some(page(name, edge, entry, &node, &next)?),
+            _ => None,
+        };
         hops.push(Hop {
             name,
             edge,
@@ -1051,8 +1135,10 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
             node,
             path: next.path,
             required: false,
+            page,
         });
     }
+    check_entries(source, &hops, at)?;
     Ok(Node {
         source,
         select,
@@ -1060,6 +1146,84 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
         hops,
         counts,
     })
+}
+
+/// The page of the list at the link field `name` (reached by `edge`, read by `node`) that
+/// `entry` asks for.
+fn page(name: &str, edge: Edge, entry: &Nested, node: &Node, next: &At) -> Result<Page> {
+    let malformed = |reason: String| Error::MalformedQuery {
+        reason: format!("`nested.{}`: {reason}", next.path),
+    };
+    match edge {
+        Edge::Row { .. } => {
+            return Err(malformed(format!(
+                "the link rows of `{name}` follow its records: page the records' field"
+            )))
+        }
+        _ if !edge.is_list() => {
+            return Err(malformed(format!(
+                "`{name}` holds one record at most: only `nested` entries apply to it, \
+                 for the lists below it"
+            )))
+        }
+        _ => {}
+    }
+    let target = node.source;
+    let take = next.gate.nested_take(&next.path, entry.take)?;
+    let filter = filters(target, &entry.filters, next.reading, next)?;
+    let mut seen = HashSet::new();
+    let order = entry
+        .order
+        .iter()
+        .filter(|(path, _)| seen.insert(path.as_str()))
+        .map(|(path, order)| order_key(target, path, *order, next))
+        .collect::<Result<_>>()?;
+    Ok(Page {
+        filter,
+        order,
+        skip: entry.skip,
+        take,
+    })
+}
+
+/// Refuses [`Nested`] entries here that name no link field of the node (an entry of a
+/// link the query neither reads nor counts changes nothing, as a count in its filters or
+/// order may use it), and a link row field read beside a paged list (its rows would be
+/// those of every record).
+fn check_entries(source: Source, hops: &[Hop], at: &At) -> Result<()> {
+    for (name, _) in at.nested {
+        match resolve(source, name, true, at)? {
+            Name::Link(..) => {}
+            Name::Field(_) => {
+                return Err(Error::MalformedQuery {
+                    reason: format!(
+                        "`nested.{}`: `{name}` is a field of `{}`, not a link",
+                        at.join(name),
+                        source.name()
+                    ),
+                })
+            }
+            Name::Unknown => return Err(unknown_field(source, name, at.gate)),
+        }
+    }
+    for hop in hops {
+        let Edge::Row { to, .. } = hop.edge else {
+            continue;
+        };
+        let paged = hops
+            .iter()
+            .find(|other| other.page.is_some() && other.name == to.graph_field);
+        if let Some(paged) = paged {
+            return Err(Error::MalformedQuery {
+                reason: format!(
+                    "`{}` beside a paged `{}` is not supported: read the link rows of the \
+                     whole list, or page the records alone",
+                    hop.path, paged.path
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The index of `column` in `select`, added (as a hidden column) if it is not there yet.
@@ -1078,7 +1242,7 @@ fn index_of(select: &mut Vec<Column>, column: &'static str, fields: &[Column]) -
 
 /// How a query's filters are read.
 #[derive(Debug, Clone, Copy)]
-struct Reading {
+pub(crate) struct Reading {
     /// Soft-deleted records and dismissed links count.
     with_deleted: bool,
     /// The values are text, as a query string gives them: `"10"` for an integer field.

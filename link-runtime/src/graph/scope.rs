@@ -511,6 +511,17 @@ impl<'s> Gate<'s> {
         }
     }
 
+    /// Refuses a page inside each record (`nested.{path}`) larger than the scope's
+    /// [`max_take`](Scope::max_take); the page it reads.
+    pub fn nested_take(&self, path: &str, take: Option<u64>) -> Result<Option<u64>> {
+        match (take, self.scope.and_then(|scope| scope.max_take)) {
+            (Some(asked), Some(max)) if asked > max => {
+                Err(self.refuse(Some(format!("nested.{path}")), Refusal::Take { asked, max }))
+            }
+            (take, _) => Ok(take),
+        }
+    }
+
     /// Whether the field `field` of `entity` may be read.
     pub fn field(&self, entity: &str, field: &str) -> bool {
         self.scope

@@ -11,7 +11,7 @@ use crate::definition::{ColumnValue, LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{Error, Result};
 use crate::graph::plan::{Bind, Column, Cond, Count, Edge, Node, Op, OrderKey, Source};
-use crate::graph::request::Order;
+use crate::graph::filter::Order;
 use crate::migrate::sql::ident;
 use crate::service::{counts, live_unique_index, over_linked, over_linked_column, precedence};
 use chrono::NaiveDateTime;
@@ -34,10 +34,15 @@ impl Sql {
         }
     }
 
-    /// Binds a value; returns its placeholder.
+    /// Binds a value; returns its placeholder. Placeholders are numbered on both backends
+    /// (SQLite's `?NNN`), so that a part of a statement may be written before the text
+    /// that precedes it, and an expression may stand in it twice.
     pub(super) fn bind(&mut self, value: Bind) -> String {
         self.binds.push(value);
-        self.dialect.placeholder(self.binds.len())
+        match self.dialect {
+            Dialect::Sqlite => format!("?{}", self.binds.len()),
+            Dialect::Postgres => self.dialect.placeholder(self.binds.len()),
+        }
     }
 
     /// A fresh table alias.
@@ -305,7 +310,7 @@ pub(super) fn select_joined(
         let counted = match counting {
             Counting::PerRow => count_expr(sql, "t0", node.source, count, with_deleted),
             Counting::Grouped => {
-                let (join, counted) = grouped_count("t0", node.source, count, i, with_deleted);
+                let (join, counted) = grouped_count(sql, "t0", node.source, count, i, with_deleted);
                 from += &join;
                 counted
             }
@@ -566,8 +571,9 @@ pub(super) enum Counting {
 
 /// `count` for every record of `source` (aliased `alias`) at once: a `LEFT JOIN` of the
 /// live links grouped by record, and the expression of the `i`th count over it. It binds
-/// nothing.
+/// the values of the count's filter, if any.
 fn grouped_count(
+    sql: &mut Sql,
     alias: &str,
     source: Source,
     count: &Count,
@@ -576,7 +582,7 @@ fn grouped_count(
 ) -> (String, String) {
     let target = count.target;
     let (c, p, t) = (format!("c{i}"), format!("c{i}p"), format!("c{i}t"));
-    let target_live = live(target, &t, with_deleted);
+    let target_live = live(target, &t, with_deleted) + &count_filter(sql, &t, count, with_deleted);
     let (grouped, key) = match Reach::of(count.edge, source, target) {
         Reach::Pivot { link, from, to } => (
             format!(
@@ -617,10 +623,23 @@ fn grouped_count(
     (join, counted)
 }
 
+/// ` AND ` the filter of which linked records `count` counts, on the target aliased `t`;
+/// nothing when every live one counts.
+fn count_filter(sql: &mut Sql, t: &str, count: &Count, with_deleted: bool) -> String {
+    match count.filter.always_holds() {
+        true => String::new(),
+        false => format!(
+            " AND {}",
+            cond(sql, t, count.target, &count.filter, with_deleted)
+        ),
+    }
+}
+
 /// How many live records are linked to the row `alias` of `source` through `count`'s link
 /// field: a correlated subquery, which each database answers from the index on the link's
 /// side of the row. Of a side that holds one record at most, 0 or 1 whatever the data.
-/// It binds nothing, so it may stand anywhere in a statement.
+/// It binds the values of the count's filter, if any; placeholders are numbered, so it
+/// may stand anywhere in a statement.
 pub(super) fn count_expr(
     sql: &mut Sql,
     alias: &str,
@@ -630,7 +649,7 @@ pub(super) fn count_expr(
 ) -> String {
     let target = count.target;
     let t = sql.alias();
-    let target_live = live(target, &t, with_deleted);
+    let target_live = live(target, &t, with_deleted) + &count_filter(sql, &t, count, with_deleted);
     let body = match Reach::of(count.edge, source, target) {
         Reach::Pivot { link, from, to } => {
             let p = sql.alias();
@@ -789,7 +808,7 @@ pub(super) fn order_expr(
     selected: &[Count],
     with_deleted: bool,
 ) -> String {
-    let expr = match key.count {
+    let expr = match &key.count {
         Some(count) => match selected.iter().position(|c| c.name == count.name) {
             Some(i) => ident(&count_alias(i)),
             None => order_value(sql, alias, source, key, with_deleted),
@@ -808,7 +827,7 @@ pub(super) fn order_expr(
 /// or a linked field, read by a subquery that yields the value of the partner that counts
 /// (a side ordered by has one live partner at most, and where the data holds several, the
 /// one [`precedence`] puts first: the one the output shows), so the order is well defined.
-/// It binds nothing.
+/// It binds nothing but a count's filter.
 pub(super) fn order_value(
     sql: &mut Sql,
     alias: &str,
@@ -816,8 +835,8 @@ pub(super) fn order_value(
     key: &OrderKey,
     with_deleted: bool,
 ) -> String {
-    match (key.count, key.via) {
-        (Some(count), _) => count_expr(sql, alias, source, &count, with_deleted),
+    match (&key.count, key.via) {
+        (Some(count), _) => count_expr(sql, alias, source, count, with_deleted),
         (None, None) => col(alias, key.column),
         (None, Some((edge, target))) => {
             let t = sql.alias();
@@ -937,8 +956,7 @@ pub(super) fn after(
         if term.value.is_none() && term.key.order == Order::Asc {
             continue;
         }
-        // Equal on the keys before, in the order of the text (SQLite's placeholders are
-        // positional), then after on this one.
+        // Equal on the keys before, then after on this one.
         let mut all = Vec::with_capacity(i + 1);
         for before in &terms[..i] {
             let e = expr(sql, before);

@@ -7,7 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::graph::request::{Condition, Filter, Graph, Order};
+use crate::graph::filter::{Condition, Filter, Order};
+use crate::graph::request::Graph;
 use crate::linkable::Linkable;
 
 /// A struct that selects fields of a linkable model and, through its links, of linked

@@ -1,0 +1,381 @@
+//! A page inside each record (`nested.{field}`), on SQLite and PostgreSQL, through both
+//! drivers: `take`, `skip`, `order` and `filters` of a list, at any depth and below a side
+//! that holds one record, in the builder and the JSON form; its filters applied to the
+//! field's count; dismissed links; refusals; a model of random catalogs; and statement
+//! counts that do not grow with the rows.
+//!
+//! The catalog ([`catalog`]): Acme holds Teapot (linked first) and Kettle, Birch holds
+//! Toaster (its link to Whisk is dismissed), Cedar holds nothing. Kettle has the tags
+//! kitchen and gift, Teapot gift.
+
+use diesel::connection::SimpleConnection;
+use link_runtime::graph::{Condition, Fields, Filter, Graph, Nested, Order, Scope};
+use link_runtime::{Error, ErrorKind, LinkConnection};
+use link_test_support::{via, Statements};
+use link_tests::fixtures::catalog;
+use link_tests::links::product_brand;
+use link_tests::modules::{brand::Brand, product::Product};
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
+use serde_json::{json, Value};
+
+mod common;
+use common::catalog::{catalogs, NAMES};
+
+fn rows(conn: &mut impl LinkConnection, query: Graph) -> Vec<Value> {
+    via::graph(conn, query).expect("the query runs").data
+}
+
+fn from_json(conn: &mut impl LinkConnection, query: Value) -> Vec<Value> {
+    rows(conn, Graph::from_json(query).expect("the document reads"))
+}
+
+fn refused(conn: &mut impl LinkConnection, query: Value) -> Error {
+    match Graph::from_json(query) {
+        Err(error) => error,
+        Ok(query) => via::graph(conn, query).expect_err("the query is refused"),
+    }
+}
+
+/// Each row's `products`' names.
+fn names(rows: &[Value]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| {
+            row["products"]
+                .as_array()
+                .expect("a list")
+                .iter()
+                .map(|product| product["name"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+fn brands(nested: Nested) -> Graph {
+    Graph::entity("brand")
+        .fields(["id", "products.name"])
+        .order("id", Order::Asc)
+        .nested("products", nested)
+}
+
+link_test_support::backend_tests! {
+    drivers;
+
+    fn a_page_inside_each_record(conn) {
+        catalog(conn);
+        let first_by_name = rows(conn, brands(Nested::new().order("name", Order::Asc).take(1)));
+        assert_eq!(names(&first_by_name), [vec!["Kettle"], vec!["Toaster"], vec![]]);
+        let last_by_name = rows(conn, brands(Nested::new().order("name", Order::Desc).take(1)));
+        assert_eq!(names(&last_by_name), [vec!["Teapot"], vec!["Toaster"], vec![]]);
+        let second = rows(conn, brands(Nested::new().order("name", Order::Asc).skip(1)));
+        assert_eq!(names(&second), [vec!["Teapot"], vec![], vec![]]);
+        // Without an order, the order of the links: Teapot's was made first.
+        let first_linked = rows(conn, brands(Nested::new().take(1)));
+        assert_eq!(names(&first_linked), [vec!["Teapot"], vec!["Toaster"], vec![]]);
+        let none = rows(conn, brands(Nested::new().take(0)));
+        assert_eq!(names(&none), [Vec::<String>::new(), vec![], vec![]]);
+        // The same in JSON.
+        let json = from_json(conn, json!({
+            "entity": "brand",
+            "fields": ["id", "products.name"],
+            "pagination": { "order": { "id": "ASC" } },
+            "nested": { "products": { "order": { "name": "DESC" }, "take": 1 } },
+        }));
+        assert_eq!(json, last_by_name);
+        assert_eq!(
+            json[0],
+            json!({ "id": "brand_1", "products": [{ "name": "Teapot" }] })
+        );
+    }
+
+    fn filters_keep_linked_records_and_their_count(conn) {
+        catalog(conn);
+        let query = json!({
+            "entity": "brand",
+            "fields": ["id", "products.name", "_count.products"],
+            "pagination": { "order": { "id": "ASC" } },
+            "nested": { "products": { "filters": { "name": { "$like": "T%" } } } },
+        });
+        assert_eq!(
+            from_json(conn, query),
+            [
+                json!({ "id": "brand_1", "products": [{ "name": "Teapot" }], "_count": { "products": 1 } }),
+                json!({ "id": "brand_2", "products": [{ "name": "Toaster" }], "_count": { "products": 1 } }),
+                json!({ "id": "brand_3", "products": [], "_count": { "products": 0 } }),
+            ]
+        );
+        // A count alone takes the filters too, and a page does not cut it.
+        let counted = rows(
+            conn,
+            Graph::entity("brand")
+                .fields(["id", "_count.products"])
+                .order("id", Order::Asc)
+                .nested("products", Nested::new().filter("name", "Kettle").take(0)),
+        );
+        let counts: Vec<&Value> = counted.iter().map(|row| &row["_count"]["products"]).collect();
+        assert_eq!(counts, [&json!(1), &json!(0), &json!(0)]);
+        // Ordering and filtering the records by the count use the same filters.
+        let by_count = rows(
+            conn,
+            Graph::entity("brand")
+                .fields(["id"])
+                .filter("_count.products", Condition::ge(1))
+                .order("_count.products", Order::Desc)
+                .nested("products", Nested::new().filter("name", Condition::like("T%"))),
+        );
+        assert_eq!(by_count, [json!({ "id": "brand_1" }), json!({ "id": "brand_2" })]);
+        // Filters through links and quantifiers, as the query's own.
+        let tagged = rows(
+            conn,
+            brands(
+                Nested::new()
+                    .filter_by(Filter::some("tags", [Filter::field("name", "kitchen")]))
+                    .order("name", Order::Asc),
+            ),
+        );
+        assert_eq!(names(&tagged), [vec!["Kettle"], vec![], vec![]]);
+    }
+
+    fn pages_at_any_depth(conn) {
+        catalog(conn);
+        // Each brand's first product by name, and that product's first tag by name.
+        let query = json!({
+            "entity": "brand",
+            "fields": ["id", "products.name", "products.tags.name", "products._count.tags"],
+            "filters": { "id": "brand_1" },
+            "nested": { "products": {
+                "order": { "name": "ASC" }, "take": 1,
+                "nested": { "tags": { "order": { "name": "ASC" }, "take": 1 } },
+            } },
+        });
+        assert_eq!(
+            from_json(conn, query),
+            [json!({ "id": "brand_1", "products": [
+                { "name": "Kettle", "tags": [{ "name": "gift" }], "_count": { "tags": 2 } },
+            ] })]
+        );
+        // Below a side that holds one record: each product's brand's newest-named product.
+        let products = rows(
+            conn,
+            Graph::entity("product")
+                .fields(["id", "brand.products.name"])
+                .filter("id", ["prod_1", "prod_3"])
+                .order("id", Order::Asc)
+                .nested(
+                    "brand",
+                    Nested::new().nested("products", Nested::new().order("name", Order::Desc).take(1)),
+                ),
+        );
+        assert_eq!(
+            products,
+            [
+                json!({ "id": "prod_1", "brand": { "products": [{ "name": "Teapot" }] } }),
+                json!({ "id": "prod_3", "brand": { "products": [{ "name": "Toaster" }] } }),
+            ]
+        );
+        // From the product side of a many-to-many list, and the same product under two
+        // brands' pages: a record shows under each record it is linked from.
+        let tags = rows(
+            conn,
+            Graph::entity("tag")
+                .fields(["name", "products.name"])
+                .filter("id", "tag_2")
+                .nested("products", Nested::new().order("name", Order::Desc)),
+        );
+        assert_eq!(
+            tags,
+            [json!({ "name": "gift", "products": [{ "name": "Teapot" }, { "name": "Kettle" }] })]
+        );
+    }
+
+    fn dismissed_links_come_after_live_ones(conn) {
+        catalog(conn);
+        let birch = rows(
+            conn,
+            Graph::entity("brand")
+                .fields(["products.name"])
+                .filter("id", "brand_2")
+                .with_deleted()
+                .nested("products", Nested::new().take(2)),
+        );
+        assert_eq!(names(&birch), [vec!["Toaster", "Whisk"]]);
+        let by_name = rows(
+            conn,
+            Graph::entity("brand")
+                .fields(["products.name"])
+                .filter("id", "brand_2")
+                .with_deleted()
+                .nested("products", Nested::new().order("name", Order::Desc).take(1)),
+        );
+        assert_eq!(names(&by_name), [vec!["Whisk"]]);
+    }
+
+    fn misused_pages_are_typed_errors(conn) {
+        catalog(conn);
+        let malformed = |error: &Error, says: &str| {
+            assert!(
+                matches!(error, Error::MalformedQuery { reason } if reason.contains(says)),
+                "{error:?} should say {says}"
+            );
+            assert_eq!(error.kind(), ErrorKind::Invalid);
+        };
+        let error = refused(conn, json!({
+            "entity": "product", "fields": ["brand.name"], "nested": { "brand": { "take": 1 } },
+        }));
+        malformed(&error, "holds one record at most");
+        let error = refused(conn, json!({
+            "entity": "brand", "fields": ["name"], "nested": { "name": { "take": 1 } },
+        }));
+        malformed(&error, "is a field of `brand`, not a link");
+        let error = refused(conn, json!({
+            "entity": "brand", "fields": ["products.name"], "nested": { "gadgets": {} },
+        }));
+        assert!(matches!(&error, Error::UnknownField { field, .. } if field == "gadgets"), "{error:?}");
+        let error = refused(conn, json!({
+            "entity": "brand", "fields": ["products.name"], "nested": { "products": { "limit": 1 } },
+        }));
+        malformed(&error, "unknown key `limit` in `nested.products`");
+        let error = refused(conn, json!({
+            "entity": "brand", "fields": ["products.name"], "nested": { "products": { "take": -1 } },
+        }));
+        malformed(&error, "`nested.products.take` is a non-negative integer");
+        let error = refused(conn, json!({
+            "entity": "brand", "fields": ["products.name"], "nested": { "products": { "order": { "gadget": "ASC" } } },
+        }));
+        assert!(matches!(&error, Error::UnknownField { field, .. } if field == "gadget"), "{error:?}");
+        let error = refused(conn, json!({
+            "entity": "brand", "fields": ["products.name"], "nested": { "products": { "filters": { "price": 3 } } },
+        }));
+        assert!(matches!(&error, Error::UnknownField { field, .. } if field == "price"), "{error:?}");
+        let error = refused(conn, json!({
+            "entity": "product", "fields": ["tags.name", "tags_link.position"],
+            "nested": { "tags": { "take": 1 } },
+        }));
+        malformed(&error, "`tags_link` beside a paged `tags`");
+
+        // A scope caps a page inside each record as it caps the query's, and refuses what
+        // it does not let through, before any statement.
+        let scope = Scope::new()
+            .entity("brand", Fields::all())
+            .entity("product", Fields::all())
+            .link("brand", "products")
+            .max_take(2);
+        let statements = Statements::record(conn);
+        let error = via::graph_scoped(conn, &scope, brands(Nested::new().take(3))).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Forbidden, "{error:?}");
+        assert_eq!(error.to_string(), "the scope refuses `nested.products` of `brand`: take 3 over 2");
+        let error = via::graph_scoped(
+            conn,
+            &scope,
+            brands(Nested::new().filter("tags.name", "gift")),
+        )
+        .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Forbidden, "{error:?}");
+        assert!(statements.take().is_empty());
+        let allowed = via::graph_scoped(conn, &scope, brands(Nested::new().take(2))).unwrap();
+        assert_eq!(allowed.data.len(), 2, "the scope's page of brands");
+    }
+
+    fn pages_are_what_a_model_pages(conn) {
+        catalog(conn);
+        let conn = std::cell::RefCell::new(conn);
+        let config = Config { cases: 48, failure_persistence: None, ..Config::default() };
+        let pages = (0..3u64, proptest::option::of(0..3u64), any::<bool>(), 0..=NAMES.len());
+        TestRunner::new(config)
+            .run(&(catalogs(), pages), |(catalog, (skip, take, descending, kept))| {
+                let conn = &mut **conn.borrow_mut();
+                catalog.store(conn);
+                // The names kept: the first `kept` of them.
+                let wanted_names = &NAMES[..kept];
+                let order = if descending { Order::Desc } else { Order::Asc };
+                let mut nested = Nested::new()
+                    .filter("name", Condition::any_of(wanted_names.iter().copied()))
+                    .order("name", order)
+                    .skip(skip);
+                if let Some(take) = take {
+                    nested = nested.take(take);
+                }
+                let answered = rows(
+                    conn,
+                    Graph::entity("brand")
+                        .fields(["id", "products.id", "products.name", "_count.products"])
+                        .order("id", Order::Asc)
+                        .nested("products", nested),
+                );
+                prop_assert_eq!(answered.len(), catalog.brands);
+                for (b, row) in answered.iter().enumerate() {
+                    // The model: the brand's live products of those names, by name then id.
+                    let mut expected: Vec<(String, String)> = catalog
+                        .products
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (name, link))| {
+                            *link == Some((b, false)) && wanted_names.contains(name)
+                        })
+                        .map(|(i, (name, _))| ((*name).to_owned(), format!("prod_{i}")))
+                        .collect();
+                    expected.sort_by(|x, y| match descending {
+                        true => y.0.cmp(&x.0).then(x.1.cmp(&y.1)),
+                        false => x.cmp(y),
+                    });
+                    let count = expected.len() as u64;
+                    let shown: Vec<(String, String)> = expected
+                        .into_iter()
+                        .skip(skip as usize)
+                        .take(take.map_or(usize::MAX, |t| t as usize))
+                        .collect();
+                    let answered: Vec<(String, String)> = row["products"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| (p["name"].as_str().unwrap().to_owned(), p["id"].as_str().unwrap().to_owned()))
+                        .collect();
+                    prop_assert_eq!(&answered, &shown, "{}", row);
+                    prop_assert_eq!(row["_count"]["products"].as_u64(), Some(count));
+                }
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    fn statements_depend_on_the_query_never_on_the_rows(conn) {
+        catalog(conn);
+        let statements = Statements::record(conn);
+        let queries = || [
+            brands(Nested::new().order("name", Order::Desc).take(3)),
+            brands(Nested::new().take(2).skip(1)),
+            Graph::entity("brand")
+                .fields(["id", "products.name", "products.tags.name", "_count.products"])
+                .nested("products", Nested::new().filter("name", Condition::like("P%")).take(3)
+                    .nested("tags", Nested::new().take(1))),
+            Graph::entity("product")
+                .fields(["id", "brand.products.name"])
+                .take(5)
+                .nested("brand", Nested::new().nested("products", Nested::new().take(2))),
+        ];
+        let mut counts = Vec::new();
+        for size in [10, 1_000, 10_000] {
+            let mut sql = String::from("DELETE FROM product_product_brand_brand; DELETE FROM products;");
+            sql += "INSERT INTO products VALUES ";
+            sql += &(0..size).map(|i| format!("('p{i}', 'Product {i}')")).collect::<Vec<_>>().join(", ");
+            conn.batch_execute(&sql).unwrap();
+            let pairs: Vec<_> = (0..size)
+                .map(|i| (Product::id(format!("p{i}")), Brand::id(format!("brand_{}", i % 3 + 1))))
+                .collect();
+            product_brand::Link::create_many(conn, &pairs).unwrap();
+            statements.take();
+            let per_query: Vec<usize> = queries()
+                .into_iter()
+                .map(|query| {
+                    let result = via::graph(conn, query).unwrap();
+                    assert!(!result.data.is_empty());
+                    statements.take().len()
+                })
+                .collect();
+            counts.push(per_query);
+        }
+        assert!(counts[0].iter().all(|&n| n >= 1), "{counts:?}");
+        assert_eq!(counts[0], counts[1]);
+        assert_eq!(counts[1], counts[2]);
+    }
+}
