@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::databases::{Database, Databases};
-use link_runtime::graph::{Condition, Filter, Graph, Order, Query};
+use link_runtime::graph::{Condition, Filter, Graph, Nested, Order, Query};
 use link_runtime::service::{ListFilter, Modules, SoftDelete};
 use link_runtime::{Error, LinkConnection};
 use link_test_support::TestSql;
@@ -195,6 +195,65 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
     assert_eq!(
         deep["data"],
         json!([{ "id": "prod_1" }, { "id": "prod_2" }])
+    );
+
+    // A page inside each record, the pivot and the linked table apart: the links, then
+    // the linked records in the page's order, paged in the application.
+    let paged = |nested: Nested| {
+        graph(
+            &databases,
+            Graph::entity("brand")
+                .fields(["name", "products.name"])
+                .order("id", Order::Asc)
+                .nested("products", nested),
+        )["data"]
+            .clone()
+    };
+    assert_eq!(
+        paged(Nested::new().order("name", Order::Desc).take(1)),
+        json!([
+            { "name": "Acme", "products": [{ "name": "Teapot" }] },
+            { "name": "Bolt", "products": [{ "name": "Mug" }] },
+        ])
+    );
+    assert_eq!(
+        paged(Nested::new().order("name", Order::Asc).skip(1)),
+        json!([
+            { "name": "Acme", "products": [{ "name": "Teapot" }] },
+            { "name": "Bolt", "products": [] },
+        ])
+    );
+    // In the order of the links (Kettle's was made first), filtered through a link into
+    // a third database.
+    assert_eq!(
+        paged(Nested::new().take(1)),
+        json!([
+            { "name": "Acme", "products": [{ "name": "Kettle" }] },
+            { "name": "Bolt", "products": [{ "name": "Mug" }] },
+        ])
+    );
+    assert_eq!(
+        paged(Nested::new().filter("supplier.name", "Birch")),
+        json!([
+            { "name": "Acme", "products": [{ "name": "Teapot" }] },
+            { "name": "Bolt", "products": [{ "name": "Mug" }] },
+        ])
+    );
+    // Below a side that holds one record, and with every relation required.
+    let mugs = graph(
+        &databases,
+        Graph::entity("product")
+            .fields(["id", "brand.products.name"])
+            .filter("id", "prod_3")
+            .nested(
+                "brand",
+                Nested::new().nested("products", Nested::new().order("name", Order::Asc)),
+            )
+            .fail_if_relation_not_found(),
+    );
+    assert_eq!(
+        mugs["data"],
+        json!([{ "id": "prod_3", "brand": { "products": [{ "name": "Mug" }] } }])
     );
 
     // Which linked records: none, every, no live link at all, each resolved in the

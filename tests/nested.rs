@@ -210,6 +210,24 @@ link_test_support::backend_tests! {
         assert_eq!(names(&by_name), [vec!["Whisk"]]);
     }
 
+    fn a_required_page_finds_links_to_missing_records(conn) {
+        catalog(conn);
+        conn.batch_execute("DELETE FROM products WHERE id = 'prod_2'").unwrap();
+        let acme = || {
+            Graph::entity("brand")
+                .fields(["products.name"])
+                .filter("id", "brand_1")
+                .nested("products", Nested::new().order("name", Order::Asc).take(1))
+        };
+        assert_eq!(names(&rows(conn, acme())), [vec!["Kettle"]]);
+        let error = via::graph(conn, acme().fail_if_relation_not_found()).unwrap_err();
+        assert!(
+            matches!(&error, Error::NotFound { entity, ids, field: Some(field) }
+                if entity == "product" && ids == &["prod_2"] && field == "products"),
+            "{error:?}"
+        );
+    }
+
     fn misused_pages_are_typed_errors(conn) {
         catalog(conn);
         let malformed = |error: &Error, says: &str| {

@@ -3,7 +3,7 @@
 
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 use link_runtime::Id;
 use serde_json::{json, Value};
 
@@ -185,8 +185,109 @@ macro_rules! backend {
                 let count = product::table.count().get_result(self)?;
                 Ok((page, more, count))
             }
+
+            fn brands_with_newest_products(
+                &mut self,
+                brands: i64,
+                per_brand: i64,
+            ) -> QueryResult<(Vec<NewestRow>, i64)> {
+                let rows = diesel::sql_query(newest_products_sql(brands, per_brand)).load(self)?;
+                let count = brand::table.count().get_result(self)?;
+                Ok((rows, count))
+            }
         }
     };
+}
+
+/// A row of [`Backend::brands_with_newest_products`]: a brand, its count of products, and
+/// one of its newest products, if it has any.
+#[derive(Debug, QueryableByName)]
+pub struct NewestRow {
+    /// The brand's id.
+    #[diesel(sql_type = Text)]
+    pub brand_id: String,
+    /// The brand's name.
+    #[diesel(sql_type = Text)]
+    pub brand_name: String,
+    /// How many products the brand holds.
+    #[diesel(sql_type = BigInt)]
+    pub product_count: i64,
+    /// A product's id.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub product_id: Option<String>,
+    /// Its title.
+    #[diesel(sql_type = Nullable<Text>)]
+    pub product_title: Option<String>,
+}
+
+/// The statement of [`Backend::brands_with_newest_products`], the same on both backends:
+/// the page of brands with each one's count, then each one's products ranked by a window
+/// function over its live links, the first `per_brand` of each joined to it. The numbers
+/// are the benchmark's own constants.
+fn newest_products_sql(brands: i64, per_brand: i64) -> String {
+    let pivot = crate::links::product_brand::Link::TABLE;
+    format!(
+        "WITH page AS (
+             SELECT b.id, b.name,
+                 (SELECT COUNT(*) FROM {pivot} p JOIN product pr ON pr.id = p.product_id
+                  WHERE p.brand_id = b.id AND p.deleted_at IS NULL) AS products
+             FROM brand b ORDER BY b.id LIMIT {brands}
+         )
+         SELECT page.id AS brand_id, page.name AS brand_name,
+                CAST(page.products AS BIGINT) AS product_count,
+                r.id AS product_id, r.title AS product_title
+         FROM page LEFT JOIN (
+             SELECT p.brand_id, pr.id, pr.title,
+                 ROW_NUMBER() OVER (PARTITION BY p.brand_id ORDER BY pr.id DESC) AS rn
+             FROM {pivot} p JOIN product pr ON pr.id = p.product_id
+             WHERE p.deleted_at IS NULL AND p.brand_id IN (SELECT id FROM page)
+         ) r ON r.brand_id = page.id AND r.rn <= {per_brand}
+         ORDER BY page.id, r.rn"
+    )
+}
+
+/// A brand with its newest products and its count, as `brand { id, name, products.id,
+/// products.title, _count.products }` with `nested.products` answers it.
+#[derive(Debug, serde::Serialize)]
+pub struct BrandNewest {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its newest products.
+    pub products: Vec<Product>,
+    /// Its counts.
+    #[serde(rename = "_count")]
+    pub count: ProductCount,
+}
+
+/// [`Backend::brands_with_newest_products`]'s rows, grouped by brand, as the JSON
+/// document the graph query answers (its `next_cursor` aside, which only the library
+/// signs).
+pub fn newest_as_json(rows: Vec<NewestRow>, count: i64, take: u64) -> Vec<u8> {
+    let mut data: Vec<BrandNewest> = Vec::new();
+    for row in rows {
+        if data.last().is_none_or(|brand| brand.id != row.brand_id) {
+            data.push(BrandNewest {
+                id: row.brand_id,
+                name: row.brand_name,
+                products: Vec::new(),
+                count: ProductCount {
+                    products: row.product_count,
+                },
+            });
+        }
+        if let (Some(id), Some(title), Some(brand)) =
+            (row.product_id, row.product_title, data.last_mut())
+        {
+            brand.products.push(Product { id, title });
+        }
+    }
+    serde_json::to_vec(&json!({
+        "data": data,
+        "metadata": { "count": count, "skip": 0, "take": take, "next_cursor": null },
+    }))
+    .expect("the rows serialize")
 }
 
 /// A brand and how many products it holds, as `brand { id, name, _count.products }`

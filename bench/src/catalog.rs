@@ -240,6 +240,21 @@ pub trait Backend: LinkConnection + SimpleConnection {
     ///
     /// When the database refuses the query.
     fn offset_page(&mut self, offset: i64, take: i64) -> QueryResult<(Vec<Product>, bool, i64)>;
+
+    /// The baseline of a page inside each record: the first `brands` brands by id, each
+    /// with its count of products and, ranked by `ROW_NUMBER() OVER (PARTITION BY` the
+    /// brand`)`, its `per_brand` newest products (the largest ids first), as one row per
+    /// product shown (a brand with none has one row of nulls); and how many brands there
+    /// are.
+    ///
+    /// # Errors
+    ///
+    /// When the database refuses the query.
+    fn brands_with_newest_products(
+        &mut self,
+        brands: i64,
+        per_brand: i64,
+    ) -> QueryResult<(Vec<crate::baseline::NewestRow>, i64)>;
 }
 
 /// Creates the modules' tables and the link's pivot table.

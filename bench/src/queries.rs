@@ -1,7 +1,7 @@
 //! The library side of each benchmark: the graph queries whose data the baselines of
 //! [`crate::baseline`] return, in the dynamic (JSON) and the typed form.
 
-use link_runtime::graph::{Condition, Graph, GraphSelect, Order, TypedGraph};
+use link_runtime::graph::{Condition, Graph, GraphSelect, Nested, Order, TypedGraph};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Brand, Product};
@@ -28,6 +28,26 @@ pub fn brands_by_product_count() -> Graph {
     Graph::entity("brand")
         .fields(["id", "name", "_count.products"])
         .order("_count.products", Order::Desc)
+}
+
+/// A page of `take` brands by id, each with its `per_brand` newest products (the largest
+/// ids first) and its count of products: `brand { id, name, products.id, products.title,
+/// _count.products }` with `nested.products: { order: { id: DESC }, take: per_brand }`.
+pub fn brands_with_newest_products(take: u64, per_brand: u64) -> Graph {
+    Graph::entity("brand")
+        .fields([
+            "id",
+            "name",
+            "products.id",
+            "products.title",
+            "_count.products",
+        ])
+        .order("id", Order::Asc)
+        .take(take)
+        .nested(
+            "products",
+            Nested::new().order("id", Order::Desc).take(per_brand),
+        )
 }
 
 /// `brand { id, name, products.* }`, every brand.

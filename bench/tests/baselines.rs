@@ -134,6 +134,31 @@ link_test_support::backend_tests! {
         assert_eq!(pages, 120u64.div_ceil(take));
     }
 
+    fn the_row_number_baseline_answers_the_nested_page(conn) {
+        catalog(conn);
+        // Brand 0 lost product 0, and brand 12 holds none: within a page of 13.
+        for (take, per_brand) in [(5, 3), (13, 2), (13, 20)] {
+            let graph = Query::new(conn)
+                .graph(queries::brands_with_newest_products(take, per_brand).to_json())
+                .unwrap()
+                .into_body();
+            let (rows, count) = conn.brands_with_newest_products(take as i64, per_brand as i64).unwrap();
+            let baseline = link_bench::baseline::newest_as_json(rows, count, take);
+            let parse = |bytes: &[u8]| serde_json::from_slice::<serde_json::Value>(bytes).unwrap();
+            let (graph, baseline) = (parse(&graph), parse(&baseline));
+            assert_eq!(graph["data"], baseline["data"], "{take} × {per_brand}");
+            assert_eq!(graph["metadata"]["count"], baseline["metadata"]["count"]);
+            let brands = graph["data"].as_array().unwrap();
+            assert_eq!(brands.len(), take as usize);
+            let shown = |i: usize| brands[i]["products"].as_array().unwrap().len() as u64;
+            assert_eq!(shown(0), per_brand.min(9), "brand 0 holds 9 products");
+            if take == 13 {
+                assert_eq!(shown(12), 0);
+                assert_eq!(brands[12]["_count"]["products"], 0);
+            }
+        }
+    }
+
     fn the_insert_baseline_writes_what_the_service_writes(conn) {
         catalog::migrate(conn).unwrap();
         let pairs = Size::tenth(50).pairs();
