@@ -30,16 +30,15 @@ use crate::backend::{key, shape_value, Connections, Executor, JsonRow, LoadRow, 
 use crate::definition::{LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
+use crate::graph::apart::{count_apart, counted_apart};
 use crate::graph::cursor::seal;
 use crate::graph::localize::{localize, reachable};
-use crate::graph::plan::{
-    Bind, Cond, Edge, Hop, Node, Op, OrderKey, Page, Plan, Source, COUNT_FIELD,
-};
+use crate::graph::plan::{Bind, Cond, Edge, Hop, Node, Op, OrderKey, Page, Plan, Source};
 use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
 use crate::graph::sql::{
     after, col, cond, count_bind, link_counts, live, order_expr, order_value, select_joined,
-    Counting, OverLinkCheck, Selected, Sql,
+    Counting, OverLinkCheck, Parts, Selected, Sql,
 };
 use crate::graph::window;
 use crate::migrate::sql::ident;
@@ -149,7 +148,8 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     let dialect = <X::Conn as Executor>::DIALECT;
     let root = &plan.root;
     let home = root.source.place();
-    counts_in_reach(conns, root)?;
+    pages_in_reach(conns, root)?;
+    let apart = counted_apart(conns, root);
     let filter_cond = localize(conns, root.source, &plan.filter, plan.with_deleted).await?;
     if let Some(ids) = &plan.keys {
         require_keys(conns, plan, &filter_cond, ids).await?;
@@ -201,7 +201,10 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     } = select_joined(
         &mut sql,
         root,
-        &joined,
+        Parts {
+            joined: &joined,
+            apart: &apart,
+        },
         plan.with_deleted,
         &key_columns,
         ordered_through.collect(),
@@ -270,7 +273,7 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     // The keys of the page's last row, once a row is known to follow it.
     let mut last_keys: Option<Vec<Value>> = None;
     let mut page_full = false;
-    let read = if streams(root, &joined) {
+    let read = if streams(root, &joined, &apart) {
         let mut stream = Stream::new(dialect, root, joins(root, &joined));
         let mut failed = None;
         let mut read = 0u64;
@@ -405,26 +408,9 @@ fn counting(plan: &Plan, filter: &Cond) -> Counting {
     }
 }
 
-/// Refuses counts of linked records (`_count.products`) that one statement on their
-/// record's table cannot read: the link's tables, or those a filter of which records count
-/// follows, are in other databases; and a page's order through a link into another
-/// database. (Counting in the application, as links are stitched, is not done yet.)
-fn counts_in_reach<X: Connections>(conns: &X, node: &Node) -> Result<()> {
-    for count in &node.counts {
-        let counted = reachable(conns, node.source, count.edge, count.target)
-            && local(conns, count.target, &count.filter);
-        if !counted {
-            return Err(Error::MalformedQuery {
-                reason: format!(
-                    "`{COUNT_FIELD}.{}` of `{}`: the link's tables (or those its `nested` \
-                     filters follow) are in another database, and no statement reads two \
-                     databases",
-                    count.name,
-                    node.source.name()
-                ),
-            });
-        }
-    }
+/// Refuses a page's order through a link into another database than the linked records'
+/// (as the query's own order is refused).
+fn pages_in_reach<X: Connections>(conns: &X, node: &Node) -> Result<()> {
     for hop in &node.hops {
         let order = hop.page.iter().flat_map(|page| &page.order);
         for key in order {
@@ -443,28 +429,9 @@ fn counts_in_reach<X: Connections>(conns: &X, node: &Node) -> Result<()> {
                 });
             }
         }
-        counts_in_reach(conns, &hop.node)?;
+        pages_in_reach(conns, &hop.node)?;
     }
     Ok(())
-}
-
-/// Whether one statement on `source` can read all of `cond`: every link it follows is in
-/// `source`'s database.
-fn local<X: Connections>(conns: &X, source: Source, cond: &Cond) -> bool {
-    match cond {
-        Cond::Linked {
-            edge,
-            target,
-            inner,
-        } => reachable(conns, source, *edge, *target) && local(conns, *target, inner),
-        Cond::Count { count, .. } => {
-            reachable(conns, source, count.edge, count.target)
-                && local(conns, count.target, &count.filter)
-        }
-        Cond::Not(inner) => local(conns, source, inner),
-        Cond::And(conds) | Cond::Or(conds) => conds.iter().all(|c| local(conns, source, c)),
-        Cond::True | Cond::Column { .. } | Cond::Ids { .. } => true,
-    }
 }
 
 /// Fails with [`Error::NotFound`] unless each of `ids` is a record `filter` (the query's
@@ -509,11 +476,14 @@ async fn require_keys<X: Connections>(
 }
 
 /// Whether each row of `node`'s statement holds a whole record: every hop is `joined` into
-/// it, and none has links of its own to read by further statements.
-fn streams(node: &Node, joined: &[bool]) -> bool {
+/// it, none has links of its own to read by further statements, and no count is counted
+/// `apart`.
+fn streams(node: &Node, joined: &[bool], apart: &[bool]) -> bool {
     // A joined record has no counts (it would be read apart), so a row's counts are its
     // root's, after every joined column.
-    joined.iter().all(|joined| *joined) && node.hops.iter().all(|hop| hop.node.hops.is_empty())
+    joined.iter().all(|joined| *joined)
+        && node.hops.iter().all(|hop| hop.node.hops.is_empty())
+        && !apart.contains(&true)
 }
 
 /// Which hops of `node` its own statement reads, with `LEFT JOIN`s: those that lead to one
@@ -587,6 +557,17 @@ async fn stitch<X: Connections>(
             false => rows.iter().map(|row| key(&row[hop.from])).collect(),
         })
         .collect();
+    // The keys of the counts counted apart, per row.
+    let apart = counted_apart(conns, node);
+    let count_keys: Vec<Vec<Option<String>>> = node
+        .count_keys
+        .iter()
+        .zip(&apart)
+        .map(|(at, apart)| match apart {
+            true => rows.iter().map(|row| key(&row[*at])).collect(),
+            false => Vec::new(),
+        })
+        .collect();
     let dialect = <X::Conn as Executor>::DIALECT;
     let mut joins = joins(node, joined);
     let mut records: Vec<Record> = Vec::with_capacity(rows.len());
@@ -612,6 +593,27 @@ async fn stitch<X: Connections>(
         .await?;
         for (i, linked) in join.found.into_iter().zip(linked) {
             records[i].links[join.index] = Linked::One(Some(Arc::new(linked)));
+        }
+    }
+    for (i, row_keys) in count_keys.iter().enumerate().filter(|(i, _)| apart[*i]) {
+        let mut seen = HashSet::new();
+        let keys: Vec<&str> = row_keys
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .filter(|k| seen.insert(*k))
+            .collect();
+        let counted = match keys.is_empty() {
+            true => HashMap::new(),
+            false => count_apart(conns, node.source, &node.counts[i], &keys, with_deleted).await?,
+        };
+        for (record, row_key) in records.iter_mut().zip(row_keys) {
+            let n = row_key
+                .as_deref()
+                .and_then(|k| counted.get(k))
+                .copied()
+                .unwrap_or(0);
+            record.counts[i] = Value::from(n);
         }
     }
 
@@ -881,8 +883,19 @@ async fn paged_links<X: Connections>(
     };
     let Some((link, from, to)) = pivot else {
         let mut sql = Sql::new(dialect);
-        let checks =
-            window::paged::<X::Conn>(&mut sql, hop, page, &filter, joined, keys, with_deleted);
+        let apart = counted_apart(conns, &hop.node);
+        let checks = window::paged::<X::Conn>(
+            &mut sql,
+            hop,
+            page,
+            &filter,
+            Parts {
+                joined,
+                apart: &apart,
+            },
+            keys,
+            with_deleted,
+        );
         let rows = sql.run(conns.conn(target.place()).await?).await?;
         let mut links = Vec::with_capacity(rows.len());
         let mut seen = HashSet::new();
@@ -918,12 +931,16 @@ async fn paged_links<X: Connections>(
         return Ok((Vec::new(), Vec::new()));
     }
     let mut sql = Sql::new(dialect);
+    let apart = counted_apart(conns, &hop.node);
     let checks = window::ranked::<X::Conn>(
         &mut sql,
         &hop.node,
         page,
         &filter,
-        joined,
+        Parts {
+            joined,
+            apart: &apart,
+        },
         &targets,
         with_deleted,
     );
@@ -1181,7 +1198,10 @@ async fn linked_rows<X: Connections>(
     } = select_joined(
         &mut sql,
         node,
-        joined,
+        Parts {
+            joined,
+            apart: &counted_apart(conns, node),
+        },
         with_deleted,
         &[],
         own_check.into_iter().collect(),

@@ -77,13 +77,15 @@
 //! its cost counted), `cursor.rs` ([`CursorKey`], and the cursors of keyset pages: what a
 //! query's cursors are signed over, sealed and opened), `load.rs` (SQL, batching,
 //! stitching, the records counted), `window.rs` (the statements of a page inside each
-//! record),
+//! record), `apart.rs` (counts of linked records in other databases, counted in the
+//! application),
 //! `timeout.rs` (the query's transaction on each database: one snapshot, and the statement
 //! timeout on PostgreSQL), `record.rs` (the records a query loads,
 //! and their JSON or typed form), `json.rs` ([`JsonResult`], JSON written from the records), `typed.rs` ([`GraphSelect`]), `result.rs`
 //! ([`GraphResult`]), and `query.rs` ([`Query`], the blocking way to run them;
 //! `link_runtime::aio` has the async one).
 
+mod apart;
 mod cursor;
 mod filter;
 mod json;

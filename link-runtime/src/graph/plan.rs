@@ -64,6 +64,9 @@ pub(crate) struct Node {
     /// The counts of linked records its records answer (`_count.products`), in the order
     /// asked.
     pub counts: Vec<Count>,
+    /// For each count, the index in `select` of the column its linked records are found
+    /// by: the record's key, or the column that holds its one partner's.
+    pub count_keys: Vec<usize>,
 }
 
 /// The field under which a record answers its counts of linked records.
@@ -1139,12 +1142,23 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
         });
     }
     check_entries(source, &hops, at)?;
+    let count_keys = counts
+        .iter()
+        .map(|count| {
+            let own = match count.edge {
+                Edge::Direct { to } => to.column,
+                _ => source.primary_key(),
+            };
+            index_of(&mut select, own, &fields)
+        })
+        .collect();
     Ok(Node {
         source,
         select,
         output,
         hops,
         counts,
+        count_keys,
     })
 }
 

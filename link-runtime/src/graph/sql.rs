@@ -221,6 +221,15 @@ fn self_side(link: &'static LinkSchema, column: &str) -> Option<&'static Side> {
         .find(|side| side.column == column)
 }
 
+/// What a node's own statement reads besides its columns: which of its hops are `joined`
+/// into it, and which of its counts are counted `apart`, in the application (nulls in the
+/// statement). Empty masks: none.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Parts<'a> {
+    pub joined: &'a [bool],
+    pub apart: &'a [bool],
+}
+
 /// The select list and the `FROM` clause of a statement on `node`: its table as `t0`, then
 /// for each joined hop its pivot (if any) and its table `LEFT JOIN`ed, their columns
 /// selected after the node's, hop by hop; then the expressions `keys` (which bind
@@ -232,12 +241,13 @@ fn self_side(link: &'static LinkSchema, column: &str) -> Option<&'static Side> {
 pub(super) fn select_joined(
     sql: &mut Sql,
     node: &Node,
-    joined: &[bool],
+    parts: Parts<'_>,
     with_deleted: bool,
     keys: &[String],
     extra: Vec<OverLinkCheck>,
     counting: Counting,
 ) -> Selected {
+    let Parts { joined, apart } = parts;
     let hops = || {
         node.hops
             .iter()
@@ -305,9 +315,11 @@ pub(super) fn select_joined(
         };
         select.push(select_list(&t, &hop.node.select));
     }
-    // The node's counts come after its joined records' columns, before the checks.
+    // The node's counts come after its joined records' columns, before the checks; those
+    // counted `apart`, in the application, are nulls here.
     for (i, count) in node.counts.iter().enumerate() {
         let counted = match counting {
+            _ if apart.get(i).copied().unwrap_or(false) => "NULL".to_owned(),
             Counting::PerRow => count_expr(sql, "t0", node.source, count, with_deleted),
             Counting::Grouped => {
                 let (join, counted) = grouped_count(sql, "t0", node.source, count, i, with_deleted);
@@ -520,7 +532,7 @@ fn compare(sql: &mut Sql, column: &str, op: &Op, indexed: bool) -> String {
 }
 
 /// How the records linked through an edge are matched to the row they are linked from.
-enum Reach {
+pub(super) enum Reach {
     /// Through a pivot table: its `from` column holds the row's key, its `to` column the
     /// linked key.
     Pivot {
@@ -537,7 +549,7 @@ enum Reach {
 }
 
 impl Reach {
-    fn of(edge: Edge, source: Source, target: Source) -> Self {
+    pub(super) fn of(edge: Edge, source: Source, target: Source) -> Self {
         match edge {
             Edge::Pivot { link, from, to } => Reach::Pivot {
                 link,

@@ -13,7 +13,8 @@ use crate::backend::Executor;
 use crate::dialect::{json_list, Dialect};
 use crate::graph::plan::{Bind, Cond, Edge, Hop, Node, OrderKey, Page, Source};
 use crate::graph::sql::{
-    col, cond, count_bind, live, order_expr, select_joined, Counting, OverLinkCheck, Selected, Sql,
+    col, cond, count_bind, live, order_expr, select_joined, Counting, OverLinkCheck, Parts,
+    Selected, Sql,
 };
 use crate::migrate::sql::ident;
 
@@ -32,7 +33,7 @@ pub(super) fn paged<E: Executor>(
     hop: &Hop,
     page: &Page,
     filter: &Cond,
-    joined: &[bool],
+    parts: Parts<'_>,
     keys: &[&str],
     with_deleted: bool,
 ) -> Vec<OverLinkCheck> {
@@ -46,7 +47,7 @@ pub(super) fn paged<E: Executor>(
     } = select_joined(
         sql,
         node,
-        joined,
+        parts,
         with_deleted,
         &[],
         Vec::new(),
@@ -146,7 +147,7 @@ pub(super) fn ranked<E: Executor>(
     node: &Node,
     page: &Page,
     filter: &Cond,
-    joined: &[bool],
+    parts: Parts<'_>,
     keys: &[&str],
     with_deleted: bool,
 ) -> Vec<OverLinkCheck> {
@@ -159,7 +160,7 @@ pub(super) fn ranked<E: Executor>(
     } = select_joined(
         sql,
         node,
-        joined,
+        parts,
         with_deleted,
         &[],
         Vec::new(),

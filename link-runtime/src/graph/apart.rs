@@ -1,0 +1,210 @@
+//! Counts of linked records (`_count.products`) whose link's tables are in another database
+//! than their record's: counted in the application, for the records of a level at once,
+//! one statement per database involved, whatever the number of records.
+//!
+//! The record's statement selects a null in the count's place ([`counted_apart`] tells
+//! which counts), and [`count_apart`] gives each record's number afterwards: the live links
+//! of the records' keys, grouped where the pivot and the linked table share a database,
+//! else the links read, then which of their records are live and meet the count's filter.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::backend::{key, Connections, Executor, Place};
+use crate::dialect::json_list;
+use crate::error::Result;
+use crate::graph::localize::{localize, reachable};
+use crate::graph::plan::{Bind, Cond, Count, Node, Source};
+use crate::graph::sql::{col, cond, live, Reach, Sql};
+use crate::migrate::sql::ident;
+
+/// Which of `node`'s counts one statement on its table cannot read, their link's tables
+/// (or those their filter follows) being in other databases.
+pub(super) fn counted_apart<X: Connections>(conns: &X, node: &Node) -> Vec<bool> {
+    node.counts
+        .iter()
+        .map(|count| {
+            !(reachable(conns, node.source, count.edge, count.target)
+                && local(conns, count.target, &count.filter))
+        })
+        .collect()
+}
+
+/// Whether one statement on `source` can read all of `cond`: every link it follows is in
+/// `source`'s database.
+pub(super) fn local<X: Connections>(conns: &X, source: Source, cond: &Cond) -> bool {
+    match cond {
+        Cond::Linked {
+            edge,
+            target,
+            inner,
+        } => reachable(conns, source, *edge, *target) && local(conns, *target, inner),
+        Cond::Count { count, .. } => {
+            reachable(conns, source, count.edge, count.target)
+                && local(conns, count.target, &count.filter)
+        }
+        Cond::Not(inner) => local(conns, source, inner),
+        Cond::And(conds) | Cond::Or(conds) => conds.iter().all(|c| local(conns, source, c)),
+        Cond::True | Cond::Column { .. } | Cond::Ids { .. } => true,
+    }
+}
+
+/// The count `count` of the records of `source` whose own column (the record's key, or for
+/// a side held in a column, that column) holds each of `keys`, by key; a key with none is
+/// absent. Of a side that holds one record, 0 or 1.
+pub(super) async fn count_apart<X: Connections>(
+    conns: &mut X,
+    source: Source,
+    count: &Count,
+    keys: &[&str],
+    with_deleted: bool,
+) -> Result<HashMap<String, u64>> {
+    let target = count.target;
+    let filter = localize(conns, target, &count.filter, with_deleted).await?;
+    let dialect = <X::Conn as Executor>::DIALECT;
+    let mut counted: HashMap<String, u64> = HashMap::new();
+    match Reach::of(count.edge, source, target) {
+        // The pivot and the linked table together: the links grouped by record.
+        Reach::Pivot { link, from, to }
+            if conns.together(Place::Link(link.table), target.place()) =>
+        {
+            let mut sql = Sql::new(dialect);
+            let (p, t) = (sql.alias(), sql.alias());
+            let ids = sql.bind(Bind::Text(json_list(keys)));
+            let filter = condition(&mut sql, &t, target, &filter, with_deleted);
+            sql.text = format!(
+                "SELECT {}, COUNT(*) FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {}{}{}{filter} \
+                 GROUP BY {}",
+                col(&p, from),
+                ident(link.table),
+                ident(&p),
+                ident(target.table()),
+                ident(&t),
+                col(&t, target.primary_key()),
+                col(&p, to),
+                dialect.in_json(&col(&p, from), &ids),
+                live(Source::Link(link), &p, with_deleted),
+                live(target, &t, with_deleted),
+                col(&p, from),
+            );
+            for row in sql.run(conns.conn(target.place()).await?).await? {
+                if let (Some(record), Some(n)) = (key(&row[0]), row[1].as_u64()) {
+                    counted.insert(record, n);
+                }
+            }
+        }
+        // Apart: the links, then which of their records count.
+        Reach::Pivot { link, from, to } => {
+            let mut sql = Sql::new(dialect);
+            let p = sql.alias();
+            let ids = sql.bind(Bind::Text(json_list(keys)));
+            sql.text = format!(
+                "SELECT {}, {} FROM {} AS {} WHERE {}{}",
+                col(&p, from),
+                col(&p, to),
+                ident(link.table),
+                ident(&p),
+                dialect.in_json(&col(&p, from), &ids),
+                live(Source::Link(link), &p, with_deleted),
+            );
+            let links: Vec<(String, String)> = sql
+                .run(conns.conn(Place::Link(link.table)).await?)
+                .await?
+                .iter()
+                .filter_map(|row| Some((key(&row[0])?, key(&row[1])?)))
+                .collect();
+            let mut seen = HashSet::new();
+            let linked: Vec<&str> = links
+                .iter()
+                .map(|(_, to)| to.as_str())
+                .filter(|to| seen.insert(*to))
+                .collect();
+            let found = matching(
+                conns,
+                target,
+                target.primary_key(),
+                &linked,
+                &filter,
+                with_deleted,
+            )
+            .await?;
+            for (record, to) in &links {
+                if found.contains(to) {
+                    *counted.entry(record.clone()).or_default() += 1;
+                }
+            }
+        }
+        // The linked records hold the key (or the record holds theirs): grouped by it.
+        Reach::Columns { theirs, .. } => {
+            let mut sql = Sql::new(dialect);
+            let t = sql.alias();
+            let ids = sql.bind(Bind::Text(json_list(keys)));
+            let filter = condition(&mut sql, &t, target, &filter, with_deleted);
+            sql.text = format!(
+                "SELECT {}, COUNT(*) FROM {} AS {} WHERE {}{}{filter} GROUP BY {}",
+                col(&t, theirs),
+                ident(target.table()),
+                ident(&t),
+                dialect.in_json(&col(&t, theirs), &ids),
+                live(target, &t, with_deleted),
+                col(&t, theirs),
+            );
+            for row in sql.run(conns.conn(target.place()).await?).await? {
+                if let (Some(record), Some(n)) = (key(&row[0]), row[1].as_u64()) {
+                    counted.insert(record, n);
+                }
+            }
+        }
+    }
+    if !count.edge.is_list() {
+        counted.values_mut().for_each(|n| *n = (*n).min(1));
+    }
+    Ok(counted)
+}
+
+/// The values of `column` among the live rows of `source` whose `column` holds one of
+/// `keys` and that meet `filter`.
+async fn matching<X: Connections>(
+    conns: &mut X,
+    source: Source,
+    column: &str,
+    keys: &[&str],
+    filter: &Cond,
+    with_deleted: bool,
+) -> Result<HashSet<String>> {
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let dialect = <X::Conn as Executor>::DIALECT;
+    let mut sql = Sql::new(dialect);
+    let t = sql.alias();
+    let ids = sql.bind(Bind::Text(json_list(keys)));
+    let filter = condition(&mut sql, &t, source, filter, with_deleted);
+    sql.text = format!(
+        "SELECT {} FROM {} AS {} WHERE {}{}{filter}",
+        col(&t, column),
+        ident(source.table()),
+        ident(&t),
+        dialect.in_json(&col(&t, column), &ids),
+        live(source, &t, with_deleted),
+    );
+    Ok(sql
+        .run(conns.conn(source.place()).await?)
+        .await?
+        .iter()
+        .filter_map(|row| key(row.first()?))
+        .collect())
+}
+
+/// ` AND ` `filter` on the rows of `source` aliased `alias`; nothing when it always holds.
+fn condition(
+    sql: &mut Sql,
+    alias: &str,
+    source: Source,
+    filter: &Cond,
+    with_deleted: bool,
+) -> String {
+    match filter.always_holds() {
+        true => String::new(),
+        false => format!(" AND {}", cond(sql, alias, source, filter, with_deleted)),
+    }
+}
