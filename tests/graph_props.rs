@@ -31,7 +31,7 @@ use std::sync::OnceLock;
 
 use diesel::connection::Connection;
 use link_runtime::chrono::{Datelike, NaiveDate, NaiveDateTime};
-use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Order};
+use link_runtime::graph::{Condition, Filter, Graph, GraphResult, Nested, Order};
 use link_runtime::{Dialect, Error, LinkConnection, Linkable};
 use link_test_support::{via, Statements, TestSql};
 use link_tests::fixtures::catalog;
@@ -398,6 +398,24 @@ const SQL_WORDS: &[&str] = &[
     "set_config",
     "true",
     "COMMIT",
+    // A page inside each record ranks each parent's linked records: `ROW_NUMBER() OVER
+    // (PARTITION BY .. ORDER BY ..)`, in the order of the links by bytes (`COLLATE "C"`
+    // on PostgreSQL).
+    "ROW_NUMBER",
+    "OVER",
+    "PARTITION",
+    "COLLATE",
+];
+
+/// The names the runtime's own statements give what they select, quoted as identifiers
+/// are: a page's ranked rows, and the collation it orders text by on PostgreSQL.
+const OWN_NAMES: &[&str] = &[
+    "parent",
+    "linked",
+    "link_deleted",
+    "link_created",
+    "rank",
+    "C",
 ];
 
 /// Checks that `sql` holds only registry names (quoted), aliases `t0`, `t1`, ..,
@@ -413,7 +431,7 @@ fn check_sql(sql: &str) -> Result<(), String> {
         }
         let placeholder = word == "?"
             || (word.len() > 1
-                && word.starts_with('$')
+                && (word.starts_with('$') || word.starts_with('?'))
                 && word[1..].bytes().all(|b| b.is_ascii_digit()));
         if !placeholder && !SQL_WORDS.contains(&word.as_str()) {
             return Err(format!("unexpected word `{word}`"));
@@ -440,7 +458,8 @@ fn check_sql(sql: &str) -> Result<(), String> {
                 let alias = name.len() > 1
                     && name.starts_with('t')
                     && name[1..].bytes().all(|b| b.is_ascii_digit());
-                if !alias && !registry.identifiers.contains(name.as_str()) {
+                let own = OWN_NAMES.contains(&name.as_str());
+                if !alias && !own && !registry.identifiers.contains(name.as_str()) {
                     return Err(format!("identifier `{name}` is not the registry's"));
                 }
             }
@@ -935,6 +954,83 @@ struct Built {
     skip: Option<u64>,
     take: Option<u64>,
     with_deleted: bool,
+    nested: Vec<BuiltNested>,
+}
+
+/// A `nested` entry of a built query: a link field (or not) and a page of its records.
+#[derive(Debug, Clone)]
+struct BuiltNested {
+    field: String,
+    filters: Vec<Filter>,
+    order: Vec<(String, Order)>,
+    skip: Option<u64>,
+    take: Option<u64>,
+}
+
+impl BuiltNested {
+    fn nested(&self) -> Nested {
+        let mut nested = Nested::new();
+        for filter in &self.filters {
+            nested = nested.filter_by(filter.clone());
+        }
+        for (path, order) in &self.order {
+            nested = nested.order(path.clone(), *order);
+        }
+        if let Some(skip) = self.skip {
+            nested = nested.skip(skip);
+        }
+        if let Some(take) = self.take {
+            nested = nested.take(take);
+        }
+        nested
+    }
+}
+
+/// The link fields of `entity` (now and then another name) and the entity each leads to
+/// (for another name, `entity` itself).
+fn link_field(entity: &str, valid: u32) -> BoxedStrategy<(String, String)> {
+    let links: Vec<(String, String)> = registry()
+        .entities
+        .get(entity)
+        .map(|at| {
+            at.links
+                .iter()
+                .map(|(name, target)| ((*name).to_owned(), (*target).to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let entity = entity.to_owned();
+    let other = prop_oneof![
+        2 => select(registry().names.clone()).prop_map(str::to_owned),
+        1 => arbitrary_text(),
+    ]
+    .prop_map(move |name| (name, entity.clone()));
+    match links.is_empty() {
+        true => other.boxed(),
+        false => prop_oneof![valid => select(links), 1 => other].boxed(),
+    }
+}
+
+/// `nested` entries on `entity`: a page of a link field's records, its filters and order
+/// on the linked entity.
+fn nested_entries(entity: &str, valid: u32) -> BoxedStrategy<Vec<BuiltNested>> {
+    let entry = link_field(entity, valid).prop_flat_map(move |(field, target)| {
+        (
+            vec(filter(&target, valid), 0..2),
+            vec((path(&target, Use::Order, valid), order()), 0..2),
+            page(),
+            page(),
+            Just(field),
+        )
+            .prop_map(|(filters, order, skip, take, field)| BuiltNested {
+                field,
+                filters,
+                order,
+                skip,
+                take,
+            })
+    });
+    vec(entry, 0..2).boxed()
 }
 
 impl Built {
@@ -954,6 +1050,9 @@ impl Built {
         }
         if self.with_deleted {
             graph = graph.with_deleted();
+        }
+        for entry in &self.nested {
+            graph = graph.nested(entry.field.clone(), entry.nested());
         }
         graph
     }
@@ -1003,6 +1102,13 @@ impl Built {
         for filter in &self.filters {
             filter_texts(filter, &mut texts, &mut patterns);
         }
+        for entry in &self.nested {
+            texts.push(&entry.field);
+            texts.extend(entry.order.iter().map(|(path, _)| path.as_str()));
+            for filter in &entry.filters {
+                filter_texts(filter, &mut texts, &mut patterns);
+            }
+        }
         must_refuse(texts, patterns)
     }
 
@@ -1039,6 +1145,27 @@ impl Built {
                 .iter()
                 .map(|(path, _)| (path.clone(), Use::Order)),
         );
+        // A nested entry's names, from the query's entity: its link field, then its
+        // filters' paths and its order keys (a field, or one link and a field) past it.
+        for entry in &self.nested {
+            paths.push((entry.field.clone(), Use::Field));
+            let mut below = Vec::new();
+            entry
+                .filters
+                .iter()
+                .for_each(|filter| filter_paths(filter, &mut below));
+            below.extend(
+                entry
+                    .order
+                    .iter()
+                    .map(|(path, _)| (path.clone(), Use::Filter)),
+            );
+            paths.extend(
+                below
+                    .into_iter()
+                    .map(|(path, use_)| (format!("{}.{path}", entry.field), use_)),
+            );
+        }
         paths
     }
 }
@@ -1054,11 +1181,12 @@ fn built(valid: u32) -> BoxedStrategy<Built> {
                 page(),
                 page(),
                 any::<bool>(),
+                nested_entries(&entity, valid),
                 Just(entity),
             )
         })
         .prop_map(
-            |(fields, filters, order, skip, take, with_deleted, entity)| Built {
+            |(fields, filters, order, skip, take, with_deleted, nested, entity)| Built {
                 entity,
                 fields,
                 filters,
@@ -1066,6 +1194,7 @@ fn built(valid: u32) -> BoxedStrategy<Built> {
                 skip,
                 take,
                 with_deleted,
+                nested,
             },
         )
         .boxed()
@@ -1175,6 +1304,34 @@ fn json_document(valid: u32, wild: u32, shaped: u32) -> BoxedStrategy<Value> {
                 4 => any::<bool>().prop_map(Value::Bool),
                 1 => json_value(),
             ];
+            let nested = prop_oneof![
+                6 => btree_map(
+                    link_field(&entity, valid),
+                    (
+                        proptest::option::of(json_filters(&entity, valid)),
+                        proptest::option::of(page()),
+                        proptest::option::weighted(0.1, (json_key(), json_value())),
+                    ),
+                    0..3,
+                )
+                .prop_map(|entries| {
+                    let entries = entries.into_iter().map(|((field, _), (filters, take, other))| {
+                        let mut entry = Map::new();
+                        if let Some(filters) = filters {
+                            entry.insert("filters".to_owned(), filters);
+                        }
+                        if let Some(take) = take {
+                            entry.insert("take".to_owned(), take.map_or(Value::Null, Value::from));
+                        }
+                        if let Some((key, value)) = other {
+                            entry.insert(key, value);
+                        }
+                        (field, Value::Object(entry))
+                    });
+                    Value::Object(entries.collect())
+                }),
+                1 => json_value(),
+            ];
             let entity_value = prop_oneof![
                 12 => Just(Value::String(entity)),
                 1 => Just(Value::Null),
@@ -1190,16 +1347,18 @@ fn json_document(valid: u32, wild: u32, shaped: u32) -> BoxedStrategy<Value> {
                     (select(vec!["with_deleted", "withDeleted"]), with_deleted),
                 ),
                 proptest::option::weighted(0.05, (json_key(), json_value())),
+                proptest::option::weighted(0.3, nested),
             )
         })
         .prop_map(
-            |(entity, fields, filters, pagination, with_deleted, other)| {
+            |(entity, fields, filters, pagination, with_deleted, other, nested)| {
                 let mut object = Map::new();
                 for (key, value) in [
                     ("entity", entity),
                     ("fields", fields),
                     ("filters", filters),
                     ("pagination", pagination),
+                    ("nested", nested),
                 ] {
                     if let Some(value) = value {
                         object.insert(key.to_owned(), value);
@@ -1341,6 +1500,37 @@ fn json_query(document: &Value) -> JsonQuery {
         query
             .paths
             .extend(object.keys().map(|path| (path.clone(), Use::Order)));
+    }
+    // `nested` entries, each level's names past the link fields above it.
+    fn nested_paths(entries: &Map<String, Value>, prefix: &str, query: &mut JsonQuery) {
+        for (field, entry) in entries {
+            let path = match prefix {
+                "" => field.clone(),
+                prefix => format!("{prefix}.{field}"),
+            };
+            query.paths.push((path.clone(), Use::Field));
+            if let Some(filters) = entry["filters"].as_object() {
+                filter_paths(filters, &path, query);
+            }
+            let orders = match &entry["order"] {
+                Value::Object(object) => vec![object],
+                Value::Array(items) => items.iter().filter_map(Value::as_object).collect(),
+                _ => Vec::new(),
+            };
+            for object in orders {
+                query.paths.extend(
+                    object
+                        .keys()
+                        .map(|key| (format!("{path}.{key}"), Use::Filter)),
+                );
+            }
+            if let Some(entries) = entry["nested"].as_object() {
+                nested_paths(entries, &path, query);
+            }
+        }
+    }
+    if let Some(entries) = document["nested"].as_object() {
+        nested_paths(entries, "", &mut query);
     }
     query
 }

@@ -382,6 +382,23 @@ async fn store_routes_read_through_links_and_pages() {
             json!([{ "name": "Acme", "products": [{ "title": "Kettle" }, { "title": "Teapot" }] }])
         );
         assert_eq!(body["metadata"]["count"], 1);
+        // A brand listing with a page of products inside each brand and the brand's count.
+        let (status, body) = server
+            .post(
+                "/store/graph",
+                json!({
+                    "entity": "brand",
+                    "fields": ["name", "products.title", "_count.products"],
+                    "filters": { "id": "brand_1" },
+                    "nested": { "products": { "order": { "title": "DESC" }, "take": 1 } },
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            body["data"],
+            json!([{ "name": "Acme", "products": [{ "title": "Teapot" }], "_count": { "products": 2 } }])
+        );
 
         // What a client cannot ask for.
         refused(
@@ -437,6 +454,11 @@ async fn the_store_scope_keeps_customers_out_of_reach() {
             json!({ "entity": "wishlist" }),
             json!({ "entity": "product", "filters": { "wishlists": { "id": "wl_1" } } }),
             json!({ "entity": "product", "fields": ["id"], "pagination": { "take": 1000 } }),
+            json!({
+                "entity": "brand",
+                "fields": ["products.id"],
+                "nested": { "products": { "take": 1000 } },
+            }),
             json!({ "entity": "product", "fields": ["id"], "with_deleted": true }),
         ] {
             let answer = server.post("/store/graph", forbidden.clone()).await;

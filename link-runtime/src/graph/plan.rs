@@ -1127,7 +1127,7 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
             Edge::Pivot { .. } | Edge::Direct { .. } => {}
         }
         let page = match at.entry(name) {
-            Some(entry) if entry.pages() => Some(page(name, edge, entry, &node, &next)?),
+            Some(entry) if entry.pages() => Some(page(name, edge, entry, node.source, &next)?),
             _ => None,
         };
         hops.push(Hop {
@@ -1162,9 +1162,9 @@ fn node(source: Source, paths: &[String], at: &At) -> Result<Node> {
     })
 }
 
-/// The page of the list at the link field `name` (reached by `edge`, read by `node`) that
-/// `entry` asks for.
-fn page(name: &str, edge: Edge, entry: &Nested, node: &Node, next: &At) -> Result<Page> {
+/// The page of the list at the link field `name` (reached by `edge`, of the records of
+/// `target`) that `entry` asks for.
+fn page(name: &str, edge: Edge, entry: &Nested, target: Source, next: &At) -> Result<Page> {
     let malformed = |reason: String| Error::MalformedQuery {
         reason: format!("`nested.{}`: {reason}", next.path),
     };
@@ -1182,7 +1182,6 @@ fn page(name: &str, edge: Edge, entry: &Nested, node: &Node, next: &At) -> Resul
         }
         _ => {}
     }
-    let target = node.source;
     let take = next.gate.nested_take(&next.path, entry.take)?;
     let filter = filters(target, &entry.filters, next.reading, next)?;
     let mut seen = HashSet::new();
@@ -1200,14 +1199,23 @@ fn page(name: &str, edge: Edge, entry: &Nested, node: &Node, next: &At) -> Resul
     })
 }
 
-/// Refuses [`Nested`] entries here that name no link field of the node (an entry of a
-/// link the query neither reads nor counts changes nothing, as a count in its filters or
-/// order may use it), and a link row field read beside a paged list (its rows would be
-/// those of every record).
+/// Refuses [`Nested`] entries here that name no link field of the node, and a link row
+/// field read beside a paged list (its rows would be those of every record). An entry of a
+/// link the node does not read (whose entry says what a count of it counts, or changes
+/// nothing) is checked whole, as if it were read: its names, filters, order and page, and
+/// the entries below it.
 fn check_entries(source: Source, hops: &[Hop], at: &At) -> Result<()> {
-    for (name, _) in at.nested {
+    for (name, entry) in at.nested {
         match resolve(source, name, true, at)? {
-            Name::Link(..) => {}
+            Name::Link(field, _) if hops.iter().any(|hop| hop.name == field) => {}
+            Name::Link(_, edge) => {
+                let next = at.follow(name, edge.target_name())?;
+                let target = edge.target(at.gate)?;
+                if entry.pages() {
+                    page(name, edge, entry, target, &next)?;
+                }
+                check_entries(target, &[], &next)?;
+            }
             Name::Field(_) => {
                 return Err(Error::MalformedQuery {
                     reason: format!(
