@@ -9,7 +9,9 @@
 //! kitchen and gift, Teapot gift.
 
 use diesel::connection::SimpleConnection;
-use link_runtime::graph::{Condition, Fields, Filter, Graph, Nested, Order, Scope};
+use link_runtime::graph::{
+    Condition, CostLimit, Fields, Filter, Graph, Limits, Nested, Order, Scope,
+};
 use link_runtime::{Error, ErrorKind, LinkConnection};
 use link_test_support::{via, Statements};
 use link_tests::fixtures::catalog;
@@ -292,6 +294,23 @@ link_test_support::backend_tests! {
         assert!(statements.take().is_empty());
         let allowed = via::graph_scoped(conn, &scope, brands(Nested::new().take(2))).unwrap();
         assert_eq!(allowed.data.len(), 2, "the scope's page of brands");
+
+        // A page's filters and order keys cost as the query's own do.
+        statements.take();
+        let limits = Limits::new()
+            .max(CostLimit::FilterValues, 3)
+            .max(CostLimit::OrderKeys, 1)
+            .max(CostLimit::FilterLinks, 0);
+        let costly = [
+            (brands(Nested::new().filter("name", Condition::eq_any(["a", "b", "c", "d"]))), CostLimit::FilterValues),
+            (brands(Nested::new().order("name", Order::Asc)), CostLimit::OrderKeys),
+            (brands(Nested::new().filter("tags.name", "gift")), CostLimit::FilterLinks),
+        ];
+        for (query, limit) in costly {
+            let error = via::graph_limited(conn, None, &limits, query).unwrap_err();
+            assert!(matches!(&error, Error::TooCostly { limit: l, .. } if *l == limit), "{error:?}");
+        }
+        assert!(statements.take().is_empty());
     }
 
     fn pages_are_what_a_model_pages(conn) {
