@@ -13,13 +13,12 @@ use link_runtime::graph::{Condition, Graph, Nested, Order, Query};
 use link_runtime::LinkConnection;
 use link_test_support::Statements;
 use link_tests::links::product_brand;
-use link_tests::modules::{brand::Brand, product::Product};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
 
 mod common;
-use common::catalog::{catalogs, Catalog, NAMES};
+use common::catalog::{catalogs, pages_asked, Catalog, SIZES};
 
 /// Products, brands and links, each in a database of its own, with the statements each
 /// connection runs.
@@ -87,24 +86,8 @@ impl<C: LinkConnection + SimpleConnection + 'static> Three<C> {
         links
             .batch_execute(&format!("DELETE FROM {}", product_brand::Link::TABLE))
             .unwrap();
-        let pairs = |dismissed_only: bool| -> Vec<_> {
-            catalog
-                .products
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (_, link))| {
-                    let (brand, dismissed) = (*link)?;
-                    (!dismissed_only || dismissed).then(|| {
-                        (
-                            Product::id(format!("prod_{i}")),
-                            Brand::id(format!("brand_{brand}")),
-                        )
-                    })
-                })
-                .collect()
-        };
-        product_brand::Link::create_many(&mut *links, &pairs(false)).unwrap();
-        product_brand::Link::dismiss_many(&mut *links, &pairs(true)).unwrap();
+        product_brand::Link::create_many(&mut *links, &catalog.pairs(false)).unwrap();
+        product_brand::Link::dismiss_many(&mut *links, &catalog.pairs(true)).unwrap();
     }
 
     fn rows(&self, graph: Graph) -> Vec<Value> {
@@ -125,78 +108,22 @@ fn pages_and_counts_are_what_a_model_says<C: LinkConnection + SimpleConnection +
         failure_persistence: None,
         ..Config::default()
     };
-    let pages = (
-        0..3u64,
-        proptest::option::of(0..3u64),
-        any::<bool>(),
-        0..=NAMES.len(),
-    );
     TestRunner::new(config)
-        .run(
-            &(catalogs(), pages),
-            |(catalog, (skip, take, descending, kept))| {
-                three.store(&catalog);
-                let wanted_names = &NAMES[..kept];
-                let order = if descending { Order::Desc } else { Order::Asc };
-                let mut nested = Nested::new()
-                    .filter("name", Condition::any_of(wanted_names.iter().copied()))
-                    .order("name", order)
-                    .skip(skip);
-                if let Some(take) = take {
-                    nested = nested.take(take);
-                }
-                let answered = three.rows(
-                    Graph::entity("brand")
-                        .fields(["id", "products.id", "products.name", "_count.products"])
-                        .order("id", Order::Asc)
-                        .nested("products", nested),
-                );
-                prop_assert_eq!(answered.len(), catalog.brands);
-                for (b, row) in answered.iter().enumerate() {
-                    let mut expected: Vec<(String, String)> = catalog
-                        .products
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, (name, link))| {
-                            *link == Some((b, false)) && wanted_names.contains(name)
-                        })
-                        .map(|(i, (name, _))| ((*name).to_owned(), format!("prod_{i}")))
-                        .collect();
-                    expected.sort_by(|x, y| match descending {
-                        true => y.0.cmp(&x.0).then(x.1.cmp(&y.1)),
-                        false => x.cmp(y),
-                    });
-                    let count = expected.len() as u64;
-                    let shown: Vec<(String, String)> = expected
-                        .into_iter()
-                        .skip(skip as usize)
-                        .take(take.map_or(usize::MAX, |t| t as usize))
-                        .collect();
-                    let answered: Vec<(String, String)> = row["products"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|p| {
-                            let text = |key: &str| p[key].as_str().unwrap().to_owned();
-                            (text("name"), text("id"))
-                        })
-                        .collect();
-                    prop_assert_eq!(&answered, &shown, "{}", row);
-                    prop_assert_eq!(row["_count"]["products"].as_u64(), Some(count));
-                }
-                // Each product's brand counted from its side: 1 with a live link, else 0.
-                let products = three.rows(Graph::entity("product").fields(["id", "_count.brand"]));
-                prop_assert_eq!(products.len(), catalog.products.len());
-                for row in products {
-                    let i: usize = row["id"].as_str().unwrap()["prod_".len()..]
-                        .parse()
-                        .unwrap();
-                    let live = matches!(catalog.products[i].1, Some((_, false)));
-                    prop_assert_eq!(row["_count"]["brand"].as_u64(), Some(u64::from(live)));
-                }
-                Ok(())
-            },
-        )
+        .run(&(catalogs(), pages_asked()), |(catalog, page)| {
+            three.store(&catalog);
+            page.check(&catalog, &three.rows(page.query()))?;
+            // Each product's brand counted from its side: 1 with a live link, else 0.
+            let products = three.rows(Graph::entity("product").fields(["id", "_count.brand"]));
+            prop_assert_eq!(products.len(), catalog.products.len());
+            for row in products {
+                let i: usize = row["id"].as_str().unwrap()["prod_".len()..]
+                    .parse()
+                    .unwrap();
+                let live = matches!(catalog.products[i].1, Some((_, false)));
+                prop_assert_eq!(row["_count"]["brand"].as_u64(), Some(u64::from(live)));
+            }
+            Ok(())
+        })
         .unwrap();
 }
 
@@ -225,13 +152,8 @@ where
         ]
     };
     let mut counts = Vec::new();
-    for size in [10, 1_000, 10_000] {
-        let catalog = Catalog {
-            brands: 3,
-            products: (0..size)
-                .map(|i| (NAMES[i % NAMES.len()], Some((i % 3, i % 7 == 0))))
-                .collect(),
-        };
+    for size in SIZES {
+        let catalog = Catalog::sized(size);
         three.store(&catalog);
         three.statements();
         let per_query: Vec<usize> = queries()

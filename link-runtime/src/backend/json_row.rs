@@ -257,6 +257,13 @@ pub(crate) fn key(value: &Value) -> Option<String> {
     }
 }
 
+/// Each of `keys` once, in the order they first come: the ids a statement binds for the
+/// records of a level.
+pub(crate) fn distinct<'k>(keys: impl IntoIterator<Item = &'k str>) -> Vec<&'k str> {
+    let mut seen = std::collections::HashSet::new();
+    keys.into_iter().filter(|key| seen.insert(*key)).collect()
+}
+
 /// How many bytes of text a [`RawRow`] makes room for per column at first.
 const TEXT_PER_COLUMN: usize = 48;
 

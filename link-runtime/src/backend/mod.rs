@@ -32,7 +32,9 @@ pub use self::blocking::LinkConnection;
 pub(crate) use self::blocking::{block_on, Blocking};
 pub(crate) use self::connections::{Connections, OneConnection, Place};
 pub(crate) use self::executor::{finish, forget_transaction, in_transaction, load_text, Executor};
-pub(crate) use self::json_row::{key, shape, shape_value, Cell, JsonRow, RawRow, RowCells};
+pub(crate) use self::json_row::{
+    distinct, key, shape, shape_value, Cell, JsonRow, RawRow, RowCells,
+};
 #[doc(hidden)]
 pub use self::row::LoadRow;
 #[cfg(feature = "sqlite")]

@@ -9,12 +9,12 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::backend::{key, Connections, Executor, Place};
+use crate::backend::{distinct, key, Connections, Executor, Place};
 use crate::dialect::json_list;
 use crate::error::Result;
 use crate::graph::localize::{localize, reachable};
 use crate::graph::plan::{Bind, Cond, Count, Node, Source};
-use crate::graph::sql::{col, cond, live, Reach, Sql};
+use crate::graph::sql::{col, cond, grouped_links, live, Reach, Sql};
 use crate::migrate::sql::ident;
 
 /// Which of `node`'s counts one statement on its table cannot read, their link's tables
@@ -59,41 +59,17 @@ pub(super) async fn count_apart<X: Connections>(
     with_deleted: bool,
 ) -> Result<HashMap<String, u64>> {
     let target = count.target;
-    let filter = localize(conns, target, &count.filter, with_deleted).await?;
+    let count = Count {
+        filter: Box::new(localize(conns, target, &count.filter, with_deleted).await?),
+        ..count.clone()
+    };
     let dialect = <X::Conn as Executor>::DIALECT;
     let mut counted: HashMap<String, u64> = HashMap::new();
     match Reach::of(count.edge, source, target) {
-        // The pivot and the linked table together: the links grouped by record.
-        Reach::Pivot { link, from, to }
-            if conns.together(Place::Link(link.table), target.place()) =>
-        {
-            let mut sql = Sql::new(dialect);
-            let (p, t) = (sql.alias(), sql.alias());
-            let ids = sql.bind(Bind::Text(json_list(keys)));
-            let filter = condition(&mut sql, &t, target, &filter, with_deleted);
-            sql.text = format!(
-                "SELECT {}, COUNT(*) FROM {} AS {} JOIN {} AS {} ON {} = {} WHERE {}{}{}{filter} \
-                 GROUP BY {}",
-                col(&p, from),
-                ident(link.table),
-                ident(&p),
-                ident(target.table()),
-                ident(&t),
-                col(&t, target.primary_key()),
-                col(&p, to),
-                dialect.in_json(&col(&p, from), &ids),
-                live(Source::Link(link), &p, with_deleted),
-                live(target, &t, with_deleted),
-                col(&p, from),
-            );
-            for row in sql.run(conns.conn(target.place()).await?).await? {
-                if let (Some(record), Some(n)) = (key(&row[0]), row[1].as_u64()) {
-                    counted.insert(record, n);
-                }
-            }
-        }
         // Apart: the links, then which of their records count.
-        Reach::Pivot { link, from, to } => {
+        Reach::Pivot { link, from, to }
+            if !conns.together(Place::Link(link.table), target.place()) =>
+        {
             let mut sql = Sql::new(dialect);
             let p = sql.alias();
             let ids = sql.bind(Bind::Text(json_list(keys)));
@@ -112,18 +88,13 @@ pub(super) async fn count_apart<X: Connections>(
                 .iter()
                 .filter_map(|row| Some((key(&row[0])?, key(&row[1])?)))
                 .collect();
-            let mut seen = HashSet::new();
-            let linked: Vec<&str> = links
-                .iter()
-                .map(|(_, to)| to.as_str())
-                .filter(|to| seen.insert(*to))
-                .collect();
+            let linked = distinct(links.iter().map(|(_, to)| to.as_str()));
             let found = matching(
                 conns,
                 target,
                 target.primary_key(),
                 &linked,
-                &filter,
+                &count.filter,
                 with_deleted,
             )
             .await?;
@@ -133,21 +104,11 @@ pub(super) async fn count_apart<X: Connections>(
                 }
             }
         }
-        // The linked records hold the key (or the record holds theirs): grouped by it.
-        Reach::Columns { theirs, .. } => {
+        // Together (or no pivot): the links grouped by record, where the linked records are.
+        _ => {
             let mut sql = Sql::new(dialect);
-            let t = sql.alias();
             let ids = sql.bind(Bind::Text(json_list(keys)));
-            let filter = condition(&mut sql, &t, target, &filter, with_deleted);
-            sql.text = format!(
-                "SELECT {}, COUNT(*) FROM {} AS {} WHERE {}{}{filter} GROUP BY {}",
-                col(&t, theirs),
-                ident(target.table()),
-                ident(&t),
-                dialect.in_json(&col(&t, theirs), &ids),
-                live(target, &t, with_deleted),
-                col(&t, theirs),
-            );
+            (sql.text, _) = grouped_links(&mut sql, source, &count, Some(&ids), with_deleted);
             for row in sql.run(conns.conn(target.place()).await?).await? {
                 if let (Some(record), Some(n)) = (key(&row[0]), row[1].as_u64()) {
                     counted.insert(record, n);

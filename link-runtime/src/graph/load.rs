@@ -26,7 +26,9 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::backend::{key, shape_value, Connections, Executor, JsonRow, LoadRow, Place, RowCells};
+use crate::backend::{
+    distinct, key, shape_value, Connections, Executor, JsonRow, LoadRow, Place, RowCells,
+};
 use crate::definition::{LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
@@ -596,13 +598,7 @@ async fn stitch<X: Connections>(
         }
     }
     for (i, row_keys) in count_keys.iter().enumerate().filter(|(i, _)| apart[*i]) {
-        let mut seen = HashSet::new();
-        let keys: Vec<&str> = row_keys
-            .iter()
-            .flatten()
-            .map(String::as_str)
-            .filter(|k| seen.insert(*k))
-            .collect();
+        let keys = distinct(row_keys.iter().flatten().map(String::as_str));
         let counted = match keys.is_empty() {
             true => HashMap::new(),
             false => count_apart(conns, node.source, &node.counts[i], &keys, with_deleted).await?,
@@ -621,13 +617,7 @@ async fn stitch<X: Connections>(
         if joined[index] {
             continue;
         }
-        let mut seen = HashSet::new();
-        let keys: Vec<&str> = row_keys
-            .iter()
-            .flatten()
-            .map(String::as_str)
-            .filter(|k| seen.insert(*k))
-            .collect();
+        let keys = distinct(row_keys.iter().flatten().map(String::as_str));
         let target_joins = joined_hops(conns, &hop.node, with_deleted);
         let primary_key = primary_key_index(&hop.node);
         let (links, target_rows) = match (&hop.page, hop.edge) {
@@ -724,12 +714,7 @@ async fn stitch<X: Connections>(
                             .map(|k| PivotRow::direct((*k).to_owned()))
                             .collect(),
                     };
-                    let mut seen = HashSet::new();
-                    let targets: Vec<&str> = links
-                        .iter()
-                        .map(|link| link.to.as_str())
-                        .filter(|to| seen.insert(*to))
-                        .collect();
+                    let targets = distinct(links.iter().map(|link| link.to.as_str()));
                     let target_rows = if targets.is_empty() {
                         Vec::new()
                     } else {
@@ -755,20 +740,7 @@ async fn stitch<X: Connections>(
             .collect();
         let found: HashSet<&str> = target_keys.iter().flatten().map(String::as_str).collect();
         if hop.required {
-            let mut missing: Vec<&str> = links
-                .iter()
-                .filter(|link| !link.deleted && !found.contains(link.to.as_str()))
-                .map(|link| link.to.as_str())
-                .collect();
-            if !missing.is_empty() {
-                missing.sort_unstable();
-                missing.dedup();
-                return Err(Error::NotFound {
-                    entity: hop.node.source.name().to_owned(),
-                    ids: missing.into_iter().map(str::to_owned).collect(),
-                    field: Some(hop.path.clone()),
-                });
-            }
+            require_found(hop, &links, |id| found.contains(id))?;
         }
 
         // Each record's links to records that exist, live ones first, then in the order
@@ -921,12 +893,7 @@ async fn paged_links<X: Connections>(
     };
 
     let links = pivot_rows(conns, link, from, &to, keys, with_deleted).await?;
-    let mut seen = HashSet::new();
-    let targets: Vec<&str> = links
-        .iter()
-        .map(|link| link.to.as_str())
-        .filter(|to| seen.insert(*to))
-        .collect();
+    let targets = distinct(links.iter().map(|link| link.to.as_str()));
     if targets.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -960,20 +927,7 @@ async fn paged_links<X: Connections>(
         }
     }
     if hop.required {
-        let mut missing: Vec<&str> = links
-            .iter()
-            .filter(|link| !link.deleted && !found.contains(&link.to))
-            .map(|link| link.to.as_str())
-            .collect();
-        if !missing.is_empty() {
-            missing.sort_unstable();
-            missing.dedup();
-            return Err(Error::NotFound {
-                entity: target.name().to_owned(),
-                ids: missing.into_iter().map(str::to_owned).collect(),
-                field: Some(hop.path.clone()),
-            });
-        }
+        require_found(hop, &links, |id| found.contains(id))?;
     }
     // Each record's links to records of the page, in its order, then its page of them.
     let mut groups: HashMap<&str, Vec<&PivotRow>> = HashMap::new();
@@ -1010,6 +964,26 @@ async fn paged_links<X: Connections>(
         paged_links,
         target_rows.into_iter().map(|(_, row)| row).collect(),
     ))
+}
+
+/// Fails with [`Error::NotFound`], naming them, if some of the live `links` of the hop
+/// (whose records must be found) lead to records not `found`.
+fn require_found(hop: &Hop, links: &[PivotRow], found: impl Fn(&str) -> bool) -> Result<()> {
+    let mut missing: Vec<&str> = links
+        .iter()
+        .filter(|link| !link.deleted && !found(&link.to))
+        .map(|link| link.to.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    missing.sort_unstable();
+    missing.dedup();
+    Err(Error::NotFound {
+        entity: hop.node.source.name().to_owned(),
+        ids: missing.into_iter().map(str::to_owned).collect(),
+        field: Some(hop.path.clone()),
+    })
 }
 
 /// The hops of `node` `joined` into its statement, in order, with nothing found yet.

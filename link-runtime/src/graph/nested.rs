@@ -27,6 +27,7 @@ use crate::graph::filter::{
 /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
 /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")] pub struct Brand { pub id: String, pub name: String }
 /// # mod product_brand { use super::{Brand, Product}; link_runtime::define_link!(Product(is_list), Brand); }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// # let mut conn = SqliteConnection::establish(":memory:")?;
 /// # conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
 /// #     CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL);
@@ -64,7 +65,8 @@ use crate::graph::filter::{
 ///     } },
 /// });
 /// assert_eq!(Graph::from_json(json)?, graph);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Nested {

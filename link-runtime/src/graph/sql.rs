@@ -582,8 +582,8 @@ pub(super) enum Counting {
 }
 
 /// `count` for every record of `source` (aliased `alias`) at once: a `LEFT JOIN` of the
-/// live links grouped by record, and the expression of the `i`th count over it. It binds
-/// the values of the count's filter, if any.
+/// live links grouped by record ([`grouped_links`]), and the expression of the `i`th count
+/// over it. It binds the values of the count's filter, if any.
 fn grouped_count(
     sql: &mut Sql,
     alias: &str,
@@ -592,14 +592,47 @@ fn grouped_count(
     i: usize,
     with_deleted: bool,
 ) -> (String, String) {
+    let c = format!("c{i}");
+    let (grouped, own) = grouped_links(sql, source, count, None, with_deleted);
+    let join = format!(
+        " LEFT JOIN ({grouped}) AS {} ON {} = {}",
+        ident(&c),
+        col(&c, "k"),
+        col(alias, own)
+    );
+    let counted = match count.edge.is_list() {
+        true => format!("COALESCE({}, 0)", col(&c, "n")),
+        false => format!("(CASE WHEN {} > 0 THEN 1 ELSE 0 END)", col(&c, "n")),
+    };
+    (join, counted)
+}
+
+/// The live records linked through `count`'s link field that its filter keeps, grouped by
+/// the record they are linked from: `SELECT <its key> AS k, COUNT(*) AS n ..` (of the
+/// records whose key is in the JSON list bound at `keys`, if given), on the link's tables
+/// only; and the column of the record its key is (its primary key, or for a side held in
+/// one of its columns, that column).
+pub(super) fn grouped_links(
+    sql: &mut Sql,
+    source: Source,
+    count: &Count,
+    keys: Option<&str>,
+    with_deleted: bool,
+) -> (String, &'static str) {
     let target = count.target;
-    let (c, p, t) = (format!("c{i}"), format!("c{i}p"), format!("c{i}t"));
+    let t = sql.alias();
     let target_live = live(target, &t, with_deleted) + &count_filter(sql, &t, count, with_deleted);
-    let (grouped, key) = match Reach::of(count.edge, source, target) {
-        Reach::Pivot { link, from, to } => (
-            format!(
+    let within = |sql: &Sql, column: String| match keys {
+        Some(keys) => format!(" AND {}", sql.dialect.in_json(&column, keys)),
+        None => String::new(),
+    };
+    match Reach::of(count.edge, source, target) {
+        Reach::Pivot { link, from, to } => {
+            let p = sql.alias();
+            let within = within(sql, col(&p, from));
+            let grouped = format!(
                 "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} JOIN {} AS {} ON {} = {} \
-                 WHERE 1 = 1{}{target_live} GROUP BY {}",
+                 WHERE 1 = 1{}{target_live}{within} GROUP BY {}",
                 col(&p, from),
                 ident(link.table),
                 ident(&p),
@@ -609,30 +642,22 @@ fn grouped_count(
                 col(&p, to),
                 live(Source::Link(link), &p, with_deleted),
                 col(&p, from),
-            ),
-            col(alias, source.primary_key()),
-        ),
-        Reach::Columns { own, theirs } => (
-            format!(
-                "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} WHERE 1 = 1{target_live} GROUP BY {}",
+            );
+            (grouped, source.primary_key())
+        }
+        Reach::Columns { own, theirs } => {
+            let within = within(sql, col(&t, theirs));
+            let grouped = format!(
+                "SELECT {} AS k, COUNT(*) AS n FROM {} AS {} WHERE 1 = 1{target_live}{within} \
+                 GROUP BY {}",
                 col(&t, theirs),
                 ident(target.table()),
                 ident(&t),
                 col(&t, theirs),
-            ),
-            col(alias, own),
-        ),
-    };
-    let join = format!(
-        " LEFT JOIN ({grouped}) AS {} ON {} = {key}",
-        ident(&c),
-        col(&c, "k")
-    );
-    let counted = match count.edge.is_list() {
-        true => format!("COALESCE({}, 0)", col(&c, "n")),
-        false => format!("(CASE WHEN {} > 0 THEN 1 ELSE 0 END)", col(&c, "n")),
-    };
-    (join, counted)
+            );
+            (grouped, own)
+        }
+    }
 }
 
 /// ` AND ` the filter of which linked records `count` counts, on the target aliased `t`;

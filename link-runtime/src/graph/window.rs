@@ -44,15 +44,7 @@ pub(super) fn paged<E: Executor>(
         select,
         from,
         checks,
-    } = select_joined(
-        sql,
-        node,
-        parts,
-        with_deleted,
-        &[],
-        Vec::new(),
-        Counting::PerRow,
-    );
+    } = linked_records(sql, node, parts, with_deleted);
     let (w, r) = (sql.alias(), sql.alias());
     let ids = sql.bind(Bind::Text(json_list(keys)));
     let target_key = col(&w, target.primary_key());
@@ -157,15 +149,7 @@ pub(super) fn ranked<E: Executor>(
         select,
         from,
         checks,
-    } = select_joined(
-        sql,
-        node,
-        parts,
-        with_deleted,
-        &[],
-        Vec::new(),
-        Counting::PerRow,
-    );
+    } = linked_records(sql, node, parts, with_deleted);
     let keep = format!(
         "CASE WHEN {} THEN 1 ELSE 0 END",
         cond(sql, "t0", target, filter, with_deleted)
@@ -184,6 +168,20 @@ pub(super) fn ranked<E: Executor>(
         dialect.in_json(&col("t0", target.primary_key()), &ids),
     );
     checks
+}
+
+/// The select list and `FROM` clause of the linked records of `node`, as `t0`: their
+/// columns, the hops joined into them, and their counts, one subquery per row.
+fn linked_records(sql: &mut Sql, node: &Node, parts: Parts<'_>, with_deleted: bool) -> Selected {
+    select_joined(
+        sql,
+        node,
+        parts,
+        with_deleted,
+        &[],
+        Vec::new(),
+        Counting::PerRow,
+    )
 }
 
 /// `order`'s keys on the rows of `source` aliased `alias`, then its primary key.
