@@ -22,8 +22,25 @@ pub struct SelectField {
     pub name: String,
     /// The field's type, as written.
     pub ty: syn::Type,
-    /// For a `#[graph(link)]` field, the `T` of its `Option<T>` or `Vec<T>`.
-    pub link: Option<syn::Type>,
+    pub kind: FieldKind,
+}
+
+/// What a field of the struct reads.
+pub enum FieldKind {
+    /// A field of the entity, of the same name.
+    Field,
+    /// `#[graph(link)]`: linked records, each a `T` of the field's `Option<T>` or `Vec<T>`.
+    Link(syn::Type),
+    /// `#[graph(count = Model)]`: how many live `Model`s are linked.
+    Count(CountOf),
+}
+
+/// The link a `#[graph(count = Model)]` field counts through.
+pub struct CountOf {
+    /// The linked model, as the user wrote it.
+    pub model: syn::Path,
+    /// `field = ".."`: the link field, where several links join the entity to the model.
+    pub field: Option<syn::LitStr>,
 }
 
 pub fn validate(input: &syn::DeriveInput, parsed: GraphSelectInput) -> darling::Result<Selection> {
@@ -98,9 +115,33 @@ fn select_field(
     for (key, span) in serde_misuses(&field.attrs, &["rename", "flatten"]) {
         errors.push(serde_error(&key).with_span(&span));
     }
-    let link = if field.link.is_present() {
+    if let (Some(name), None) = (&field.field, &field.count) {
+        errors.push(
+            darling::Error::custom(
+                "`field` names the link a count counts through: it goes with `count`, as in \
+                 `#[graph(count = Model, field = \"...\")]`",
+            )
+            .with_span(name),
+        );
+    }
+    let kind = if let Some(model) = field.count {
+        if field.link.is_present() {
+            errors.push(
+                darling::Error::custom(
+                    "a field holds linked records (`#[graph(link)]`) or their count \
+                     (`#[graph(count = Model)]`), not both",
+                )
+                .with_span(&field.link.span()),
+            );
+            return None;
+        }
+        FieldKind::Count(CountOf {
+            model,
+            field: field.field,
+        })
+    } else if field.link.is_present() {
         match container_item(&field.ty) {
-            Some(item) => Some(item.clone()),
+            Some(item) => FieldKind::Link(item.clone()),
             None => {
                 errors.push(
                     darling::Error::custom(
@@ -114,13 +155,13 @@ fn select_field(
             }
         }
     } else {
-        None
+        FieldKind::Field
     };
     Some(SelectField {
         name: ident.unraw().to_string(),
         ident,
         ty: field.ty,
-        link,
+        kind,
     })
 }
 
