@@ -13,7 +13,7 @@ use crate::linkable::Linkable;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no link field to `{Target}` of this name",
     label = "no link of `{Self}` to `{Target}` goes by this name",
-    note = "a `#[graph(link)]` field takes the linked model's name, in the plural when that model's side of the link is a list, or the `alias` that side has in `define_link!`"
+    note = "a `#[graph(link)]` field, or the `field = \"..\"` of a `#[graph(count = Model)]` field, names the link by the linked model's name, in the plural when that model's side of the link is a list, or by the `alias` that side has in `define_link!`"
 )]
 pub trait LinkNamed<const KEY: u64, Target: Linkable, L>: GraphLink<Target, L> {}
 

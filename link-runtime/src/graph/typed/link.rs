@@ -14,7 +14,7 @@ use crate::linkable::Linkable;
 #[diagnostic::on_unimplemented(
     message = "no link is defined between `{Self}` and `{Target}`",
     label = "`{Self}` has no link to `{Target}`",
-    note = "a `#[graph(link)]` field selects records of a model linked to the entity by a `define_link!`"
+    note = "a `#[graph(link)]` field, a `#[graph(count = Model)]` field and a typed filter reach a model linked to the entity by a `define_link!`"
 )]
 pub trait GraphLink<Target: Linkable, L>: Linkable {
     /// The field that holds the linked records: the target model's name, plural when the
