@@ -34,6 +34,13 @@ use self::link::linked_filter;
 /// selects from the linked model in turn. A field the model does not have, a link that
 /// does not exist, or the wrong container for the link's cardinality does not compile.
 ///
+/// A field marked `#[graph(count = Model)]` holds how many live `Model`s are linked to the
+/// record (the dynamic form's `_count.{field}`), read under the struct field's own name; its
+/// type is an integer (`u64`, `i32`, `usize`..), else it does not compile. Where several
+/// links join the entity to `Model`, `field = ".."` names the one counted (its link field:
+/// `#[graph(count = Shop, field = "supplied_shops")]`); without it, the compiler asks which.
+/// [`TypedGraph::nested`] has an example.
+///
 /// ```
 /// use diesel::{Connection, SqliteConnection};
 /// use link_runtime::graph::Query;
