@@ -217,12 +217,17 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// ```
     /// # use diesel::{Connection, SqliteConnection};
     /// # use diesel::connection::SimpleConnection;
-    /// use link_runtime::graph::{GraphSelect, Query};
+    /// use link_runtime::graph::{GraphSelect, Query, TypedGraph};
     /// # use link_runtime::prelude::*;
     /// # use serde::Deserialize;
     /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
     /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")] pub struct Brand { pub id: String, pub name: String }
     /// # mod product_brand { use super::{Brand, Product}; link_runtime::define_link!(Product(is_list), Brand); }
+    /// #[derive(GraphSelect, Deserialize)]
+    /// #[graph(entity = Brand)]
+    /// struct BrandName { name: String }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// # let mut conn = SqliteConnection::establish(":memory:")?;
     /// # conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
     /// #     CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL);
@@ -232,12 +237,8 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// # link_runtime::create(&mut conn, Product::id("p1"), Brand::id("b1"))?;
     /// # link_runtime::create(&mut conn, Product::id("p2"), Brand::id("b1"))?;
     /// # link_runtime::create(&mut conn, Product::id("p3"), Brand::id("b2"))?;
-    /// #[derive(GraphSelect, Deserialize)]
-    /// #[graph(entity = Brand)]
-    /// struct BrandName { name: String }
-    ///
     /// // Acme holds the Lamp and the Chair, Birch the Zither, Cedar nothing.
-    /// let names = |graph| -> Result<Vec<String>, link_runtime::Error> {
+    /// let mut names = |graph: TypedGraph<BrandName>| -> Result<Vec<String>, link_runtime::Error> {
     ///     let brands = Query::new(&mut conn).graph(graph)?;
     ///     Ok(brands.data.into_iter().map(|brand: BrandName| brand.name).collect())
     /// };
@@ -247,7 +248,8 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// assert_eq!(names(by_name().filter_some::<Product, _>(no_zither))?, ["Acme"]);
     /// assert_eq!(names(by_name().filter_none::<Product, _>(no_zither))?, ["Birch", "Cedar"]);
     /// assert_eq!(names(by_name().filter_unlinked::<Product, _>())?, ["Cedar"]);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn filter_every<T, L>(self, filter: impl FnOnce(T::Fields) -> TypedFilter<T>) -> Self
     where
@@ -319,7 +321,7 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// counts them); later calls break ties of earlier ones.
     ///
     /// ```
-    /// use link_runtime::graph::{Graph, GraphSelect, Order};
+    /// use link_runtime::graph::{GraphSelect, Order};
     /// # use link_runtime::prelude::*;
     /// # use serde::Deserialize;
     /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
@@ -329,16 +331,16 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// #[graph(entity = Brand)]
     /// struct BrandName { name: String }
     ///
+    /// # fn main() {
     /// let graph = BrandName::graph()
     ///     .order_count::<Product, _>(Order::Desc)
-    ///     .order(|brand| brand.name.asc());
+    ///     .order(|brand| brand.name.asc())
+    ///     .into_graph();
     /// assert_eq!(
-    ///     graph.into_graph(),
-    ///     Graph::entity("brand")
-    ///         .fields(["name"])
-    ///         .order("_count.products", Order::Desc)
-    ///         .order("name", Order::Asc)
+    ///     graph.order_requested(),
+    ///     [("_count.products".to_owned(), Order::Desc), ("name".to_owned(), Order::Asc)]
     /// );
+    /// # }
     /// ```
     pub fn order_count<T, L>(mut self, order: Order) -> Self
     where
@@ -363,13 +365,6 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
     /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")] pub struct Brand { pub id: String, pub name: String }
     /// # mod product_brand { use super::{Brand, Product}; link_runtime::define_link!(Product(is_list), Brand); }
-    /// # let mut conn = SqliteConnection::establish(":memory:")?;
-    /// # conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
-    /// #     CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL);
-    /// #     INSERT INTO product VALUES ('p1', 'Lamp'), ('p2', 'Chair'), ('p3', 'Kettle'), ('p4', 'Zither');
-    /// #     INSERT INTO brand VALUES ('b1', 'Acme');")?;
-    /// # link_runtime::migrate(&mut conn)?;
-    /// # for p in ["p1", "p2", "p3", "p4"] { link_runtime::create(&mut conn, Product::id(p), Brand::id("b1"))?; }
     /// #[derive(GraphSelect, Deserialize)]
     /// #[graph(entity = Brand)]
     /// struct BrandShelf {
@@ -384,6 +379,14 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// #[graph(entity = Product)]
     /// struct ProductTitle { title: String }
     ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut conn = SqliteConnection::establish(":memory:")?;
+    /// # conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+    /// #     CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+    /// #     INSERT INTO product VALUES ('p1', 'Lamp'), ('p2', 'Chair'), ('p3', 'Kettle'), ('p4', 'Zither');
+    /// #     INSERT INTO brand VALUES ('b1', 'Acme');")?;
+    /// # link_runtime::migrate(&mut conn)?;
+    /// # for p in ["p1", "p2", "p3", "p4"] { link_runtime::create(&mut conn, Product::id(p), Brand::id("b1"))?; }
     /// // Each brand with its first two products by title, of those but the Zither, and how
     /// // many such products it has.
     /// let shelves = Query::new(&mut conn).graph(BrandShelf::graph().nested::<Product, _>(
@@ -396,7 +399,8 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// let titles: Vec<&str> = shelves.data[0].products.iter().map(|p| p.title.as_str()).collect();
     /// assert_eq!(titles, ["Chair", "Kettle"]);
     /// assert_eq!(shelves.data[0].product_count, 3);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok(())
+    /// # }
     /// ```
     pub fn nested<T, L>(mut self, page: impl FnOnce(TypedNested<T>) -> TypedNested<T>) -> Self
     where

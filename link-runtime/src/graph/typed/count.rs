@@ -23,6 +23,7 @@ use crate::linkable::Linkable;
 /// #[graph(entity = Brand)]
 /// struct BrandName { name: String }
 ///
+/// # fn main() {
 /// // Brands with two to five products.
 /// let graph = BrandName::graph().filter_count::<Product, _>(|count| count.ge(2).and(count.le(5)));
 /// assert_eq!(
@@ -32,6 +33,7 @@ use crate::linkable::Linkable;
 ///         Filter::field("_count.products", Condition::le(5)),
 ///     ])]
 /// );
+/// # }
 /// ```
 #[derive(Debug)]
 pub struct TypedCount<M> {

@@ -36,6 +36,26 @@ pub enum Many {}
 /// side, of cardinality [`Many`]. `E` is the model whose records hold the list, `T` the
 /// model listed.
 ///
+/// A brand holds a list of products, so a page of products inside each brand compiles; a
+/// product holds one brand at most, so a page of brands inside each product does not:
+///
+/// ```compile_fail,E0277
+/// use link_runtime::graph::GraphSelect;
+/// # use link_runtime::prelude::*;
+/// # use serde::Deserialize;
+/// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
+/// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")] pub struct Brand { pub id: String, pub name: String }
+/// # mod product_brand { use super::{Brand, Product}; link_runtime::define_link!(Product(is_list), Brand); }
+/// #[derive(GraphSelect, Deserialize)]
+/// #[graph(entity = Product)]
+/// struct ProductTitle { title: String }
+///
+/// # fn main() {
+/// // error: each `Product` holds one `Brand` at most, and a page inside each record pages a list
+/// let _ = ProductTitle::graph().nested::<Brand, _>(|page| page.take(1));
+/// # }
+/// ```
+///
 /// [`TypedGraph::nested`]: crate::graph::TypedGraph::nested
 #[diagnostic::on_unimplemented(
     message = "each `{E}` holds one `{T}` at most, and a page inside each record pages a list",
