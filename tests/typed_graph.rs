@@ -69,6 +69,34 @@ struct ProductName {
     name: String,
 }
 
+/// A brand with its first product, and that product's first tag: pages the structs declare.
+#[derive(Debug, PartialEq, Deserialize, GraphSelect)]
+#[graph(entity = Brand)]
+struct BrandSample {
+    name: String,
+    #[graph(count = Product)]
+    product_count: u64,
+    #[graph(link, take = 1)]
+    products: Vec<ProductSample>,
+}
+
+#[derive(Debug, PartialEq, Deserialize, GraphSelect)]
+#[graph(entity = Product)]
+struct ProductSample {
+    name: String,
+    #[graph(link, take = 1)]
+    tags: Vec<TagName>,
+}
+
+/// A product with its brand's sample: pages below a side that holds one record.
+#[derive(Debug, PartialEq, Deserialize, GraphSelect)]
+#[graph(entity = Product)]
+struct ProductWithSample {
+    name: String,
+    #[graph(link)]
+    brand: Option<BrandSample>,
+}
+
 /// The dynamic query's rows, read into the typed structs by hand: each count from
 /// `_count`, under the struct field's name.
 trait FromDynamic {
@@ -135,6 +163,34 @@ impl FromDynamic for ProductName {
 impl From<TagName> for BrandName {
     fn from(tag: TagName) -> Self {
         BrandName { name: tag.name }
+    }
+}
+
+impl FromDynamic for BrandSample {
+    fn from_dynamic(row: &Value) -> Self {
+        BrandSample {
+            name: text(&row["name"]),
+            product_count: row["_count"]["products"].as_u64().expect("a count"),
+            products: list(&row["products"]),
+        }
+    }
+}
+
+impl FromDynamic for ProductSample {
+    fn from_dynamic(row: &Value) -> Self {
+        ProductSample {
+            name: text(&row["name"]),
+            tags: list(&row["tags"]),
+        }
+    }
+}
+
+impl FromDynamic for ProductWithSample {
+    fn from_dynamic(row: &Value) -> Self {
+        ProductWithSample {
+            name: text(&row["name"]),
+            brand: (!row["brand"].is_null()).then(|| BrandSample::from_dynamic(&row["brand"])),
+        }
     }
 }
 
@@ -337,6 +393,87 @@ link_test_support::backend_tests! {
                 .order("name", Order::Asc),
         );
         assert_eq!(names(&not_acme, |product| &product.name), ["Toaster", "Whisk"]);
+    }
+
+    fn pages_a_struct_declares(conn) {
+        catalog(conn);
+        let samples = || {
+            Graph::entity("brand")
+                .fields(["name", "_count.products", "products.name", "products.tags.name"])
+                .order("name", Order::Asc)
+        };
+        let first_tag = || Nested::new().take(1);
+        // In the order of the links: Teapot joined Acme first, gift tagged Kettle first.
+        let cards = same(
+            conn,
+            BrandSample::graph().order(|brand| brand.name.asc()),
+            samples().nested("products", Nested::new().take(1).nested("tags", first_tag())),
+        );
+        let firsts: Vec<(&str, u64, Vec<&str>)> = cards
+            .iter()
+            .map(|card| {
+                let products = names(&card.products, |product| &product.name);
+                (card.name.as_str(), card.product_count, products)
+            })
+            .collect();
+        assert_eq!(
+            firsts,
+            [("Acme", 2, vec!["Teapot"]), ("Birch", 1, vec!["Toaster"]), ("Cedar", 0, vec![])]
+        );
+        // A page given in the query starts from the struct's: ordered, it keeps its take and
+        // the tags' page below; a take of its own replaces the struct's.
+        let cards = same(
+            conn,
+            BrandSample::graph()
+                .order(|brand| brand.name.asc())
+                .nested::<Product, _>(|page| page.order(|product| product.name.asc())),
+            samples().nested(
+                "products",
+                Nested::new().take(1).nested("tags", first_tag()).order("name", Order::Asc),
+            ),
+        );
+        assert_eq!(cards[0].products[0].name, "Kettle");
+        assert_eq!(names(&cards[0].products[0].tags, |tag| &tag.name), ["gift"]);
+        let cards = same(
+            conn,
+            BrandSample::graph()
+                .order(|brand| brand.name.asc())
+                .nested::<Product, _>(|page| {
+                    page.take(2).nested::<Tag, _>(|tags| tags.order(|tag| tag.name.desc()))
+                }),
+            samples().nested(
+                "products",
+                Nested::new()
+                    .take(2)
+                    .nested("tags", first_tag().order("name", Order::Desc)),
+            ),
+        );
+        let kettle = cards[0].products.iter().find(|p| p.name == "Kettle").expect("Kettle");
+        assert_eq!(cards[0].products.len(), 2);
+        assert_eq!(names(&kettle.tags, |tag| &tag.name), ["kitchen"]);
+        // Below a side that holds one record.
+        let products = same(
+            conn,
+            ProductWithSample::graph().order(|product| product.name.asc()),
+            Graph::entity("product")
+                .fields([
+                    "name",
+                    "brand.name",
+                    "brand._count.products",
+                    "brand.products.name",
+                    "brand.products.tags.name",
+                ])
+                .order("name", Order::Asc)
+                .nested(
+                    "brand",
+                    Nested::new().nested(
+                        "products",
+                        Nested::new().take(1).nested("tags", first_tag()),
+                    ),
+                ),
+        );
+        let kettle_brand = products[0].brand.as_ref().expect("Kettle has a brand");
+        assert_eq!(names(&kettle_brand.products, |product| &product.name), ["Teapot"]);
     }
 
     fn a_page_inside_each_record(conn) {

@@ -22,7 +22,7 @@ pub fn expand(selection: &Selection) -> TokenStream {
         let name = &field.name;
         match &field.kind {
             FieldKind::Field => quote!(fields.push([prefix, #name].concat());),
-            FieldKind::Link(item) => {
+            FieldKind::Link { item, .. } => {
                 let nested = format!("{name}.");
                 quote! {
                     <#item as ::link_runtime::graph::GraphSelect>::push_fields(
@@ -43,6 +43,7 @@ pub fn expand(selection: &Selection) -> TokenStream {
         quote!(prefix: &str, fields: &mut ::std::vec::Vec<::std::string::String>)
     };
     let count_keys = count_keys(selection);
+    let pages = pages(selection);
     let checks = checks(selection);
 
     quote! {
@@ -58,6 +59,7 @@ pub fn expand(selection: &Selection) -> TokenStream {
                 }
 
                 #count_keys
+                #pages
             }
         };
 
@@ -101,6 +103,42 @@ fn count_const(selection: &Selection, field: &SelectField, count: &CountOf) -> T
     }
 }
 
+/// `GraphSelect::pages`: the page inside each record of each link field with a `take`, and
+/// the pages of the structs of its link fields, below. None for a struct with no link field.
+fn pages(selection: &Selection) -> Option<TokenStream> {
+    let entries: Vec<TokenStream> = selection
+        .fields
+        .iter()
+        .filter_map(|field| {
+            let FieldKind::Link { item, take } = &field.kind else {
+                return None;
+            };
+            let name = &field.name;
+            let take = match take {
+                Some(n) => quote!(::core::option::Option::Some(#n)),
+                None => quote!(::core::option::Option::None),
+            };
+            Some(quote! {
+                ::link_runtime::__private::push_page(
+                    &mut pages,
+                    #name,
+                    #take,
+                    <#item as ::link_runtime::graph::GraphSelect>::pages(),
+                );
+            })
+        })
+        .collect();
+    (!entries.is_empty()).then(|| {
+        quote! {
+            fn pages() -> ::std::vec::Vec<(&'static str, ::link_runtime::graph::Nested)> {
+                let mut pages = ::std::vec::Vec::new();
+                #(#entries)*
+                pages
+            }
+        }
+    })
+}
+
 /// `GraphSelect::count_keys`: where the struct's count fields read their counts, and the
 /// structs of its link fields theirs. None for a struct with neither.
 fn count_keys(selection: &Selection) -> Option<TokenStream> {
@@ -111,7 +149,7 @@ fn count_keys(selection: &Selection) -> Option<TokenStream> {
             let name = &field.name;
             match &field.kind {
                 FieldKind::Field => None,
-                FieldKind::Link(item) => Some(quote! {
+                FieldKind::Link { item, .. } => Some(quote! {
                     keys.link(#name, <#item as ::link_runtime::graph::GraphSelect>::count_keys());
                 }),
                 FieldKind::Count(_) => {
@@ -154,7 +192,7 @@ fn checks(selection: &Selection) -> TokenStream {
         .iter()
         .filter(|f| matches!(f.kind, FieldKind::Field));
     let links = selection.fields.iter().filter_map(|f| match &f.kind {
-        FieldKind::Link(item) => Some((f, item)),
+        FieldKind::Link { item, .. } => Some((f, item)),
         _ => None,
     });
     // `a count of linked records is an integer, and `String` is not one`, at the type.

@@ -29,8 +29,9 @@ pub struct SelectField {
 pub enum FieldKind {
     /// A field of the entity, of the same name.
     Field,
-    /// `#[graph(link)]`: linked records, each a `T` of the field's `Option<T>` or `Vec<T>`.
-    Link(syn::Type),
+    /// `#[graph(link)]`: linked records, each a `T` of the field's `Option<T>` or `Vec<T>`;
+    /// with `take = n`, at most `n` of a list in each record.
+    Link { item: syn::Type, take: Option<u64> },
     /// `#[graph(count = Model)]`: how many live `Model`s are linked.
     Count(CountOf),
 }
@@ -115,6 +116,15 @@ fn select_field(
     for (key, span) in serde_misuses(&field.attrs, &["rename", "flatten"]) {
         errors.push(serde_error(&key).with_span(&span));
     }
+    if let (Some(take), false) = (&field.take, field.link.is_present()) {
+        errors.push(
+            darling::Error::custom(
+                "`take` pages the linked records a `#[graph(link)]` field holds: it goes with \
+                 `link`, on a `Vec<T>` field, as in `#[graph(link, take = 3)]`",
+            )
+            .with_span(take),
+        );
+    }
     if let (Some(name), None) = (&field.field, &field.count) {
         errors.push(
             darling::Error::custom(
@@ -141,7 +151,16 @@ fn select_field(
         })
     } else if field.link.is_present() {
         match container_item(&field.ty) {
-            Some(item) => FieldKind::Link(item.clone()),
+            Some((container, item)) => {
+                let take = field
+                    .take
+                    .as_ref()
+                    .and_then(|take| page_take(errors, take, container));
+                FieldKind::Link {
+                    item: item.clone(),
+                    take,
+                }
+            }
             None => {
                 errors.push(
                     darling::Error::custom(
@@ -165,8 +184,38 @@ fn select_field(
     })
 }
 
-/// `T` of `Option<T>` or `Vec<T>`.
-fn container_item(ty: &syn::Type) -> Option<&syn::Type> {
+/// The `n` of a link field's `take = n`, if it can page the field's container.
+fn page_take(
+    errors: &mut darling::error::Accumulator,
+    take: &syn::LitInt,
+    container: &syn::Ident,
+) -> Option<u64> {
+    if container != "Vec" {
+        errors.push(
+            darling::Error::custom(
+                "`take` pages a list, and an `Option<T>` field holds one linked record at most: \
+                 `take` goes on a `Vec<T>` field, of a list side",
+            )
+            .with_span(take),
+        );
+        return None;
+    }
+    match take.base10_parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(
+                darling::Error::custom(
+                    "`take` is how many linked records each record holds at most: a whole number",
+                )
+                .with_span(take),
+            );
+            None
+        }
+    }
+}
+
+/// The container (`Option` or `Vec`) and the `T` of `Option<T>` or `Vec<T>`.
+fn container_item(ty: &syn::Type) -> Option<(&syn::Ident, &syn::Type)> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
@@ -178,7 +227,7 @@ fn container_item(ty: &syn::Type) -> Option<&syn::Type> {
         return None;
     };
     match args.args.iter().collect::<Vec<_>>().as_slice() {
-        [syn::GenericArgument::Type(item)] => Some(item),
+        [syn::GenericArgument::Type(item)] => Some((&segment.ident, item)),
         _ => None,
     }
 }

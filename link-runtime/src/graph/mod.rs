@@ -130,7 +130,7 @@ pub use link_macros::GraphSelect;
 #[doc(hidden)]
 pub use self::typed::checks;
 #[doc(hidden)]
-pub use self::typed::CountKeys;
+pub use self::typed::{push_page, CountKeys};
 #[doc(hidden)]
 pub use crate::entity::EntityRegistration;
 

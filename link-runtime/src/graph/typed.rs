@@ -20,10 +20,14 @@ use crate::linkable::Linkable;
 pub use self::count::{CountKeys, TypedCount};
 pub use self::field::{Field, TypedFilter, TypedOrder};
 pub use self::link::{GraphLink, ListSide, Many, One};
+#[doc(hidden)]
+pub use self::nested::push_page;
 pub use self::nested::TypedNested;
 
 use self::count::count_path;
 use self::link::linked_filter;
+use self::nested::page_of;
+use crate::graph::nested::Nested;
 
 /// A struct that selects fields of a linkable model and, through its links, of linked
 /// models: a typed graph query whose result deserializes into the struct.
@@ -40,6 +44,10 @@ use self::link::linked_filter;
 /// links join the entity to `Model`, `field = ".."` names the one counted (its link field:
 /// `#[graph(count = Shop, field = "supplied_shops")]`); without it, the compiler asks which.
 /// [`TypedGraph::nested`] has an example.
+///
+/// A `Vec<T>` link field can declare the page inside each record it holds:
+/// `#[graph(link, take = 3)]` holds at most three linked records in each record (in the
+/// order of the links, or one [`TypedGraph::nested`] gives).
 ///
 /// ```
 /// use diesel::{Connection, SqliteConnection};
@@ -115,6 +123,13 @@ pub trait GraphSelect: DeserializeOwned {
         CountKeys::default()
     }
 
+    /// The pages inside each record the struct declares (`#[graph(link, take = 3)]`), by link
+    /// field, with those of the structs of its link fields below them.
+    #[doc(hidden)]
+    fn pages() -> Vec<(&'static str, Nested)> {
+        Vec::new()
+    }
+
     /// The struct's field paths, as a dynamic [`Graph`] would list them.
     fn field_paths() -> Vec<String> {
         let mut fields = Vec::new();
@@ -168,8 +183,12 @@ impl<S> std::fmt::Debug for TypedGraph<S> {
 
 impl<S: GraphSelect> TypedGraph<S> {
     fn new() -> Self {
+        let mut graph = Graph::of(S::Entity::ENTITY).fields(S::field_paths());
+        for (field, page) in S::pages() {
+            graph = graph.nested(field, page);
+        }
         TypedGraph {
-            graph: Graph::of(S::Entity::ENTITY).fields(S::field_paths()),
+            graph,
             marker: PhantomData,
         }
     }
@@ -353,8 +372,11 @@ impl<S: GraphSelect> TypedGraph<S> {
 
     /// Pages the list of linked `T`s inside each record: which of them the struct's
     /// `Vec<_>` field holds (filters, order, `skip`, `take`, as [`TypedNested`] builds
-    /// them), and which of them its `#[graph(count = T)]` field counts (the filters). Only a
-    /// list side can be paged: a side that holds one `T` at most does not compile.
+    /// them), and which of them its `#[graph(count = T)]` field counts (the filters). The
+    /// page starts as the struct declares it (`#[graph(link, take = 3)]`, and the pages of
+    /// the linked struct's own lists), so a closure that only orders keeps the struct's
+    /// `take`. Only a list side can be paged: a side that holds one `T` at most does not
+    /// compile.
     ///
     /// ```
     /// # use diesel::{Connection, SqliteConnection};
@@ -409,9 +431,8 @@ impl<S: GraphSelect> TypedGraph<S> {
         <S::Entity as GraphLink<T, L>>::Cardinality: ListSide<S::Entity, T>,
     {
         let field = <S::Entity as GraphLink<T, L>>::FIELD;
-        self.graph = self
-            .graph
-            .nested(field, page(TypedNested::new()).into_nested());
+        let start = TypedNested::from_nested(page_of(&S::pages(), field));
+        self.graph = self.graph.nested(field, page(start).into_nested());
         self
     }
 

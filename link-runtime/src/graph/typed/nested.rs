@@ -71,6 +71,14 @@ impl<T: Linkable> TypedNested<T> {
         Self::default()
     }
 
+    /// A page that starts as `nested`: the page a selecting struct declares.
+    pub(crate) fn from_nested(nested: Nested) -> Self {
+        TypedNested {
+            nested,
+            marker: PhantomData,
+        }
+    }
+
     /// Keeps the linked records that meet a filter built from `T`'s fields. Filters add
     /// up.
     pub fn filter(mut self, filter: impl FnOnce(T::Fields) -> TypedFilter<T>) -> Self {
@@ -165,8 +173,9 @@ impl<T: Linkable> TypedNested<T> {
     }
 
     /// Pages each linked record's list of `U`s in turn (the tags of each product of each
-    /// brand). Only a list side can be paged: a side that holds one `U` at most does not
-    /// compile.
+    /// brand), starting from what this page holds for them already (a `take` the selecting
+    /// struct declares). Only a list side can be paged: a side that holds one `U` at most
+    /// does not compile.
     pub fn nested<U, L>(mut self, page: impl FnOnce(TypedNested<U>) -> TypedNested<U>) -> Self
     where
         U: Linkable,
@@ -174,7 +183,10 @@ impl<T: Linkable> TypedNested<T> {
         <T as GraphLink<U, L>>::Cardinality: ListSide<T, U>,
     {
         let field = <T as GraphLink<U, L>>::FIELD;
-        self.nested = self.nested.nested(field, page(TypedNested::new()).nested);
+        let start = page_of(&self.nested.nested, field);
+        self.nested = self
+            .nested
+            .nested(field, page(TypedNested::from_nested(start)).nested);
         self
     }
 
@@ -182,4 +194,35 @@ impl<T: Linkable> TypedNested<T> {
     pub fn into_nested(self) -> Nested {
         self.nested
     }
+}
+
+/// The page `pages` hold for the link field `field`, or every linked record.
+pub(crate) fn page_of<F: AsRef<str>>(pages: &[(F, Nested)], field: &str) -> Nested {
+    pages
+        .iter()
+        .find(|(name, _)| name.as_ref() == field)
+        .map_or_else(Nested::new, |(_, page)| page.clone())
+}
+
+/// Adds the page of the link field `field` that `#[graph(link, take = ..)]` declares, with
+/// the pages of the linked struct's own link fields (`below`), to a selecting struct's
+/// `pages`: only if there is something to page.
+#[doc(hidden)]
+pub fn push_page(
+    pages: &mut Vec<(&'static str, Nested)>,
+    field: &'static str,
+    take: Option<u64>,
+    below: Vec<(&'static str, Nested)>,
+) {
+    if take.is_none() && below.is_empty() {
+        return;
+    }
+    let mut page = Nested::new();
+    if let Some(take) = take {
+        page = page.take(take);
+    }
+    for (field, nested) in below {
+        page = page.nested(field, nested);
+    }
+    pages.push((field, page));
 }
