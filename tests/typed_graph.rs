@@ -8,6 +8,9 @@
 //! to Whisk is dismissed), Cedar holds nothing. Kettle has the tags gift and kitchen,
 //! Teapot gift, Toaster's only tag is dismissed.
 
+// What the derive generates compiles under the strictest settings users build with.
+#![deny(warnings)]
+
 use link_runtime::graph::{
     Condition, Filter, Graph, GraphSelect, Nested, Order, TypedGraph, TypedNested,
 };

@@ -14,11 +14,12 @@ pub fn expand(selection: &Selection) -> TokenStream {
     let count_consts = selection
         .fields
         .iter()
-        .filter_map(|field| match &field.kind {
-            FieldKind::Count(count) => Some(count_const(selection, field, count)),
+        .enumerate()
+        .filter_map(|(i, field)| match &field.kind {
+            FieldKind::Count(count) => Some(count_const(selection, i, count)),
             _ => None,
         });
-    let pushes = selection.fields.iter().map(|field| {
+    let pushes = selection.fields.iter().enumerate().map(|(i, field)| {
         let name = &field.name;
         match &field.kind {
             FieldKind::Field => quote!(fields.push([prefix, #name].concat());),
@@ -32,7 +33,7 @@ pub fn expand(selection: &Selection) -> TokenStream {
                 }
             }
             FieldKind::Count(_) => {
-                let count = count_ident(field);
+                let count = count_ident(i);
                 quote!(fields.push([prefix, "_count.", #count].concat());)
             }
         }
@@ -67,17 +68,18 @@ pub fn expand(selection: &Selection) -> TokenStream {
     }
 }
 
-/// The name of the constant that holds the link field a count field counts through.
-fn count_ident(field: &SelectField) -> syn::Ident {
-    format_ident!("COUNT_{}", field.name)
+/// The name of the constant that holds the link field the struct's field `i`, a count,
+/// counts through.
+fn count_ident(i: usize) -> syn::Ident {
+    format_ident!("COUNT_{}", i)
 }
 
 /// The link field a `#[graph(count = Model)]` field counts through, as a constant: it
 /// compiles only if the link exists (spanned on the model, or on the `field = ".."` that
 /// names the link).
-fn count_const(selection: &Selection, field: &SelectField, count: &CountOf) -> TokenStream {
+fn count_const(selection: &Selection, i: usize, count: &CountOf) -> TokenStream {
     let target = &count.model;
-    let count_ident = count_ident(field);
+    let count_ident = count_ident(i);
     match &count.field {
         None => {
             let span = target.span();
@@ -145,7 +147,8 @@ fn count_keys(selection: &Selection) -> Option<TokenStream> {
     let entries: Vec<TokenStream> = selection
         .fields
         .iter()
-        .filter_map(|field| {
+        .enumerate()
+        .filter_map(|(i, field)| {
             let name = &field.name;
             match &field.kind {
                 FieldKind::Field => None,
@@ -153,7 +156,7 @@ fn count_keys(selection: &Selection) -> Option<TokenStream> {
                     keys.link(#name, <#item as ::link_runtime::graph::GraphSelect>::count_keys());
                 }),
                 FieldKind::Count(_) => {
-                    let count = count_ident(field);
+                    let count = count_ident(i);
                     Some(quote!(keys.count(#count, #name);))
                 }
             }
