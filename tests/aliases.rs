@@ -100,6 +100,17 @@ struct VendorReach {
     supplied_shops: Vec<ShopId>,
 }
 
+/// A vendor with how many shops each link joins it to: each count names its link.
+#[derive(Debug, PartialEq, Deserialize, GraphSelect)]
+#[graph(entity = Vendor)]
+struct VendorCounts {
+    id: String,
+    #[graph(count = Shop, field = "shops")]
+    sells_at: u64,
+    #[graph(count = Shop, field = "supplied_shops")]
+    supplies: u64,
+}
+
 /// Three shops and two vendors: `ven_a` sells at shops 1 and 2, `ven_b` at shop 3;
 /// `ven_b` supplies shops 1 and 2.
 fn setup<C: LinkConnection + SimpleConnection>(conn: &mut C) {
@@ -232,6 +243,40 @@ link_test_support::backend_tests! {
             .map(|vendor| (vendor.id, vendor.shops.len(), vendor.supplied_shops.len()))
             .collect();
         assert_eq!(reach, [("ven_a".to_owned(), 2, 0), ("ven_b".to_owned(), 1, 2)]);
+    }
+
+    fn typed_counts_name_their_link(conn) {
+        setup(conn);
+        assert_eq!(
+            VendorCounts::field_paths(),
+            ["id", "_count.shops", "_count.supplied_shops"]
+        );
+        let typed = VendorCounts::graph()
+            .filter_count::<Shop, shop_supplier::Link>(|count| count.ge(1))
+            .order_count::<Shop, shop_vendor::Link>(Order::Desc);
+        let vendors = via::graph(conn, typed).unwrap().data;
+        let dynamic = via::graph(
+            conn,
+            Graph::entity("vendor")
+                .fields(["id", "_count.shops", "_count.supplied_shops"])
+                .filter("_count.supplied_shops", link_runtime::graph::Condition::ge(1))
+                .order("_count.shops", Order::Desc),
+        )
+        .unwrap()
+        .data;
+        let expected: Vec<VendorCounts> = dynamic
+            .iter()
+            .map(|row| VendorCounts {
+                id: row["id"].as_str().unwrap().to_owned(),
+                sells_at: row["_count"]["shops"].as_u64().unwrap(),
+                supplies: row["_count"]["supplied_shops"].as_u64().unwrap(),
+            })
+            .collect();
+        assert_eq!(vendors, expected);
+        assert_eq!(
+            vendors,
+            [VendorCounts { id: "ven_b".to_owned(), sells_at: 1, supplies: 2 }]
+        );
     }
 
     fn default_names_that_two_links_give_are_ambiguous(conn) {

@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection, SqliteConnection};
 use link_runtime::databases::{Database, Databases};
-use link_runtime::graph::{Condition, Filter, Graph, Nested, Order, Query};
+use link_runtime::graph::{Condition, Filter, Graph, GraphSelect, Nested, Order, Query};
 use link_runtime::service::{ListFilter, Modules, SoftDelete};
 use link_runtime::{Error, LinkConnection};
 use link_test_support::TestSql;
 use link_tests::links::{product_brand, product_supplier};
 use link_tests::modules::supplier::{Store, Supplier};
 use link_tests::modules::{brand::Brand, product::Product};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// The three databases: links, products, and brands with suppliers.
@@ -86,6 +87,25 @@ impl<C: LinkConnection + Store + 'static> Three<C> {
         drop(links);
         databases
     }
+}
+
+/// A brand with its products counted, and each product's brand: the typed form of a count
+/// query across databases.
+#[derive(Deserialize, GraphSelect)]
+#[graph(entity = Brand)]
+struct BrandCounted {
+    id: String,
+    #[graph(count = Product)]
+    product_count: u64,
+    #[graph(link)]
+    products: Vec<ProductCounted>,
+}
+
+#[derive(Deserialize, GraphSelect)]
+#[graph(entity = Product)]
+struct ProductCounted {
+    #[graph(count = Brand)]
+    brand_count: u8,
 }
 
 fn graph<C: LinkConnection>(databases: &Databases<C>, graph: Graph) -> Value {
@@ -350,6 +370,19 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
             { "id": "brand_2", "_count": { "products": 0 }, "products": [] },
         ])
     );
+    // A typed query reads the same counts into its count fields.
+    let typed = Query::across(&databases)
+        .graph(BrandCounted::graph().order(|brand| brand.id.asc()))
+        .unwrap();
+    let typed: Vec<(&str, u64, Vec<u8>)> = typed
+        .data
+        .iter()
+        .map(|brand| {
+            let brands = brand.products.iter().map(|p| p.brand_count).collect();
+            (brand.id.as_str(), brand.product_count, brands)
+        })
+        .collect();
+    assert_eq!(typed, [("brand_1", 2, vec![1, 1]), ("brand_2", 0, vec![])]);
     let with_deleted = graph(
         &databases,
         Graph::entity("brand")

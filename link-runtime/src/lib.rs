@@ -396,6 +396,7 @@ pub mod __private {
     pub use crate::entity::EntityRegistration;
     pub use crate::generated::*;
     pub use crate::graph::checks;
+    pub use crate::graph::{push_page, CountKeys};
     pub use crate::registry::Registration;
     pub use inventory;
     pub use link_macros::__define_link_resolved as define_link_resolved;

@@ -1,5 +1,5 @@
-//! `#[graph(entity = Model)]` on the struct and `#[graph(link)]` on its fields, as darling
-//! reads them. Unknown and duplicate keys are darling's errors; everything else is checked
+//! `#[graph(entity = Model)]` on the struct and `#[graph(link)]` (with `take`) or
+//! `#[graph(count = Model)]` (with `field`) on its fields, as darling reads them. Unknown and duplicate keys are darling's errors; everything else is checked
 //! in `validate.rs`.
 
 use darling::util::{Flag, Ignored};
@@ -26,4 +26,11 @@ pub struct GraphSelectField {
     pub attrs: Vec<syn::Attribute>,
     /// `#[graph(link)]`: the field holds records of a linked model.
     pub link: Flag,
+    /// `#[graph(count = Model)]`: the field holds the count of linked records of `Model`.
+    pub count: Option<syn::Path>,
+    /// `#[graph(count = Model, field = "..")]`: the link field counted, where several
+    /// links join the entity to `Model`.
+    pub field: Option<syn::LitStr>,
+    /// `#[graph(link, take = 3)]`: at most this many linked records in each record.
+    pub take: Option<syn::LitInt>,
 }

@@ -22,8 +22,26 @@ pub struct SelectField {
     pub name: String,
     /// The field's type, as written.
     pub ty: syn::Type,
-    /// For a `#[graph(link)]` field, the `T` of its `Option<T>` or `Vec<T>`.
-    pub link: Option<syn::Type>,
+    pub kind: FieldKind,
+}
+
+/// What a field of the struct reads.
+pub enum FieldKind {
+    /// A field of the entity, of the same name.
+    Field,
+    /// `#[graph(link)]`: linked records, each a `T` of the field's `Option<T>` or `Vec<T>`;
+    /// with `take = n`, at most `n` of a list in each record.
+    Link { item: syn::Type, take: Option<u64> },
+    /// `#[graph(count = Model)]`: how many live `Model`s are linked.
+    Count(CountOf),
+}
+
+/// The link a `#[graph(count = Model)]` field counts through.
+pub struct CountOf {
+    /// The linked model, as the user wrote it.
+    pub model: syn::Path,
+    /// `field = ".."`: the link field, where several links join the entity to the model.
+    pub field: Option<syn::LitStr>,
 }
 
 pub fn validate(input: &syn::DeriveInput, parsed: GraphSelectInput) -> darling::Result<Selection> {
@@ -98,9 +116,51 @@ fn select_field(
     for (key, span) in serde_misuses(&field.attrs, &["rename", "flatten"]) {
         errors.push(serde_error(&key).with_span(&span));
     }
-    let link = if field.link.is_present() {
+    if let (Some(take), false) = (&field.take, field.link.is_present()) {
+        errors.push(
+            darling::Error::custom(
+                "`take` pages the linked records a `#[graph(link)]` field holds: it goes with \
+                 `link`, on a `Vec<T>` field, as in `#[graph(link, take = 3)]`",
+            )
+            .with_span(take),
+        );
+    }
+    if let (Some(name), None) = (&field.field, &field.count) {
+        errors.push(
+            darling::Error::custom(
+                "`field` names the link a count counts through: it goes with `count`, as in \
+                 `#[graph(count = Model, field = \"...\")]`",
+            )
+            .with_span(name),
+        );
+    }
+    let kind = if let Some(model) = field.count {
+        if field.link.is_present() {
+            errors.push(
+                darling::Error::custom(
+                    "a field holds linked records (`#[graph(link)]`) or their count \
+                     (`#[graph(count = Model)]`), not both",
+                )
+                .with_span(&field.link.span()),
+            );
+            return None;
+        }
+        FieldKind::Count(CountOf {
+            model,
+            field: field.field,
+        })
+    } else if field.link.is_present() {
         match container_item(&field.ty) {
-            Some(item) => Some(item.clone()),
+            Some((container, item)) => {
+                let take = field
+                    .take
+                    .as_ref()
+                    .and_then(|take| page_take(errors, take, container));
+                FieldKind::Link {
+                    item: item.clone(),
+                    take,
+                }
+            }
             None => {
                 errors.push(
                     darling::Error::custom(
@@ -114,18 +174,48 @@ fn select_field(
             }
         }
     } else {
-        None
+        FieldKind::Field
     };
     Some(SelectField {
         name: ident.unraw().to_string(),
         ident,
         ty: field.ty,
-        link,
+        kind,
     })
 }
 
-/// `T` of `Option<T>` or `Vec<T>`.
-fn container_item(ty: &syn::Type) -> Option<&syn::Type> {
+/// The `n` of a link field's `take = n`, if it can page the field's container.
+fn page_take(
+    errors: &mut darling::error::Accumulator,
+    take: &syn::LitInt,
+    container: &syn::Ident,
+) -> Option<u64> {
+    if container != "Vec" {
+        errors.push(
+            darling::Error::custom(
+                "`take` pages a list, and an `Option<T>` field holds one linked record at most: \
+                 `take` goes on a `Vec<T>` field, of a list side",
+            )
+            .with_span(take),
+        );
+        return None;
+    }
+    match take.base10_parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) => {
+            errors.push(
+                darling::Error::custom(
+                    "`take` is how many linked records each record holds at most: a whole number",
+                )
+                .with_span(take),
+            );
+            None
+        }
+    }
+}
+
+/// The container (`Option` or `Vec`) and the `T` of `Option<T>` or `Vec<T>`.
+fn container_item(ty: &syn::Type) -> Option<(&syn::Ident, &syn::Type)> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
@@ -137,7 +227,7 @@ fn container_item(ty: &syn::Type) -> Option<&syn::Type> {
         return None;
     };
     match args.args.iter().collect::<Vec<_>>().as_slice() {
-        [syn::GenericArgument::Type(item)] => Some(item),
+        [syn::GenericArgument::Type(item)] => Some((&segment.ident, item)),
         _ => None,
     }
 }

@@ -119,7 +119,8 @@ pub use self::request::Graph;
 pub use self::result::{GraphResult, Metadata};
 pub use self::scope::{Fields, Scope};
 pub use self::typed::{
-    Field, GraphLink, GraphSelect, HoldsLinked, Many, One, TypedFilter, TypedGraph, TypedOrder,
+    Field, GraphLink, GraphSelect, HoldsLinked, ListSide, Many, One, TypedCount, TypedFilter,
+    TypedGraph, TypedNested, TypedOrder,
 };
 pub use crate::entity::{EntityField, EntitySchema};
 pub use crate::error::{CostLimit, Refusal};
@@ -128,6 +129,8 @@ pub use link_macros::GraphSelect;
 
 #[doc(hidden)]
 pub use self::typed::checks;
+#[doc(hidden)]
+pub use self::typed::{push_page, CountKeys};
 #[doc(hidden)]
 pub use crate::entity::EntityRegistration;
 
@@ -220,10 +223,14 @@ impl<S: GraphSelect> sealed::Sealed for TypedGraph<S> {
         records: Self::Sink,
         metadata: Metadata,
     ) -> Result<<Self as GraphRequest>::Output> {
-        // Straight from the records: no JSON objects are built on the way.
+        // Straight from the records: no JSON objects are built on the way. Each count
+        // goes to the struct field that reads it.
+        let keys = S::count_keys();
         let data = records
             .into_iter()
-            .map(|record| S::deserialize(record::RecordDeserializer::new(&plan.root, record)))
+            .map(|record| {
+                S::deserialize(record::RecordDeserializer::new(&plan.root, &keys, record))
+            })
             .collect::<Result<Vec<S>, _>>()
             .map_err(|source| Error::Deserialize {
                 entity: S::Entity::MODEL,

@@ -15,6 +15,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 use crate::graph::plan::{Count, Node, COUNT_FIELD};
+use crate::graph::typed::CountKeys;
 
 /// A record of a node: its output fields, then its links, each in the node's order.
 ///
@@ -217,15 +218,18 @@ impl<R: std::borrow::Borrow<Record>> Serialize for RecordsJson<'_, R> {
 }
 
 /// A record as a serde [`Deserializer`]: a map of its fields and links, in the shape
-/// [`to_json`] gives it, for a typed query's struct.
+/// [`to_json`] gives it, for a typed query's struct; and of its counts, each under the
+/// name of the struct field that reads it (`keys`), where [`to_json`] nests them under
+/// `_count`.
 pub(crate) struct RecordDeserializer<'n> {
     node: &'n Node,
+    keys: &'n CountKeys,
     record: Record,
 }
 
 impl<'n> RecordDeserializer<'n> {
-    pub fn new(node: &'n Node, record: Record) -> Self {
-        RecordDeserializer { node, record }
+    pub fn new(node: &'n Node, keys: &'n CountKeys, record: Record) -> Self {
+        RecordDeserializer { node, keys, record }
     }
 }
 
@@ -235,9 +239,12 @@ impl<'de> Deserializer<'de> for RecordDeserializer<'_> {
     fn deserialize_any<V: de::Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         visitor.visit_map(Fields {
             node: self.node,
+            keys: self.keys,
             fields: self.record.fields.into_iter(),
             links: self.record.links.into_iter(),
+            counts: self.record.counts,
             next: 0,
+            next_count: 0,
             pending: None,
         })
     }
@@ -249,19 +256,38 @@ impl<'de> Deserializer<'de> for RecordDeserializer<'_> {
     }
 }
 
-/// The entries of a record: each field, then each link.
+/// The entries of a record: each field, then each link, then each count a struct field
+/// reads.
 struct Fields<'n> {
     node: &'n Node,
+    keys: &'n CountKeys,
     fields: std::vec::IntoIter<Value>,
     links: std::vec::IntoIter<Linked>,
+    counts: Vec<Value>,
     /// The index of the next entry, fields first.
     next: usize,
+    /// The index of the next of `keys`' counts.
+    next_count: usize,
     pending: Option<Entry<'n>>,
 }
 
 enum Entry<'n> {
     Field(Value),
-    Link(&'n Node, Linked),
+    Link(&'n Node, &'n CountKeys, Linked),
+}
+
+impl Fields<'_> {
+    /// The next count a struct field reads, under that field's name.
+    fn next_count(&mut self) -> Option<(&'static str, Value)> {
+        while let Some(&(link, key)) = self.keys.counts().get(self.next_count) {
+            self.next_count += 1;
+            let at = self.node.counts.iter().position(|count| count.name == link);
+            if let Some(value) = at.and_then(|i| self.counts.get(i)) {
+                return Some((key, value.clone()));
+            }
+        }
+        None
+    }
 }
 
 impl<'de, 'n> MapAccess<'de> for Fields<'n> {
@@ -275,7 +301,10 @@ impl<'de, 'n> MapAccess<'de> for Fields<'n> {
             (self.node.select[self.next].name, Entry::Field(value))
         } else if let Some(linked) = self.links.next() {
             let hop = &self.node.hops[self.next - self.node.output];
-            (hop.name, Entry::Link(&hop.node, linked))
+            let keys = self.keys.of_link(hop.name);
+            (hop.name, Entry::Link(&hop.node, keys, linked))
+        } else if let Some((key, count)) = self.next_count() {
+            (key, Entry::Field(count))
         } else {
             return Ok(None);
         };
@@ -291,21 +320,23 @@ impl<'de, 'n> MapAccess<'de> for Fields<'n> {
     ) -> Result<V::Value, Self::Error> {
         match self.pending.take() {
             Some(Entry::Field(value)) => seed.deserialize(value),
-            Some(Entry::Link(node, linked)) => {
-                seed.deserialize(LinkedDeserializer { node, linked })
+            Some(Entry::Link(node, keys, linked)) => {
+                seed.deserialize(LinkedDeserializer { node, keys, linked })
             }
             None => Err(de::Error::custom("a value was asked for before its key")),
         }
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.fields.len() + self.links.len())
+        let counts = self.keys.counts().len().saturating_sub(self.next_count);
+        Some(self.fields.len() + self.links.len() + counts)
     }
 }
 
 /// A link field: null or a record, or a list of records.
 struct LinkedDeserializer<'n> {
     node: &'n Node,
+    keys: &'n CountKeys,
     linked: Linked,
 }
 
@@ -316,10 +347,11 @@ impl<'de> Deserializer<'de> for LinkedDeserializer<'_> {
         match self.linked {
             Linked::One(None) => visitor.visit_unit(),
             Linked::One(Some(record)) => {
-                RecordDeserializer::new(self.node, take(record)).deserialize_any(visitor)
+                RecordDeserializer::new(self.node, self.keys, take(record)).deserialize_any(visitor)
             }
             Linked::Many(records) => visitor.visit_seq(Records {
                 node: self.node,
+                keys: self.keys,
                 records: records.into_iter(),
             }),
         }
@@ -329,10 +361,11 @@ impl<'de> Deserializer<'de> for LinkedDeserializer<'_> {
         match self.linked {
             Linked::One(None) => visitor.visit_none(),
             Linked::One(Some(record)) => {
-                visitor.visit_some(RecordDeserializer::new(self.node, take(record)))
+                visitor.visit_some(RecordDeserializer::new(self.node, self.keys, take(record)))
             }
             many @ Linked::Many(_) => visitor.visit_some(LinkedDeserializer {
                 node: self.node,
+                keys: self.keys,
                 linked: many,
             }),
         }
@@ -348,6 +381,7 @@ impl<'de> Deserializer<'de> for LinkedDeserializer<'_> {
 /// The records of a list side.
 struct Records<'n> {
     node: &'n Node,
+    keys: &'n CountKeys,
     records: std::vec::IntoIter<Arc<Record>>,
 }
 
@@ -360,7 +394,7 @@ impl<'de> SeqAccess<'de> for Records<'_> {
     ) -> Result<Option<T::Value>, Self::Error> {
         match self.records.next() {
             Some(record) => seed
-                .deserialize(RecordDeserializer::new(self.node, take(record)))
+                .deserialize(RecordDeserializer::new(self.node, self.keys, take(record)))
                 .map(Some),
             None => Ok(None),
         }

@@ -1,15 +1,33 @@
 //! Typed graph queries: the selection is a struct the compiler checks against the models and
-//! their links, and the result deserializes into it.
+//! their links ([`GraphSelect`]), and the result deserializes into it; [`TypedGraph`], the
+//! query, with filters, orders and pages built from typed fields (`field.rs`), counts
+//! (`count.rs`), links (`link.rs`) and pages inside each record (`nested.rs`).
+
+pub mod checks;
+mod count;
+mod field;
+mod link;
+mod nested;
 
 use std::marker::PhantomData;
 
 use serde::de::DeserializeOwned;
-use serde::Serialize;
-use serde_json::Value;
 
-use crate::graph::filter::{Condition, Filter, Order};
+use crate::graph::filter::{Order, Quantifier};
 use crate::graph::request::Graph;
 use crate::linkable::Linkable;
+
+pub use self::count::{CountKeys, TypedCount};
+pub use self::field::{Field, TypedFilter, TypedOrder};
+pub use self::link::{GraphLink, ListSide, Many, One};
+#[doc(hidden)]
+pub use self::nested::push_page;
+pub use self::nested::TypedNested;
+
+use self::count::count_path;
+use self::link::linked_filter;
+use self::nested::page_of;
+use crate::graph::nested::Nested;
 
 /// A struct that selects fields of a linkable model and, through its links, of linked
 /// models: a typed graph query whose result deserializes into the struct.
@@ -19,6 +37,17 @@ use crate::linkable::Linkable;
 /// an `Option<T>` for a side with at most one partner, a `Vec<T>` for a list side, where `T`
 /// selects from the linked model in turn. A field the model does not have, a link that
 /// does not exist, or the wrong container for the link's cardinality does not compile.
+///
+/// A field marked `#[graph(count = Model)]` holds how many live `Model`s are linked to the
+/// record (the dynamic form's `_count.{field}`), read under the struct field's own name; its
+/// type is an integer (`u64`, `i32`, `usize`..), else it does not compile. Where several
+/// links join the entity to `Model`, `field = ".."` names the one counted (its link field:
+/// `#[graph(count = Shop, field = "supplied_shops")]`); without it, the compiler asks which.
+/// [`TypedGraph::nested`] has an example.
+///
+/// A `Vec<T>` link field can declare the page inside each record it holds:
+/// `#[graph(link, take = 3)]` holds at most three linked records in each record (in the
+/// order of the links, or one [`TypedGraph::nested`] gives).
 ///
 /// ```
 /// use diesel::{Connection, SqliteConnection};
@@ -87,6 +116,20 @@ pub trait GraphSelect: DeserializeOwned {
     #[doc(hidden)]
     fn push_fields(prefix: &str, fields: &mut Vec<String>);
 
+    /// Where the struct, and the structs of its link fields, read the counts they ask for
+    /// (`#[graph(count = Model)]` fields).
+    #[doc(hidden)]
+    fn count_keys() -> CountKeys {
+        CountKeys::default()
+    }
+
+    /// The pages inside each record the struct declares (`#[graph(link, take = 3)]`), by link
+    /// field, with those of the structs of its link fields below them.
+    #[doc(hidden)]
+    fn pages() -> Vec<(&'static str, Nested)> {
+        Vec::new()
+    }
+
     /// The struct's field paths, as a dynamic [`Graph`] would list them.
     fn field_paths() -> Vec<String> {
         let mut fields = Vec::new();
@@ -103,32 +146,6 @@ pub trait GraphSelect: DeserializeOwned {
     }
 }
 
-/// The records of `Target` linked to `Self` by the link `L`, as a graph query names them.
-///
-/// `define_link!` implements it in both directions: for `define_link!(Product(is_list),
-/// Brand)`, `Product: GraphLink<Brand, Link>` with `FIELD = "brand"` and cardinality
-/// [`One`], and `Brand: GraphLink<Product, Link>` with `FIELD = "products"` and [`Many`].
-#[diagnostic::on_unimplemented(
-    message = "no link is defined between `{Self}` and `{Target}`",
-    label = "`{Self}` has no link to `{Target}`",
-    note = "a `#[graph(link)]` field selects records of a model linked to the entity by a `define_link!`"
-)]
-pub trait GraphLink<Target: Linkable, L>: Linkable {
-    /// The field that holds the linked records: the target model's name, plural when the
-    /// target's side is a list.
-    const FIELD: &'static str;
-    /// [`One`] or [`Many`].
-    type Cardinality;
-}
-
-/// A link side on which a record has at most one partner: read into an `Option<T>`.
-#[derive(Debug)]
-pub enum One {}
-
-/// A list side: read into a `Vec<T>`.
-#[derive(Debug)]
-pub enum Many {}
-
 /// A container that can hold the records of a link side of cardinality `K`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot hold the linked records of a side of cardinality `{K}`",
@@ -140,189 +157,38 @@ pub trait HoldsLinked<K> {}
 impl<T: GraphSelect> HoldsLinked<One> for Option<T> {}
 impl<T: GraphSelect> HoldsLinked<Many> for Vec<T> {}
 
-/// A typed path to a field of the model `M` whose Rust type is `T`, for filters and
-/// ordering of [typed queries](GraphSelect). `#[derive(Linkable)]` generates a struct of
-/// them, `{Model}Fields`, that the closures of [`TypedGraph`] receive.
-pub struct Field<M, T> {
-    name: &'static str,
-    marker: PhantomData<fn() -> (M, T)>,
-}
-
-impl<M, T> Clone for Field<M, T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<M, T> Copy for Field<M, T> {}
-
-impl<M, T> std::fmt::Debug for Field<M, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Field({})", self.name)
-    }
-}
-
-impl<M, T> Field<M, T> {
-    #[doc(hidden)]
-    pub const fn new(name: &'static str) -> Self {
-        Field {
-            name,
-            marker: PhantomData,
-        }
-    }
-
-    /// The field's name.
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    /// Orders by this field, smallest first.
-    pub fn asc(self) -> TypedOrder<M> {
-        TypedOrder::new(self.name, Order::Asc)
-    }
-
-    /// Orders by this field, largest first.
-    pub fn desc(self) -> TypedOrder<M> {
-        TypedOrder::new(self.name, Order::Desc)
-    }
-
-    fn filter(self, condition: Condition) -> TypedFilter<M> {
-        TypedFilter {
-            filter: Filter::field(self.name, condition),
-            marker: PhantomData,
-        }
-    }
-}
-
-impl<M, T: Serialize> Field<M, T> {
-    /// `= value`
-    pub fn eq(self, value: impl Into<T>) -> TypedFilter<M> {
-        self.filter(Condition::from(json(value.into())))
-    }
-    /// `<> value`
-    pub fn ne(self, value: impl Into<T>) -> TypedFilter<M> {
-        self.filter(Condition::Ne(json(value.into())))
-    }
-    /// `> value`
-    pub fn gt(self, value: impl Into<T>) -> TypedFilter<M> {
-        self.filter(Condition::Gt(json(value.into())))
-    }
-    /// `>= value`
-    pub fn ge(self, value: impl Into<T>) -> TypedFilter<M> {
-        self.filter(Condition::Ge(json(value.into())))
-    }
-    /// `< value`
-    pub fn lt(self, value: impl Into<T>) -> TypedFilter<M> {
-        self.filter(Condition::Lt(json(value.into())))
-    }
-    /// `<= value`
-    pub fn le(self, value: impl Into<T>) -> TypedFilter<M> {
-        self.filter(Condition::Le(json(value.into())))
-    }
-    /// `IN (values)`, as diesel's `eq_any`.
-    pub fn eq_any<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> TypedFilter<M> {
-        self.filter(Condition::EqAny(
-            values.into_iter().map(|v| json(v.into())).collect(),
-        ))
-    }
-    /// `NOT IN (values)`, as diesel's `ne_all`.
-    pub fn ne_all<V: Into<T>>(self, values: impl IntoIterator<Item = V>) -> TypedFilter<M> {
-        self.filter(Condition::NeAll(
-            values.into_iter().map(|v| json(v.into())).collect(),
-        ))
-    }
-}
-
-impl<M> Field<M, String> {
-    /// `LIKE pattern`, case included; see [`Condition::Like`].
-    pub fn like(self, pattern: impl Into<String>) -> TypedFilter<M> {
-        self.filter(Condition::Like(pattern.into()))
-    }
-    /// `LIKE pattern`, ignoring case.
-    pub fn ilike(self, pattern: impl Into<String>) -> TypedFilter<M> {
-        self.filter(Condition::ILike(pattern.into()))
-    }
-}
-
-impl<M, T> Field<M, Option<T>> {
-    /// `IS NULL`
-    pub fn is_null(self) -> TypedFilter<M> {
-        self.filter(Condition::IsNull)
-    }
-    /// `IS NOT NULL`
-    pub fn is_not_null(self) -> TypedFilter<M> {
-        self.filter(Condition::IsNotNull)
-    }
-}
-
-/// Values of the runtime's own types serialize infallibly; a user type whose `Serialize`
-/// fails filters on `null`, which matches nothing but `is_null`.
-fn json<T: Serialize>(value: T) -> Value {
-    serde_json::to_value(value).unwrap_or(Value::Null)
-}
-
-/// A filter on the model `M`, built from its [`Field`]s.
-#[derive(Debug, Clone)]
-pub struct TypedFilter<M> {
-    filter: Filter,
-    marker: PhantomData<fn() -> M>,
-}
-
-impl<M> TypedFilter<M> {
-    /// Both filters hold.
-    pub fn and(self, other: TypedFilter<M>) -> Self {
-        self.combine(other, Filter::And)
-    }
-
-    /// At least one of the filters holds.
-    pub fn or(self, other: TypedFilter<M>) -> Self {
-        self.combine(other, Filter::Or)
-    }
-
-    fn combine(self, other: TypedFilter<M>, with: fn(Vec<Filter>) -> Filter) -> Self {
-        TypedFilter {
-            filter: with(vec![self.filter, other.filter]),
-            marker: PhantomData,
-        }
-    }
-
-    /// The untyped filter.
-    pub fn into_filter(self) -> Filter {
-        self.filter
-    }
-}
-
-/// An order on a field of the model `M`.
-#[derive(Debug, Clone)]
-pub struct TypedOrder<M> {
-    path: &'static str,
-    order: Order,
-    marker: PhantomData<fn() -> M>,
-}
-
-impl<M> TypedOrder<M> {
-    fn new(path: &'static str, order: Order) -> Self {
-        TypedOrder {
-            path,
-            order,
-            marker: PhantomData,
-        }
-    }
-}
-
 /// A typed graph query: `S`'s fields from `S::Entity`, with typed filters and ordering. Made
 /// by [`GraphSelect::graph`] and run by [`Query::graph`](crate::graph::Query::graph), whose
 /// result holds `S`s.
-#[derive(Debug, Clone)]
 pub struct TypedGraph<S> {
     graph: Graph,
     marker: PhantomData<fn() -> S>,
 }
 
+// By hand: a query is cloned and printed whatever its struct can do.
+impl<S> Clone for TypedGraph<S> {
+    fn clone(&self) -> Self {
+        TypedGraph {
+            graph: self.graph.clone(),
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for TypedGraph<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TypedGraph").field(&self.graph).finish()
+    }
+}
+
 impl<S: GraphSelect> TypedGraph<S> {
     fn new() -> Self {
+        let mut graph = Graph::of(S::Entity::ENTITY).fields(S::field_paths());
+        for (field, page) in S::pages() {
+            graph = graph.nested(field, page);
+        }
         TypedGraph {
-            graph: Graph::of(S::Entity::ENTITY).fields(S::field_paths()),
+            graph,
             marker: PhantomData,
         }
     }
@@ -332,8 +198,9 @@ impl<S: GraphSelect> TypedGraph<S> {
         mut self,
         filter: impl FnOnce(<S::Entity as Linkable>::Fields) -> TypedFilter<S::Entity>,
     ) -> Self {
-        let filter = filter(S::Entity::fields()).filter;
-        self.graph = self.graph.filter_by(filter);
+        self.graph = self
+            .graph
+            .filter_by(filter(S::Entity::fields()).into_filter());
         self
     }
 
@@ -343,9 +210,119 @@ impl<S: GraphSelect> TypedGraph<S> {
         T: Linkable,
         S::Entity: GraphLink<T, L>,
     {
-        let filter = filter(T::fields()).filter;
+        let filter = filter(T::fields()).into_filter();
         let field = <S::Entity as GraphLink<T, L>>::FIELD;
         self.graph = self.graph.filter_by(filter.prefixed(field));
+        self
+    }
+
+    /// Keeps the records with some live linked `T` that meets a filter built from `T`'s
+    /// fields: one linked record meets the whole filter (JSON `$some`), where
+    /// [`filter_linked`](Self::filter_linked)'s conditions each follow the link on their own.
+    /// Links are told apart by `L`, which the compiler infers when one link joins the two
+    /// models (`filter_some::<Product, _>`); see [`filter_every`](Self::filter_every) for a
+    /// running example.
+    pub fn filter_some<T, L>(self, filter: impl FnOnce(T::Fields) -> TypedFilter<T>) -> Self
+    where
+        T: Linkable,
+        S::Entity: GraphLink<T, L>,
+    {
+        self.quantified::<T, L>(Quantifier::Some, Some(filter(T::fields())))
+    }
+
+    /// Keeps the records whose live linked `T`s all meet a filter built from `T`'s fields
+    /// (JSON `$every`): a record with no linked `T` is kept too.
+    ///
+    /// ```
+    /// # use diesel::{Connection, SqliteConnection};
+    /// # use diesel::connection::SimpleConnection;
+    /// use link_runtime::graph::{GraphSelect, Query, TypedGraph};
+    /// # use link_runtime::prelude::*;
+    /// # use serde::Deserialize;
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
+    /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")] pub struct Brand { pub id: String, pub name: String }
+    /// # mod product_brand { use super::{Brand, Product}; link_runtime::define_link!(Product(is_list), Brand); }
+    /// #[derive(GraphSelect, Deserialize)]
+    /// #[graph(entity = Brand)]
+    /// struct BrandName { name: String }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut conn = SqliteConnection::establish(":memory:")?;
+    /// # conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+    /// #     CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+    /// #     INSERT INTO product VALUES ('p1', 'Lamp'), ('p2', 'Chair'), ('p3', 'Zither');
+    /// #     INSERT INTO brand VALUES ('b1', 'Acme'), ('b2', 'Birch'), ('b3', 'Cedar');")?;
+    /// # link_runtime::migrate(&mut conn)?;
+    /// # link_runtime::create(&mut conn, Product::id("p1"), Brand::id("b1"))?;
+    /// # link_runtime::create(&mut conn, Product::id("p2"), Brand::id("b1"))?;
+    /// # link_runtime::create(&mut conn, Product::id("p3"), Brand::id("b2"))?;
+    /// // Acme holds the Lamp and the Chair, Birch the Zither, Cedar nothing.
+    /// let mut names = |graph: TypedGraph<BrandName>| -> Result<Vec<String>, link_runtime::Error> {
+    ///     let brands = Query::new(&mut conn).graph(graph)?;
+    ///     Ok(brands.data.into_iter().map(|brand: BrandName| brand.name).collect())
+    /// };
+    /// let by_name = || BrandName::graph().order(|brand| brand.name.asc());
+    /// let no_zither = |product: ProductFields| product.title.ne("Zither");
+    /// assert_eq!(names(by_name().filter_every::<Product, _>(no_zither))?, ["Acme", "Cedar"]);
+    /// assert_eq!(names(by_name().filter_some::<Product, _>(no_zither))?, ["Acme"]);
+    /// assert_eq!(names(by_name().filter_none::<Product, _>(no_zither))?, ["Birch", "Cedar"]);
+    /// assert_eq!(names(by_name().filter_unlinked::<Product, _>())?, ["Cedar"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn filter_every<T, L>(self, filter: impl FnOnce(T::Fields) -> TypedFilter<T>) -> Self
+    where
+        T: Linkable,
+        S::Entity: GraphLink<T, L>,
+    {
+        self.quantified::<T, L>(Quantifier::Every, Some(filter(T::fields())))
+    }
+
+    /// Keeps the records with no live linked `T` that meets a filter built from `T`'s
+    /// fields (JSON `$none`): a record with no linked `T` is kept too. See
+    /// [`filter_every`](Self::filter_every) for a running example.
+    pub fn filter_none<T, L>(self, filter: impl FnOnce(T::Fields) -> TypedFilter<T>) -> Self
+    where
+        T: Linkable,
+        S::Entity: GraphLink<T, L>,
+    {
+        self.quantified::<T, L>(Quantifier::None, Some(filter(T::fields())))
+    }
+
+    /// Keeps the records with no live linked `T` at all (JSON `"brand": null`). See
+    /// [`filter_every`](Self::filter_every) for a running example.
+    pub fn filter_unlinked<T, L>(self) -> Self
+    where
+        T: Linkable,
+        S::Entity: GraphLink<T, L>,
+    {
+        self.quantified::<T, L>(Quantifier::None, None)
+    }
+
+    fn quantified<T, L>(mut self, quantifier: Quantifier, filter: Option<TypedFilter<T>>) -> Self
+    where
+        T: Linkable,
+        S::Entity: GraphLink<T, L>,
+    {
+        self.graph = self
+            .graph
+            .filter_by(linked_filter::<S::Entity, T, L>(quantifier, filter));
+        self
+    }
+
+    /// Keeps the records whose count of live linked `T`s meets a filter on the count: the
+    /// count the page inside each record ([`nested`](Self::nested)) filters, if there is
+    /// one, as a `#[graph(count = T)]` field reads it. See [`TypedCount`] for an example.
+    pub fn filter_count<T, L>(
+        mut self,
+        filter: impl FnOnce(TypedCount<S::Entity>) -> TypedFilter<S::Entity>,
+    ) -> Self
+    where
+        T: Linkable,
+        S::Entity: GraphLink<T, L>,
+    {
+        let count = TypedCount::new(count_path::<S::Entity, T, L>());
+        self.graph = self.graph.filter_by(filter(count).into_filter());
         self
     }
 
@@ -356,6 +333,106 @@ impl<S: GraphSelect> TypedGraph<S> {
     ) -> Self {
         let order = order(S::Entity::fields());
         self.graph = self.graph.order(order.path, order.order);
+        self
+    }
+
+    /// Orders by the count of live linked `T`s (as [`filter_count`](Self::filter_count)
+    /// counts them); later calls break ties of earlier ones.
+    ///
+    /// ```
+    /// use link_runtime::graph::{GraphSelect, Order};
+    /// # use link_runtime::prelude::*;
+    /// # use serde::Deserialize;
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
+    /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")] pub struct Brand { pub id: String, pub name: String }
+    /// # mod product_brand { use super::{Brand, Product}; link_runtime::define_link!(Product(is_list), Brand); }
+    /// #[derive(GraphSelect, Deserialize)]
+    /// #[graph(entity = Brand)]
+    /// struct BrandName { name: String }
+    ///
+    /// # fn main() {
+    /// let graph = BrandName::graph()
+    ///     .order_count::<Product, _>(Order::Desc)
+    ///     .order(|brand| brand.name.asc())
+    ///     .into_graph();
+    /// assert_eq!(
+    ///     graph.order_requested(),
+    ///     [("_count.products".to_owned(), Order::Desc), ("name".to_owned(), Order::Asc)]
+    /// );
+    /// # }
+    /// ```
+    pub fn order_count<T, L>(mut self, order: Order) -> Self
+    where
+        T: Linkable,
+        S::Entity: GraphLink<T, L>,
+    {
+        self.graph = self.graph.order(count_path::<S::Entity, T, L>(), order);
+        self
+    }
+
+    /// Pages the list of linked `T`s inside each record: which of them the struct's
+    /// `Vec<_>` field holds (filters, order, `skip`, `take`, as [`TypedNested`] builds
+    /// them), and which of them its `#[graph(count = T)]` field counts (the filters). The
+    /// page starts as the struct declares it (`#[graph(link, take = 3)]`, and the pages of
+    /// the linked struct's own lists), so a closure that only orders keeps the struct's
+    /// `take`. Only a list side can be paged: a side that holds one `T` at most does not
+    /// compile.
+    ///
+    /// ```
+    /// # use diesel::{Connection, SqliteConnection};
+    /// # use diesel::connection::SimpleConnection;
+    /// use link_runtime::graph::{GraphSelect, Query, TypedNested};
+    /// # use link_runtime::prelude::*;
+    /// # use serde::Deserialize;
+    /// # #[derive(Linkable)] #[linkable(module = "product", table = "product")] pub struct Product { pub id: String, pub title: String }
+    /// # #[derive(Linkable)] #[linkable(module = "brand", table = "brand")] pub struct Brand { pub id: String, pub name: String }
+    /// # mod product_brand { use super::{Brand, Product}; link_runtime::define_link!(Product(is_list), Brand); }
+    /// #[derive(GraphSelect, Deserialize)]
+    /// #[graph(entity = Brand)]
+    /// struct BrandShelf {
+    ///     name: String,
+    ///     #[graph(link)]
+    ///     products: Vec<ProductTitle>,
+    ///     #[graph(count = Product)]
+    ///     product_count: u64,
+    /// }
+    ///
+    /// #[derive(GraphSelect, Deserialize)]
+    /// #[graph(entity = Product)]
+    /// struct ProductTitle { title: String }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let mut conn = SqliteConnection::establish(":memory:")?;
+    /// # conn.batch_execute("CREATE TABLE product (id TEXT PRIMARY KEY, title TEXT NOT NULL);
+    /// #     CREATE TABLE brand (id TEXT PRIMARY KEY, name TEXT NOT NULL);
+    /// #     INSERT INTO product VALUES ('p1', 'Lamp'), ('p2', 'Chair'), ('p3', 'Kettle'), ('p4', 'Zither');
+    /// #     INSERT INTO brand VALUES ('b1', 'Acme');")?;
+    /// # link_runtime::migrate(&mut conn)?;
+    /// # for p in ["p1", "p2", "p3", "p4"] { link_runtime::create(&mut conn, Product::id(p), Brand::id("b1"))?; }
+    /// // Each brand with its first two products by title, of those but the Zither, and how
+    /// // many such products it has.
+    /// let shelves = Query::new(&mut conn).graph(BrandShelf::graph().nested::<Product, _>(
+    ///     |page: TypedNested<Product>| {
+    ///         page.filter(|product| product.title.ne("Zither"))
+    ///             .order(|product| product.title.asc())
+    ///             .take(2)
+    ///     },
+    /// ))?;
+    /// let titles: Vec<&str> = shelves.data[0].products.iter().map(|p| p.title.as_str()).collect();
+    /// assert_eq!(titles, ["Chair", "Kettle"]);
+    /// assert_eq!(shelves.data[0].product_count, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn nested<T, L>(mut self, page: impl FnOnce(TypedNested<T>) -> TypedNested<T>) -> Self
+    where
+        T: Linkable,
+        S::Entity: GraphLink<T, L>,
+        <S::Entity as GraphLink<T, L>>::Cardinality: ListSide<S::Entity, T>,
+    {
+        let field = <S::Entity as GraphLink<T, L>>::FIELD;
+        let start = TypedNested::from_nested(page_of(&S::pages(), field));
+        self.graph = self.graph.nested(field, page(start).into_nested());
         self
     }
 
@@ -390,126 +467,5 @@ impl<S: GraphSelect> TypedGraph<S> {
     /// The dynamic query this typed query runs.
     pub fn into_graph(self) -> Graph {
         self.graph
-    }
-}
-
-/// Helpers of `#[derive(GraphSelect)]`'s compile-time checks.
-#[doc(hidden)]
-pub mod checks {
-    use super::{GraphLink, HoldsLinked};
-    use crate::entity::EntitySchema;
-    use crate::linkable::Linkable;
-
-    /// `Self` reaches `Target` by the link `L` under the field whose name's key (a hash
-    /// that `define_link!` and `#[derive(GraphSelect)]` compute alike) is `KEY`: what tells
-    /// two links between the same models apart in a typed query. Links that give one name
-    /// to the same models implement it alike, and a typed query of that name is ambiguous.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` has no link field to `{Target}` of this name",
-        label = "no link of `{Self}` to `{Target}` goes by this name",
-        note = "a `#[graph(link)]` field takes the linked model's name, in the plural when that model's side of the link is a list, or the `alias` that side has in `define_link!`"
-    )]
-    pub trait LinkNamed<const KEY: u64, Target: Linkable, L>: GraphLink<Target, L> {}
-
-    /// The column of `entity`'s field `name`: a read-only link's column. Empty for a name
-    /// that is no field, which the compiler reports at the field itself.
-    pub const fn field_column(entity: &EntitySchema, name: &str) -> &'static str {
-        let mut i = 0;
-        while i < entity.fields.len() {
-            if same_name(entity.fields[i].name, name) {
-                return entity.fields[i].column;
-            }
-            i += 1;
-        }
-        ""
-    }
-
-    /// A field's type that holds the id of a `Model`: what a read-only link's `field` must
-    /// be.
-    #[diagnostic::on_unimplemented(
-        message = "a read-only link's field holds the id of `{Model}`, and `{Self}` cannot",
-        label = "this field is `{Self}`",
-        note = "the field holding the other model's id is `String`, `Id<{Model}>`, or an `Option` of either"
-    )]
-    pub trait HoldsId<Model: ?Sized> {}
-
-    impl<M: ?Sized> HoldsId<M> for String {}
-    impl<M: ?Sized> HoldsId<M> for Option<String> {}
-    impl<M: ?Sized> HoldsId<M> for crate::id::Id<M> {}
-    impl<M: ?Sized> HoldsId<M> for Option<crate::id::Id<M>> {}
-
-    /// Compiles only if `field` holds the id of a `Model`.
-    pub fn holds_id<Model: ?Sized, T: HoldsId<Model> + ?Sized>(field: &T) {
-        let _ = field;
-    }
-
-    /// Whether `entity` has a field named `name`.
-    pub const fn has_field(entity: &EntitySchema, name: &str) -> bool {
-        let mut i = 0;
-        while i < entity.fields.len() {
-            if same_name(entity.fields[i].name, name) {
-                return true;
-            }
-            i += 1;
-        }
-        false
-    }
-
-    /// The field name of the link from `E` to `T` whose field's name has the key `KEY`. It
-    /// compiles only if `E` links to `T` under that name and the container `C` fits the
-    /// link's cardinality: one set of bounds, so that a missing link is one error.
-    pub const fn link_field<E, T, L, C, const KEY: u64>() -> &'static str
-    where
-        E: LinkNamed<KEY, T, L>,
-        T: Linkable,
-        C: HoldsLinked<<E as GraphLink<T, L>>::Cardinality>,
-    {
-        E::FIELD
-    }
-
-    /// String equality in a constant.
-    pub const fn same_name(a: &str, b: &str) -> bool {
-        let (a, b) = (a.as_bytes(), b.as_bytes());
-        if a.len() != b.len() {
-            return false;
-        }
-        let mut i = 0;
-        while i < a.len() {
-            if a[i] != b[i] {
-                return false;
-            }
-            i += 1;
-        }
-        true
-    }
-
-    /// The length of `parts` joined: a const panic prints a `&str` but cannot format one,
-    /// so a message naming a field is joined into an array first.
-    pub const fn message_len(parts: &[&str]) -> usize {
-        let mut len = 0;
-        let mut part = 0;
-        while part < parts.len() {
-            len += parts[part].len();
-            part += 1;
-        }
-        len
-    }
-
-    /// `parts` joined, as bytes; `N` is their [`message_len`].
-    pub const fn message<const N: usize>(parts: &[&str]) -> [u8; N] {
-        let mut out = [0u8; N];
-        let mut at = 0;
-        let mut part = 0;
-        while part < parts.len() {
-            let bytes = parts[part].as_bytes();
-            let mut i = 0;
-            while i < bytes.len() {
-                out[at] = bytes[i];
-                at += 1;
-                i += 1;
-            }
-            part += 1;
-        }
-        out
     }
 }
