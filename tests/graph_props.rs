@@ -385,8 +385,9 @@ const SQL_WORDS: &[&str] = &[
     "0",
     "1",
     // A query's statements run in a transaction of its own, one snapshot, which on
-    // PostgreSQL sets the query's statement timeout: `BEGIN`, `SET TRANSACTION ISOLATION
-    // LEVEL REPEATABLE READ, READ ONLY`, `SELECT set_config($1, $2, true)`, `COMMIT`.
+    // PostgreSQL sets the query's statement timeout and turns JIT off: `BEGIN`, `SET
+    // TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`, `SET LOCAL jit = 'off'; SET
+    // LOCAL statement_timeout = '5000'`, `COMMIT`.
     "BEGIN",
     "SET",
     "TRANSACTION",
@@ -395,8 +396,9 @@ const SQL_WORDS: &[&str] = &[
     "REPEATABLE",
     "READ",
     "ONLY",
-    "set_config",
-    "true",
+    "LOCAL",
+    "jit",
+    "statement_timeout",
     "COMMIT",
     // A page inside each record ranks each parent's linked records: `ROW_NUMBER() OVER
     // (PARTITION BY .. ORDER BY ..)`, in the order of the links by bytes (`COLLATE "C"`
@@ -422,6 +424,21 @@ const OWN_NAMES: &[&str] = &[
 /// placeholders, the words of [`SQL_WORDS`], punctuation and the literals `'\'` and
 /// `'index'`.
 fn check_sql(sql: &str) -> Result<(), String> {
+    // The settings of a query's transaction are one message of several `SET LOCAL`s; any
+    // other text is one statement.
+    if sql.starts_with("SET LOCAL ") {
+        return sql
+            .split("; ")
+            .try_for_each(|set| match set.starts_with("SET LOCAL ") {
+                true => check_statement(set),
+                false => Err(format!("`{set}` among the settings")),
+            });
+    }
+    check_statement(sql)
+}
+
+/// [`check_sql`] of one statement.
+fn check_statement(sql: &str) -> Result<(), String> {
     let registry = registry();
     let mut chars = sql.chars().peekable();
     let mut word = String::new();
@@ -467,8 +484,11 @@ fn check_sql(sql: &str) -> Result<(), String> {
                 end_word(&mut word)?;
                 let literal: String = chars.by_ref().take_while(|c| *c != '\'').collect();
                 // `'\'` escapes SQLite's `LIKE`; `'index'` is the type sqlite_master gives
-                // an index.
-                if literal != "\\" && literal != "index" {
+                // an index; `'off'` and a number of milliseconds are the settings of the
+                // query's transaction.
+                let setting = literal == "off"
+                    || (!literal.is_empty() && literal.bytes().all(|b| b.is_ascii_digit()));
+                if literal != "\\" && literal != "index" && !setting {
                     return Err(format!("unexpected literal '{literal}'"));
                 }
             }

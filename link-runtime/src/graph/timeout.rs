@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::backend::{load_text, Connections, Executor, Place, Statement};
+use crate::backend::{load_text, Connections, Executor, Place};
 use crate::definition::ColumnValue;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -179,20 +179,30 @@ async fn set<E: Executor>(conn: &mut E, value: &str) -> Result<()> {
     set_local(conn, &[(SETTING, value)]).await
 }
 
-/// Sets each of `settings` (a name, a value) until the end of the transaction, in one
-/// statement: `SELECT set_config($1, $2, true), ..`. Nothing for no setting.
+/// Sets each of `settings` (one of the runtime's names, a value) until the end of the
+/// transaction, in one simple-protocol message: `SET LOCAL jit = 'off'; SET LOCAL
+/// statement_timeout = '1000'`. Nothing for no setting.
+///
+/// Not `SELECT set_config(..)` through the extended protocol: a timeout set there starts
+/// counting at that statement's `Sync`, and a timeout that fires there (a short one, on a
+/// busy server) aborts the transaction with an error an async client does not read (its
+/// statement has answered), so that the next statement fails as "current transaction is
+/// aborted" rather than as the timeout. A `SET` in a simple query takes effect from the
+/// next message on.
 async fn set_local<E: Executor>(conn: &mut E, settings: &[(&str, &str)]) -> Result<()> {
     if settings.is_empty() {
         return Ok(());
     }
-    let calls: Vec<String> = (0..settings.len())
-        .map(|i| format!("set_config(${}, ${}, true)", 2 * i + 1, 2 * i + 2))
-        .collect();
-    let sql = format!("SELECT {}", calls.join(", "));
-    let binds: Vec<ColumnValue<'_>> = settings
+    let sql: Vec<String> = settings
         .iter()
-        .flat_map(|(name, value)| [ColumnValue::Text(name), ColumnValue::Text(value)])
+        .map(|(name, value)| format!("SET LOCAL {name} = {}", literal(value)))
         .collect();
-    conn.run(Statement::shaped(&sql, &binds)).await?;
+    conn.batch_execute(&sql.join("; ")).await?;
     Ok(())
+}
+
+/// `value` as an SQL string literal. The values set are the runtime's own (`off`, a number
+/// of milliseconds) or read back from the server (a savepoint's earlier timeout).
+fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }
