@@ -85,7 +85,7 @@ impl Nested {
     }
 
     /// Keeps the linked records whose field at `path` (from the linked record) meets
-    /// `condition`, as [`Graph::filter`] keeps the query's records. Filters add up.
+    /// `condition`, as [`Graph::filter`](crate::graph::Graph::filter) keeps the query's records. Filters add up.
     pub fn filter(mut self, path: impl Into<String>, condition: impl Into<Condition>) -> Self {
         self.filters.push(Filter::field(path, condition));
         self

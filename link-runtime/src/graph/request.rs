@@ -185,7 +185,7 @@ impl Graph {
     /// query (another entity, filters, order or `with_deleted`; its fields and page size
     /// may differ), or signed with another key is refused with
     /// [`Error::InvalidCursor`](crate::Error::InvalidCursor), before any SQL runs. It does
-    /// not combine with [`skip`](Self::skip) ([`Error::MalformedQuery`]); the result's
+    /// not combine with [`skip`](Self::skip) ([`Error::MalformedQuery`](crate::Error::MalformedQuery)); the result's
     /// `count` still counts every row the filters match.
     ///
     /// ```
@@ -428,8 +428,8 @@ impl Graph {
     ///
     /// # Errors
     ///
-    /// [`Error::MalformedQuery`] naming what is wrong. Names are checked against the
-    /// registry when the query runs.
+    /// [`Error::MalformedQuery`](crate::Error::MalformedQuery) naming what is wrong. Names are
+    /// checked against the registry when the query runs.
     pub fn from_json(json: Value) -> Result<Self> {
         let Value::Object(mut object) = json else {
             return Err(malformed("a graph query is a JSON object"));
