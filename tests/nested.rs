@@ -187,6 +187,42 @@ link_test_support::backend_tests! {
         );
     }
 
+    fn link_rows_follow_the_page_of_their_records(conn) {
+        catalog(conn);
+        // Kettle's tags: kitchen (its link at position 2), gift (position 7).
+        let kettle = |conn: &mut _, order: Order| {
+            rows(
+                conn,
+                Graph::entity("product")
+                    .fields(["tags.name", "tags_link.position"])
+                    .filter("id", "prod_1")
+                    .nested("tags", Nested::new().order("name", order).take(1)),
+            )
+        };
+        assert_eq!(
+            kettle(&mut *conn, Order::Asc),
+            [json!({ "tags": [{ "name": "gift" }], "tags_link": [{ "position": 7 }] })]
+        );
+        assert_eq!(
+            kettle(&mut *conn, Order::Desc),
+            [json!({ "tags": [{ "name": "kitchen" }], "tags_link": [{ "position": 2 }] })]
+        );
+        // Filtered, and in the page's order rather than the links'.
+        let gift = from_json(conn, json!({
+            "entity": "tag",
+            "fields": ["products.name", "products_link.position"],
+            "filters": { "id": "tag_2" },
+            "nested": { "products": { "order": { "name": "DESC" } } },
+        }));
+        assert_eq!(
+            gift,
+            [json!({
+                "products": [{ "name": "Teapot" }, { "name": "Kettle" }],
+                "products_link": [{ "position": 5 }, { "position": 7 }],
+            })]
+        );
+    }
+
     fn dismissed_links_come_after_live_ones(conn) {
         catalog(conn);
         let birch = rows(
@@ -265,10 +301,10 @@ link_test_support::backend_tests! {
         }));
         assert!(matches!(&error, Error::UnknownField { field, .. } if field == "price"), "{error:?}");
         let error = refused(conn, json!({
-            "entity": "product", "fields": ["tags.name", "tags_link.position"],
+            "entity": "product", "fields": ["tags_link.position"],
             "nested": { "tags": { "take": 1 } },
         }));
-        malformed(&error, "`tags_link` beside a paged `tags`");
+        malformed(&error, "`tags_link` follows the page of `tags`, which the query does not read");
 
         // A scope caps a page inside each record as it caps the query's, and refuses what
         // it does not let through, before any statement.

@@ -536,5 +536,19 @@ link_test_support::backend_tests! {
             .map(|card| (card.product_count, names(&card.products, |p| &p.name)))
             .collect();
         assert_eq!(shelves, [(2, vec!["Teapot"]), (0, vec![]), (0, vec![])]);
+        // Ordered by a count of the linked records' own: the product with the most tags.
+        let cards = same(
+            conn,
+            BrandCard::graph().order(|brand| brand.id.asc()).nested::<Product, _>(|page| {
+                page.order_count::<Tag, _>(Order::Desc).take(1)
+            }),
+            brand_cards().order("id", Order::Asc).nested(
+                "products",
+                Nested::new().order("_count.tags", Order::Desc).take(1),
+            ),
+        );
+        let shelves: Vec<Vec<&str>> =
+            cards.iter().map(|card| names(&card.products, |p| &p.name)).collect();
+        assert_eq!(shelves, [vec!["Kettle"], vec!["Toaster"], vec![]]);
     }
 }

@@ -613,7 +613,13 @@ async fn stitch<X: Connections>(
         }
     }
 
-    for (index, (hop, row_keys)) in node.hops.iter().zip(&hop_keys).enumerate() {
+    // Link rows last: beside a paged list they follow its page, which each record's
+    // (record, partner) pairs of the page say, with their places in it.
+    let mut order: Vec<usize> = (0..node.hops.len()).collect();
+    order.sort_by_key(|&i| matches!(node.hops[i].edge, Edge::Row { .. }));
+    let mut pages: HashMap<&'static str, HashMap<(String, String), usize>> = HashMap::new();
+    for index in order {
+        let (hop, row_keys) = (&node.hops[index], &hop_keys[index]);
         if joined[index] {
             continue;
         }
@@ -746,22 +752,36 @@ async fn stitch<X: Connections>(
         // Each record's links to records that exist, live ones first, then in the order
         // they were made, then by the linked id (a link row: by the id of the record
         // beside it, so that `products_link` lists its rows as `products` its records).
+        // A page's links come in its order; the link rows beside a paged list are those
+        // of its page, in its order.
+        if hop.page.is_some() {
+            pages.insert(hop.name, page_places(&links));
+        }
+        let page = match hop.edge {
+            Edge::Row { to, .. } => pages.get(to.graph_field),
+            _ => None,
+        };
+        let place = |link: &PivotRow| {
+            page.and_then(|page| page.get(&(link.from.clone(), link.partner.clone())))
+                .copied()
+        };
         let mut partners: HashMap<&str, Vec<&PivotRow>> = HashMap::new();
         for link in &links {
-            if found.contains(link.to.as_str()) {
+            if found.contains(link.to.as_str()) && (page.is_none() || place(link).is_some()) {
                 partners.entry(link.from.as_str()).or_default().push(link);
             }
         }
-        // A page's links come in its order.
-        for group in partners.values_mut().filter(|_| hop.page.is_none()) {
-            if group.len() > 1 {
-                group.sort_by(|a, b| {
+        for group in partners.values_mut().filter(|group| group.len() > 1) {
+            match (&hop.page, page) {
+                (Some(_), _) => {}
+                (None, Some(_)) => group.sort_by_key(|link| place(link)),
+                (None, None) => group.sort_by(|a, b| {
                     (a.deleted, &a.created_at, &a.partner).cmp(&(
                         b.deleted,
                         &b.created_at,
                         &b.partner,
                     ))
-                });
+                }),
             }
         }
 
@@ -964,6 +984,20 @@ async fn paged_links<X: Connections>(
         paged_links,
         target_rows.into_iter().map(|(_, row)| row).collect(),
     ))
+}
+
+/// Where each (record, partner) pair of a page's `links` (each record's in the page's
+/// order) is in its record's page.
+fn page_places(links: &[PivotRow]) -> HashMap<(String, String), usize> {
+    let mut next: HashMap<&str, usize> = HashMap::new();
+    links
+        .iter()
+        .map(|link| {
+            let place = next.entry(link.from.as_str()).or_default();
+            *place += 1;
+            ((link.from.clone(), link.partner.clone()), *place)
+        })
+        .collect()
 }
 
 /// Fails with [`Error::NotFound`], naming them, if some of the live `links` of the hop

@@ -1200,7 +1200,8 @@ fn page(name: &str, edge: Edge, entry: &Nested, target: Source, next: &At) -> Re
 }
 
 /// Refuses [`Nested`] entries here that name no link field of the node, and a link row
-/// field read beside a paged list (its rows would be those of every record). An entry of a
+/// field of a paged list the query does not read (the list's statement cuts the page the
+/// rows follow). An entry of a
 /// link the node does not read (whose entry says what a count of it counts, or changes
 /// nothing) is checked whole, as if it were read: its names, filters, order and page, and
 /// the entries below it.
@@ -1228,19 +1229,22 @@ fn check_entries(source: Source, hops: &[Hop], at: &At) -> Result<()> {
             Name::Unknown => return Err(unknown_field(source, name, at.gate)),
         }
     }
+    // A list's link rows follow its page, which the list's own statement cuts: the list
+    // must be read beside them.
     for hop in hops {
         let Edge::Row { to, .. } = hop.edge else {
             continue;
         };
-        let paged = hops
-            .iter()
-            .find(|other| other.page.is_some() && other.name == to.graph_field);
-        if let Some(paged) = paged {
+        let paged = at
+            .entry(to.graph_field)
+            .is_some_and(|entry| entry.pages() && to.is_list);
+        if paged && !hops.iter().any(|other| other.name == to.graph_field) {
+            let list = at.join(to.graph_field);
             return Err(Error::MalformedQuery {
                 reason: format!(
-                    "`{}` beside a paged `{}` is not supported: read the link rows of the \
-                     whole list, or page the records alone",
-                    hop.path, paged.path
+                    "`{}` follows the page of `{list}`, which the query does not read: add \
+                     `{list}` to its fields",
+                    hop.path
                 ),
             });
         }

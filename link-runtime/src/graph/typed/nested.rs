@@ -3,7 +3,7 @@
 
 use std::marker::PhantomData;
 
-use crate::graph::filter::Quantifier;
+use crate::graph::filter::{Order, Quantifier};
 use crate::graph::nested::Nested;
 use crate::graph::typed::count::{count_path, TypedCount};
 use crate::graph::typed::field::{TypedFilter, TypedOrder};
@@ -157,6 +157,18 @@ impl<T: Linkable> TypedNested<T> {
     pub fn order(mut self, order: impl FnOnce(T::Fields) -> TypedOrder<T>) -> Self {
         let order = order(T::fields());
         self.nested = self.nested.order(order.path, order.order);
+        self
+    }
+
+    /// Orders each record's linked records by their count of live linked `U`s (which the
+    /// page's own `nested` filters of that link say); see
+    /// [`TypedGraph::order_count`](crate::graph::TypedGraph::order_count).
+    pub fn order_count<U, L>(mut self, order: Order) -> Self
+    where
+        U: Linkable,
+        T: GraphLink<U, L>,
+    {
+        self.nested = self.nested.order(count_path::<T, U, L>(), order);
         self
     }
 
