@@ -469,6 +469,36 @@ fn cases() -> Vec<Case> {
                 "pagination": { "take": 10, "order": keys(max(CostLimit::OrderKeys) + 1) }
             })),
         ),
+        // Pages inside each record: every brand's products ranked under unmergeable
+        // filters, and a page past the end of any list.
+        case(
+            "nested: 1,000 brands, each its newest product of 7 unmergeable alternatives, counted too",
+            Expect::Rows(BRANDS),
+            Graph::from_json(json!({
+                "entity": "brand",
+                "fields": ["id", "products.id", "_count.products"],
+                "nested": { "products": {
+                    "filters": unmergeable(7),
+                    "order": { "name": "DESC" },
+                    "take": 1,
+                } },
+            }))
+            .expect("the document reads"),
+        ),
+        case(
+            "nested: skip u64::MAX / 2, take u64::MAX, two levels",
+            Expect::Rows(BRANDS),
+            Graph::from_json(json!({
+                "entity": "brand",
+                "fields": ["id", "products.id", "products.tags.id"],
+                "nested": { "products": {
+                    "skip": u64::MAX / 2,
+                    "take": u64::MAX,
+                    "nested": { "tags": { "take": u64::MAX } },
+                } },
+            }))
+            .expect("the document reads"),
+        ),
         case(
             format!("records: {} records", records / per_product * per_product),
             Expect::Rows(records / per_product),
