@@ -112,6 +112,22 @@ fn pages_and_counts_are_what_a_model_says<C: LinkConnection + SimpleConnection +
         .run(&(catalogs(), pages_asked()), |(catalog, page)| {
             three.store(&catalog);
             page.check(&catalog, &three.rows(page.query()))?;
+            // The brands whose count of the page's products is at least the page's skip,
+            // filtered in the application.
+            let kept: Vec<String> = three
+                .rows(
+                    page.query()
+                        .fields(["id"])
+                        .filter("_count.products", Condition::ge(page.skip)),
+                )
+                .iter()
+                .map(|row| row["id"].as_str().unwrap().to_owned())
+                .collect();
+            let wanted: Vec<String> = (0..catalog.brands)
+                .filter(|&b| page.counted(&catalog, b) >= page.skip)
+                .map(|b| format!("brand_{b}"))
+                .collect();
+            prop_assert_eq!(kept, wanted);
             // Each product's brand counted from its side: 1 with a live link, else 0.
             let products = three.rows(Graph::entity("product").fields(["id", "_count.brand"]));
             prop_assert_eq!(products.len(), catalog.products.len());

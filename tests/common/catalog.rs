@@ -178,6 +178,11 @@ impl PageAsked {
             .nested("products", nested)
     }
 
+    /// How many of brand `brand`'s live products the page's filter keeps.
+    pub fn counted(&self, catalog: &Catalog, brand: usize) -> u64 {
+        catalog.page(brand, &NAMES[..self.kept], false, 0, None).1
+    }
+
     /// Checks the rows `answered` to [`query`](Self::query) against `catalog`'s model.
     pub fn check(&self, catalog: &Catalog, answered: &[Value]) -> Result<(), TestCaseError> {
         prop_assert_eq!(answered.len(), catalog.brands);

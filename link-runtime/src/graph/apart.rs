@@ -6,16 +6,40 @@
 //! which counts), and [`count_apart`] gives each record's number afterwards: the live links
 //! of the records' keys, grouped where the pivot and the linked table share a database,
 //! else the links read, then which of their records are live and meet the count's filter.
+//! A filter by such a count counts every record of the table so
+//! ([`localize`](super::localize::localize) compares them).
+//!
+//! Which tables one statement reaches ([`reachable`]) decides what is counted apart, and
+//! what `localize.rs` resolves first.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::backend::{distinct, key, Connections, Executor, Place};
 use crate::dialect::json_list;
 use crate::error::Result;
-use crate::graph::localize::{localize, reachable};
-use crate::graph::plan::{Bind, Cond, Count, Node, Source};
+use crate::graph::plan::{Bind, Cond, Count, Edge, Node, Source};
 use crate::graph::sql::{col, cond, grouped_links, live, Reach, Sql};
 use crate::migrate::sql::ident;
+
+/// Whether one statement on `source` can reach `target` through `edge`: the tables it
+/// joins (the pivot, if any, and the target's) are in `source`'s database.
+pub(super) fn reachable<X: Connections>(
+    conns: &X,
+    source: Source,
+    edge: Edge,
+    target: Source,
+) -> bool {
+    let home = source.place();
+    match edge {
+        Edge::Pivot { link, .. } => {
+            let pivot = Place::Link(link.table);
+            conns.together(home, pivot) && conns.together(pivot, target.place())
+        }
+        Edge::Direct { .. } | Edge::Referring { .. } | Edge::Row { .. } => {
+            conns.together(home, target.place())
+        }
+    }
+}
 
 /// Which of `node`'s counts one statement on its table cannot read, their link's tables
 /// (or those their filter follows) being in other databases.
@@ -49,20 +73,17 @@ pub(super) fn local<X: Connections>(conns: &X, source: Source, cond: &Cond) -> b
 }
 
 /// The count `count` of the records of `source` whose own column (the record's key, or for
-/// a side held in a column, that column) holds each of `keys`, by key; a key with none is
-/// absent. Of a side that holds one record, 0 or 1.
+/// a side held in a column, that column) holds each of `keys` (or any value, without
+/// `keys`), by key; a key with none is absent. Of a side that holds one record, 0 or 1.
+/// `count`'s filter is localized ([`localize`](super::localize::localize)).
 pub(super) async fn count_apart<X: Connections>(
     conns: &mut X,
     source: Source,
     count: &Count,
-    keys: &[&str],
+    keys: Option<&[&str]>,
     with_deleted: bool,
 ) -> Result<HashMap<String, u64>> {
     let target = count.target;
-    let count = Count {
-        filter: Box::new(localize(conns, target, &count.filter, with_deleted).await?),
-        ..count.clone()
-    };
     let dialect = <X::Conn as Executor>::DIALECT;
     let mut counted: HashMap<String, u64> = HashMap::new();
     match Reach::of(count.edge, source, target) {
@@ -72,14 +93,19 @@ pub(super) async fn count_apart<X: Connections>(
         {
             let mut sql = Sql::new(dialect);
             let p = sql.alias();
-            let ids = sql.bind(Bind::Text(json_list(keys)));
+            let within = match keys {
+                Some(keys) => {
+                    let ids = sql.bind(Bind::Text(json_list(keys)));
+                    dialect.in_json(&col(&p, from), &ids)
+                }
+                None => "1 = 1".to_owned(),
+            };
             sql.text = format!(
-                "SELECT {}, {} FROM {} AS {} WHERE {}{}",
+                "SELECT {}, {} FROM {} AS {} WHERE {within}{}",
                 col(&p, from),
                 col(&p, to),
                 ident(link.table),
                 ident(&p),
-                dialect.in_json(&col(&p, from), &ids),
                 live(Source::Link(link), &p, with_deleted),
             );
             let links: Vec<(String, String)> = sql
@@ -107,8 +133,8 @@ pub(super) async fn count_apart<X: Connections>(
         // Together (or no pivot): the links grouped by record, where the linked records are.
         _ => {
             let mut sql = Sql::new(dialect);
-            let ids = sql.bind(Bind::Text(json_list(keys)));
-            (sql.text, _) = grouped_links(&mut sql, source, &count, Some(&ids), with_deleted);
+            let ids = keys.map(|keys| sql.bind(Bind::Text(json_list(keys))));
+            (sql.text, _) = grouped_links(&mut sql, source, count, ids.as_deref(), with_deleted);
             for row in sql.run(conns.conn(target.place()).await?).await? {
                 if let (Some(record), Some(n)) = (key(&row[0]), row[1].as_u64()) {
                     counted.insert(record, n);

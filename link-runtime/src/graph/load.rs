@@ -32,10 +32,10 @@ use crate::backend::{
 use crate::definition::{LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
-use crate::graph::apart::{count_apart, counted_apart};
+use crate::graph::apart::{count_apart, counted_apart, reachable};
 use crate::graph::cursor::seal;
-use crate::graph::localize::{localize, reachable};
-use crate::graph::plan::{Bind, Cond, Edge, Hop, Node, Op, OrderKey, Page, Plan, Source};
+use crate::graph::localize::localize;
+use crate::graph::plan::{Bind, Cond, Count, Edge, Hop, Node, Op, OrderKey, Page, Plan, Source};
 use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
 use crate::graph::sql::{
@@ -601,7 +601,16 @@ async fn stitch<X: Connections>(
         let keys = distinct(row_keys.iter().flatten().map(String::as_str));
         let counted = match keys.is_empty() {
             true => HashMap::new(),
-            false => count_apart(conns, node.source, &node.counts[i], &keys, with_deleted).await?,
+            false => {
+                let count = &node.counts[i];
+                let count = Count {
+                    filter: Box::new(
+                        localize(conns, count.target, &count.filter, with_deleted).await?,
+                    ),
+                    ..count.clone()
+                };
+                count_apart(conns, node.source, &count, Some(&keys), with_deleted).await?
+            }
         };
         for (record, row_key) in records.iter_mut().zip(row_keys) {
             let n = row_key

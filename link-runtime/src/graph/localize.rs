@@ -1,9 +1,13 @@
 //! Filters through links whose tables are in other databases: resolved into bound lists
-//! of ids before the root statement runs, one statement per database involved.
+//! of ids before the root statement runs, one statement per database involved; a filter by
+//! a count of linked records in another database, by every record's count compared in the
+//! application.
 
 use crate::backend::{key, Connections, Executor, Place};
 use crate::error::{Error, Result};
-use crate::graph::plan::{Cond, Edge, Source, COUNT_FIELD};
+use crate::graph::apart::{count_apart, reachable};
+use crate::graph::plan::{Bind, Cond, Count, Edge, Op, Source, COUNT_FIELD};
+use crate::graph::sql::Reach;
 use crate::graph::sql::{col, cond, live, Sql};
 use crate::migrate::sql::ident;
 
@@ -88,14 +92,40 @@ pub(super) async fn localize<X: Connections>(
                 }
             }
         }
-        Cond::Count { count, .. } if !reachable(conns, source, count.edge, count.target) => {
-            return Err(Error::InvalidFilter {
+        // A count of linked records in another database: every record's count, read there
+        // (one grouped statement, or two), compared in the application; the records that
+        // meet it as a list of ids, or those that do not when a record without links does.
+        Cond::Count { count, op } if !reachable(conns, source, count.edge, count.target) => {
+            let refused = || Error::InvalidFilter {
                 entity: source.name().to_owned(),
                 field: format!("{COUNT_FIELD}.{}", count.name),
-                reason: "the link's tables are in another database, and no statement reads \
-                         two databases"
+                reason: "the link's tables are in another database, and this comparison \
+                         of a count is not made in the application"
                     .into(),
-            })
+            };
+            let zero = holds(op, 0).ok_or_else(refused)?;
+            let count = Count {
+                filter: Box::new(
+                    Box::pin(localize(conns, count.target, &count.filter, with_deleted)).await?,
+                ),
+                ..count.clone()
+            };
+            let counted = count_apart(conns, source, &count, None, with_deleted).await?;
+            let ids: Vec<String> = counted
+                .into_iter()
+                .filter(|(_, n)| holds(op, i64::try_from(*n).unwrap_or(i64::MAX)) != Some(zero))
+                .map(|(id, _)| id)
+                .collect();
+            let own = match Reach::of(count.edge, source, count.target) {
+                Reach::Pivot { .. } => source.primary_key(),
+                Reach::Columns { own, .. } => own,
+            };
+            let ids = Cond::Ids { column: own, ids };
+            match zero {
+                // Records without links meet it: all but those whose count does not.
+                true => Cond::Not(Box::new(ids)),
+                false => ids,
+            }
         }
         Cond::Not(inner) => Cond::Not(Box::new(
             Box::pin(localize(conns, source, inner, with_deleted)).await?,
@@ -104,24 +134,40 @@ pub(super) async fn localize<X: Connections>(
     })
 }
 
-/// Whether one statement on `source` can reach `target` through `edge`: the tables it
-/// joins (the pivot, if any, and the target's) are in `source`'s database.
-pub(super) fn reachable<X: Connections>(
-    conns: &X,
-    source: Source,
-    edge: Edge,
-    target: Source,
-) -> bool {
-    let home = source.place();
-    match edge {
-        Edge::Pivot { link, .. } => {
-            let pivot = Place::Link(link.table);
-            conns.together(home, pivot) && conns.together(pivot, target.place())
+/// Whether a count `n` meets `op`, as the database would compare it; `None` for an
+/// operation no count is compared by.
+fn holds(op: &Op, n: i64) -> Option<bool> {
+    let int = |bind: &Bind| match bind {
+        Bind::Int(value) => Some(*value),
+        _ => None,
+    };
+    Some(match op {
+        Op::Compare(operator, value) => {
+            let value = int(value)?;
+            match *operator {
+                "=" => n == value,
+                "<>" => n != value,
+                "<" => n < value,
+                "<=" => n <= value,
+                ">" => n > value,
+                ">=" => n >= value,
+                _ => return None,
+            }
         }
-        Edge::Direct { .. } | Edge::Referring { .. } | Edge::Row { .. } => {
-            conns.together(home, target.place())
-        }
-    }
+        Op::In(values) => values
+            .iter()
+            .map(int)
+            .collect::<Option<Vec<_>>>()?
+            .contains(&n),
+        Op::NotIn(values) => !values
+            .iter()
+            .map(int)
+            .collect::<Option<Vec<_>>>()?
+            .contains(&n),
+        Op::IsNull => false,
+        Op::IsNotNull => true,
+        Op::InJson { .. } | Op::Like(_) | Op::ILike(_) => return None,
+    })
 }
 
 /// The distinct values of `column` in the rows of `source` that meet `cond_`, read in
