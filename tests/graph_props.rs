@@ -411,14 +411,7 @@ const SQL_WORDS: &[&str] = &[
 
 /// The names the runtime's own statements give what they select, quoted as identifiers
 /// are: a page's ranked rows, and the collation it orders text by on PostgreSQL.
-const OWN_NAMES: &[&str] = &[
-    "parent",
-    "linked",
-    "link_deleted",
-    "link_created",
-    "rank",
-    "C",
-];
+const OWN_NAMES: &[&str] = &["parent", "linked", "rank", "C"];
 
 /// Checks that `sql` holds only registry names (quoted), aliases `t0`, `t1`, ..,
 /// placeholders, the words of [`SQL_WORDS`], punctuation and the literals `'\'` and

@@ -667,10 +667,7 @@ async fn stitch<X: Connections>(
                     let links: Vec<PivotRow> = target_rows
                         .iter()
                         .filter_map(|row| {
-                            Some(PivotRow::referring(
-                                key(&row[holds])?,
-                                key(&row[primary_key])?,
-                            ))
+                            Some(PivotRow::pair(key(&row[holds])?, key(&row[primary_key])?))
                         })
                         .collect();
                     (links, target_rows)
@@ -902,18 +899,13 @@ async fn paged_links<X: Connections>(
         let mut seen = HashSet::new();
         let mut target_rows = Vec::new();
         for mut row in rows {
-            let extra = row.split_off(row.len() - window::PAGED_EXTRA);
+            // The parent's id ends the row, after the checks' columns.
+            let parent = row.pop().as_ref().and_then(key);
             OverLinkCheck::strip(&checks, &mut row)?;
-            let (Some(parent), Some(to)) = (key(&extra[0]), key(&row[primary_key])) else {
+            let (Some(parent), Some(to)) = (parent, key(&row[primary_key])) else {
                 continue;
             };
-            links.push(PivotRow {
-                from: parent,
-                partner: to.clone(),
-                to: to.clone(),
-                deleted: !extra[1].is_null(),
-                created_at: key(&extra[2]).unwrap_or_default(),
-            });
+            links.push(PivotRow::pair(parent, to.clone()));
             if seen.insert(to) {
                 target_rows.push(row);
             }
@@ -1175,8 +1167,10 @@ impl PivotRow {
         }
     }
 
-    /// A record `to` whose column holds the id `from`: a read-only link's pair.
-    fn referring(from: String, to: String) -> Self {
+    /// A record `to` linked from `from`, where the pair is all that matters: a read-only
+    /// link's (a record whose column holds the id `from`), or a page's, which comes in its
+    /// own order.
+    fn pair(from: String, to: String) -> Self {
         PivotRow {
             from,
             partner: to.clone(),

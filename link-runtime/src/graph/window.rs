@@ -18,15 +18,11 @@ use crate::graph::sql::{
 };
 use crate::migrate::sql::ident;
 
-/// How many columns [`paged`] selects after the hop's records' own: the parent's id, then
-/// the link's `deleted_at` and `created_at` (nulls for a read-only link).
-pub(super) const PAGED_EXTRA: usize = 3;
-
 /// Writes into `sql` the statement that reads, for each of the records `keys`, the page of
 /// its linked records through `hop` (a pivot in the linked table's database, or a
 /// read-only link's list): the rows of `hop.node` (with the hops `joined` into it), each
-/// followed by its over-link checks' columns and then [`PAGED_EXTRA`] columns, in the
-/// order of each parent's page. `filter` is the page's filter, localized. Returns the
+/// followed by its over-link checks' columns and then the id of the parent whose page it
+/// is in, in the order of each parent's page. `filter` is the page's filter, localized. Returns the
 /// checks.
 pub(super) fn paged<E: Executor>(
     sql: &mut Sql,
@@ -48,19 +44,15 @@ pub(super) fn paged<E: Executor>(
     let (w, r) = (sql.alias(), sql.alias());
     let ids = sql.bind(Bind::Text(json_list(keys)));
     let target_key = col(&w, target.primary_key());
-    // The ranked rows: the parent, the linked record, and the link's own columns.
+    // The ranked rows: the parent, and the linked record.
     let (ranked, rows, parent, link_order) = match hop.edge {
         Edge::Pivot { link, from, to } => {
             let p = sql.alias();
             let parent = col(&p, from);
             let ranked = format!(
-                "{parent} AS {}, {target_key} AS {}, {} AS {}, {} AS {}",
+                "{parent} AS {}, {target_key} AS {}",
                 ident("parent"),
                 ident("linked"),
-                col(&p, "deleted_at"),
-                ident("link_deleted"),
-                col(&p, "created_at"),
-                ident("link_created"),
             );
             let rows = format!(
                 "FROM {} AS {} JOIN {} AS {} ON {target_key} = {} WHERE {}{}",
@@ -83,11 +75,9 @@ pub(super) fn paged<E: Executor>(
         Edge::Referring { column, .. } => {
             let parent = col(&w, column);
             let ranked = format!(
-                "{parent} AS {}, {target_key} AS {}, NULL AS {}, NULL AS {}",
+                "{parent} AS {}, {target_key} AS {}",
                 ident("parent"),
                 ident("linked"),
-                ident("link_deleted"),
-                ident("link_created"),
             );
             let rows = format!(
                 "FROM {} AS {} WHERE {}",
@@ -115,12 +105,10 @@ pub(super) fn paged<E: Executor>(
         bounds += &format!(" AND {} <= {last}", col(&r, "rank"));
     }
     sql.text = format!(
-        "SELECT {select}, {}, {}, {} FROM {from} JOIN (SELECT {ranked}, \
+        "SELECT {select}, {} FROM {from} JOIN (SELECT {ranked}, \
          ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY {order}) AS {} {rows}{filter}) \
          AS {} ON {} = {} WHERE {bounds} ORDER BY {}",
         col(&r, "parent"),
-        col(&r, "link_deleted"),
-        col(&r, "link_created"),
         ident("rank"),
         ident(&r),
         col(&r, "linked"),
