@@ -1,7 +1,8 @@
 //! Pages inside each record and counts of linked records where the links' database is
 //! not the records' (products, brands and links in three databases: SQLite in memory, and
-//! three PostgreSQL schemas when configured), against a model of random catalogs; and the
-//! statements they run, the same number at 10, 1,000 and 10,000 products.
+//! three PostgreSQL schemas when configured), filters and keyset pages ordered by those
+//! counts, against a model of random catalogs; and the statements they run, the same
+//! number at 10, 1,000 and 10,000 products.
 //!
 //! Each database holds only its own tables, so a statement that read a table of another
 //! would fail: the pages are cut, and the counts counted, in the application.
@@ -128,6 +129,40 @@ fn pages_and_counts_are_what_a_model_says<C: LinkConnection + SimpleConnection +
                 .map(|b| format!("brand_{b}"))
                 .collect();
             prop_assert_eq!(kept, wanted);
+            // The brands ordered by that count, the id breaking ties, walked two at a time
+            // by keyset cursors: each count bound into the brands' statement whole.
+            let order = if page.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            let mut walked = Vec::new();
+            let mut query = Graph::entity("brand")
+                .fields(["id", "_count.products"])
+                .order("_count.products", order)
+                .take(2)
+                .nested("products", page.nested());
+            loop {
+                let answer = Query::across(&three.databases())
+                    .graph(query.clone())
+                    .unwrap();
+                for row in &answer.data {
+                    let id = row["id"].as_str().unwrap().to_owned();
+                    walked.push((row["_count"]["products"].as_u64().unwrap(), id));
+                }
+                match answer.metadata.next_cursor {
+                    Some(cursor) => query = query.after(cursor),
+                    None => break,
+                }
+            }
+            let mut wanted: Vec<(u64, String)> = (0..catalog.brands)
+                .map(|b| (page.counted(&catalog, b), format!("brand_{b}")))
+                .collect();
+            wanted.sort_by(|a, b| match page.descending {
+                true => b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)),
+                false => a.cmp(b),
+            });
+            prop_assert_eq!(walked, wanted);
             // Each product's brand counted from its side: 1 with a live link, else 0.
             let products = three.rows(Graph::entity("product").fields(["id", "_count.brand"]));
             prop_assert_eq!(products.len(), catalog.products.len());
@@ -158,6 +193,10 @@ where
                     "products",
                     Nested::new().filter("name", Condition::like("P%")),
                 ),
+            Graph::entity("brand")
+                .fields(["id", "_count.products"])
+                .order("_count.products", Order::Desc)
+                .take(5),
             Graph::entity("product")
                 .fields(["id", "brand.products.name", "_count.brand"])
                 .take(5)

@@ -118,6 +118,37 @@ impl Dialect {
         }
     }
 
+    /// The definition of a table `table(key, n)` that a statement builds once from the JSON
+    /// object bound at `placeholder` (`{"key": n, ..}`), for [`json_lookup`](Self::json_lookup)
+    /// to read from; `None` where the dialect reads the object itself. On SQLite a
+    /// materialized common table expression, which the database indexes for the lookup
+    /// (a `json_each` read for each row would read the whole object each time); on
+    /// PostgreSQL the object is a constant of the statement, whose keys `->>` finds by a
+    /// binary search.
+    pub(crate) fn json_lookup_table(self, table: &str, placeholder: &str) -> Option<String> {
+        match self {
+            Dialect::Sqlite => Some(format!(
+                "{table}(\"key\", \"n\") AS MATERIALIZED \
+                 (SELECT \"key\", \"value\" FROM json_each({placeholder}))"
+            )),
+            Dialect::Postgres => None,
+        }
+    }
+
+    /// The integer under the text of `key` in the JSON object bound at `placeholder`, 0
+    /// where the object has no such key (read from `table` on SQLite:
+    /// [`json_lookup_table`](Self::json_lookup_table)).
+    pub(crate) fn json_lookup(self, table: &str, placeholder: &str, key: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(
+                "COALESCE((SELECT \"n\" FROM {table} WHERE {table}.\"key\" = CAST({key} AS TEXT)), 0)"
+            ),
+            Dialect::Postgres => format!(
+                "COALESCE(CAST(CAST({placeholder} AS JSONB) ->> CAST({key} AS TEXT) AS BIGINT), 0)"
+            ),
+        }
+    }
+
     /// The expression for the current time.
     pub(crate) fn now(self) -> &'static str {
         match self {

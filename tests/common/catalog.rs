@@ -157,6 +157,15 @@ impl PageAsked {
     /// Every brand by id, with its page of products (their id and name) and its count of
     /// the products the page's filter keeps.
     pub fn query(&self) -> Graph {
+        Graph::entity("brand")
+            .fields(["id", "products.id", "products.name", "_count.products"])
+            .order("id", Order::Asc)
+            .nested("products", self.nested())
+    }
+
+    /// The page of each brand's products: those of the first `kept` names, by name, from
+    /// `skip`, `take` of them.
+    pub fn nested(&self) -> Nested {
         let order = if self.descending {
             Order::Desc
         } else {
@@ -172,10 +181,7 @@ impl PageAsked {
         if let Some(take) = self.take {
             nested = nested.take(take);
         }
-        Graph::entity("brand")
-            .fields(["id", "products.id", "products.name", "_count.products"])
-            .order("id", Order::Asc)
-            .nested("products", nested)
+        nested
     }
 
     /// How many of brand `brand`'s live products the page's filter keeps.

@@ -32,10 +32,10 @@ use crate::backend::{
 use crate::definition::{LinkSchema, Side};
 use crate::dialect::{json_list, Dialect};
 use crate::error::{CostLimit, Error, Result};
-use crate::graph::apart::{count_apart, counted_apart, reachable};
+use crate::graph::apart::{count_apart, counted_apart, local, reachable};
 use crate::graph::cursor::seal;
-use crate::graph::localize::localize;
-use crate::graph::plan::{Bind, Cond, Count, Edge, Hop, Node, Op, OrderKey, Page, Plan, Source};
+use crate::graph::localize::{count_every, localize, localized};
+use crate::graph::plan::{Bind, Cond, Edge, Hop, Node, Op, OrderKey, Page, Plan, Source};
 use crate::graph::record::{key_order, Linked, Record};
 use crate::graph::result::Metadata;
 use crate::graph::sql::{
@@ -156,9 +156,19 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     if let Some(ids) = &plan.keys {
         require_keys(conns, plan, &filter_cond, ids).await?;
     }
+    let mut sql = Sql::new(dialect);
     for key in &plan.order {
-        let through = key.count.as_ref().map(|count| (count.edge, count.target));
-        if let Some((edge, target)) = through.or(key.via) {
+        // An order by a count the statement cannot read: every record's count, counted
+        // where the links are and bound into the statement whole.
+        if let Some(count) = &key.count {
+            if !(reachable(conns, root.source, count.edge, count.target)
+                && local(conns, count.target, &count.filter))
+            {
+                let (counted, own) =
+                    count_every(conns, root.source, count, plan.with_deleted).await?;
+                sql.bind_counts(count.name, own, &counted);
+            }
+        } else if let Some((edge, target)) = key.via {
             if !reachable(conns, root.source, edge, target) {
                 return Err(Error::InvalidOrder {
                     entity: root.source.name().to_owned(),
@@ -171,7 +181,6 @@ pub(crate) async fn run<X: Connections, S: Sink>(
             }
         }
     }
-    let mut sql = Sql::new(dialect);
     let alias = "t0";
     // The order's keys and the primary key that breaks their ties: what a cursor holds.
     let keyset: Vec<OrderKey> = plan
@@ -243,7 +252,8 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     }
     order.push(format!("{} ASC", col(alias, root.source.primary_key())));
     sql.text = format!(
-        "SELECT {select} FROM {from} WHERE {filter} ORDER BY {}",
+        "{}SELECT {select} FROM {from} WHERE {filter} ORDER BY {}",
+        sql.with(),
         order.join(", ")
     );
     // The row after a full page, if any, is read to tell whether one follows.
@@ -420,7 +430,12 @@ fn pages_in_reach<X: Connections>(conns: &X, node: &Node) -> Result<()> {
             let Some((edge, target)) = through.or(key.via) else {
                 continue;
             };
-            if !reachable(conns, hop.node.source, edge, target) {
+            // A count's filter may follow a link further, into yet another database.
+            let filter_local = key
+                .count
+                .as_ref()
+                .is_none_or(|count| local(conns, count.target, &count.filter));
+            if !(reachable(conns, hop.node.source, edge, target) && filter_local) {
                 return Err(Error::InvalidOrder {
                     entity: hop.node.source.name().to_owned(),
                     path: format!("nested.{}.{}", hop.path, key.path),
@@ -602,13 +617,7 @@ async fn stitch<X: Connections>(
         let counted = match keys.is_empty() {
             true => HashMap::new(),
             false => {
-                let count = &node.counts[i];
-                let count = Count {
-                    filter: Box::new(
-                        localize(conns, count.target, &count.filter, with_deleted).await?,
-                    ),
-                    ..count.clone()
-                };
+                let count = localized(conns, &node.counts[i], with_deleted).await?;
                 count_apart(conns, node.source, &count, Some(&keys), with_deleted).await?
             }
         };

@@ -3,6 +3,8 @@
 //! a count of linked records in another database, by every record's count compared in the
 //! application.
 
+use std::collections::HashMap;
+
 use crate::backend::{key, Connections, Executor, Place};
 use crate::error::{Error, Result};
 use crate::graph::apart::{count_apart, reachable};
@@ -104,22 +106,12 @@ pub(super) async fn localize<X: Connections>(
                     .into(),
             };
             let zero = holds(op, 0).ok_or_else(refused)?;
-            let count = Count {
-                filter: Box::new(
-                    Box::pin(localize(conns, count.target, &count.filter, with_deleted)).await?,
-                ),
-                ..count.clone()
-            };
-            let counted = count_apart(conns, source, &count, None, with_deleted).await?;
+            let (counted, own) = count_every(conns, source, count, with_deleted).await?;
             let ids: Vec<String> = counted
                 .into_iter()
                 .filter(|(_, n)| holds(op, i64::try_from(*n).unwrap_or(i64::MAX)) != Some(zero))
                 .map(|(id, _)| id)
                 .collect();
-            let own = match Reach::of(count.edge, source, count.target) {
-                Reach::Pivot { .. } => source.primary_key(),
-                Reach::Columns { own, .. } => own,
-            };
             let ids = Cond::Ids { column: own, ids };
             match zero {
                 // Records without links meet it: all but those whose count does not.
@@ -127,11 +119,50 @@ pub(super) async fn localize<X: Connections>(
                 false => ids,
             }
         }
+        // A count the statement reads: which linked records count may still follow a link
+        // into another database.
+        Cond::Count { count, op } => Cond::Count {
+            count: Box::pin(localized(conns, count, with_deleted)).await?,
+            op: op.clone(),
+        },
         Cond::Not(inner) => Cond::Not(Box::new(
             Box::pin(localize(conns, source, inner, with_deleted)).await?,
         )),
         other => other.clone(),
     })
+}
+
+/// `count` with its filter (which linked records count) localized.
+pub(super) async fn localized<X: Connections>(
+    conns: &mut X,
+    count: &Count,
+    with_deleted: bool,
+) -> Result<Count> {
+    Ok(Count {
+        filter: Box::new(
+            Box::pin(localize(conns, count.target, &count.filter, with_deleted)).await?,
+        ),
+        ..count.clone()
+    })
+}
+
+/// Every record of `source`'s count `count`, counted apart ([`count_apart`]) with its
+/// filter localized, by the value of the record's column it is counted by (its key, or
+/// for a side held in a column, that column), which it returns too; a record absent from
+/// the map counts 0.
+pub(super) async fn count_every<X: Connections>(
+    conns: &mut X,
+    source: Source,
+    count: &Count,
+    with_deleted: bool,
+) -> Result<(HashMap<String, u64>, &'static str)> {
+    let count = localized(conns, count, with_deleted).await?;
+    let counted = count_apart(conns, source, &count, None, with_deleted).await?;
+    let own = match Reach::of(count.edge, source, count.target) {
+        Reach::Pivot { .. } => source.primary_key(),
+        Reach::Columns { own, .. } => own,
+    };
+    Ok((counted, own))
 }
 
 /// Whether a count `n` meets `op`, as the database would compare it; `None` for an

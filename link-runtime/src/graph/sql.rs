@@ -3,6 +3,8 @@
 //! query's own strings; conditions, orders, and the select list of a node with the links
 //! joined into it.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::backend::{Executor, JsonRow, LoadRow, RowCells, Statement};
@@ -16,12 +18,28 @@ use crate::migrate::sql::ident;
 use crate::service::{counts, live_unique_index, over_linked, over_linked_column, precedence};
 use chrono::NaiveDateTime;
 
-/// A statement being written: its text, its binds, and the table aliases used so far.
+/// A statement being written: its text, its binds, the table aliases used so far, and the
+/// counts it binds whole.
 pub(super) struct Sql {
     dialect: Dialect,
     pub(super) text: String,
     binds: Vec<Bind>,
     aliases: usize,
+    /// Counts bound whole, which the statement looks its rows' counts up in
+    /// ([`Sql::bind_counts`]).
+    counts: Vec<BoundCounts>,
+}
+
+/// Every record's count of one link field, counted in the application (the link's tables
+/// being in another database) and bound into a statement as one JSON object, keyed by the
+/// record's column `own`.
+struct BoundCounts {
+    /// The link field counted (`products` of `_count.products`).
+    name: &'static str,
+    own: &'static str,
+    placeholder: String,
+    /// The table the statement builds from the object, where the dialect needs one.
+    table: String,
 }
 
 impl Sql {
@@ -31,6 +49,58 @@ impl Sql {
             text: String::new(),
             binds: Vec::new(),
             aliases: 0,
+            counts: Vec::new(),
+        }
+    }
+
+    /// Binds `counted`, every record's count of its link field `name` by the value of its
+    /// column `own` (a record absent counts 0), for [`Sql::bound_count`] to read: what an
+    /// order by a count whose link's tables are in another database reads. The statement's
+    /// text must begin with [`Sql::with`].
+    pub(super) fn bind_counts(
+        &mut self,
+        name: &'static str,
+        own: &'static str,
+        counted: &HashMap<String, u64>,
+    ) {
+        let object: serde_json::Map<String, Value> = counted
+            .iter()
+            .map(|(key, n)| (key.clone(), Value::from(*n)))
+            .collect();
+        let placeholder = self.bind(Bind::Text(Value::Object(object).to_string()));
+        let table = ident(&format!("link_counted_{}", self.counts.len()));
+        self.counts.push(BoundCounts {
+            name,
+            own,
+            placeholder,
+            table,
+        });
+    }
+
+    /// The count of link field `name` of the row `alias`, if the statement binds it whole
+    /// ([`Sql::bind_counts`]).
+    pub(super) fn bound_count(&self, alias: &str, name: &str) -> Option<String> {
+        let bound = self.counts.iter().find(|bound| bound.name == name)?;
+        Some(
+            self.dialect
+                .json_lookup(&bound.table, &bound.placeholder, &col(alias, bound.own)),
+        )
+    }
+
+    /// `WITH .. ` the tables the statement's bound counts are read from, if it has any the
+    /// dialect needs; nothing otherwise.
+    pub(super) fn with(&self) -> String {
+        let tables: Vec<String> = self
+            .counts
+            .iter()
+            .filter_map(|bound| {
+                self.dialect
+                    .json_lookup_table(&bound.table, &bound.placeholder)
+            })
+            .collect();
+        match tables.is_empty() {
+            true => String::new(),
+            false => format!("WITH {} ", tables.join(", ")),
         }
     }
 
@@ -845,11 +915,14 @@ pub(super) fn order_expr(
     selected: &[Count],
     with_deleted: bool,
 ) -> String {
-    let expr = match &key.count {
-        Some(count) => match selected.iter().position(|c| c.name == count.name) {
-            Some(i) => ident(&count_alias(i)),
-            None => order_value(sql, alias, source, key, with_deleted),
-        },
+    // A count bound whole is selected as a null: it is read where it is bound.
+    let selected = key
+        .count
+        .as_ref()
+        .filter(|count| sql.bound_count(alias, count.name).is_none())
+        .and_then(|count| selected.iter().position(|c| c.name == count.name));
+    let expr = match selected {
+        Some(i) => ident(&count_alias(i)),
         None => order_value(sql, alias, source, key, with_deleted),
     };
     match key.order {
@@ -860,8 +933,8 @@ pub(super) fn order_expr(
 
 /// The value an order key gives the row `alias` of `source`, as an expression that stands
 /// anywhere in the statement (its select list and `WHERE` included, where a selected
-/// column's name does not): its column; a count of its linked records ([`count_expr`]);
-/// or a linked field, read by a subquery that yields the value of the partner that counts
+/// column's name does not): its column; a count of its linked records ([`count_expr`], or
+/// looked up where the statement binds it whole: [`Sql::bind_counts`]); or a linked field, read by a subquery that yields the value of the partner that counts
 /// (a side ordered by has one live partner at most, and where the data holds several, the
 /// one [`precedence`] puts first: the one the output shows), so the order is well defined.
 /// It binds nothing but a count's filter.
@@ -873,7 +946,10 @@ pub(super) fn order_value(
     with_deleted: bool,
 ) -> String {
     match (&key.count, key.via) {
-        (Some(count), _) => count_expr(sql, alias, source, count, with_deleted),
+        (Some(count), _) => match sql.bound_count(alias, count.name) {
+            Some(bound) => bound,
+            None => count_expr(sql, alias, source, count, with_deleted),
+        },
         (None, None) => col(alias, key.column),
         (None, Some((edge, target))) => {
             let t = sql.alias();
