@@ -128,6 +128,19 @@ macro_rules! backend {
                 Ok((page, count))
             }
 
+            fn product_counts_by_brand(&mut self) -> QueryResult<Vec<(String, i64)>> {
+                pivot::table
+                    .inner_join(product::table.on(product::id.eq(pivot::product_id)))
+                    .filter(pivot::deleted_at.is_null())
+                    .group_by(pivot::brand_id)
+                    .select((pivot::brand_id, diesel::dsl::count(product::id)))
+                    .load(self)
+            }
+
+            fn brands(&mut self) -> QueryResult<Vec<Brand>> {
+                brand::table.select(Brand::as_select()).load(self)
+            }
+
             fn brands_by_product_count(&mut self) -> QueryResult<Vec<(Brand, i64)>> {
                 let products = diesel::dsl::count(product::id.nullable());
                 brand::table
@@ -308,6 +321,22 @@ pub struct BrandCount {
 pub struct ProductCount {
     /// How many products the brand holds.
     pub products: i64,
+}
+
+/// The rows of [`Backend::brands_by_product_count`] from its two halves read in two
+/// databases, [`Backend::product_counts_by_brand`] and [`Backend::brands`]: each brand with
+/// its count (0 if absent), most products first, then by id.
+pub fn brands_by_count_apart(counts: Vec<(String, i64)>, brands: Vec<Brand>) -> Vec<(Brand, i64)> {
+    let counts: std::collections::HashMap<String, i64> = counts.into_iter().collect();
+    let mut rows: Vec<(Brand, i64)> = brands
+        .into_iter()
+        .map(|brand| {
+            let n = counts.get(&brand.id).copied().unwrap_or(0);
+            (brand, n)
+        })
+        .collect();
+    rows.sort_by(|(a, m), (b, n)| n.cmp(m).then_with(|| a.id.cmp(&b.id)));
+    rows
 }
 
 /// [`Backend::brands_by_product_count`]'s rows as the JSON document the graph query

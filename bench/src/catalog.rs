@@ -220,6 +220,22 @@ pub trait Backend: LinkConnection + SimpleConnection {
     /// When the database refuses the query.
     fn brands_by_product_count(&mut self) -> QueryResult<Vec<(Brand, i64)>>;
 
+    /// Where the links and the products are in another database than the brands, the
+    /// first half of that baseline: each brand's count of live links to products, grouped
+    /// where the links are (brands without products are absent).
+    ///
+    /// # Errors
+    ///
+    /// When the database refuses the query.
+    fn product_counts_by_brand(&mut self) -> QueryResult<Vec<(String, i64)>>;
+
+    /// The second half: every brand, read where the brands are.
+    ///
+    /// # Errors
+    ///
+    /// When the database refuses the query.
+    fn brands(&mut self) -> QueryResult<Vec<Brand>>;
+
     /// The baseline of a keyset page: the first `take` products by title then id after
     /// the product whose `(title, id)` is `after` (a row-value comparison an index on the
     /// title seeks with), whether a product follows them, and how many products there are.

@@ -2,7 +2,9 @@
 //! the benchmarks compares equal work. Checked on a catalog with a product whose link was
 //! dismissed and a brand with no product, on SQLite and PostgreSQL.
 
-use link_bench::baseline::{brands_as_json, group_by_brand, products_as_json};
+use link_bench::baseline::{
+    brands_as_json, brands_by_count_apart, group_by_brand, products_as_json,
+};
 use link_bench::catalog::{self, Backend, Brand, Product, Size};
 use link_bench::links::product_brand::Link;
 use link_bench::queries::{self, BrandWithProducts, ProductCard};
@@ -41,6 +43,19 @@ link_test_support::backend_tests! {
             .unwrap()
             .into_body();
         assert_eq!(graph, link_bench::baseline::brand_counts_as_json(baseline));
+    }
+
+    fn the_baseline_for_two_databases_orders_as_the_grouped_one(conn) {
+        catalog(conn);
+        // Its two halves, read here from one database, sorted in the application.
+        let counts = conn.product_counts_by_brand().unwrap();
+        assert_eq!(counts.len(), 12, "a brand without products has no group");
+        let apart = brands_by_count_apart(counts, conn.brands().unwrap());
+        let grouped = conn.brands_by_product_count().unwrap();
+        let pairs = |rows: &[(Brand, i64)]| -> Vec<(String, i64)> {
+            rows.iter().map(|(brand, n)| (brand.id.clone(), *n)).collect()
+        };
+        assert_eq!(pairs(&apart), pairs(&grouped));
     }
 
     fn products_with_their_brand(conn) {

@@ -151,7 +151,7 @@ pub(crate) async fn run<X: Connections, S: Sink>(
     let root = &plan.root;
     let home = root.source.place();
     pages_in_reach(conns, root)?;
-    let apart = counted_apart(conns, root);
+    let mut apart = counted_apart(conns, root);
     let filter_cond = localize(conns, root.source, &plan.filter, plan.with_deleted).await?;
     if let Some(ids) = &plan.keys {
         require_keys(conns, plan, &filter_cond, ids).await?;
@@ -167,6 +167,10 @@ pub(crate) async fn run<X: Connections, S: Sink>(
                 let (counted, own) =
                     count_every(conns, root.source, count, plan.with_deleted).await?;
                 sql.bind_counts(count.name, own, &counted);
+                // Selected too, it is read from there rather than counted again.
+                for (i, selected) in root.counts.iter().enumerate() {
+                    apart[i] &= selected.name != count.name;
+                }
             }
         } else if let Some((edge, target)) = key.via {
             if !reachable(conns, root.source, edge, target) {

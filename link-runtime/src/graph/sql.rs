@@ -386,12 +386,14 @@ pub(super) fn select_joined(
         select.push(select_list(&t, &hop.node.select));
     }
     // The node's counts come after its joined records' columns, before the checks; those
-    // counted `apart`, in the application, are nulls here.
+    // counted `apart`, in the application, are nulls here, unless the statement binds them.
     for (i, count) in node.counts.iter().enumerate() {
-        let counted = match counting {
+        let counted = match (sql.bound_count("t0", count.name), counting) {
+            // Bound whole for an order by it: read where it is bound.
+            (Some(bound), _) => bound,
             _ if apart.get(i).copied().unwrap_or(false) => "NULL".to_owned(),
-            Counting::PerRow => count_expr(sql, "t0", node.source, count, with_deleted),
-            Counting::Grouped => {
+            (None, Counting::PerRow) => count_expr(sql, "t0", node.source, count, with_deleted),
+            (None, Counting::Grouped) => {
                 let (join, counted) = grouped_count(sql, "t0", node.source, count, i, with_deleted);
                 from += &join;
                 counted
@@ -915,14 +917,11 @@ pub(super) fn order_expr(
     selected: &[Count],
     with_deleted: bool,
 ) -> String {
-    // A count bound whole is selected as a null: it is read where it is bound.
-    let selected = key
-        .count
-        .as_ref()
-        .filter(|count| sql.bound_count(alias, count.name).is_none())
-        .and_then(|count| selected.iter().position(|c| c.name == count.name));
-    let expr = match selected {
-        Some(i) => ident(&count_alias(i)),
+    let expr = match &key.count {
+        Some(count) => match selected.iter().position(|c| c.name == count.name) {
+            Some(i) => ident(&count_alias(i)),
+            None => order_value(sql, alias, source, key, with_deleted),
+        },
         None => order_value(sql, alias, source, key, with_deleted),
     };
     match key.order {
