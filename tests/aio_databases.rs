@@ -132,6 +132,19 @@ where
         .unwrap();
     assert_eq!(brands.metadata.count, 2);
     read.extend(brands.data);
+    // Ordered by a count of links in another database: every brand's count bound in.
+    let by_count = aio::Query::across(databases)
+        .graph(by_product_count())
+        .await
+        .unwrap();
+    assert_eq!(
+        by_count.data,
+        [
+            json!({ "id": "brand_1", "_count": { "products": 2 } }),
+            json!({ "id": "brand_2", "_count": { "products": 1 } }),
+        ]
+    );
+    read.extend(by_count.data);
 
     // Deleting prod_1's links cascades into the supplier module's database: sup_1 has no
     // other product and goes; sup_2 is held by prod_3.
@@ -224,6 +237,13 @@ where
     read
 }
 
+/// Brands with their count of products, most first.
+fn by_product_count() -> Graph {
+    Graph::entity("brand")
+        .fields(["id", "_count.products"])
+        .order("_count.products", Order::Desc)
+}
+
 /// The graph queries of [`scenario`], through the blocking driver.
 fn read_blocking<C: LinkConnection>(databases: &databases::Databases<C>) -> Vec<Value> {
     let mut read = Query::across(databases)
@@ -242,6 +262,12 @@ fn read_blocking<C: LinkConnection>(databases: &databases::Databases<C>) -> Vec<
                     .fields(["name", "products.name"])
                     .order("name", Order::Asc),
             )
+            .unwrap()
+            .data,
+    );
+    read.extend(
+        Query::across(databases)
+            .graph(by_product_count())
             .unwrap()
             .data,
     );
