@@ -4,7 +4,10 @@
 //! - `typed_outcomes_built`, `typed_outcomes_json`: whatever a query holds, running it
 //!   never panics and ends `Ok` or in a typed error of the query, never a database error;
 //!   a query holding a NUL, a pattern over 10,000 characters or (in JSON) an empty
-//!   condition `{}` is refused.
+//!   condition `{}` is refused. `typed_outcomes_well_formed` holds the same of built
+//!   queries whose names are known in all but a few cases, nearly half of which run: pages
+//!   inside each record, counts of linked records (`_count.{link}` among the fields, in
+//!   filters and in orders), their filters and orders.
 //! - `names_never_reach_the_sql`: a query refused for a name runs no statement; a query
 //!   that runs names only what the registry knows, and its statements hold only the
 //!   registry's tables and columns, placeholders and a fixed SQL vocabulary.
@@ -66,6 +69,8 @@ struct Entity {
     fields: Vec<&'static str>,
     /// Link fields and the entity each leads to.
     links: Vec<(&'static str, &'static str)>,
+    /// The link fields that hold a list of records: those a `nested` entry pages.
+    lists: Vec<(&'static str, &'static str)>,
 }
 
 struct Registry {
@@ -94,13 +99,20 @@ fn registry() -> &'static Registry {
             identifiers.insert(model.primary_key);
             identifiers.extend(model.fields.iter().map(|f| f.column));
             let mut reached = Vec::new();
+            let mut lists = Vec::new();
             for link in &links {
                 if (link.left.module(), link.left.model()) == (model.module, model.model) {
+                    if link.right.is_list {
+                        lists.push((link.right.graph_field, link.right.model()));
+                    }
                     reached.push((link.right.graph_field, link.right.model()));
                     // The link row beside the record: the pivot table's row.
                     reached.push((link.right.link_field, link.table));
                 }
                 if (link.right.module(), link.right.model()) == (model.module, model.model) {
+                    if link.left.is_list {
+                        lists.push((link.left.graph_field, link.left.model()));
+                    }
                     reached.push((link.left.graph_field, link.left.model()));
                     reached.push((link.left.link_field, link.table));
                 }
@@ -110,6 +122,7 @@ fn registry() -> &'static Registry {
                 Entity {
                     fields: model.fields.iter().map(|f| f.name).collect(),
                     links: reached,
+                    lists,
                 },
             );
         }
@@ -127,6 +140,7 @@ fn registry() -> &'static Registry {
                         (link.left.model(), link.left.model()),
                         (link.right.model(), link.right.model()),
                     ],
+                    lists: Vec::new(),
                 },
             );
         }
@@ -144,10 +158,14 @@ fn registry() -> &'static Registry {
     })
 }
 
+/// The field under which a record answers its counts of linked records.
+const COUNT: &str = "_count";
+
 /// What a path is used for: each ends differently.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Use {
-    /// A field path: a field, a link (all its fields), or `*` at the end.
+    /// A field path: a field, a link (all its fields), or `*` at the end. Each use may end
+    /// in a count of linked records, `_count.{link}`.
     Field,
     /// A filter path: links, then a field.
     Filter,
@@ -172,6 +190,12 @@ fn resolves(entity: &str, path: &str, use_: Use) -> bool {
         let last = i + 1 == segments.len();
         if *segment == "*" {
             return use_ == Use::Field && last;
+        }
+        // A count of the records of one of the entity's links ends the path.
+        if *segment == COUNT {
+            let counted = segments.get(i + 1);
+            return i + 2 == segments.len()
+                && at.links.iter().any(|(name, _)| Some(name) == counted);
         }
         if at.fields.contains(segment) {
             return last;
@@ -198,12 +222,14 @@ fn error_kind(error: &Error) -> &'static str {
         Error::InvalidFilter { .. } => "InvalidFilter",
         Error::InvalidOrder { .. } => "InvalidOrder",
         Error::MalformedQuery { .. } => "MalformedQuery",
+        Error::TooCostly { .. } => "TooCostly",
         Error::Database(_) => "Database",
         _ => "other",
     }
 }
 
-/// Whether an error is the query's fault, named before any SQL runs.
+/// Whether an error is the query's fault, named before any SQL runs (its cost over the
+/// default limits included).
 fn is_refusal(error: &Error) -> bool {
     matches!(
         error,
@@ -214,6 +240,7 @@ fn is_refusal(error: &Error) -> bool {
             | Error::InvalidFilter { .. }
             | Error::InvalidOrder { .. }
             | Error::MalformedQuery { .. }
+            | Error::TooCostly { .. }
     )
 }
 
@@ -407,11 +434,18 @@ const SQL_WORDS: &[&str] = &[
     "OVER",
     "PARTITION",
     "COLLATE",
+    // A count of linked records: `COUNT(*)` in a subquery per record, or, for every record
+    // of a table, `COALESCE(c0.n, 0)` over its links grouped once (`SELECT .. AS k,
+    // COUNT(*) AS n .. GROUP BY ..`).
+    "COALESCE",
+    "k",
+    "n",
 ];
 
 /// The names the runtime's own statements give what they select, quoted as identifiers
-/// are: a page's ranked rows, and the collation it orders text by on PostgreSQL.
-const OWN_NAMES: &[&str] = &["parent", "linked", "rank", "C"];
+/// are: a page's ranked rows, the collation it orders text by on PostgreSQL, and the
+/// columns of links grouped for a count.
+const OWN_NAMES: &[&str] = &["parent", "linked", "rank", "C", "k", "n"];
 
 /// Checks that `sql` holds only registry names (quoted), aliases `t0`, `t1`, ..,
 /// placeholders, the words of [`SQL_WORDS`], punctuation and the literals `'\'` and
@@ -465,9 +499,13 @@ fn check_statement(sql: &str) -> Result<(), String> {
                         None => return Err("an unterminated identifier".into()),
                     }
                 }
-                let alias = name.len() > 1
-                    && name.starts_with('t')
-                    && name[1..].bytes().all(|b| b.is_ascii_digit());
+                // `t0`, `t1`, ..: tables; `c0`, ..: grouped counts; `link_count_0`, ..:
+                // the counts a statement selects.
+                let numbered = |prefix: &str| {
+                    name.strip_prefix(prefix)
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                };
+                let alias = numbered("t") || numbered("c") || numbered("link_count_");
                 let own = OWN_NAMES.contains(&name.as_str());
                 if !alias && !own && !registry.identifiers.contains(name.as_str()) {
                     return Err(format!("identifier `{name}` is not the registry's"));
@@ -851,10 +889,16 @@ fn walk(entity: &str, choices: &[u32], use_: Use) -> String {
             _ => at.links.len(),
         };
         let star = usize::from(use_ == Use::Field);
-        let options = at.fields.len() + links + star;
+        // `_count.{link}`: a count of linked records, which ends the path.
+        let counts = links;
+        let options = at.fields.len() + links + counts + star;
         let pick = *choice as usize % options;
         if pick < at.fields.len() {
             segments.push(at.fields[pick]);
+            break;
+        } else if pick >= at.fields.len() + links && pick < at.fields.len() + links + counts {
+            segments.push(COUNT);
+            segments.push(at.links[pick - at.fields.len() - links].0);
             break;
         } else if pick < at.fields.len() + links {
             let (name, target) = at.links[pick - at.fields.len()];
@@ -999,14 +1043,15 @@ impl BuiltNested {
     }
 }
 
-/// The link fields of `entity` (now and then another name) and the entity each leads to
-/// (for another name, `entity` itself).
+/// The link fields of `entity` that hold a list of records (now and then another name:
+/// a field that holds one, or anything) and the entity each leads to (for another name,
+/// `entity` itself).
 fn link_field(entity: &str, valid: u32) -> BoxedStrategy<(String, String)> {
     let links: Vec<(String, String)> = registry()
         .entities
         .get(entity)
         .map(|at| {
-            at.links
+            at.lists
                 .iter()
                 .map(|(name, target)| ((*name).to_owned(), (*target).to_owned()))
                 .collect()
@@ -1025,7 +1070,7 @@ fn link_field(entity: &str, valid: u32) -> BoxedStrategy<(String, String)> {
 }
 
 /// `nested` entries on `entity`: a page of a link field's records, its filters and order
-/// on the linked entity.
+/// on the linked entity; on an entity without lists, none but now and then.
 fn nested_entries(entity: &str, valid: u32) -> BoxedStrategy<Vec<BuiltNested>> {
     let entry = link_field(entity, valid).prop_flat_map(move |(field, target)| {
         (
@@ -1043,7 +1088,15 @@ fn nested_entries(entity: &str, valid: u32) -> BoxedStrategy<Vec<BuiltNested>> {
                 take,
             })
     });
-    vec(entry, 0..2).boxed()
+    let has_lists = registry()
+        .entities
+        .get(entity)
+        .is_some_and(|at| !at.lists.is_empty());
+    match has_lists {
+        true => vec(entry, 0..2).boxed(),
+        // An entry here names no list, and is refused: now and then.
+        false => prop_oneof![valid => Just(Vec::new()), 1 => vec(entry, 1..2)].boxed(),
+    }
 }
 
 impl Built {
@@ -1673,6 +1726,23 @@ fn property_typed_outcomes_built<C: Store + Connection>(conn: &mut C) {
         "built queries",
         512,
         built(2),
+        &tally,
+        |query| run_built(&conn, &statements, &tally, &query),
+    );
+}
+
+/// The same, of queries whose every name is known in all but a few cases: most of them
+/// run, through pages inside each record, counts and their filters and orders.
+fn property_typed_outcomes_well_formed<C: Store + Connection>(conn: &mut C) {
+    catalog(conn);
+    let statements = Statements::record(conn);
+    let conn = RefCell::new(conn);
+    let tally = RefCell::new(Tally::default());
+    check(
+        backend::<C>(),
+        "well-formed built queries",
+        256,
+        built(200),
         &tally,
         |query| run_built(&conn, &statements, &tally, &query),
     );
@@ -2374,12 +2444,23 @@ fn the_path_model_matches_the_registry() {
     assert!(resolves("product_tags", "tag.name", Use::Filter));
     assert!(!resolves("product", "name.first", Use::Filter));
     assert!(!resolves("products", "id", Use::Field));
+    // A count of linked records ends any path; an order counts from the root only.
+    assert!(resolves("brand", "_count.products", Use::Field));
+    assert!(resolves("product", "brand._count.products", Use::Filter));
+    assert!(resolves("brand", "_count.products", Use::Order));
+    assert!(!resolves("product", "brand._count.products", Use::Order));
+    assert!(!resolves("brand", "_count.name", Use::Field));
+    assert!(!resolves("brand", "_count.products.id", Use::Filter));
+    assert!(!resolves("brand", "_count", Use::Field));
 }
 
 link_test_support::backend_tests! {
     drivers;
     fn typed_outcomes_built(conn) {
         property_typed_outcomes_built(conn);
+    }
+    fn typed_outcomes_well_formed(conn) {
+        property_typed_outcomes_well_formed(conn);
     }
 
     fn typed_outcomes_json(conn) {
