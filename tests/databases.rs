@@ -571,6 +571,16 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
         json!([{ "id": "brand_2", "_count": { "products": 0 } }])
     );
     // Counting only the products supplied by Birch, from a third database.
+    // The typed form, fewest products first.
+    let typed = Query::across(&databases)
+        .graph(BrandCounted::graph().order_count::<Product, _>(Order::Asc))
+        .unwrap();
+    let typed: Vec<(&str, u64)> = typed
+        .data
+        .iter()
+        .map(|brand| (brand.id.as_str(), brand.product_count))
+        .collect();
+    assert_eq!(typed, [("brand_2", 0), ("brand_1", 2)]);
     let supplied = by_count(
         Order::Desc,
         Graph::entity("brand").nested("products", Nested::new().filter("supplier.name", "Birch")),
