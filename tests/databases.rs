@@ -41,22 +41,11 @@ impl<C: LinkConnection + Store + 'static> Three<C> {
         databases
             .for_module("product")
             .unwrap()
-            .batch_execute(
-                "CREATE TABLE products (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-                 INSERT INTO products VALUES
-                     ('prod_1', 'Kettle'), ('prod_2', 'Teapot'), ('prod_3', 'Mug');",
-            )
+            .batch_execute(PRODUCTS)
             .unwrap();
         let mut brands = databases.for_module("brand").unwrap();
-        brands
-            .batch_execute(
-                "CREATE TABLE brands (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-                 INSERT INTO brands VALUES ('brand_1', 'Acme'), ('brand_2', 'Bolt');",
-            )
-            .unwrap();
-        brands.migrate_suppliers().unwrap();
-        brands.add_supplier("sup_1", "Alder").unwrap();
-        brands.add_supplier("sup_2", "Birch").unwrap();
+        brands.batch_execute(BRANDS).unwrap();
+        supply_the_demo(&mut *brands);
         drop(brands);
 
         let synced = databases.migrate().unwrap();
@@ -66,58 +55,37 @@ impl<C: LinkConnection + Store + 'static> Three<C> {
             .tables_created()
             .any(|table| table == product_brand::Link::TABLE));
 
-        let mut links = databases.for_link::<product_brand::Link>().unwrap();
-        for (product, brand) in [
-            ("prod_1", "brand_1"),
-            ("prod_2", "brand_1"),
-            ("prod_3", "brand_2"),
-        ] {
-            product_brand::Link::create(&mut *links, Product::id(product), Brand::id(brand))
-                .unwrap();
-        }
-        product_supplier::Link::create_many(
-            &mut *links,
-            &[
-                (Product::id("prod_1"), Supplier::id("sup_1")),
-                (Product::id("prod_2"), Supplier::id("sup_2")),
-                (Product::id("prod_3"), Supplier::id("sup_2")),
-            ],
-        )
-        .unwrap();
-        drop(links);
+        link_the_demo(&databases);
         databases
     }
 }
 
-/// Products, brands and their links in one database, suppliers in another: counts and
-/// pages whose link is in the records' database but whose filter reaches the suppliers.
-fn counts_filtered_through_another_database<C: LinkConnection + Store + 'static>(three: Three<C>) {
-    let databases = Databases::new(&three.links).module("supplier", &three.brands);
-    let mut main = databases.for_module("product").unwrap();
-    main.batch_execute(
-        "CREATE TABLE products (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-         INSERT INTO products VALUES ('prod_1', 'Kettle'), ('prod_2', 'Teapot'), ('prod_3', 'Mug');
-         CREATE TABLE brands (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
-         INSERT INTO brands VALUES ('brand_1', 'Acme'), ('brand_2', 'Bolt');",
-    )
-    .unwrap();
-    drop(main);
-    let mut suppliers = databases.for_module("supplier").unwrap();
-    suppliers.migrate_suppliers().unwrap();
-    suppliers.add_supplier("sup_1", "Alder").unwrap();
-    suppliers.add_supplier("sup_2", "Birch").unwrap();
-    drop(suppliers);
-    databases.migrate().unwrap();
+/// The demo's products, in a product module's database.
+const PRODUCTS: &str = "CREATE TABLE products (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+     INSERT INTO products VALUES ('prod_1', 'Kettle'), ('prod_2', 'Teapot'), ('prod_3', 'Mug');";
+
+/// The demo's brands, in a brand module's database.
+const BRANDS: &str = "CREATE TABLE brands (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+     INSERT INTO brands VALUES ('brand_1', 'Acme'), ('brand_2', 'Bolt');";
+
+/// The demo's suppliers, Alder and Birch, in a supplier module's database.
+fn supply_the_demo<C: Store>(conn: &mut C) {
+    conn.migrate_suppliers().unwrap();
+    conn.add_supplier("sup_1", "Alder").unwrap();
+    conn.add_supplier("sup_2", "Birch").unwrap();
+}
+
+/// The demo's links, one at a time and in a batch: Acme holds prod_1 and prod_2, Bolt
+/// prod_3; Alder supplies prod_1, Birch the others.
+fn link_the_demo<C: LinkConnection + 'static>(databases: &Databases<C>) {
     let mut links = databases.for_link::<product_brand::Link>().unwrap();
-    product_brand::Link::create_many(
-        &mut *links,
-        &[
-            (Product::id("prod_1"), Brand::id("brand_1")),
-            (Product::id("prod_2"), Brand::id("brand_1")),
-            (Product::id("prod_3"), Brand::id("brand_2")),
-        ],
-    )
-    .unwrap();
+    for (product, brand) in [
+        ("prod_1", "brand_1"),
+        ("prod_2", "brand_1"),
+        ("prod_3", "brand_2"),
+    ] {
+        product_brand::Link::create(&mut *links, Product::id(product), Brand::id(brand)).unwrap();
+    }
     product_supplier::Link::create_many(
         &mut *links,
         &[
@@ -127,7 +95,18 @@ fn counts_filtered_through_another_database<C: LinkConnection + Store + 'static>
         ],
     )
     .unwrap();
-    drop(links);
+}
+
+/// Products, brands and their links in one database, suppliers in another: counts and
+/// pages whose link is in the records' database but whose filter reaches the suppliers.
+fn counts_filtered_through_another_database<C: LinkConnection + Store + 'static>(three: Three<C>) {
+    let databases = Databases::new(&three.links).module("supplier", &three.brands);
+    let mut main = databases.for_module("product").unwrap();
+    main.batch_execute(&format!("{PRODUCTS} {BRANDS}")).unwrap();
+    drop(main);
+    supply_the_demo(&mut *databases.for_module("supplier").unwrap());
+    databases.migrate().unwrap();
+    link_the_demo(&databases);
 
     // Of each brand, the products supplied by Alder: brand_1's prod_1, none of brand_2's.
     let by_alder = || Nested::new().filter("supplier.name", "Alder");
