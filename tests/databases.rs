@@ -13,9 +13,9 @@ use link_runtime::graph::{Condition, Filter, Graph, GraphSelect, Nested, Order, 
 use link_runtime::service::{ListFilter, Modules, SoftDelete};
 use link_runtime::{Error, LinkConnection};
 use link_test_support::TestSql;
-use link_tests::links::{product_brand, product_supplier};
+use link_tests::links::{product_brand, product_supplier, product_tag};
 use link_tests::modules::supplier::{Store, Supplier};
-use link_tests::modules::{brand::Brand, product::Product};
+use link_tests::modules::{brand::Brand, product::Product, tag::Tag};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -145,6 +145,30 @@ fn counts_filtered_through_another_database<C: LinkConnection + Store + 'static>
     assert_eq!(
         ordered(Order::Asc),
         [json!({ "id": "brand_2" }), json!({ "id": "brand_1" })]
+    );
+
+    // A page, ranked in one statement, ordered by a count its statement cannot read:
+    // prod_1 has lost its supplier, prod_2 keeps Birch.
+    let mut links = databases.for_link::<product_supplier::Link>().unwrap();
+    product_supplier::Link::dismiss(&mut *links, Product::id("prod_1"), Supplier::id("sup_1"))
+        .unwrap();
+    drop(links);
+    let first_supplied = |order: Order| {
+        ids(Graph::entity("brand")
+            .fields(["id", "products.id"])
+            .filter("id", "brand_1")
+            .nested(
+                "products",
+                Nested::new().order("_count.supplier", order).take(1),
+            ))
+    };
+    assert_eq!(
+        first_supplied(Order::Desc),
+        [json!({ "id": "brand_1", "products": [{ "id": "prod_2" }] })]
+    );
+    assert_eq!(
+        first_supplied(Order::Asc),
+        [json!({ "id": "brand_1", "products": [{ "id": "prod_1" }] })]
     );
 }
 
@@ -549,6 +573,41 @@ fn graph_across_three_databases<C: LinkConnection + Store + 'static>(three: Thre
         next["data"],
         json!([{ "id": "brand_2", "_count": { "products": 0 } }])
     );
+    // A page ordered by a count of its records' own links, which are in another database
+    // than the records: every product's count of tags bound into the page's statement.
+    let mut links = databases.for_links().unwrap();
+    links
+        .batch_execute(
+            "CREATE TABLE tags (id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL);
+             INSERT INTO tags VALUES ('tag_1', 'Red'), ('tag_2', 'Blue');",
+        )
+        .unwrap();
+    for tag in ["tag_1", "tag_2"] {
+        product_tag::Link::create(&mut *links, Product::id("prod_2"), Tag::id(tag)).unwrap();
+    }
+    drop(links);
+    let most_tagged = |order: Order| {
+        graph(
+            &databases,
+            Graph::entity("brand")
+                .fields(["id", "products.id", "products._count.tags"])
+                .filter("id", "brand_1")
+                .nested(
+                    "products",
+                    Nested::new().order("_count.tags", order).take(1),
+                ),
+        )["data"]
+            .clone()
+    };
+    assert_eq!(
+        most_tagged(Order::Desc),
+        json!([{ "id": "brand_1", "products": [{ "id": "prod_2", "_count": { "tags": 2 } }] }])
+    );
+    assert_eq!(
+        most_tagged(Order::Asc),
+        json!([{ "id": "brand_1", "products": [{ "id": "prod_1", "_count": { "tags": 0 } }] }])
+    );
+
     // Counting only the products supplied by Birch, from a third database.
     // The typed form, fewest products first.
     let typed = Query::across(&databases)

@@ -157,22 +157,13 @@ pub(crate) async fn run<X: Connections, S: Sink>(
         require_keys(conns, plan, &filter_cond, ids).await?;
     }
     let mut sql = Sql::new(dialect);
+    bind_counts_apart(conns, &mut sql, root.source, &plan.order, plan.with_deleted).await?;
+    // A count selected too is read from there rather than counted again.
+    for (apart, count) in apart.iter_mut().zip(&root.counts) {
+        *apart &= sql.bound_count("t0", count.name).is_none();
+    }
     for key in &plan.order {
-        // An order by a count the statement cannot read: every record's count, counted
-        // where the links are and bound into the statement whole.
-        if let Some(count) = &key.count {
-            if !(reachable(conns, root.source, count.edge, count.target)
-                && local(conns, count.target, &count.filter))
-            {
-                let (counted, own) =
-                    count_every(conns, root.source, count, plan.with_deleted).await?;
-                sql.bind_counts(count.name, own, &counted);
-                // Selected too, it is read from there rather than counted again.
-                for (i, selected) in root.counts.iter().enumerate() {
-                    apart[i] &= selected.name != count.name;
-                }
-            }
-        } else if let Some((edge, target)) = key.via {
+        if let (None, Some((edge, target))) = (&key.count, key.via) {
             if !reachable(conns, root.source, edge, target) {
                 return Err(Error::InvalidOrder {
                     entity: root.source.name().to_owned(),
@@ -424,22 +415,38 @@ fn counting(plan: &Plan, filter: &Cond) -> Counting {
     }
 }
 
+/// An order by a count of linked records that a statement on `source` cannot read (its
+/// link's tables, or those its filter follows, being in other databases): every record's
+/// count, counted where the links are and bound into `sql` whole ([`Sql::bind_counts`]),
+/// for each such key of `order`.
+async fn bind_counts_apart<X: Connections>(
+    conns: &mut X,
+    sql: &mut Sql,
+    source: Source,
+    order: &[OrderKey],
+    with_deleted: bool,
+) -> Result<()> {
+    for count in order.iter().filter_map(|key| key.count.as_ref()) {
+        if !(reachable(conns, source, count.edge, count.target)
+            && local(conns, count.target, &count.filter))
+        {
+            let (counted, own) = count_every(conns, source, count, with_deleted).await?;
+            sql.bind_counts(count.name, own, &counted);
+        }
+    }
+    Ok(())
+}
+
 /// Refuses a page's order through a link into another database than the linked records'
-/// (as the query's own order is refused).
+/// (as the query's own order is refused); a count is bound whole instead.
 fn pages_in_reach<X: Connections>(conns: &X, node: &Node) -> Result<()> {
     for hop in &node.hops {
         let order = hop.page.iter().flat_map(|page| &page.order);
         for key in order {
-            let through = key.count.as_ref().map(|count| (count.edge, count.target));
-            let Some((edge, target)) = through.or(key.via) else {
+            let (None, Some((edge, target))) = (&key.count, key.via) else {
                 continue;
             };
-            // A count's filter may follow a link further, into yet another database.
-            let filter_local = key
-                .count
-                .as_ref()
-                .is_none_or(|count| local(conns, count.target, &count.filter));
-            if !(reachable(conns, hop.node.source, edge, target) && filter_local) {
+            if !reachable(conns, hop.node.source, edge, target) {
                 return Err(Error::InvalidOrder {
                     entity: hop.node.source.name().to_owned(),
                     path: format!("nested.{}.{}", hop.path, key.path),
@@ -892,8 +899,9 @@ async fn paged_links<X: Connections>(
         }
         _ => None,
     };
+    let mut sql = Sql::new(dialect);
+    bind_counts_apart(conns, &mut sql, target, &page.order, with_deleted).await?;
     let Some((link, from, to)) = pivot else {
-        let mut sql = Sql::new(dialect);
         let apart = counted_apart(conns, &hop.node);
         let checks = window::paged::<X::Conn>(
             &mut sql,
@@ -931,7 +939,6 @@ async fn paged_links<X: Connections>(
     if targets.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let mut sql = Sql::new(dialect);
     let apart = counted_apart(conns, &hop.node);
     let checks = window::ranked::<X::Conn>(
         &mut sql,

@@ -7,7 +7,8 @@
 //! do not, the links are read as for any list, and one statement on the linked table
 //! reads their records in the page's order with whether each meets the page's filter
 //! ([`ranked`]); the application then keeps each parent's page from that order, so that
-//! the database's collation orders both ways alike.
+//! the database's collation orders both ways alike. Either statement may order by counts
+//! bound into it whole ([`Sql::bind_counts`]), which it begins by ([`Sql::with`]).
 
 use crate::backend::Executor;
 use crate::dialect::{json_list, Dialect};
@@ -105,9 +106,10 @@ pub(super) fn paged<E: Executor>(
         bounds += &format!(" AND {} <= {last}", col(&r, "rank"));
     }
     sql.text = format!(
-        "SELECT {select}, {} FROM {from} JOIN (SELECT {ranked}, \
+        "{}SELECT {select}, {} FROM {from} JOIN (SELECT {ranked}, \
          ROW_NUMBER() OVER (PARTITION BY {parent} ORDER BY {order}) AS {} {rows}{filter}) \
          AS {} ON {} = {} WHERE {bounds} ORDER BY {}",
+        sql.with(),
         col(&r, "parent"),
         ident("rank"),
         ident(&r),
@@ -152,7 +154,8 @@ pub(super) fn ranked<E: Executor>(
         ),
     };
     sql.text = format!(
-        "SELECT {select}, {keep} FROM {from} WHERE {}{order}",
+        "{}SELECT {select}, {keep} FROM {from} WHERE {}{order}",
+        sql.with(),
         dialect.in_json(&col("t0", target.primary_key()), &ids),
     );
     checks
