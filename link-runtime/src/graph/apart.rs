@@ -7,7 +7,9 @@
 //! of the records' keys, grouped where the pivot and the linked table share a database,
 //! else the links read, then which of their records are live and meet the count's filter.
 //! A filter by such a count counts every record of the table so
-//! ([`localize`](super::localize::localize) compares them).
+//! ([`localize`](super::localize::localize) compares them), and so does an order by one,
+//! whose statement then looks each row's count up in them, bound whole
+//! ([`Sql::bind_counts`]).
 //!
 //! Which tables one statement reaches ([`reachable`]) decides what is counted apart, and
 //! what `localize.rs` resolves first.

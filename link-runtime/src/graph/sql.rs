@@ -933,9 +933,10 @@ pub(super) fn order_expr(
 /// The value an order key gives the row `alias` of `source`, as an expression that stands
 /// anywhere in the statement (its select list and `WHERE` included, where a selected
 /// column's name does not): its column; a count of its linked records ([`count_expr`], or
-/// looked up where the statement binds it whole: [`Sql::bind_counts`]); or a linked field, read by a subquery that yields the value of the partner that counts
-/// (a side ordered by has one live partner at most, and where the data holds several, the
-/// one [`precedence`] puts first: the one the output shows), so the order is well defined.
+/// looked up where the statement binds it whole: [`Sql::bind_counts`]); or a linked field,
+/// read by a subquery that yields the value of the partner that counts (a side ordered by
+/// has one live partner at most, and where the data holds several, the one [`precedence`]
+/// puts first: the one the output shows), so the order is well defined.
 /// It binds nothing but a count's filter.
 pub(super) fn order_value(
     sql: &mut Sql,
