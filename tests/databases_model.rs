@@ -137,8 +137,10 @@ fn pages_and_counts_are_what_a_model_says<C: LinkConnection + SimpleConnection +
                 Order::Asc
             };
             let mut walked = Vec::new();
+            // Its products are read too, so the brands are stitched, not streamed: the count
+            // is the one bound, not counted again.
             let mut query = Graph::entity("brand")
-                .fields(["id", "_count.products"])
+                .fields(["id", "_count.products", "products.id"])
                 .order("_count.products", order)
                 .take(2)
                 .nested("products", page.nested());
@@ -194,7 +196,7 @@ where
                     Nested::new().filter("name", Condition::like("P%")),
                 ),
             Graph::entity("brand")
-                .fields(["id", "_count.products"])
+                .fields(["id", "_count.products", "products.name"])
                 .order("_count.products", Order::Desc)
                 .take(5),
             Graph::entity("product")

@@ -334,7 +334,10 @@ pub(crate) async fn run<X: Connections, S: Sink>(
             root,
             rows,
             &weights,
-            &joined,
+            Parts {
+                joined: &joined,
+                apart: &apart,
+            },
             plan.with_deleted,
             &mut budget,
         )
@@ -562,7 +565,8 @@ impl Budget {
 }
 
 /// The records of `rows` of `node`, with their links loaded. Each row holds the node's
-/// columns, then the columns of each hop `joined` into its statement. `weights` says how
+/// columns, then the columns of each hop `joined` into its statement; its counts `apart`
+/// (nulls in the statement) are counted here. `weights` says how
 /// many times each row's record appears in the result (a record linked from several
 /// records appears under each of them): the records of each link are counted into
 /// `budget` as they load, each its parents' weight, before the links below them load.
@@ -571,7 +575,7 @@ async fn stitch<X: Connections>(
     node: &Node,
     rows: Vec<Vec<Value>>,
     weights: &[u64],
-    joined: &[bool],
+    Parts { joined, apart }: Parts<'_>,
     with_deleted: bool,
     budget: &mut Budget,
 ) -> Result<Vec<Record>> {
@@ -586,11 +590,10 @@ async fn stitch<X: Connections>(
         })
         .collect();
     // The keys of the counts counted apart, per row.
-    let apart = counted_apart(conns, node);
     let count_keys: Vec<Vec<Option<String>>> = node
         .count_keys
         .iter()
-        .zip(&apart)
+        .zip(apart)
         .map(|(at, apart)| match apart {
             true => rows.iter().map(|row| key(&row[*at])).collect(),
             false => Vec::new(),
@@ -609,12 +612,16 @@ async fn stitch<X: Connections>(
             continue;
         }
         let no_joins = vec![false; join.hop.node.hops.len()];
+        let apart = counted_apart(conns, &join.hop.node);
         let linked = Box::pin(stitch(
             conns,
             &join.hop.node,
             join.rows,
             &join.weights,
-            &no_joins,
+            Parts {
+                joined: &no_joins,
+                apart: &apart,
+            },
             with_deleted,
             budget,
         ))
@@ -844,12 +851,16 @@ async fn stitch<X: Connections>(
                 .fold(0, |sum, w| sum.saturating_add(*w)),
         )?;
 
+        let apart = counted_apart(conns, &hop.node);
         let target_records = Box::pin(stitch(
             conns,
             &hop.node,
             target_rows,
             &target_weights,
-            &target_joins,
+            Parts {
+                joined: &target_joins,
+                apart: &apart,
+            },
             with_deleted,
             budget,
         ))
